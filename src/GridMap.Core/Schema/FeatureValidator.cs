@@ -1,0 +1,179 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GridMap.Core.Codes;
+using GridMap.Core.Model;
+using GridMap.Core.Spatial;
+using NetTopologySuite.Geometries;
+
+namespace GridMap.Core.Schema;
+
+/// <summary>The result of checking one incoming feature: a draft ready for the store, or problems.</summary>
+public sealed record ValidatedFeature(FeatureDraft? Draft, IReadOnlyList<FeatureProblem> Problems, IReadOnlyList<FeatureProblem> Repairs)
+{
+    public bool IsValid => Draft is not null && Problems.Count == 0;
+}
+
+/// <summary>
+/// Checks a feature against its layer's schema and the geometry rules, and normalises it:
+/// area and grid ids are their codes, parent codes are derived, unknown properties are kept.
+/// </summary>
+public static class FeatureValidator
+{
+    public const int MaxIdLength = 128;
+
+    public static ValidatedFeature Validate(Layer layer, int? index, string? id, Geometry? geometry, JsonObject? properties)
+    {
+        var schema = LayerSchema.For(layer);
+        var problems = new List<FeatureProblem>();
+        var repairs = new List<FeatureProblem>();
+        void Problem(string field, string message) => problems.Add(new(index, id, field, message));
+
+        properties ??= [];
+        var clean = new JsonObject();
+
+        foreach (var spec in schema.Properties)
+        {
+            var node = properties[spec.Name];
+            if (node is null || node.GetValueKind() == JsonValueKind.Null)
+            {
+                if (spec.Required) Problem($"properties.{spec.Name}", $"is required ({spec.Description})");
+                continue;
+            }
+            var value = Coerce(spec, node, out var error);
+            if (error is not null) Problem($"properties.{spec.Name}", error);
+            else clean[spec.Name] = value;
+        }
+        foreach (var (name, node) in properties)
+        {
+            if (schema.Find(name) is not null || name == "id") continue;
+            clean[name] = node?.DeepClone();
+        }
+
+        DeriveParents(layer, clean);
+        if (layer.IsArea() || layer == Layer.Grids)
+        {
+            var code = clean["code"]?.GetValue<string>();
+            if (code is not null && id is not null && id != code)
+                Problem("id", $"must equal the code '{code}' for {layer.Key()} (or be left out)");
+            id ??= code;
+        }
+
+        if (id is not null)
+        {
+            if (id.Length is 0 or > MaxIdLength || id.Any(char.IsControl) || id.Contains('/'))
+                Problem("id", $"must be 1–{MaxIdLength} characters without '/' or control characters");
+        }
+
+        Geometry? stored = null;
+        if (geometry is null) Problem("geometry", $"is required: one of {string.Join(", ", schema.GeometryTypes)}");
+        else if (!schema.GeometryTypes.Contains(geometry.GeometryType))
+            Problem("geometry", $"{geometry.GeometryType} is not allowed in {layer.Key()}: expected {string.Join(" or ", schema.GeometryTypes)}");
+        else
+        {
+            var check = GeometryRules.Check(geometry);
+            if (check.Outcome == GeometryOutcome.Rejected) Problem("geometry", check.Message!);
+            else
+            {
+                stored = check.Geometry;
+                if (check.Outcome == GeometryOutcome.Repaired) repairs.Add(new(index, id, "geometry", check.Message!));
+            }
+        }
+
+        if (problems.Count > 0 || stored is null) return new(null, problems, repairs);
+        return new(new FeatureDraft(id ?? NewId(layer), stored, clean), problems, repairs);
+    }
+
+    static string NewId(Layer layer) => $"{layer.Key()[..1]}{Guid.NewGuid():N}"[..13];
+
+    static void DeriveParents(Layer layer, JsonObject p)
+    {
+        var code = p["code"]?.GetValue<string>();
+        if (code is null) return;
+        if (layer == Layer.Streets && p["district_code"] is null && GridCode.IsStreetCode(code)) p["district_code"] = code[..6];
+        if (layer == Layer.Communities && p["street_code"] is null && GridCode.IsCommunityCode(code)) p["street_code"] = code[..9];
+    }
+
+    static JsonNode? Coerce(PropertySpec spec, JsonNode node, out string? error)
+    {
+        error = null;
+        var kind = node.GetValueKind();
+        switch (spec.Type)
+        {
+            case PropertyType.Text:
+            case PropertyType.Key:
+                string text;
+                if (kind == JsonValueKind.String) text = node.GetValue<string>();
+                else if (kind == JsonValueKind.Number && spec.Type == PropertyType.Text) text = node.ToJsonString();
+                else { error = $"must be a string, not {Describe(kind)}"; return null; }
+                if (spec.Allowed is { } allowed && !allowed.Contains(text))
+                {
+                    error = $"'{text}' is not allowed: use one of {string.Join(", ", allowed)}";
+                    return null;
+                }
+                if (spec.Check?.Invoke(text) is { } message) { error = $"'{text}' {message}"; return null; }
+                if (text.Length > 4000) { error = "is longer than 4,000 characters"; return null; }
+                return JsonValue.Create(text);
+
+            case PropertyType.Integer:
+                if (kind != JsonValueKind.Number) { error = $"must be a whole number, not {Describe(kind)}"; return null; }
+                var d = node.GetValue<double>();
+                if (d != Math.Floor(d) || double.IsInfinity(d)) { error = $"must be a whole number, not {node.ToJsonString()}"; return null; }
+                if (d < 0) { error = $"must not be negative (got {node.ToJsonString()})"; return null; }
+                if (d > int.MaxValue) { error = $"{node.ToJsonString()} is too large"; return null; }
+                return JsonValue.Create((int)d);
+
+            case PropertyType.Number:
+                if (kind != JsonValueKind.Number) { error = $"must be a number, not {Describe(kind)}"; return null; }
+                return JsonValue.Create(node.GetValue<double>());
+
+            case PropertyType.Boolean:
+                if (kind is not (JsonValueKind.True or JsonValueKind.False)) { error = $"must be true or false, not {Describe(kind)}"; return null; }
+                return JsonValue.Create(kind == JsonValueKind.True);
+
+            case PropertyType.TextList:
+                if (node is not JsonArray list) { error = $"must be an array of strings, not {Describe(kind)}"; return null; }
+                var texts = new JsonArray();
+                foreach (var item in list)
+                {
+                    if (item?.GetValueKind() is JsonValueKind.String or JsonValueKind.Number) texts.Add(JsonValue.Create(item.ToString()));
+                    else { error = "must be an array of strings"; return null; }
+                }
+                return texts;
+
+            case PropertyType.People:
+            case PropertyType.Units:
+                if (node is not JsonArray array) { error = $"must be an array of objects, not {Describe(kind)}"; return null; }
+                var result = new JsonArray();
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (array[i] is not JsonObject item) { error = $"[{i}] must be an object"; return null; }
+                    if (spec.Type == PropertyType.People)
+                    {
+                        if (item["name"]?.GetValueKind() != JsonValueKind.String) { error = $"[{i}].name must be a string"; return null; }
+                        if (item["phone"] is { } phone && phone.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Null)) { error = $"[{i}].phone must be a string"; return null; }
+                    }
+                    else
+                    {
+                        if (item["id"]?.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Number)) { error = $"[{i}].id must be a string"; return null; }
+                        var h = item["households"];
+                        if (h?.GetValueKind() != JsonValueKind.Number || h.GetValue<double>() is var hv && (hv < 0 || hv != Math.Floor(hv)))
+                        { error = $"[{i}].households must be a whole number ≥ 0"; return null; }
+                    }
+                    result.Add(item.DeepClone());
+                }
+                return result;
+        }
+        error = "unsupported";
+        return null;
+    }
+
+    static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.Object => "an object",
+        _ => "null",
+    };
+}

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GridMap.Core.Codes;
+using GridMap.Core.Model;
+
+namespace GridMap.Core.Schema;
+
+public enum PropertyType { Text, Integer, Number, Boolean, Key, People, Units, TextList }
+
+/// <summary>One property of a layer as files and the API carry it (snake_case).</summary>
+public sealed record PropertySpec(
+    string Name, PropertyType Type, string Description,
+    bool Required = false, IReadOnlyList<string>? Allowed = null, Func<string, string?>? Check = null);
+
+/// <summary>What a layer's features look like: geometry types and properties. docs/schema.md is this, in prose.</summary>
+public sealed record LayerSchema(Layer Layer, IReadOnlyList<string> GeometryTypes, IReadOnlyList<PropertySpec> Properties, bool OpenTags = false)
+{
+    public PropertySpec? Find(string name) => Properties.FirstOrDefault(p => p.Name == name);
+
+    static readonly string[] Polygons = ["Polygon", "MultiPolygon"];
+
+    static string? Digits(string value, int n) =>
+        value.Length == n && value.All(char.IsAsciiDigit) ? null : $"must be {n} digits";
+
+    static string? AreaCode(string value) =>
+        value.Length is > 0 and <= 64 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+            ? null : "must be 1–64 letters, digits, '-', '_' or '.'";
+
+    static readonly PropertySpec CommunityCode = new("community_code", PropertyType.Text, "code of the community (社区) it belongs to", Check: AreaCode);
+
+    public static readonly IReadOnlyList<LayerSchema> All =
+    [
+        new(Layer.Districts, Polygons,
+        [
+            new("code", PropertyType.Text, "6-digit division code (GB/T 2260), e.g. 520304", Required: true, Check: v => Digits(v, 6)),
+            new("name", PropertyType.Text, "name, e.g. 播州区", Required: true),
+        ]),
+        new(Layer.Streets, Polygons,
+        [
+            new("code", PropertyType.Text, "9 digits: district code + 3-digit street code", Required: true, Check: v => Digits(v, 9)),
+            new("name", PropertyType.Text, "name, e.g. 桂花桥街道", Required: true),
+            new("district_code", PropertyType.Text, "6-digit code of its district (derived from code when absent)", Check: v => Digits(v, 6)),
+        ]),
+        new(Layer.Communities, Polygons,
+        [
+            new("code", PropertyType.Text, "12 digits (district 6 + street 3 + community 3); other area codes are accepted and give grid codes of the form {code}-{sequence}", Required: true, Check: AreaCode),
+            new("name", PropertyType.Text, "name, e.g. 南坛社区", Required: true),
+            new("street_code", PropertyType.Text, "9-digit code of its street (derived from a 12-digit code when absent)", Check: AreaCode),
+        ]),
+        new(Layer.Compounds, Polygons,
+        [
+            new("name", PropertyType.Text, "name of the compound (小区)"),
+            new("class", PropertyType.Key, "compound class (default other)", Allowed: CompoundClasses.All.Select(k => k.Key).ToList()),
+            new("property_management", PropertyType.Boolean, "has property management (物业)"),
+            new("households", PropertyType.Integer, "households (户), given or estimated"),
+            new("households_estimated", PropertyType.Boolean, "true when households is an estimate"),
+            CommunityCode,
+        ]),
+        new(Layer.Buildings, ["Polygon", "MultiPolygon", "Point"],
+        [
+            new("households", PropertyType.Integer, "households (户), given or estimated; estimated from footprint and levels when absent"),
+            new("households_estimated", PropertyType.Boolean, "true when households is an estimate"),
+            new("levels", PropertyType.Integer, "number of storeys"),
+            new("building", PropertyType.Text, "OSM building type (apartments, residential, house, commercial, …)"),
+            new("units", PropertyType.Units, "stairwells (单元): array of {id, households}"),
+            new("address", PropertyType.Text, "street address (from OSM addr:* where present)"),
+            new("compound", PropertyType.Text, "id of its compound"),
+            CommunityCode,
+            new("grid_code", PropertyType.Text, "code of the grid it belongs to"),
+        ]),
+        new(Layer.Grids, Polygons,
+        [
+            new("code", PropertyType.Text, "15 characters (community 12 + sequence 3), or {area code}-{sequence}", Required: true, Check: AreaCode),
+            new("name", PropertyType.Text, "name, e.g. 南坛社区第1网格"),
+            CommunityCode,
+            new("workers", PropertyType.People, "grid workers (网格员): array of {name, phone}"),
+            new("building_heads", PropertyType.People, "building heads (楼栋长): array of {name, phone, building}"),
+            new("households", PropertyType.Integer, "households: the sum over its buildings"),
+            new("unit_ids", PropertyType.TextList, "ids of its buildings (or building units)"),
+            new("status", PropertyType.Key, "active, draft or retired (default active)", Allowed: GridStatuses.All),
+        ]),
+        new(Layer.Stations, ["Point", "Polygon", "MultiPolygon"],
+        [
+            new("kind", PropertyType.Key, "station kind", Required: true, Allowed: StationKinds.All.Select(k => k.Key).ToList()),
+            new("name", PropertyType.Text, "name, e.g. 南坛社区党群服务中心"),
+            new("opening_hours", PropertyType.Text, "opening hours in OSM syntax, e.g. Mo-Fr 08:30-17:30"),
+            new("capacity", PropertyType.Integer, "capacity (seats, beds or children), optional"),
+            CommunityCode,
+        ]),
+        new(Layer.Network, ["LineString", "MultiLineString"],
+        [
+            new("highway", PropertyType.Text, "OSM highway class (footway, residential, primary, …)", Required: true),
+            new("name", PropertyType.Text, "street name"),
+            new("foot", PropertyType.Text, "OSM foot access (yes, no, designated, …)"),
+            new("access", PropertyType.Text, "OSM access (no, private, …)"),
+            new("sidewalk", PropertyType.Text, "OSM sidewalk (both, left, right, no, separate)"),
+            new("bridge", PropertyType.Text, "OSM bridge"),
+            new("tunnel", PropertyType.Text, "OSM tunnel"),
+            new("layer", PropertyType.Text, "OSM layer"),
+            new("oneway", PropertyType.Text, "OSM oneway (walking ignores it)"),
+        ], OpenTags: true),
+    ];
+
+    public static LayerSchema For(Layer layer) => All.First(s => s.Layer == layer);
+}

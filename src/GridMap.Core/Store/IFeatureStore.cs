@@ -1,0 +1,79 @@
+using GridMap.Core.Model;
+using NetTopologySuite.Geometries;
+
+namespace GridMap.Core.Store;
+
+/// <summary>Which features of a layer to list: inside a lon/lat box, one page at a time, in id order.</summary>
+public sealed record FeatureQuery(Envelope? Bbox = null, int Limit = 1000, int Offset = 0);
+
+public sealed record FeaturePage(IReadOnlyList<StoredFeature> Features, long NumberMatched);
+
+/// <summary>Features for one layer in an import.</summary>
+public sealed record LayerBatch(Layer Layer, IReadOnlyList<FeatureDraft> Features);
+
+public enum ImportMode
+{
+    /// <summary>Insert new ids, replace existing ones (their version rises).</summary>
+    Upsert,
+    /// <summary>Empty each imported layer first, then insert.</summary>
+    ReplaceLayers,
+}
+
+public sealed record ImportSummary(IReadOnlyDictionary<Layer, int> Written);
+
+/// <summary>
+/// The one narrow interface both stores implement (SQLite embedded, PostGIS production).
+/// Every write is atomic; a write naming an <c>expectedVersion</c> that is no longer current
+/// throws <see cref="VersionConflictException"/> and changes nothing.
+/// </summary>
+public interface IFeatureStore : IAsyncDisposable
+{
+    /// <summary>"sqlite" or "postgis".</summary>
+    string Kind { get; }
+
+    Task<FeaturePage> ListAsync(Layer layer, FeatureQuery query, CancellationToken ct = default);
+
+    Task<StoredFeature?> GetAsync(Layer layer, string id, CancellationToken ct = default);
+
+    /// <summary>Adds a feature at version 1; throws <see cref="DuplicateFeatureException"/> when the id exists.</summary>
+    Task<StoredFeature> CreateAsync(Layer layer, FeatureDraft draft, CancellationToken ct = default);
+
+    /// <summary>Replaces a feature and raises its version; throws <see cref="FeatureNotFoundException"/> or <see cref="VersionConflictException"/>.</summary>
+    Task<StoredFeature> ReplaceAsync(Layer layer, FeatureDraft draft, long? expectedVersion = null, CancellationToken ct = default);
+
+    Task DeleteAsync(Layer layer, string id, long? expectedVersion = null, CancellationToken ct = default);
+
+    /// <summary>Writes all batches in one transaction: all or nothing.</summary>
+    Task<ImportSummary> ImportAsync(IReadOnlyList<LayerBatch> batches, ImportMode mode, CancellationToken ct = default);
+
+    /// <summary>Polygons of a layer that contain the point (lon/lat).</summary>
+    Task<IReadOnlyList<StoredFeature>> ContainingAsync(Layer layer, Point point, CancellationToken ct = default);
+
+    /// <summary>Features whose code, name, worker names or address contain <paramref name="text"/> (case-insensitive).</summary>
+    Task<IReadOnlyList<StoredFeature>> SearchAsync(string text, IReadOnlyList<Layer> layers, int limit, CancellationToken ct = default);
+
+    Task<IReadOnlyDictionary<Layer, long>> CountAsync(CancellationToken ct = default);
+}
+
+public sealed class FeatureNotFoundException(Layer layer, string id)
+    : Exception($"{layer.Key()}/{id} does not exist")
+{
+    public Layer Layer { get; } = layer;
+    public string Id { get; } = id;
+}
+
+public sealed class DuplicateFeatureException(Layer layer, string id)
+    : Exception($"{layer.Key()}/{id} already exists")
+{
+    public Layer Layer { get; } = layer;
+    public string Id { get; } = id;
+}
+
+public sealed class VersionConflictException(Layer layer, string id, long expected, long current)
+    : Exception($"{layer.Key()}/{id} is at version {current}, not {expected}: someone else changed it")
+{
+    public Layer Layer { get; } = layer;
+    public string Id { get; } = id;
+    public long Expected { get; } = expected;
+    public long Current { get; } = current;
+}
