@@ -1,0 +1,81 @@
+using GridMap.Core.Model;
+using Npgsql;
+
+namespace GridMap.Storage.PostGis;
+
+/// <summary>One step of the PostGIS schema; steps are applied in version order, each exactly once.</summary>
+public sealed record Migration(int Version, string Description, string Sql);
+
+/// <summary>
+/// The versioned schema of the PostGIS store. Append new steps at the end with the next version;
+/// never edit a step that has shipped (servers that applied it will not run it again).
+/// </summary>
+public static class Migrations
+{
+    /// <summary>Key of the advisory lock that serialises migrations across server processes ("gridmap").</summary>
+    public const long LockKey = 0x67_72_69_64_6d_61_70;
+
+    public static readonly IReadOnlyList<Migration> All =
+    [
+        new(1, "postgis and one table per layer", "CREATE EXTENSION IF NOT EXISTS postgis;\n" +
+            string.Concat(Layers.All.Select(l => LayerTable(l.Key())))),
+    ];
+
+    /// <remarks>
+    /// <c>id</c> sorts bytewise (COLLATE "C") so paging order matches the SQLite store whatever the database locale.
+    /// <c>search</c> is <see cref="GridMap.Core.Store.SearchText"/>, already lower-cased.
+    /// </remarks>
+    static string LayerTable(string table) => $"""
+        CREATE TABLE {table} (
+            id text COLLATE "C" PRIMARY KEY,
+            version bigint NOT NULL,
+            geom geometry(Geometry, 4326) NOT NULL,
+            props jsonb NOT NULL,
+            search text NOT NULL,
+            updated_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX {table}_geom_idx ON {table} USING gist (geom);
+
+        """;
+
+    /// <summary>
+    /// Applies the steps not yet recorded in <c>schema_migrations</c>, all in one transaction under
+    /// <c>pg_advisory_xact_lock</c>, so that two processes starting at once apply each step once.
+    /// </summary>
+    /// <returns>The versions applied by this call.</returns>
+    public static async Task<IReadOnlyList<int>> ApplyAsync(NpgsqlConnection conn, CancellationToken ct = default)
+    {
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await Exec(conn, tx, $"SELECT pg_advisory_xact_lock({LockKey})", ct);
+        await Exec(conn, tx, """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version int PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """, ct);
+
+        var applied = new HashSet<int>();
+        await using (var cmd = new NpgsqlCommand("SELECT version FROM schema_migrations", conn, tx))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) applied.Add(reader.GetInt32(0));
+
+        var done = new List<int>();
+        foreach (var m in All.OrderBy(m => m.Version).Where(m => !applied.Contains(m.Version)))
+        {
+            await Exec(conn, tx, m.Sql, ct);
+            await using var record = new NpgsqlCommand(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())", conn, tx);
+            record.Parameters.Add(new() { Value = m.Version });
+            await record.ExecuteNonQueryAsync(ct);
+            done.Add(m.Version);
+        }
+        await tx.CommitAsync(ct);
+        return done;
+    }
+
+    static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}

@@ -1,0 +1,50 @@
+using GridMap.Core.Model;
+using Microsoft.Data.Sqlite;
+
+namespace GridMap.Storage.Sqlite;
+
+/// <summary>Versioned schema of the embedded store, applied when it opens.</summary>
+static class SqliteSchema
+{
+    static readonly IReadOnlyList<string> Migrations =
+    [
+        string.Concat(Layers.All.Select(l => $"""
+            CREATE TABLE {l.Key()} (
+                rid INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                version INTEGER NOT NULL,
+                geom BLOB NOT NULL,
+                props TEXT NOT NULL,
+                search TEXT NOT NULL);
+            CREATE VIRTUAL TABLE {l.Key()}_rtree USING rtree(rid, minx, maxx, miny, maxy);
+
+            """)),
+    ];
+
+    public static async Task MigrateAsync(SqliteConnection c, CancellationToken ct)
+    {
+        await using var tx = c.BeginTransaction(deferred: false);
+        await using (var create = c.CreateCommand())
+        {
+            create.Transaction = tx;
+            create.CommandText = "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)";
+            await create.ExecuteNonQueryAsync(ct);
+        }
+        long applied;
+        await using (var q = c.CreateCommand())
+        {
+            q.Transaction = tx;
+            q.CommandText = "SELECT coalesce(max(version), 0) FROM schema_migrations";
+            applied = (long)(await q.ExecuteScalarAsync(ct))!;
+        }
+        for (var v = (int)applied + 1; v <= Migrations.Count; v++)
+        {
+            await using var m = c.CreateCommand();
+            m.Transaction = tx;
+            m.CommandText = Migrations[v - 1] + "INSERT INTO schema_migrations VALUES ($v, datetime('now'));";
+            m.Parameters.AddWithValue("$v", v);
+            await m.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+}

@@ -1,0 +1,315 @@
+using System.Text.Json.Nodes;
+using GridMap.Core.Model;
+using GridMap.Core.Spatial;
+using GridMap.Core.Store;
+using Microsoft.Data.Sqlite;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Geometries.Prepared;
+using NetTopologySuite.IO;
+
+namespace GridMap.Storage.Sqlite;
+
+/// <summary>
+/// The embedded default store: one SQLite file (WAL) in the data directory, a table per layer
+/// holding WKB geometry and JSON properties, and an R*Tree per layer for bounding-box queries.
+/// </summary>
+public sealed class SqliteStore : IFeatureStore
+{
+    public const string FileName = "gridmap.db";
+
+    readonly string _connectionString;
+
+    public string Kind => "sqlite";
+
+    public string Path { get; }
+
+    SqliteStore(string path)
+    {
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    /// <summary>Opens (creating when new) the store in <paramref name="dataDirectory"/>; reports whether it was new.</summary>
+    public static async Task<(SqliteStore Store, bool Created)> OpenAsync(string dataDirectory, CancellationToken ct = default)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var path = System.IO.Path.Combine(dataDirectory, FileName);
+        var created = !File.Exists(path);
+        var store = new SqliteStore(path);
+        await using var c = await store.ConnectAsync(ct);
+        await SqliteSchema.MigrateAsync(c, ct);
+        return (store, created);
+    }
+
+    async Task<SqliteConnection> ConnectAsync(CancellationToken ct)
+    {
+        var c = new SqliteConnection(_connectionString);
+        await c.OpenAsync(ct);
+        await using var pragma = c.CreateCommand();
+        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+        await pragma.ExecuteNonQueryAsync(ct);
+        return c;
+    }
+
+    static string T(Layer layer) => layer.Key();
+
+    public async Task<FeaturePage> ListAsync(Layer layer, FeatureQuery query, CancellationToken ct = default)
+    {
+        await using var c = await ConnectAsync(ct);
+        await using var cmd = c.CreateCommand();
+        if (query.Bbox is { } box)
+        {
+            cmd.CommandText = $"""
+                SELECT t.id, t.version, t.geom, t.props FROM {T(layer)} t JOIN {T(layer)}_rtree r ON r.rid = t.rid
+                WHERE r.maxx >= $minx AND r.minx <= $maxx AND r.maxy >= $miny AND r.miny <= $maxy ORDER BY t.id
+                """;
+            cmd.Parameters.AddWithValue("$minx", box.MinX);
+            cmd.Parameters.AddWithValue("$maxx", box.MaxX);
+            cmd.Parameters.AddWithValue("$miny", box.MinY);
+            cmd.Parameters.AddWithValue("$maxy", box.MaxY);
+            // The R*Tree finds candidates by envelope; the exact test keeps results equal to PostGIS's ST_Intersects.
+            var window = PreparedGeometryFactory.Prepare(GeometryRules.Factory.ToGeometry(box));
+            var matches = new List<StoredFeature>();
+            await foreach (var f in ReadAsync(layer, cmd, ct))
+                if (box.Contains(f.Geometry.EnvelopeInternal) || window.Intersects(f.Geometry)) matches.Add(f);
+            return new(matches.Skip(query.Offset).Take(query.Limit).ToList(), matches.Count);
+        }
+
+        cmd.CommandText = $"SELECT id, version, geom, props FROM {T(layer)} ORDER BY id LIMIT $limit OFFSET $offset";
+        cmd.Parameters.AddWithValue("$limit", query.Limit);
+        cmd.Parameters.AddWithValue("$offset", query.Offset);
+        var page = new List<StoredFeature>();
+        await foreach (var f in ReadAsync(layer, cmd, ct)) page.Add(f);
+        await using var count = c.CreateCommand();
+        count.CommandText = $"SELECT count(*) FROM {T(layer)}";
+        var total = (long)(await count.ExecuteScalarAsync(ct))!;
+        return new(page, total);
+    }
+
+    public async Task<StoredFeature?> GetAsync(Layer layer, string id, CancellationToken ct = default)
+    {
+        await using var c = await ConnectAsync(ct);
+        return await GetAsync(c, null, layer, id, ct);
+    }
+
+    static async Task<StoredFeature?> GetAsync(SqliteConnection c, SqliteTransaction? tx, Layer layer, string id, CancellationToken ct)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"SELECT id, version, geom, props FROM {T(layer)} WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", id);
+        await foreach (var f in ReadAsync(layer, cmd, ct)) return f;
+        return null;
+    }
+
+    public async Task<StoredFeature> CreateAsync(Layer layer, FeatureDraft draft, CancellationToken ct = default)
+    {
+        await using var c = await ConnectAsync(ct);
+        await using var tx = c.BeginTransaction(deferred: false);
+        if (await GetAsync(c, tx, layer, draft.Id, ct) is not null) throw new DuplicateFeatureException(layer, draft.Id);
+        await WriteAsync(c, tx, layer, draft, 1, ct);
+        await tx.CommitAsync(ct);
+        return Stored(layer, draft, 1);
+    }
+
+    public async Task<StoredFeature> ReplaceAsync(Layer layer, FeatureDraft draft, long? expectedVersion = null, CancellationToken ct = default)
+    {
+        await using var c = await ConnectAsync(ct);
+        await using var tx = c.BeginTransaction(deferred: false);
+        var current = await GetAsync(c, tx, layer, draft.Id, ct) ?? throw new FeatureNotFoundException(layer, draft.Id);
+        if (expectedVersion is { } expected && expected != current.Version)
+            throw new VersionConflictException(layer, draft.Id, expected, current.Version);
+        await WriteAsync(c, tx, layer, draft, current.Version + 1, ct);
+        await tx.CommitAsync(ct);
+        return Stored(layer, draft, current.Version + 1);
+    }
+
+    public async Task DeleteAsync(Layer layer, string id, long? expectedVersion = null, CancellationToken ct = default)
+    {
+        await using var c = await ConnectAsync(ct);
+        await using var tx = c.BeginTransaction(deferred: false);
+        var current = await GetAsync(c, tx, layer, id, ct) ?? throw new FeatureNotFoundException(layer, id);
+        if (expectedVersion is { } expected && expected != current.Version)
+            throw new VersionConflictException(layer, id, expected, current.Version);
+        await using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"""
+            DELETE FROM {T(layer)}_rtree WHERE rid = (SELECT rid FROM {T(layer)} WHERE id = $id);
+            DELETE FROM {T(layer)} WHERE id = $id;
+            """;
+        cmd.Parameters.AddWithValue("$id", id);
+        await cmd.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<ImportSummary> ImportAsync(IReadOnlyList<LayerBatch> batches, ImportMode mode, CancellationToken ct = default)
+    {
+        await using var c = await ConnectAsync(ct);
+        await using var tx = c.BeginTransaction(deferred: false);
+        var written = new Dictionary<Layer, int>();
+        if (mode == ImportMode.ReplaceLayers)
+        {
+            foreach (var layer in batches.Select(b => b.Layer).Distinct())
+            {
+                await using var clear = c.CreateCommand();
+                clear.Transaction = tx;
+                clear.CommandText = $"DELETE FROM {T(layer)}; DELETE FROM {T(layer)}_rtree;";
+                await clear.ExecuteNonQueryAsync(ct);
+            }
+        }
+        foreach (var batch in batches)
+        {
+            await using var upsert = c.CreateCommand();
+            upsert.Transaction = tx;
+            upsert.CommandText = $"""
+                INSERT INTO {T(batch.Layer)} (id, version, geom, props, search) VALUES ($id, 1, $geom, $props, $search)
+                ON CONFLICT(id) DO UPDATE SET version = version + 1, geom = excluded.geom, props = excluded.props, search = excluded.search
+                RETURNING rid
+                """;
+            var pId = upsert.Parameters.Add("$id", SqliteType.Text);
+            var pGeom = upsert.Parameters.Add("$geom", SqliteType.Blob);
+            var pProps = upsert.Parameters.Add("$props", SqliteType.Text);
+            var pSearch = upsert.Parameters.Add("$search", SqliteType.Text);
+            await using var index = c.CreateCommand();
+            index.Transaction = tx;
+            index.CommandText = $"INSERT OR REPLACE INTO {T(batch.Layer)}_rtree (rid, minx, maxx, miny, maxy) VALUES ($rid, $minx, $maxx, $miny, $maxy)";
+            var pRid = index.Parameters.Add("$rid", SqliteType.Integer);
+            var pMinX = index.Parameters.Add("$minx", SqliteType.Real);
+            var pMaxX = index.Parameters.Add("$maxx", SqliteType.Real);
+            var pMinY = index.Parameters.Add("$miny", SqliteType.Real);
+            var pMaxY = index.Parameters.Add("$maxy", SqliteType.Real);
+            var seen = new HashSet<string>();
+            foreach (var draft in batch.Features)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (!seen.Add(draft.Id))
+                    throw new DuplicateFeatureException(batch.Layer, draft.Id);
+                pId.Value = draft.Id;
+                pGeom.Value = Wkb.Write(draft.Geometry);
+                pProps.Value = draft.Properties.ToJsonString();
+                pSearch.Value = SearchText.For(draft.Id, draft.Properties);
+                var rid = (long)(await upsert.ExecuteScalarAsync(ct))!;
+                var e = draft.Geometry.EnvelopeInternal;
+                pRid.Value = rid;
+                pMinX.Value = e.MinX;
+                pMaxX.Value = e.MaxX;
+                pMinY.Value = e.MinY;
+                pMaxY.Value = e.MaxY;
+                await index.ExecuteNonQueryAsync(ct);
+            }
+            written[batch.Layer] = written.GetValueOrDefault(batch.Layer) + batch.Features.Count;
+        }
+        await tx.CommitAsync(ct);
+        return new(written);
+    }
+
+    public async Task<IReadOnlyList<StoredFeature>> ContainingAsync(Layer layer, Point point, CancellationToken ct = default)
+    {
+        await using var c = await ConnectAsync(ct);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT t.id, t.version, t.geom, t.props FROM {T(layer)} t JOIN {T(layer)}_rtree r ON r.rid = t.rid
+            WHERE r.minx <= $x AND r.maxx >= $x AND r.miny <= $y AND r.maxy >= $y ORDER BY t.id
+            """;
+        cmd.Parameters.AddWithValue("$x", point.X);
+        cmd.Parameters.AddWithValue("$y", point.Y);
+        var result = new List<StoredFeature>();
+        await foreach (var f in ReadAsync(layer, cmd, ct))
+            if (f.Geometry.Covers(point)) result.Add(f);
+        return result;
+    }
+
+    public async Task<IReadOnlyList<StoredFeature>> SearchAsync(string text, IReadOnlyList<Layer> layers, int limit, CancellationToken ct = default)
+    {
+        var result = new List<StoredFeature>();
+        if (string.IsNullOrWhiteSpace(text) || limit <= 0) return result;
+        var pattern = "%" + text.Trim().ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+        await using var c = await ConnectAsync(ct);
+        foreach (var layer in layers)
+        {
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = $"SELECT id, version, geom, props FROM {T(layer)} WHERE search LIKE $p ESCAPE '\\' ORDER BY id LIMIT $limit";
+            cmd.Parameters.AddWithValue("$p", pattern);
+            cmd.Parameters.AddWithValue("$limit", limit - result.Count);
+            await foreach (var f in ReadAsync(layer, cmd, ct)) result.Add(f);
+            if (result.Count >= limit) break;
+        }
+        return result;
+    }
+
+    public async Task<IReadOnlyDictionary<Layer, long>> CountAsync(CancellationToken ct = default)
+    {
+        await using var c = await ConnectAsync(ct);
+        var counts = new Dictionary<Layer, long>();
+        foreach (var layer in Layers.All)
+        {
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = $"SELECT count(*) FROM {T(layer)}";
+            counts[layer] = (long)(await cmd.ExecuteScalarAsync(ct))!;
+        }
+        return counts;
+    }
+
+    static async Task WriteAsync(SqliteConnection c, SqliteTransaction tx, Layer layer, FeatureDraft draft, long version, CancellationToken ct)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"""
+            INSERT INTO {T(layer)} (id, version, geom, props, search) VALUES ($id, $version, $geom, $props, $search)
+            ON CONFLICT(id) DO UPDATE SET version = excluded.version, geom = excluded.geom, props = excluded.props, search = excluded.search
+            RETURNING rid
+            """;
+        cmd.Parameters.AddWithValue("$id", draft.Id);
+        cmd.Parameters.AddWithValue("$version", version);
+        cmd.Parameters.AddWithValue("$geom", Wkb.Write(draft.Geometry));
+        cmd.Parameters.AddWithValue("$props", draft.Properties.ToJsonString());
+        cmd.Parameters.AddWithValue("$search", SearchText.For(draft.Id, draft.Properties));
+        var rid = (long)(await cmd.ExecuteScalarAsync(ct))!;
+        var e = draft.Geometry.EnvelopeInternal;
+        await using var index = c.CreateCommand();
+        index.Transaction = tx;
+        index.CommandText = $"INSERT OR REPLACE INTO {T(layer)}_rtree (rid, minx, maxx, miny, maxy) VALUES ($rid, $minx, $maxx, $miny, $maxy)";
+        index.Parameters.AddWithValue("$rid", rid);
+        index.Parameters.AddWithValue("$minx", e.MinX);
+        index.Parameters.AddWithValue("$maxx", e.MaxX);
+        index.Parameters.AddWithValue("$miny", e.MinY);
+        index.Parameters.AddWithValue("$maxy", e.MaxY);
+        await index.ExecuteNonQueryAsync(ct);
+    }
+
+    static async IAsyncEnumerable<StoredFeature> ReadAsync(Layer layer, SqliteCommand cmd, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            yield return new StoredFeature(
+                layer, r.GetString(0), r.GetInt64(1),
+                Wkb.Read((byte[])r.GetValue(2)),
+                JsonNode.Parse(r.GetString(3))!.AsObject());
+        }
+    }
+
+    static StoredFeature Stored(Layer layer, FeatureDraft d, long version) =>
+        new(layer, d.Id, version, d.Geometry, (JsonObject)d.Properties.DeepClone());
+
+    public ValueTask DisposeAsync()
+    {
+        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>WKB with SRID; readers give the store's 4326 factory.</summary>
+    static class Wkb
+    {
+        public static byte[] Write(Geometry g) => new WKBWriter().Write(g);
+
+        public static Geometry Read(byte[] bytes) => new WKBReader(NetTopologySuite.NtsGeometryServices.Instance).Read(bytes) is var g
+            ? GeometryRules.Factory.CreateGeometry(g) : throw new InvalidDataException();
+    }
+}

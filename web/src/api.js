@@ -1,0 +1,67 @@
+// The GridMap HTTP API of the same origin. Every call throws ApiError on a non-2xx answer
+// so callers can show one message; AbortSignals let a new map move cancel a stale load.
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+async function getJson(path, signal) {
+  const res = await fetch(path, { signal, headers: { Accept: "application/json" } });
+  if (!res.ok) {
+    let detail = "";
+    try {
+      const body = await res.json();
+      detail = body.detail ?? body.title ?? body.error ?? "";
+    } catch { /* not JSON: status is enough */ }
+    throw new ApiError(res.status, `${path}: ${res.status} ${detail}`.trim());
+  }
+  return res.json();
+}
+
+/** `[{layer, label, count}]` for the eight layers. */
+export const getLayers = (signal) => getJson("/api/layers", signal);
+
+/** `{status, store}`. */
+export const getHealth = (signal) => getJson("/api/health", signal);
+
+/** The server's cap on one page. */
+export const MAX_PAGE = 10000;
+
+/**
+ * All features of a layer inside bbox (or all of them when bbox is null), fetched page by page.
+ * Stops at `max` features so a dense layer cannot freeze the page; `truncated` tells the caller.
+ */
+export async function getFeatures(layer, bbox, { pageSize = 5000, max = 50000, signal, onPage } = {}) {
+  const features = [];
+  let offset = 0;
+  let matched = 0;
+  for (;;) {
+    const limit = Math.min(pageSize, MAX_PAGE, max - features.length);
+    const params = new URLSearchParams({ limit: String(limit), offset: String(offset) });
+    if (bbox) params.set("bbox", bbox.map((v) => v.toFixed(6)).join(","));
+    const page = await getJson(`/api/layers/${encodeURIComponent(layer)}/features?${params}`, signal);
+    const got = page.features ?? [];
+    features.push(...got);
+    matched = page.numberMatched ?? features.length;
+    onPage?.(features.length, matched);
+    const returned = page.numberReturned ?? got.length;
+    offset += returned;
+    if (returned < limit || offset >= matched || features.length >= max) break;
+  }
+  return { features, matched, truncated: features.length < matched };
+}
+
+/** One feature; its ETag is the version. */
+export const getFeature = (layer, id, signal) =>
+  getJson(`/api/layers/${encodeURIComponent(layer)}/features/${encodeURIComponent(id)}`, signal);
+
+/** What is at a point: street, community, compound, grid (with workers), building, nearest stations. */
+export const lookup = (lon, lat, signal) =>
+  getJson(`/api/lookup?lon=${lon.toFixed(7)}&lat=${lat.toFixed(7)}`, signal);
+
+/** Grid codes, compound names and grid worker names. */
+export const search = (q, limit = 20, signal) =>
+  getJson(`/api/search?${new URLSearchParams({ q, limit: String(limit) })}`, signal);

@@ -1,0 +1,243 @@
+// One GeoJSON source per store layer, fed with setData from the API. Small layers are loaded
+// whole once; large ones (buildings, network, or any layer past WHOLE_LIMIT) by the view's bbox.
+import { getFeatures } from "./api.js";
+import { COMPOUND_CLASSES, FOOTWAY_HIGHWAYS, HOUSEHOLD_STEPS, LAYER_LABELS, LAYER_ORDER, STATION_KINDS, isWalkable } from "./domain.js";
+import { boxContains, boxHas, labelPoint } from "./geo.js";
+
+/** Buildings and the walking network are too many to draw for a whole city. */
+export const DETAIL_MIN_ZOOM = 14;
+/** A layer with at most this many features is fetched whole once and never again. */
+const WHOLE_LIMIT = 5000;
+/** Per-layer cap of features held for one view (keeps the page fast on phones). */
+const VIEW_MAX = 40000;
+/** At most this many HTML labels at once: DOM markers are expensive. */
+const LABEL_CAP = 150;
+
+/** Store layer → settings. labelZoom: from which zoom its names show as HTML labels. */
+const CONFIG = {
+  districts: { minzoom: 0, labelZoom: 0, labelClass: "lbl-district" },
+  streets: { minzoom: 0, labelZoom: 11, labelClass: "lbl-street" },
+  communities: { minzoom: 0, labelZoom: 13, labelClass: "lbl-community" },
+  compounds: { minzoom: 0, labelZoom: 17, labelClass: "lbl-compound" },
+  grids: { minzoom: 0, labelZoom: 14, labelClass: "lbl-grid" },
+  buildings: { minzoom: DETAIL_MIN_ZOOM, bboxOnly: true },
+  stations: { minzoom: 0 },
+  network: { minzoom: DETAIL_MIN_ZOOM, bboxOnly: true },
+};
+
+const matchColor = (prop, entries, fallback) => [
+  "match", ["get", prop], ...entries.flatMap((e) => [e.key, e.color]), fallback,
+];
+
+/** MapLibre style layers per store layer, in drawing order (later = on top). */
+function styleLayers() {
+  const isPoint = ["==", ["geometry-type"], "Point"];
+  const footway = ["in", ["get", "highway"], ["literal", FOOTWAY_HIGHWAYS]];
+  const walkColor = ["case", ["get", "_walkable"], "#6b6b6b", "#c4c4c4"];
+  const steps = HOUSEHOLD_STEPS.slice(1).flatMap((s) => [s.min, s.color]);
+  const households = ["step", ["coalesce", ["get", "households"], 0], HOUSEHOLD_STEPS[0].color, ...steps];
+  return [
+    { id: "compounds-fill", layer: "compounds", type: "fill", paint: { "fill-color": matchColor("class", COMPOUND_CLASSES, "#d9d9d9"), "fill-opacity": 0.55 } },
+    { id: "grids-fill", layer: "grids", type: "fill", paint: { "fill-color": ["get", "_fill"], "fill-opacity": 0.38 } },
+    { id: "buildings-fill", layer: "buildings", type: "fill", filter: ["!", isPoint], paint: { "fill-color": households, "fill-opacity": 0.9 } },
+    { id: "buildings-line", layer: "buildings", type: "line", filter: ["!", isPoint], paint: { "line-color": "#8a6d5a", "line-width": 0.5 } },
+    { id: "compounds-line", layer: "compounds", type: "line", paint: { "line-color": "#9a7b4f", "line-width": 1, "line-dasharray": [3, 2] } },
+    { id: "grids-line", layer: "grids", type: "line", paint: { "line-color": "#4d5b6a", "line-width": ["interpolate", ["linear"], ["zoom"], 12, 0.6, 16, 1.8] } },
+    { id: "network-ways", layer: "network", type: "line", filter: ["!", footway], paint: { "line-color": walkColor, "line-width": 1 } },
+    { id: "network-footways", layer: "network", type: "line", filter: footway, paint: { "line-color": walkColor, "line-width": 1, "line-dasharray": [2, 2] } },
+    { id: "communities-line", layer: "communities", type: "line", paint: { "line-color": "#2f6db5", "line-width": 2 } },
+    { id: "streets-line", layer: "streets", type: "line", paint: { "line-color": "#6a3d9a", "line-width": 2.5, "line-dasharray": [4, 2] } },
+    { id: "districts-line", layer: "districts", type: "line", paint: { "line-color": "#3b1f5e", "line-width": 3.5 } },
+    { id: "buildings-point", layer: "buildings", type: "circle", filter: isPoint, paint: { "circle-color": households, "circle-radius": 3, "circle-stroke-color": "#8a6d5a", "circle-stroke-width": 0.5 } },
+    { id: "stations-circle", layer: "stations", type: "circle", paint: {
+      "circle-color": matchColor("kind", STATION_KINDS, "#777777"),
+      "circle-radius": ["interpolate", ["linear"], ["zoom"], 10, 3, 16, 7],
+      "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5 } },
+  ];
+}
+
+/** Distinct pastel per grid: neighbours are numbered in sequence, so step the hue by the golden angle. */
+function gridColor(code) {
+  const s = String(code ?? "");
+  const seq = parseInt(s.slice(-3), 10);
+  let h = 0;
+  for (const ch of s.slice(0, -3)) h = (h * 31 + ch.charCodeAt(0)) % 360;
+  const hue = Number.isFinite(seq) ? (h + seq * 137.508) % 360 : h;
+  return `hsl(${hue.toFixed(0)}, 70%, 72%)`;
+}
+
+/** Per-layer fixes before setData: computed colours and flags MapLibre expressions cannot derive. */
+function prepare(layer, features) {
+  for (const f of features) {
+    f.properties ??= {};
+    if (layer === "grids") f.properties._fill = gridColor(f.properties.code ?? f.id);
+    else if (layer === "network") f.properties._walkable = isWalkable(f.properties);
+    else if (layer === "stations" && f.geometry && f.geometry.type !== "Point") {
+      // A station drawn as a building outline is shown as its point, as walks start from one.
+      f.geometry = { type: "Point", coordinates: labelPoint(f.geometry) };
+    }
+  }
+  return features;
+}
+
+function labelText(layer, p) {
+  if (layer === "grids") {
+    const hh = p.households != null ? `${p.households} 户` : "";
+    return [p.code ?? "", hh];
+  }
+  return [p.name ?? p.code ?? ""];
+}
+
+export class MapLayers {
+  /**
+   * @param map a maplibregl.Map whose style is loaded
+   * @param counts {layer: count} from /api/layers
+   */
+  constructor(map, counts, { onStatus = () => {} } = {}) {
+    this.map = map;
+    this.onStatus = onStatus;
+    this.state = {};
+    this.controller = null;
+    this.labels = new Map();
+    for (const layer of LAYER_ORDER) {
+      const count = counts[layer] ?? 0;
+      this.state[layer] = {
+        visible: true,
+        whole: !CONFIG[layer].bboxOnly && count <= WHOLE_LIMIT,
+        count,
+        features: [],
+        loadedBox: null,
+        complete: false,
+      };
+      map.addSource(layer, { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+    }
+    for (const { layer, ...spec } of styleLayers()) {
+      map.addLayer({ ...spec, source: layer, minzoom: CONFIG[layer].minzoom });
+    }
+    map.addSource("highlight", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+    map.addLayer({ id: "highlight-line", type: "line", source: "highlight", paint: { "line-color": "#e31a1c", "line-width": 3 } });
+  }
+
+  styleLayerIds(layer) {
+    return styleLayers().filter((s) => s.layer === layer).map((s) => s.id);
+  }
+
+  setVisible(layer, visible) {
+    this.state[layer].visible = visible;
+    for (const id of this.styleLayerIds(layer)) this.map.setLayoutProperty(id, "visibility", visible ? "visible" : "none");
+    this.updateLabels();
+    if (visible) this.refresh();
+  }
+
+  /** Fetches a small layer whole (used on start to fit the view); returns its features. */
+  async loadWhole(layer, signal) {
+    const st = this.state[layer];
+    const { features, truncated } = await getFeatures(layer, null, { max: VIEW_MAX, signal });
+    this.setFeatures(layer, features);
+    st.complete = !truncated;
+    st.loadedBox = null;
+    return features;
+  }
+
+  setFeatures(layer, features) {
+    this.state[layer].features = prepare(layer, features);
+    this.map.getSource(layer).setData({ type: "FeatureCollection", features: this.state[layer].features });
+  }
+
+  highlight(geometry) {
+    const data = geometry ? { type: "Feature", geometry, properties: {} } : { type: "FeatureCollection", features: [] };
+    this.map.getSource("highlight").setData(data);
+  }
+
+  /** The view's bbox padded by a quarter on each side, so small pans need no new request. */
+  paddedView() {
+    const b = this.map.getBounds();
+    const w = b.getEast() - b.getWest();
+    const h = b.getNorth() - b.getSouth();
+    return [
+      Math.max(-180, b.getWest() - w / 4), Math.max(-85, b.getSouth() - h / 4),
+      Math.min(180, b.getEast() + w / 4), Math.min(85, b.getNorth() + h / 4),
+    ];
+  }
+
+  /** Loads what the view needs; a newer call cancels an older one still running. */
+  async refresh() {
+    this.controller?.abort();
+    const controller = (this.controller = new AbortController());
+    const zoom = this.map.getZoom();
+    const b = this.map.getBounds();
+    const view = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+    const jobs = [];
+    const loading = {};
+    for (const layer of LAYER_ORDER) {
+      const st = this.state[layer];
+      if (!st.visible || st.count === 0 || zoom < CONFIG[layer].minzoom) continue;
+      if (st.whole ? st.complete : st.complete && st.loadedBox && boxContains(st.loadedBox, view)) continue;
+      const box = st.whole ? null : this.paddedView();
+      loading[layer] = "…";
+      jobs.push(getFeatures(layer, box, {
+        max: VIEW_MAX,
+        signal: controller.signal,
+        onPage: (n, m) => { loading[layer] = `${n}/${m}`; this.reportLoading(loading); },
+      }).then(({ features, truncated }) => {
+        if (controller.signal.aborted) return;
+        this.setFeatures(layer, features);
+        st.loadedBox = box;
+        st.complete = !truncated;
+        delete loading[layer];
+        this.reportLoading(loading);
+      }));
+    }
+    this.reportLoading(loading);
+    try {
+      await Promise.all(jobs);
+    } catch (e) {
+      if (e.name !== "AbortError") this.onStatus({ error: `加载失败: ${e.message}` });
+      return;
+    }
+    if (!controller.signal.aborted) this.updateLabels();
+  }
+
+  reportLoading(loading) {
+    const parts = Object.entries(loading).map(([l, p]) => `${LAYER_LABELS[l]} ${p}`);
+    this.onStatus({ loading: parts.length ? `加载中: ${parts.join(", ")}` : "" });
+  }
+
+  /**
+   * HTML labels (no glyph server, so no symbol layers): names of areas and grid codes in view,
+   * coarse levels first, capped; markers are reused by key to avoid DOM churn on every move.
+   */
+  updateLabels() {
+    const zoom = this.map.getZoom();
+    const b = this.map.getBounds();
+    const view = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+    const wanted = new Map();
+    for (const layer of LAYER_ORDER) {
+      const cfg = CONFIG[layer];
+      const st = this.state[layer];
+      if (cfg.labelZoom == null || !st.visible || zoom < cfg.labelZoom) continue;
+      for (const f of st.features) {
+        if (wanted.size >= LABEL_CAP) break;
+        f._labelAt ??= labelPoint(f.geometry);
+        if (!f._labelAt || !boxHas(view, f._labelAt)) continue;
+        wanted.set(`${layer}/${f.id}`, { layer, f });
+      }
+    }
+    for (const [key, marker] of this.labels) {
+      if (!wanted.has(key)) { marker.remove(); this.labels.delete(key); }
+    }
+    for (const [key, { layer, f }] of wanted) {
+      if (this.labels.has(key)) continue;
+      const el = document.createElement("div");
+      el.className = `map-label ${CONFIG[layer].labelClass}`;
+      for (const line of labelText(layer, f.properties)) {
+        const span = document.createElement("span");
+        span.textContent = line;
+        el.append(span);
+      }
+      el.dataset.layer = layer;
+      const marker = new maplibregl.Marker({ element: el }).setLngLat(f._labelAt).addTo(this.map);
+      this.labels.set(key, marker);
+    }
+  }
+}
