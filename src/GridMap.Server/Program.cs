@@ -1,6 +1,3 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using GridMap.Server.Cli;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+return await GridMapCli.RunAsync(args);

@@ -144,6 +144,11 @@ export class MapLayers {
     this.map.getSource(layer).setData({ type: "FeatureCollection", features: this.state[layer].features });
   }
 
+  /** A loaded feature by a property value (e.g. a grid by its code), for outlining it. */
+  findLoaded(layer, prop, value) {
+    return this.state[layer].features.find((f) => (f.properties?.[prop] ?? f.id) === value) ?? null;
+  }
+
   highlight(geometry) {
     const data = geometry ? { type: "Feature", geometry, properties: {} } : { type: "FeatureCollection", features: [] };
     this.map.getSource("highlight").setData(data);

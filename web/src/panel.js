@@ -1,5 +1,5 @@
 // The lookup side panel (a bottom sheet on phones): what is at the clicked point and who serves it.
-import { compoundClassLabel, stationLabel } from "./domain.js";
+import { STATION_KINDS, compoundClassLabel, stationLabel } from "./domain.js";
 
 const el = (tag, attrs = {}, ...children) => {
   const node = document.createElement(tag);
@@ -70,8 +70,8 @@ export class InfoPanel {
     const list = stations.length
       ? el("ul", { class: "stations" }, ...stations.map((s) => el("li", {},
         el("button", { type: "button", class: "linkish", title: "在地图上显示", onclick: () => this.onStation(s.lon, s.lat) },
-          el("span", { class: `kind-dot kind-${s.kind}` }),
-          el("span", { class: "st-kind" }, s.label || stationLabel(s.kind)),
+          el("span", { class: "kind-dot", style: `--c:${STATION_KINDS.find((k) => k.key === s.kind)?.color ?? "#777"}` }),
+          el("span", { class: "st-kind" }, STATION_KINDS.some((k) => k.key === s.kind) ? stationLabel(s.kind) : s.label || s.kind),
           el("span", { class: "st-name" }, s.name || ""),
           el("span", { class: "st-dist" }, metres(s.distance_m))))))
       : el("p", { class: "muted" }, "附近没有服务站点");

@@ -85,17 +85,20 @@ public sealed class HouseholdEstimator(EstimationOptions? options = null)
                 var geometry = draft.Geometry;
                 var given = ReadNumber(props, "households");
 
-                CompoundShape? compound = null;
-                if (ReadText(props, "compound") is { } compoundId) byId.TryGetValue(compoundId, out compound);
-                if (compound is null && !geometry.IsEmpty)
+                // The compound it lies in (its centroid, smallest compound first) decides whether building=yes is residential;
+                // the compound it belongs to is its own `compound` property when set, else that one.
+                CompoundShape? around = null;
+                if (!geometry.IsEmpty)
                 {
                     var centroid = geometry.Centroid;
-                    compound = tree.Query(centroid.EnvelopeInternal)
+                    around = tree.Query(centroid.EnvelopeInternal)
                         .Where(c => c.Prepared.Covers(centroid))
                         .OrderBy(c => c.LonLatArea)
                         .FirstOrDefault();
-                    if (compound is not null && ReadText(props, "compound") is null) props["compound"] = compound.Id;
                 }
+                var memberOf = ReadText(props, "compound");
+                if (memberOf is null && around is not null) props["compound"] = memberOf = around.Id;
+                CompoundShape? compound = memberOf is not null && byId.TryGetValue(memberOf, out var own) ? own : null;
 
                 long households;
                 if (given is { } count)
@@ -106,7 +109,7 @@ public sealed class HouseholdEstimator(EstimationOptions? options = null)
                 else
                 {
                     var type = ReadText(props, "building");
-                    var inside = compound is not null;
+                    var inside = around is not null || compound is not null;
                     if (geometry is IPolygonal)
                     {
                         var levels = ReadNumber(props, "levels") is { } l && l >= 1 ? (int?)ToInt(l) : null;
@@ -118,7 +121,7 @@ public sealed class HouseholdEstimator(EstimationOptions? options = null)
                         // residential (a residential or house type, or building=yes inside a residential compound), else 0.
                         households = Classify(type, inside) == Use.None ? 0 : 1;
                     }
-                    props["households"] = (int)households;
+                    props["households"] = Number(households);
                     props["households_estimated"] = true;
                 }
 
@@ -164,7 +167,7 @@ public sealed class HouseholdEstimator(EstimationOptions? options = null)
                     ? MetricProjection.For(draft.Geometry).AreaM2(draft.Geometry) : 0;
                 households = EstimateCompound(area, ReadText(props, "class") ?? CompoundClasses.Other);
             }
-            props["households"] = (int)Math.Min(households, int.MaxValue);
+            props["households"] = Number(Math.Min(households, int.MaxValue));
             props["households_estimated"] = true;
         }
         return draft with { Properties = props };
@@ -193,6 +196,12 @@ public sealed class HouseholdEstimator(EstimationOptions? options = null)
     static int ToInt(double value) =>
         double.IsFinite(value) ? (int)Math.Clamp(Math.Round(value, MidpointRounding.AwayFromZero), 0, int.MaxValue) : 0;
 
+    /// <summary>
+    /// A JSON number backed by its JSON text, like one read from a file: unlike <c>JsonValue.Create(int)</c> it also reads
+    /// back as long or double (<c>GetValue&lt;double&gt;</c>, <c>TryGetValue&lt;long&gt;</c>), as the validator and the model do.
+    /// </summary>
+    static JsonNode Number(long value) => JsonSerializer.SerializeToNode(value)!;
+
     static string? ReadText(JsonObject props, string name) =>
         props[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() is { Length: > 0 } s ? s : null;
 
@@ -203,7 +212,8 @@ public sealed class HouseholdEstimator(EstimationOptions? options = null)
         switch (v.GetValueKind())
         {
             case JsonValueKind.Number:
-                return v.GetValue<double>();
+                // From the JSON text: a JsonValue made from an int in code does not convert to double.
+                return double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
             case JsonValueKind.String:
                 var text = v.GetValue<string>().Trim();
                 var end = 0;

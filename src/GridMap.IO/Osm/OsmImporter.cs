@@ -1,0 +1,392 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GridMap.Core.Estimation;
+using GridMap.Core.Model;
+using GridMap.Core.Schema;
+using GridMap.Core.Store;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Geometries.Prepared;
+using NetTopologySuite.Index.Strtree;
+using OsmSharp;
+using OsmSharp.Streams;
+
+namespace GridMap.IO.Osm;
+
+/// <summary>What an OSM file gave: one batch per layer (compounds, buildings, network, stations) and what was dropped.</summary>
+public sealed record OsmImport(IReadOnlyList<LayerBatch> Batches, IReadOnlyList<string> Warnings)
+{
+    /// <summary>Network lines that <see cref="Walkability.IsWalkable"/> accepts (all highway lines are kept).</summary>
+    public int WalkableLines { get; init; }
+
+    public IReadOnlyList<FeatureDraft> Features(Layer layer) =>
+        Batches.Where(b => b.Layer == layer).SelectMany(b => b.Features).ToList();
+
+    public IReadOnlyDictionary<Layer, int> Counts =>
+        Batches.GroupBy(b => b.Layer).ToDictionary(g => g.Key, g => g.Sum(b => b.Features.Count));
+}
+
+/// <summary>
+/// Reads an OpenStreetMap extract (<c>.osm</c> XML or <c>.osm.pbf</c>, WGS84) into GridMap layers:
+/// <list type="bullet">
+/// <item>compounds — <c>landuse=residential</c> closed ways and multipolygons, and other residential areas
+///   (<c>place=neighbourhood</c> or <c>residential=*</c> polygons); <c>name</c>, <c>class</c> guessed from the name
+///   (<see cref="OsmCompoundClassifier"/>), <c>osm_id</c>;</item>
+/// <item>buildings — <c>building=*</c> closed ways and multipolygons; <c>building</c>, <c>levels</c>, <c>address</c>,
+///   <c>name</c>, <c>osm_id</c>;</item>
+/// <item>network — every <c>highway=*</c> way that is a line (not <c>area=yes</c>), with its tags as string properties.
+///   Lines connect only where they share nodes; crossings are not noded;</item>
+/// <item>stations — amenity (and shop) nodes and areas (at an interior point) of a station kind
+///   (<see cref="OsmStationKinds"/>); <c>kind</c>, <c>name</c>, <c>opening_hours</c>, <c>osm_id</c>. A node of the same
+///   kind and name (or unnamed) inside such an area is the same place mapped twice and is dropped.</item>
+/// </list>
+/// Ids are <c>n</c>/<c>w</c>/<c>r</c> + the OSM id; <c>osm_id</c> is <c>node/…</c>, <c>way/…</c> or <c>relation/…</c>
+/// (the path of the object on openstreetmap.org). Households are then filled by <see cref="HouseholdEstimator.FillMissing"/>.
+/// Every feature passes <see cref="FeatureValidator.Validate"/> for its layer; those that do not are dropped with a warning.
+/// </summary>
+public static class OsmImporter
+{
+    const int MaxListedWarnings = 50;
+
+    public static OsmImport Read(string path, EstimationOptions options)
+    {
+        using var stream = File.OpenRead(path);
+        return Read(stream, options);
+    }
+
+    /// <summary>Reads OSM XML or PBF from a stream, telling them apart by their first bytes.</summary>
+    public static OsmImport Read(Stream stream, EstimationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!stream.CanSeek)
+        {
+            var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            copy.Position = 0;
+            stream = copy;
+        }
+        var start = stream.Position;
+        var isXml = LooksLikeXml(stream);
+        stream.Position = start;
+        using OsmStreamSource source = isXml ? new XmlOsmStreamSource(stream) : new PBFOsmStreamSource(stream);
+        return new Reader(options).Run(source);
+    }
+
+    static bool LooksLikeXml(Stream stream)
+    {
+        Span<byte> head = stackalloc byte[64];
+        var n = stream.Read(head);
+        foreach (var b in head[..n])
+        {
+            if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or 0xEF or 0xBB or 0xBF) continue; // whitespace, UTF-8 BOM
+            return b == (byte)'<';
+        }
+        return false;
+    }
+
+    sealed class Reader(EstimationOptions options)
+    {
+        readonly Dictionary<long, Coordinate> _nodes = [];
+        readonly List<(long Id, Dictionary<string, string> Tags)> _taggedNodes = [];
+        readonly Dictionary<long, Way> _ways = [];
+        readonly List<Relation> _relations = [];
+        readonly List<string> _warnings = [];
+        readonly Dictionary<string, int> _skipped = [];
+        int _listed;
+
+        readonly List<FeatureDraft> _compounds = [];
+        readonly List<FeatureDraft> _buildings = [];
+        readonly List<FeatureDraft> _network = [];
+        readonly List<(FeatureDraft Draft, bool FromArea, Geometry? Area)> _stations = [];
+
+        void Warn(string message)
+        {
+            if (_listed++ < MaxListedWarnings) _warnings.Add(message);
+        }
+
+        void Skip(string reason) => _skipped[reason] = _skipped.GetValueOrDefault(reason) + 1;
+
+        public OsmImport Run(OsmStreamSource source)
+        {
+            foreach (var geo in source)
+            {
+                switch (geo)
+                {
+                    case Node { Id: { } id, Latitude: { } lat, Longitude: { } lon } node:
+                        _nodes[id] = new Coordinate(lon, lat);
+                        if (node.Tags is { Count: > 0 }) _taggedNodes.Add((id, ToDictionary(node.Tags)));
+                        break;
+                    case Way { Id: { } id, Nodes: not null } way:
+                        _ways[id] = way;
+                        break;
+                    case Relation { Id: not null, Members: not null } relation:
+                        _relations.Add(relation);
+                        break;
+                }
+            }
+
+            foreach (var (id, tags) in _taggedNodes) ReadNode(id, tags);
+            foreach (var way in _ways.Values) ReadWay(way);
+            foreach (var relation in _relations) ReadRelation(relation);
+
+            var stations = DropDuplicateStations();
+            IReadOnlyList<LayerBatch> batches =
+            [
+                new(Layer.Compounds, Validate(Layer.Compounds, _compounds)),
+                new(Layer.Buildings, Validate(Layer.Buildings, _buildings)),
+                new(Layer.Network, Validate(Layer.Network, _network)),
+                new(Layer.Stations, Validate(Layer.Stations, stations)),
+            ];
+            batches = new HouseholdEstimator(options).FillMissing(batches);
+            // The estimates add only numbers and flags; check once more that every feature still passes.
+            batches = batches.Select(b => b with { Features = Validate(b.Layer, b.Features, final: true) }).ToList();
+
+            if (_listed > MaxListedWarnings) _warnings.Add($"… and {_listed - MaxListedWarnings} more warnings like these");
+            foreach (var (reason, count) in _skipped.OrderBy(s => s.Key, StringComparer.Ordinal))
+                _warnings.Add($"{count} × {reason}");
+
+            var walkable = batches.Where(b => b.Layer == Layer.Network).SelectMany(b => b.Features)
+                .Count(f => Walkability.IsWalkable(StringTags(f.Properties)));
+            return new OsmImport(batches, _warnings) { WalkableLines = walkable };
+        }
+
+        // ---- elements ----
+
+        void ReadNode(long id, Dictionary<string, string> tags)
+        {
+            if (OsmStationKinds.KindOf(tags) is { } kind)
+                _stations.Add((Station($"n{id}", $"node/{id}", OsmPolygons.Factory.CreatePoint(_nodes[id]), kind, tags), false, null));
+        }
+
+        void ReadWay(Way way)
+        {
+            var tags = way.Tags is { Count: > 0 } ? ToDictionary(way.Tags) : null;
+            if (tags is null) return;
+            var id = way.Id!.Value;
+            var isBuilding = IsBuilding(tags);
+            var isCompound = IsCompound(tags);
+            var stationKind = OsmStationKinds.KindOf(tags);
+            var isHighway = tags.ContainsKey("highway");
+            if (!isBuilding && !isCompound && stationKind is null && !isHighway) return;
+
+            if (isHighway && tags.GetValueOrDefault("area") != "yes") AddLine(id, tags, way.Nodes);
+            if (!isBuilding && !isCompound && stationKind is null) return;
+
+            var coords = Coordinates(way.Nodes, out var missing);
+            if (coords is null)
+            {
+                Warn($"way/{id}: {missing} of its {way.Nodes.Length} nodes are not in the file (cut by the extract): area skipped");
+                return;
+            }
+            var closed = way.Nodes.Length >= 4 && way.Nodes[0] == way.Nodes[^1];
+            if (!closed)
+            {
+                if (isBuilding || isCompound) Skip($"{(isBuilding ? "building" : "residential area")} ways that do not close (skipped)");
+                if (stationKind is not null) Skip("station ways that are neither a node nor an area (skipped)");
+                return;
+            }
+            var polygon = OsmPolygons.FromRing(coords, out var problem);
+            if (polygon is null)
+            {
+                Warn($"way/{id}: {problem}: skipped");
+                return;
+            }
+            AddArea($"w{id}", $"way/{id}", tags, polygon, isBuilding, isCompound, stationKind);
+        }
+
+        void ReadRelation(Relation relation)
+        {
+            var tags = relation.Tags is { Count: > 0 } ? ToDictionary(relation.Tags) : null;
+            if (tags is null || tags.GetValueOrDefault("type") != "multipolygon") return;
+            var isBuilding = IsBuilding(tags);
+            var isCompound = IsCompound(tags);
+            var stationKind = OsmStationKinds.KindOf(tags);
+            if (!isBuilding && !isCompound && stationKind is null) return;
+
+            var id = relation.Id!.Value;
+            var members = new List<(string, Coordinate[])>();
+            foreach (var member in relation.Members.Where(m => m.Type == OsmGeoType.Way))
+            {
+                if (!_ways.TryGetValue(member.Id, out var way) || Coordinates(way.Nodes, out _) is not { } line)
+                {
+                    Warn($"relation/{id}: member way/{member.Id} is not (completely) in the file: skipped");
+                    return;
+                }
+                members.Add((member.Role ?? "", line));
+            }
+            var geometry = OsmPolygons.FromMultipolygon(members, out var problem);
+            if (geometry is null)
+            {
+                Warn($"relation/{id}: {problem}: skipped");
+                return;
+            }
+            AddArea($"r{id}", $"relation/{id}", tags, geometry, isBuilding, isCompound, stationKind);
+        }
+
+        void AddArea(string id, string osmId, Dictionary<string, string> tags, Geometry polygon, bool isBuilding, bool isCompound, string? stationKind)
+        {
+            if (isBuilding)
+            {
+                var p = new JsonObject { ["building"] = tags["building"] };
+                if (OsmTags.Levels(tags, options.MetresPerLevel) is { } levels) p["levels"] = Number(levels);
+                if (OsmTags.Address(tags) is { } address) p["address"] = address;
+                if (OsmTags.Name(tags) is { } name) p["name"] = name;
+                p["osm_id"] = osmId;
+                _buildings.Add(new FeatureDraft(id, polygon, p));
+            }
+            if (isCompound)
+            {
+                var name = OsmTags.Name(tags);
+                var p = new JsonObject();
+                if (name is not null) p["name"] = name;
+                p["class"] = OsmCompoundClassifier.ClassOf(name);
+                p["osm_id"] = osmId;
+                _compounds.Add(new FeatureDraft(id, polygon, p));
+            }
+            if (stationKind is not null)
+            {
+                _stations.Add((Station(id, osmId, polygon.InteriorPoint, stationKind, tags), true, polygon));
+            }
+        }
+
+        /// <summary>
+        /// A highway line. Where the extract cut the way (nodes missing from the file), the pieces that remain become a
+        /// MultiLineString rather than being joined across the gap.
+        /// </summary>
+        void AddLine(long id, Dictionary<string, string> tags, long[] nodeIds)
+        {
+            var pieces = new List<List<Coordinate>>();
+            List<Coordinate>? piece = null;
+            var missing = 0;
+            foreach (var nodeId in nodeIds)
+            {
+                if (!_nodes.TryGetValue(nodeId, out var c))
+                {
+                    missing++;
+                    piece = null;
+                    continue;
+                }
+                if (piece is null) pieces.Add(piece = []);
+                if (piece.Count == 0 || !piece[^1].Equals2D(c)) piece.Add(c);
+            }
+            var lines = pieces.Where(l => l.Count >= 2).Select(l => OsmPolygons.Factory.CreateLineString(l.ToArray())).ToArray();
+            if (lines.Length == 0)
+            {
+                Warn($"way/{id}: highway with fewer than 2 distinct points in the file: skipped");
+                return;
+            }
+            if (missing > 0) Skip("highway ways cut by the extract (the pieces inside are kept)");
+
+            var p = new JsonObject();
+            foreach (var (key, value) in tags.OrderBy(t => t.Key, StringComparer.Ordinal))
+            {
+                if (key == "id" || string.IsNullOrEmpty(value)) continue; // "id" is not a property in GridMap
+                p[key] = value;
+            }
+            Geometry geometry = lines.Length == 1 ? lines[0] : OsmPolygons.Factory.CreateMultiLineString(lines);
+            _network.Add(new FeatureDraft($"w{id}", geometry, p));
+        }
+
+        static FeatureDraft Station(string id, string osmId, Point location, string kind, Dictionary<string, string> tags)
+        {
+            var p = new JsonObject { ["kind"] = kind };
+            if (OsmTags.Name(tags) is { } name) p["name"] = name;
+            if (tags.GetValueOrDefault("opening_hours") is { Length: > 0 } hours) p["opening_hours"] = hours;
+            p["osm_id"] = osmId;
+            return new FeatureDraft(id, location, p);
+        }
+
+        /// <summary>
+        /// A school (or hospital, market…) is often mapped both as its grounds and as a node inside them. The node goes
+        /// when an area of the same kind covers it and the names agree (or the node has none).
+        /// </summary>
+        List<FeatureDraft> DropDuplicateStations()
+        {
+            var areas = new STRtree<(FeatureDraft Draft, IPreparedGeometry Area)>();
+            foreach (var (draft, fromArea, area) in _stations)
+            {
+                if (fromArea && area is not null) areas.Insert(area.EnvelopeInternal, (draft, PreparedGeometryFactory.Prepare(area)));
+            }
+            areas.Build();
+            var kept = new List<FeatureDraft>(_stations.Count);
+            foreach (var (draft, fromArea, _) in _stations)
+            {
+                if (!fromArea)
+                {
+                    var kind = Text(draft.Properties, "kind");
+                    var name = Text(draft.Properties, "name");
+                    var same = areas.Query(draft.Geometry.EnvelopeInternal).FirstOrDefault(a =>
+                        Text(a.Draft.Properties, "kind") == kind
+                        && (name is null || Text(a.Draft.Properties, "name") == name)
+                        && a.Area.Covers(draft.Geometry));
+                    if (same.Draft is not null)
+                    {
+                        Skip("station nodes inside an area of the same kind and name (the same place mapped twice; the area is kept)");
+                        continue;
+                    }
+                }
+                kept.Add(draft);
+            }
+            return kept;
+        }
+
+        List<FeatureDraft> Validate(Layer layer, IReadOnlyList<FeatureDraft> drafts, bool final = false)
+        {
+            var result = new List<FeatureDraft>(drafts.Count);
+            var repaired = 0;
+            for (var i = 0; i < drafts.Count; i++)
+            {
+                var draft = drafts[i];
+                var check = FeatureValidator.Validate(layer, i, draft.Id, draft.Geometry, draft.Properties);
+                if (!check.IsValid)
+                {
+                    Warn($"{layer.Key()}/{draft.Id} dropped: {string.Join("; ", check.Problems.Select(p => $"{p.Field} {p.Message}"))}");
+                    continue;
+                }
+                repaired += check.Repairs.Count;
+                // The validator's geometry (rounded to 7 decimals, RFC 7946 orientation, repaired), our properties
+                // (already of the schema's types, and with numbers that read back as any numeric type).
+                result.Add(draft with { Geometry = check.Draft!.Geometry });
+            }
+            if (repaired > 0 && !final) Skip($"{layer.Key()} polygons repaired by the validator (invalid in OSM)");
+            return result;
+        }
+
+        // ---- helpers ----
+
+        static bool IsBuilding(Dictionary<string, string> tags) =>
+            tags.TryGetValue("building", out var b) && b is { Length: > 0 } && b != "no";
+
+        static bool IsCompound(Dictionary<string, string> tags) =>
+            tags.GetValueOrDefault("landuse") == "residential"
+            || tags.GetValueOrDefault("place") == "neighbourhood"
+            || tags.GetValueOrDefault("residential") is { Length: > 0 } r && r != "no";
+
+        Coordinate[]? Coordinates(long[] nodeIds, out int missing)
+        {
+            missing = 0;
+            var coords = new Coordinate[nodeIds.Length];
+            for (var i = 0; i < nodeIds.Length; i++)
+            {
+                if (_nodes.TryGetValue(nodeIds[i], out var c)) coords[i] = c;
+                else missing++;
+            }
+            return missing == 0 ? coords : null;
+        }
+
+        static Dictionary<string, string> ToDictionary(OsmSharp.Tags.TagsCollectionBase tags)
+        {
+            var d = new Dictionary<string, string>(tags.Count, StringComparer.Ordinal);
+            foreach (var t in tags) d[t.Key] = t.Value ?? "";
+            return d;
+        }
+
+        static string? Text(JsonObject p, string name) => p[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+        static IReadOnlyDictionary<string, string> StringTags(JsonObject p) =>
+            p.Where(kv => kv.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+                .ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>());
+
+        /// <summary>A number that reads back as int, long or double (as one parsed from a file does).</summary>
+        static JsonNode Number(long value) => JsonSerializer.SerializeToNode(value)!;
+    }
+}

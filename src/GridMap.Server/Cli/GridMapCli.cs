@@ -1,0 +1,226 @@
+using System.Text.Json;
+using GridMap.Core.Estimation;
+using GridMap.Core.Model;
+using GridMap.Core.Sample;
+using GridMap.Core.Schema;
+using GridMap.Core.Store;
+using GridMap.IO.GeoJson;
+using GridMap.IO.Osm;
+using GridMap.Server.Hosting;
+using GridMap.Server.Import;
+
+namespace GridMap.Server.Cli;
+
+/// <summary>The `gridmap` command: one executable, one verb per job.</summary>
+public static class GridMapCli
+{
+    public const string Usage = """
+        gridmap — community grids (网格化管理) server and tools
+
+        usage:
+          gridmap serve   [--data DIR | --postgres CONN] [--port 5080 | --urls URLS] [--web DIR] [--no-sample]
+          gridmap import  osm FILE.osm[.pbf]            [--data DIR | --postgres CONN] [--replace]
+          gridmap import  geojson --layer LAYER FILE    [--data DIR | --postgres CONN] [--replace]
+          gridmap export  --layer LAYER FILE|-          [--data DIR | --postgres CONN] [--bbox minLon,minLat,maxLon,maxLat]
+          gridmap sample  [--seed 1] [--scale 1] (--out DIR | [--data DIR | --postgres CONN])
+
+        layers: districts streets communities compounds buildings grids stations network
+        The embedded store lives in ./data unless --data says otherwise; --postgres (or GRIDMAP_POSTGRES) selects PostGIS.
+        --estimation FILE.json overrides household estimation constants (see docs/schema.md).
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        stdout ??= Console.Out;
+        stderr ??= Console.Error;
+        try
+        {
+            var verb = args.Length == 0 ? "serve" : args[0];
+            var rest = CliArgs.Parse(args.Skip(args.Length == 0 ? 0 : 1));
+            if (rest.Has("help") || verb is "help" or "--help" or "-h")
+            {
+                stdout.WriteLine(Usage);
+                return 0;
+            }
+            return verb switch
+            {
+                "serve" => await ServeAsync(rest, args.Skip(1).ToArray(), stdout),
+                "import" => await ImportAsync(rest, stdout),
+                "export" => await ExportAsync(rest, stdout),
+                "sample" => await SampleAsync(rest, stdout),
+                _ => throw new CliException($"unknown verb '{verb}'"),
+            };
+        }
+        catch (CliException e)
+        {
+            stderr.WriteLine($"gridmap: {e.Message}");
+            stderr.WriteLine("run `gridmap --help` for usage");
+            return 2;
+        }
+        catch (InvalidFeaturesException e)
+        {
+            stderr.WriteLine($"gridmap: nothing was written; {e.Problems.Count} problem(s):");
+            foreach (var p in e.Problems.Take(50)) stderr.WriteLine($"  {p.Pointer}{(p.FeatureId is null ? "" : $" (id {p.FeatureId})")}: {p.Message}");
+            return 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DuplicateFeatureException or InvalidDataException)
+        {
+            stderr.WriteLine($"gridmap: {e.Message}");
+            return 1;
+        }
+    }
+
+    static GridMapOptions Options(CliArgs a)
+    {
+        var estimation = new EstimationOptions();
+        if (a.Get("estimation") is { } path)
+        {
+            try
+            {
+                estimation = JsonSerializer.Deserialize<EstimationOptions>(File.ReadAllText(path), new JsonSerializerOptions { PropertyNameCaseInsensitive = true })
+                    ?? estimation;
+            }
+            catch (JsonException e)
+            {
+                throw new CliException($"--estimation {path}: {e.Message}");
+            }
+        }
+        return new GridMapOptions
+        {
+            DataDirectory = a.Get("data") ?? "data",
+            Postgres = a.Get("postgres") ?? NullIfEmpty(Environment.GetEnvironmentVariable("GRIDMAP_POSTGRES")),
+            WebRoot = a.Get("web"),
+            SeedSample = !a.Has("no-sample"),
+            Estimation = estimation,
+        };
+    }
+
+    static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+
+    static readonly string[] StoreOptions = ["data", "postgres", "estimation"];
+
+    static async Task<int> ServeAsync(CliArgs a, string[] raw, TextWriter stdout)
+    {
+        a.Allow([.. StoreOptions, "port", "urls", "web", "no-sample"]);
+        var options = Options(a);
+        var urls = a.Get("urls") ?? $"http://127.0.0.1:{a.Int("port", 5080)}";
+        await using var store = await StoreFactory.OpenAsync(options, stdout);
+        var app = GridMapServer.Build(options, store, urls: urls.Split(';', ','));
+        stdout.WriteLine($"GridMap serving on {urls} (map at /, API docs at /docs)");
+        await app.RunAsync();
+        return 0;
+    }
+
+    static async Task<int> ImportAsync(CliArgs a, TextWriter stdout)
+    {
+        a.Allow([.. StoreOptions, "layer", "replace", "no-sample"]);
+        if (a.Positional.Count < 2) throw new CliException("usage: gridmap import osm FILE | gridmap import geojson --layer LAYER FILE");
+        var (kind, file) = (a.Positional[0], a.Positional[1]);
+        if (!File.Exists(file)) throw new CliException($"{file} does not exist");
+        var options = Options(a) with { SeedSample = false };
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        IReadOnlyList<LayerBatch> batches;
+        switch (kind)
+        {
+            case "osm":
+                var osm = OsmImporter.Read(file, options.Estimation);
+                foreach (var w in osm.Warnings.Take(20)) stdout.WriteLine($"warning: {w}");
+                batches = osm.Batches;
+                break;
+            case "geojson":
+                if (!Layers.TryParse(a.Require("layer", "the layer the file holds"), out var layer))
+                    throw new CliException($"--layer must be one of {string.Join(", ", Layers.All.Select(l => l.Key()))}");
+                var read = GeoJsonFeatures.Read(layer, await File.ReadAllBytesAsync(file));
+                if (!read.IsValid) throw new InvalidFeaturesException(read.Problems);
+                foreach (var r in read.Repairs.Take(20)) stdout.WriteLine($"repaired {r.Pointer}{(r.FeatureId is null ? "" : $" (id {r.FeatureId})")}: {r.Message}");
+                batches = LayerImport.Prepare([new LayerBatch(layer, read.Features)], options.Estimation);
+                break;
+            default:
+                throw new CliException($"import what? '{kind}' is neither osm nor geojson");
+        }
+        await using var store = await StoreFactory.OpenAsync(options, TextWriter.Null);
+        var summary = await store.ImportAsync(batches, a.Has("replace") ? ImportMode.ReplaceLayers : ImportMode.Upsert);
+        foreach (var batch in batches) stdout.WriteLine(DescribeBatch(batch));
+        stdout.WriteLine($"imported in one transaction in {started.Elapsed.TotalSeconds:0.0} s: {StoreFactory.Describe(summary)}");
+        return 0;
+    }
+
+    /// <summary>Counts per layer, with what matters for each: households (and how many estimated), walkable lines, station kinds.</summary>
+    static string DescribeBatch(LayerBatch batch)
+    {
+        var line = $"  {batch.Layer.Key(),-12} {batch.Features.Count,8:N0}";
+        switch (batch.Layer)
+        {
+            case Layer.Buildings or Layer.Compounds:
+                var households = batch.Features.Sum(f => f.Properties["households"]?.GetValue<int>() ?? 0);
+                var estimated = batch.Features.Count(f => f.Properties["households_estimated"]?.GetValue<bool>() == true);
+                return $"{line}  households {households:N0} ({estimated:N0} estimated)";
+            case Layer.Network:
+                var walkable = batch.Features.Count(f => WalkLine.From(new StoredFeature(batch.Layer, f.Id, 1, f.Geometry, f.Properties)).Any(w => w.Walkable));
+                return $"{line}  walkable {walkable:N0}";
+            case Layer.Stations:
+                var kinds = batch.Features.GroupBy(f => f.Properties["kind"]?.ToString() ?? "?").OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}");
+                return $"{line}  {string.Join(", ", kinds)}";
+            default:
+                return line;
+        }
+    }
+
+    static async Task<int> ExportAsync(CliArgs a, TextWriter stdout)
+    {
+        a.Allow([.. StoreOptions, "layer", "bbox"]);
+        if (!Layers.TryParse(a.Require("layer", "the layer to export"), out var layer))
+            throw new CliException($"--layer must be one of {string.Join(", ", Layers.All.Select(l => l.Key()))}");
+        if (a.Positional.Count < 1) throw new CliException("usage: gridmap export --layer LAYER FILE (- for standard output)");
+        NetTopologySuite.Geometries.Envelope? box = null;
+        if (a.Get("bbox") is { } b && !GridMap.Server.Layers.LayersApi.TryParseBbox(b, out box, out var error)) throw new CliException($"--bbox {error}");
+        await using var store = await StoreFactory.OpenAsync(Options(a) with { SeedSample = false }, TextWriter.Null);
+        var features = new List<FeatureDraft>();
+        for (var offset = 0; ; offset += 10_000)
+        {
+            var page = await store.ListAsync(layer, new FeatureQuery(box, 10_000, offset));
+            features.AddRange(page.Features.Select(f => new FeatureDraft(f.Id, f.Geometry, f.Properties)));
+            if (page.Features.Count == 0 || offset + page.Features.Count >= page.NumberMatched) break;
+        }
+        var target = a.Positional[0];
+        if (target == "-")
+        {
+            await using var stdoutStream = Console.OpenStandardOutput();
+            GeoJsonFeatures.WriteCollection(stdoutStream, features);
+        }
+        else
+        {
+            await using var file = File.Create(target);
+            GeoJsonFeatures.WriteCollection(file, features);
+            stdout.WriteLine($"exported {features.Count:N0} {layer.Key()} to {target}");
+        }
+        return 0;
+    }
+
+    static async Task<int> SampleAsync(CliArgs a, TextWriter stdout)
+    {
+        a.Allow([.. StoreOptions, "seed", "scale", "out"]);
+        var seed = a.Int("seed", 1);
+        var scale = a.Double("scale", 1.0);
+        if (scale is <= 0 or > 1000) throw new CliException("--scale must be in (0, 1000]");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var city = SampleCityGenerator.Generate(seed, scale);
+        stdout.WriteLine($"generated sample city (seed {seed}, scale {scale}) in {started.Elapsed.TotalSeconds:0.0} s");
+        if (a.Get("out") is { } dir)
+        {
+            Directory.CreateDirectory(dir);
+            foreach (var batch in city.Batches)
+            {
+                var path = Path.Combine(dir, batch.Layer.Key() + ".geojson");
+                await using var file = File.Create(path);
+                GeoJsonFeatures.WriteCollection(file, batch.Features);
+                stdout.WriteLine(DescribeBatch(batch));
+            }
+            return 0;
+        }
+        await using var store = await StoreFactory.OpenAsync(Options(a) with { SeedSample = false }, stdout);
+        var summary = await store.ImportAsync(city.Batches, ImportMode.ReplaceLayers);
+        stdout.WriteLine($"loaded: {StoreFactory.Describe(summary)}");
+        return 0;
+    }
+}

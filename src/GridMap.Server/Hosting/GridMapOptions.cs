@@ -1,0 +1,27 @@
+using GridMap.Core.Estimation;
+
+namespace GridMap.Server.Hosting;
+
+/// <summary>How the server runs: which store, where the web map is, how large uploads may be.</summary>
+public sealed record GridMapOptions
+{
+    /// <summary>Data directory of the embedded store (default ./data).</summary>
+    public string DataDirectory { get; init; } = "data";
+
+    /// <summary>PostGIS connection string; when set the embedded store is not used.</summary>
+    public string? Postgres { get; init; }
+
+    /// <summary>Folder of the static web map (index.html); found next to the repository when not given.</summary>
+    public string? WebRoot { get; init; }
+
+    /// <summary>Seed a new embedded store with the sample city.</summary>
+    public bool SeedSample { get; init; } = true;
+
+    public long MaxFeatureBytes { get; init; } = 16L << 20;
+
+    public long MaxUploadBytes { get; init; } = 512L << 20;
+
+    public int MaxPageSize { get; init; } = 10_000;
+
+    public EstimationOptions Estimation { get; init; } = new();
+}

@@ -1,0 +1,91 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using GridMap.Core.Store;
+using GridMap.Server.Import;
+using GridMap.Server.Layers;
+using GridMap.Server.Lookup;
+using GridMap.Server.Search;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.FileProviders;
+
+namespace GridMap.Server.Hosting;
+
+/// <summary>Wires the store, the API feature groups, OpenAPI docs and the static web map into one web application.</summary>
+public static class GridMapServer
+{
+    public static WebApplication Build(GridMapOptions options, IFeatureStore store, string[]? args = null, IEnumerable<string>? urls = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "GridMap API";
+            doc.Info.Description = "The five-level net (街道 → 社区 → 小区 → 网格 → 楼栋), service stations and the walking network, as RFC 7946 GeoJSON.";
+            return Task.CompletedTask;
+        }));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        });
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 1);
+        if (urls is not null) builder.WebHost.UseUrls(urls.ToArray());
+
+        var app = builder.Build();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusOf });
+        app.UseStatusCodePages();
+
+        var webRoot = options.WebRoot ?? RepoPaths.WebRoot();
+        if (webRoot is not null && Directory.Exists(webRoot))
+        {
+            var files = new PhysicalFileProvider(Path.GetFullPath(webRoot));
+            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        }
+
+        app.MapOpenApi();
+        app.UseSwaggerUI(o =>
+        {
+            o.SwaggerEndpoint("/openapi/v1.json", "GridMap API");
+            o.RoutePrefix = "docs";
+            o.DocumentTitle = "GridMap API";
+        });
+
+        app.MapHealth();
+        app.MapLayers();
+        app.MapLookup();
+        app.MapSearch();
+        app.MapOsmImport();
+        return app;
+    }
+
+    static int StatusOf(Exception e) => e switch
+    {
+        BadHttpRequestException bad => bad.StatusCode,
+        OperationCanceledException => 499,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    public sealed record Health(string Status, string Store);
+
+    static RouteGroupBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/health").WithTags("Health");
+        group.MapGet("/", async Task<Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<Health>, Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<Health>>> (IFeatureStore store, CancellationToken ct) =>
+        {
+            try
+            {
+                await store.CountAsync(ct);
+                return TypedResults.Ok(new Health("ok", store.Kind));
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                return TypedResults.Json(new Health("unavailable", store.Kind), statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+        }).WithSummary("Liveness and store reachability");
+        return group;
+    }
+}

@@ -1,0 +1,263 @@
+using System.Globalization;
+using System.Text.Json;
+using GridMap.Core.Model;
+using GridMap.Core.Schema;
+using GridMap.Core.Store;
+using GridMap.IO.GeoJson;
+using GridMap.Server.Hosting;
+using GridMap.Server.Import;
+using GridMap.Server.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+using NetTopologySuite.Geometries;
+
+namespace GridMap.Server.Layers;
+
+/// <summary>
+/// The store's layers as GeoJSON: list by bbox with paging, get, create, replace (If-Match), delete, upload.
+/// Lives under /api/layers so that OGC API – Features (/collections) and tiles can sit beside it later.
+/// </summary>
+public static class LayersApi
+{
+    public sealed record LayerInfo(string Layer, string Label, long Count);
+
+    public static RouteGroupBuilder MapLayers(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/layers").WithTags("Layers");
+
+        group.MapGet("/", async (IFeatureStore store, CancellationToken ct) =>
+        {
+            var counts = await store.CountAsync(ct);
+            return TypedResults.Ok(Core.Model.Layers.All.Select(l => new LayerInfo(l.Key(), l.Label(), counts[l])).ToList());
+        }).WithSummary("Every layer with its label and feature count");
+
+        group.MapGet("/{layer}/features", ListAsync)
+            .WithSummary("Features of a layer in a lon/lat bbox, one page at a time (GeoJSON FeatureCollection)");
+        group.MapGet("/{layer}/features/{id}", GetAsync)
+            .WithSummary("One feature; its version is in the ETag header");
+        group.MapPost("/{layer}/features", CreateAsync)
+            .WithSummary("Create a feature (GeoJSON Feature body)");
+        group.MapPut("/{layer}/features/{id}", ReplaceAsync)
+            .WithSummary("Replace a feature; send If-Match with the version you read, or get 412");
+        group.MapDelete("/{layer}/features/{id}", DeleteAsync)
+            .WithSummary("Delete a feature; honours If-Match");
+        group.MapPost("/{layer}/import", ImportAsync)
+            .WithSummary("Upload a whole layer (GeoJSON FeatureCollection): all or nothing; mode=upsert (default) or replace");
+        return group;
+    }
+
+    static async Task<Results<GeoJsonResult, ProblemHttpResult>> ListAsync(
+        string layer, string? bbox, int? limit, int? offset, IFeatureStore store, GridMapOptions options, HttpContext http, CancellationToken ct)
+    {
+        if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        Envelope? box = null;
+        if (bbox is not null && !TryParseBbox(bbox, out box, out var bboxError)) return Problem.BadParameter("bbox", bboxError);
+        var size = limit ?? 1000;
+        if (size < 1 || size > options.MaxPageSize) return Problem.BadParameter("limit", $"must be 1..{options.MaxPageSize}");
+        var skip = offset ?? 0;
+        if (skip < 0) return Problem.BadParameter("offset", "must not be negative");
+
+        var page = await store.ListAsync(l, new FeatureQuery(box, size, skip), ct);
+        string? next = skip + page.Features.Count < page.NumberMatched
+            ? $"{http.Request.Path}?{(bbox is null ? "" : $"bbox={bbox}&")}limit={size}&offset={skip + page.Features.Count}"
+            : null;
+        return new GeoJsonResult(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "FeatureCollection");
+            w.WriteNumber("numberMatched", page.NumberMatched);
+            w.WriteNumber("numberReturned", page.Features.Count);
+            w.WriteStartArray("links");
+            if (next is not null)
+            {
+                w.WriteStartObject();
+                w.WriteString("rel", "next");
+                w.WriteString("type", GeoJsonResult.ContentType);
+                w.WriteString("href", next);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("features");
+            foreach (var f in page.Features) GeoJsonFeatures.WriteFeature(w, f);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    static async Task<Results<GeoJsonResult, ProblemHttpResult>> GetAsync(string layer, string id, IFeatureStore store, HttpContext http, CancellationToken ct)
+    {
+        if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        var f = await store.GetAsync(l, id, ct);
+        if (f is null) return Problem.NotFound(l, id);
+        http.Response.Headers.ETag = ETag(f.Version);
+        return GeoJsonResult.Feature(f);
+    }
+
+    static async Task<Results<GeoJsonResult, ProblemHttpResult>> CreateAsync(
+        string layer, HttpContext http, IFeatureStore store, GridMapOptions options, CancellationToken ct)
+    {
+        if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        var (draft, repairs, problem) = await ReadOneAsync(l, http, null, options, ct);
+        if (problem is not null) return problem;
+        try
+        {
+            var created = await store.CreateAsync(l, draft!, ct);
+            http.Response.Headers.ETag = ETag(created.Version);
+            http.Response.Headers.Location = $"/api/layers/{l.Key()}/features/{Uri.EscapeDataString(created.Id)}";
+            return GeoJsonResult.Feature(created, repairs, StatusCodes.Status201Created);
+        }
+        catch (DuplicateFeatureException)
+        {
+            return Problem.Conflict(l, draft!.Id);
+        }
+    }
+
+    static async Task<Results<GeoJsonResult, ProblemHttpResult>> ReplaceAsync(
+        string layer, string id, HttpContext http, IFeatureStore store, GridMapOptions options, CancellationToken ct)
+    {
+        if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        if (!TryReadIfMatch(http, out var expected)) return Problem.BadParameter("If-Match", "must be the version number you read, e.g. \"3\"");
+        var (draft, repairs, problem) = await ReadOneAsync(l, http, id, options, ct);
+        if (problem is not null) return problem;
+        try
+        {
+            var replaced = await store.ReplaceAsync(l, draft!, expected, ct);
+            http.Response.Headers.ETag = ETag(replaced.Version);
+            return GeoJsonResult.Feature(replaced, repairs);
+        }
+        catch (FeatureNotFoundException)
+        {
+            return Problem.NotFound(l, id);
+        }
+        catch (VersionConflictException e)
+        {
+            return Problem.StaleVersion(l, id, e.Expected, e.Current);
+        }
+    }
+
+    static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string layer, string id, HttpContext http, IFeatureStore store, CancellationToken ct)
+    {
+        if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        if (!TryReadIfMatch(http, out var expected)) return Problem.BadParameter("If-Match", "must be the version number you read, e.g. \"3\"");
+        try
+        {
+            await store.DeleteAsync(l, id, expected, ct);
+            return TypedResults.NoContent();
+        }
+        catch (FeatureNotFoundException)
+        {
+            return Problem.NotFound(l, id);
+        }
+        catch (VersionConflictException e)
+        {
+            return Problem.StaleVersion(l, id, e.Expected, e.Current);
+        }
+    }
+
+    public sealed record ImportResponse(string Layer, string Mode, int Written, IReadOnlyList<object> Repairs);
+
+    static async Task<Results<Ok<ImportResponse>, ProblemHttpResult>> ImportAsync(
+        string layer, string? mode, HttpContext http, IFeatureStore store, GridMapOptions options, CancellationToken ct)
+    {
+        if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        var importMode = mode switch
+        {
+            null or "upsert" => ImportMode.Upsert,
+            "replace" => ImportMode.ReplaceLayers,
+            _ => (ImportMode?)null,
+        };
+        if (importMode is null) return Problem.BadParameter("mode", "must be upsert or replace");
+        var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, options.MaxUploadBytes, ct);
+        if (tooLarge is not null) return tooLarge;
+
+        var read = GeoJsonFeatures.Read(l, body);
+        if (!read.IsValid) return Problem.InvalidFeatures(read.Problems);
+        var batches = LayerImport.Prepare([new LayerBatch(l, read.Features)], options.Estimation);
+        try
+        {
+            var summary = await store.ImportAsync(batches, importMode.Value, ct);
+            return TypedResults.Ok(new ImportResponse(l.Key(), mode ?? "upsert", summary.Written.GetValueOrDefault(l), read.Repairs.Select(Problem.Describe).ToList()));
+        }
+        catch (DuplicateFeatureException e)
+        {
+            return Problem.Conflict(l, e.Id);
+        }
+    }
+
+    /// <summary>Reads one Feature body; on PUT the body's id (if any) must match the URL.</summary>
+    static async Task<(FeatureDraft? Draft, IReadOnlyList<object> Repairs, ProblemHttpResult? Problem)> ReadOneAsync(
+        Layer layer, HttpContext http, string? urlId, GridMapOptions options, CancellationToken ct)
+    {
+        var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, options.MaxFeatureBytes, ct);
+        if (tooLarge is not null) return (null, [], tooLarge);
+        var problems = new List<FeatureProblem>();
+        var repairs = new List<FeatureProblem>();
+        FeatureDraft? draft;
+        try
+        {
+            using var doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = GeoJsonFeatures.MaxDepth });
+            var root = doc.RootElement;
+            if (urlId is not null && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out var bodyId)
+                && bodyId.ValueKind is JsonValueKind.String or JsonValueKind.Number && bodyId.ToString() != urlId)
+                return (null, [], Problem.InvalidFeatures([new(null, bodyId.ToString(), "id", $"must match the id in the URL ('{urlId}')")]));
+            draft = GeoJsonFeatures.ReadFeature(layer, root, null, problems, repairs);
+            if (draft is not null && urlId is not null && draft.Id != urlId)
+            {
+                // A body without id takes the URL's; area and grid ids must still equal their code.
+                if (layer.IsArea() || layer == Layer.Grids)
+                    problems.Add(new(null, draft.Id, "properties.code", $"must equal the id in the URL ('{urlId}')"));
+                else draft = draft with { Id = urlId };
+            }
+        }
+        catch (JsonException e)
+        {
+            return (null, [], Problem.InvalidFeatures([new(null, urlId, "body", $"malformed JSON: {e.Message}")], "Malformed JSON"));
+        }
+        if (problems.Count > 0 || draft is null) return (null, [], Problem.InvalidFeatures(problems));
+        var prepared = LayerImport.Prepare([new LayerBatch(layer, [draft])], options.Estimation)[0].Features[0];
+        return (prepared, repairs.Select(Problem.Describe).ToList(), null);
+    }
+
+    public static string ETag(long version) => $"\"{version}\"";
+
+    /// <summary>If-Match: "3", W/"3" or 3; absent means "whatever is current".</summary>
+    static bool TryReadIfMatch(HttpContext http, out long? version)
+    {
+        version = null;
+        var header = http.Request.Headers.IfMatch.ToString();
+        if (string.IsNullOrWhiteSpace(header) || header.Trim() == "*") return true;
+        var text = header.Trim();
+        if (text.StartsWith("W/", StringComparison.Ordinal)) text = text[2..];
+        text = text.Trim('"');
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0)
+        {
+            version = v;
+            return true;
+        }
+        return false;
+    }
+
+    public static bool TryParseBbox(string text, out Envelope? box, out string error)
+    {
+        box = null;
+        error = "";
+        var parts = text.Split(',');
+        var values = new double[parts.Length];
+        if (parts.Length != 4 || !parts.Select((p, i) => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])).All(ok => ok))
+        {
+            error = "must be minLon,minLat,maxLon,maxLat";
+            return false;
+        }
+        if (values.Any(v => !double.IsFinite(v)) || values[0] < -180 || values[2] > 180 || values[1] < -90 || values[3] > 90)
+        {
+            error = "must lie within -180,-90,180,90";
+            return false;
+        }
+        if (values[0] > values[2] || values[1] > values[3])
+        {
+            error = "min must not exceed max";
+            return false;
+        }
+        box = new Envelope(values[0], values[2], values[1], values[3]);
+        return true;
+    }
+}

@@ -1,0 +1,63 @@
+using GridMap.Core.Model;
+using GridMap.Core.Schema;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace GridMap.Server.Problems;
+
+/// <summary>
+/// Every refusal is application/problem+json that says what is wrong and where:
+/// <c>errors</c> lists each problem with its JSON pointer, feature index and id, field and message.
+/// </summary>
+public static class Problem
+{
+    const string TypeBase = "https://gridmap.dev/problems/";
+
+    public static ProblemHttpResult Of(int status, string type, string title, string detail, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, type: TypeBase + type, extensions: extensions);
+
+    public static ProblemHttpResult InvalidFeatures(IReadOnlyList<FeatureProblem> problems, string title = "Invalid features") =>
+        Of(StatusCodes.Status400BadRequest, "invalid-features", title,
+            problems.Count == 1 ? $"{problems[0].Pointer}: {problems[0].Message}"
+                : $"{problems.Count} problems; first: {problems[0].Pointer}: {problems[0].Message}",
+            new Dictionary<string, object?> { ["errors"] = problems.Select(Describe).ToList() });
+
+    public static ProblemHttpResult BadParameter(string parameter, string message) =>
+        Of(StatusCodes.Status400BadRequest, "bad-parameter", "Bad parameter", $"{parameter}: {message}",
+            new Dictionary<string, object?> { ["errors"] = new[] { new { pointer = parameter, field = parameter, message } } });
+
+    public static ProblemHttpResult UnknownLayer(string name) =>
+        Of(StatusCodes.Status404NotFound, "unknown-layer", "Unknown layer",
+            $"'{name}' is not a layer: use one of {string.Join(", ", Layers.All.Select(l => l.Key()))}",
+            new Dictionary<string, object?> { ["errors"] = new[] { new { pointer = "layer", field = "layer", message = "unknown layer" } } });
+
+    public static ProblemHttpResult NotFound(Layer layer, string id) =>
+        Of(StatusCodes.Status404NotFound, "not-found", "Feature not found", $"{layer.Key()}/{id} does not exist",
+            new Dictionary<string, object?> { ["errors"] = new[] { new { pointer = "id", feature = id, field = "id", message = "no such feature" } } });
+
+    public static ProblemHttpResult Conflict(Layer layer, string id) =>
+        Of(StatusCodes.Status409Conflict, "duplicate-id", "Feature exists", $"{layer.Key()}/{id} already exists: replace it with PUT",
+            new Dictionary<string, object?> { ["errors"] = new[] { new { pointer = "id", feature = id, field = "id", message = "already exists" } } });
+
+    public static ProblemHttpResult StaleVersion(Layer layer, string id, long expected, long current) =>
+        Of(StatusCodes.Status412PreconditionFailed, "stale-version", "Someone else changed this feature",
+            $"{layer.Key()}/{id} is at version {current}, not {expected}: reload it and apply your change again",
+            new Dictionary<string, object?>
+            {
+                ["current_version"] = current,
+                ["errors"] = new[] { new { pointer = "If-Match", feature = id, field = "If-Match", message = $"version {expected} is stale; current is {current}" } },
+            });
+
+    public static ProblemHttpResult TooLarge(long limit) =>
+        Of(StatusCodes.Status413PayloadTooLarge, "payload-too-large", "Payload too large",
+            $"the request body is larger than {limit:N0} bytes",
+            new Dictionary<string, object?> { ["limit_bytes"] = limit, ["errors"] = new[] { new { pointer = "body", field = "body", message = "too large" } } });
+
+    public static object Describe(FeatureProblem p) => new
+    {
+        pointer = p.Pointer,
+        index = p.Index,
+        feature = p.FeatureId,
+        field = p.Field,
+        message = p.Message,
+    };
+}

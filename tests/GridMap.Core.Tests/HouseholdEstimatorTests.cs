@@ -1,0 +1,250 @@
+using System.Text.Json.Nodes;
+using GridMap.Core.Estimation;
+using GridMap.Core.Model;
+using GridMap.Core.Spatial;
+using GridMap.Core.Store;
+using NetTopologySuite.Geometries;
+
+namespace GridMap.Core.Tests;
+
+public class HouseholdEstimatorTests
+{
+    static readonly HouseholdEstimator Estimator = new();
+
+    // --- single buildings ---
+
+    [Fact]
+    public void Apartments_400m2_6_levels_hold_20_households() =>
+        Assert.Equal(20, Estimator.EstimateBuilding(400, 6, null, "apartments", false)); // 400 × 6 × 0.75 ÷ 90 = 20
+
+    [Fact]
+    public void Apartments_without_levels_use_11() =>
+        Assert.Equal(37, Estimator.EstimateBuilding(400, null, null, "apartments", false)); // 400 × 11 × 0.75 ÷ 90 = 36.7
+
+    [Fact]
+    public void Residential_and_dormitory_without_levels_use_6()
+    {
+        Assert.Equal(20, Estimator.EstimateBuilding(400, null, null, "residential", false));
+        Assert.Equal(20, Estimator.EstimateBuilding(400, null, null, "dormitory", false));
+    }
+
+    [Fact]
+    public void Height_gives_levels_at_3_m_each() =>
+        Assert.Equal(15, Estimator.EstimateBuilding(300, null, 18, "residential", false)); // 18 m → 6 levels; 300 × 6 × 0.75 ÷ 90 = 15
+
+    [Fact]
+    public void Levels_win_over_height() =>
+        Assert.Equal(5, Estimator.EstimateBuilding(300, 2, 60, "residential", false)); // 300 × 2 × 0.75 ÷ 90 = 5
+
+    [Theory]
+    [InlineData("commercial")]
+    [InlineData("retail")]
+    [InlineData("office")]
+    [InlineData("industrial")]
+    [InlineData("school")]
+    [InlineData("hospital")]
+    [InlineData("university")]
+    [InlineData("garage")]
+    public void Non_residential_buildings_hold_none(string type)
+    {
+        Assert.Equal(0, Estimator.EstimateBuilding(400, 6, null, type, false));
+        Assert.Equal(0, Estimator.EstimateBuilding(400, 6, null, type, true));
+    }
+
+    [Fact]
+    public void House_200m2_2_levels_holds_3() =>
+        Assert.Equal(3, Estimator.EstimateBuilding(200, 2, null, "house", false)); // 400 m² floor ÷ 120 = 3.3
+
+    [Theory]
+    [InlineData("house")]
+    [InlineData("detached")]
+    [InlineData("terrace")]
+    [InlineData("semidetached_house")]
+    public void House_types_default_to_3_levels(string type) =>
+        Assert.Equal(5, Estimator.EstimateBuilding(200, null, null, type, false)); // 200 × 3 ÷ 120 = 5
+
+    [Fact]
+    public void Building_yes_is_residential_only_inside_a_residential_compound()
+    {
+        Assert.Equal(5, Estimator.EstimateBuilding(100, null, null, "yes", true)); // 100 × 6 × 0.75 ÷ 90 = 5
+        Assert.Equal(0, Estimator.EstimateBuilding(100, null, null, "yes", false));
+        Assert.Equal(5, Estimator.EstimateBuilding(100, null, null, null, true));
+    }
+
+    [Fact]
+    public void A_residential_building_holds_at_least_one() =>
+        Assert.Equal(1, Estimator.EstimateBuilding(10, 1, null, "residential", false));
+
+    [Fact]
+    public void Options_change_the_result()
+    {
+        var small = new HouseholdEstimator(new EstimationOptions { DwellingSizeM2 = 60 });
+        Assert.Equal(30, small.EstimateBuilding(400, 6, null, "apartments", false)); // 400 × 6 × 0.75 ÷ 60
+
+        var tall = new HouseholdEstimator(new EstimationOptions
+        {
+            DefaultLevels = new Dictionary<string, int> { ["apartments"] = 18 },
+            UsableShare = 0.9,
+        });
+        Assert.Equal(72, tall.EstimateBuilding(400, null, null, "apartments", false)); // 400 × 18 × 0.9 ÷ 90
+
+        var dense = new HouseholdEstimator(new EstimationOptions
+        {
+            CompoundDensityPerHa = new Dictionary<string, double> { [CompoundClasses.Old] = 150 },
+        });
+        Assert.Equal(300, dense.EstimateCompound(20_000, CompoundClasses.Old));
+
+        var strict = new HouseholdEstimator(new EstimationOptions { UnknownInsideCompoundIsResidential = false });
+        Assert.Equal(0, strict.EstimateBuilding(100, null, null, "yes", true));
+    }
+
+    // --- compounds ---
+
+    [Theory]
+    [InlineData(CompoundClasses.Old, 220)]
+    [InlineData(CompoundClasses.CommercialResidential, 400)]
+    [InlineData(CompoundClasses.CommercialHousing, 360)]
+    [InlineData(CompoundClasses.Affordable, 440)]
+    [InlineData(CompoundClasses.Resettlement, 320)]
+    [InlineData(CompoundClasses.WorkUnit, 240)]
+    [InlineData(CompoundClasses.SelfBuilt, 180)]
+    [InlineData(CompoundClasses.UrbanRuralFringe, 120)]
+    [InlineData(CompoundClasses.ElderlyCare, 120)]
+    [InlineData(CompoundClasses.Other, 200)]
+    [InlineData("no_such_class", 200)]
+    public void Compound_of_2_ha_by_class(string cls, int expected) =>
+        Assert.Equal(expected, Estimator.EstimateCompound(20_000, cls));
+
+    // --- FillMissing over an import ---
+
+    static readonly MetricProjection Zone = MetricProjection.ForLongitude(104.08);
+    static readonly Coordinate Origin = Zone.Project(new Coordinate(104.08, 30.69));
+    static readonly GeometryFactory Factory = new(new PrecisionModel(), 4326);
+
+    /// <summary>A lon/lat rectangle of w × h metres whose south-west corner is (x, y) metres from the origin.</summary>
+    static Polygon Rect(double x, double y, double w, double h)
+    {
+        var metric = Factory.CreatePolygon(
+        [
+            new(Origin.X + x, Origin.Y + y), new(Origin.X + x + w, Origin.Y + y), new(Origin.X + x + w, Origin.Y + y + h),
+            new(Origin.X + x, Origin.Y + y + h), new(Origin.X + x, Origin.Y + y),
+        ]);
+        return Zone.Unproject(metric);
+    }
+
+    static Point PointAt(double x, double y) => Factory.CreatePoint(Zone.Unproject(new Coordinate(Origin.X + x, Origin.Y + y)));
+
+    static FeatureDraft Draft(string id, Geometry g, JsonObject props) => new(id, g, props);
+
+    static (IReadOnlyList<LayerBatch> Input, IReadOnlyList<LayerBatch> Output) Fill()
+    {
+        var compounds = new LayerBatch(Layer.Compounds,
+        [
+            Draft("c-empty", Rect(0, 0, 200, 100), new JsonObject { ["name"] = "老旧小区", ["class"] = "old" }),          // 2 ha, no buildings
+            Draft("c-two", Rect(1000, 0, 200, 200), new JsonObject { ["name"] = "两栋花园", ["class"] = "commercial_housing" }),
+            Draft("c-given", Rect(2000, 0, 100, 100), new JsonObject { ["households"] = 321 }),
+            Draft("c-shops", Rect(3000, 0, 100, 100), new JsonObject { ["class"] = "work_unit" }),                   // 1 ha, shops only
+        ]);
+        var buildings = new LayerBatch(Layer.Buildings,
+        [
+            Draft("b-outside-com", Rect(500, 0, 20, 20), new JsonObject { ["building"] = "commercial" }),
+            Draft("b-a", Rect(1010, 10, 20, 20), new JsonObject { ["building"] = "apartments", ["levels"] = 6 }),     // 20
+            Draft("b-b", Rect(1100, 100, 20, 20), new JsonObject { ["building"] = "yes" }),                           // 400 × 6 × .75 ÷ 90 = 20
+            Draft("b-given", Rect(1150, 150, 10, 10), new JsonObject { ["building"] = "residential", ["households"] = 7 }),
+            Draft("b-yes-out", Rect(600, 0, 20, 20), new JsonObject { ["building"] = "yes" }),                         // 0
+            Draft("b-point-res", PointAt(700, 0), new JsonObject { ["building"] = "house" }),                         // 1
+            Draft("b-point-shop", PointAt(710, 0), new JsonObject { ["building"] = "retail" }),                       // 0
+            Draft("b-shop-in", Rect(3010, 10, 20, 20), new JsonObject { ["building"] = "retail", ["levels"] = 3 }),  // 0
+            Draft("b-has-compound", Rect(1050, 50, 20, 20), new JsonObject { ["building"] = "house", ["levels"] = 2, ["compound"] = "elsewhere" }), // 800 ÷ 120 = 7
+        ]);
+        var stations = new LayerBatch(Layer.Stations, [Draft("s1", PointAt(0, 0), new JsonObject { ["kind"] = "clinic" })]);
+        IReadOnlyList<LayerBatch> input = [stations, buildings, compounds];
+        return (input, Estimator.FillMissing(input));
+    }
+
+    static JsonObject Props(IReadOnlyList<LayerBatch> batches, Layer layer, string id) =>
+        batches.Single(b => b.Layer == layer).Features.Single(f => f.Id == id).Properties;
+
+    static int? Households(IReadOnlyList<LayerBatch> batches, Layer layer, string id) =>
+        Props(batches, layer, id)["households"]?.GetValue<int>();
+
+    static bool? Estimated(IReadOnlyList<LayerBatch> batches, Layer layer, string id) =>
+        Props(batches, layer, id)["households_estimated"]?.GetValue<bool>();
+
+    [Fact]
+    public void Buildings_are_estimated_by_type_levels_and_compound()
+    {
+        var (_, output) = Fill();
+        Assert.Equal(0, Households(output, Layer.Buildings, "b-outside-com"));
+        Assert.Equal(20, Households(output, Layer.Buildings, "b-a"));
+        Assert.Equal(20, Households(output, Layer.Buildings, "b-b"));
+        Assert.Equal(7, Households(output, Layer.Buildings, "b-given"));
+        Assert.Equal(0, Households(output, Layer.Buildings, "b-yes-out"));
+        Assert.Equal(1, Households(output, Layer.Buildings, "b-point-res"));
+        Assert.Equal(0, Households(output, Layer.Buildings, "b-point-shop"));
+        Assert.Equal(0, Households(output, Layer.Buildings, "b-shop-in"));
+        Assert.Equal(7, Households(output, Layer.Buildings, "b-has-compound"));
+    }
+
+    [Fact]
+    public void Compounds_get_the_sum_of_their_buildings_else_area_times_density()
+    {
+        var (_, output) = Fill();
+        Assert.Equal(220, Households(output, Layer.Compounds, "c-empty"));   // 2 ha × 110
+        Assert.Equal(47, Households(output, Layer.Compounds, "c-two"));      // 20 + 20 + 7 (given)
+        Assert.Equal(321, Households(output, Layer.Compounds, "c-given"));
+        Assert.Equal(120, Households(output, Layer.Compounds, "c-shops"));   // only non-residential inside: 1 ha × 120
+    }
+
+    [Fact]
+    public void The_flag_is_set_on_estimates_only()
+    {
+        var (_, output) = Fill();
+        Assert.True(Estimated(output, Layer.Buildings, "b-a"));
+        Assert.True(Estimated(output, Layer.Buildings, "b-outside-com"));
+        Assert.True(Estimated(output, Layer.Buildings, "b-point-res"));
+        Assert.False(Estimated(output, Layer.Buildings, "b-given"));
+        Assert.True(Estimated(output, Layer.Compounds, "c-empty"));
+        Assert.True(Estimated(output, Layer.Compounds, "c-two"));
+        Assert.False(Estimated(output, Layer.Compounds, "c-given"));
+        Assert.Null(Props(output, Layer.Stations, "s1")["households_estimated"]);
+    }
+
+    [Fact]
+    public void A_given_flag_is_kept()
+    {
+        var input = new LayerBatch(Layer.Buildings,
+            [Draft("b", Rect(0, 0, 10, 10), new JsonObject { ["households"] = 12, ["households_estimated"] = true })]);
+        var output = Estimator.FillMissing([input]);
+        Assert.Equal(12, Households(output, Layer.Buildings, "b"));
+        Assert.True(Estimated(output, Layer.Buildings, "b"));
+    }
+
+    [Fact]
+    public void Buildings_get_the_compound_containing_their_centroid_when_absent()
+    {
+        var (_, output) = Fill();
+        Assert.Equal("c-two", Props(output, Layer.Buildings, "b-a")["compound"]?.GetValue<string>());
+        Assert.Equal("c-shops", Props(output, Layer.Buildings, "b-shop-in")["compound"]?.GetValue<string>());
+        Assert.Null(Props(output, Layer.Buildings, "b-outside-com")["compound"]);
+        Assert.Equal("elsewhere", Props(output, Layer.Buildings, "b-has-compound")["compound"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public void The_input_is_left_alone_and_the_order_kept()
+    {
+        var (input, output) = Fill();
+        Assert.Equal(input.Select(b => b.Layer), output.Select(b => b.Layer));
+        for (var i = 0; i < input.Count; i++)
+            Assert.Equal(input[i].Features.Select(f => f.Id), output[i].Features.Select(f => f.Id));
+        foreach (var f in input.SelectMany(b => b.Features))
+        {
+            Assert.Null(f.Properties["households_estimated"]);
+            if (f.Id is not ("b-given" or "c-given")) Assert.Null(f.Properties["households"]);
+        }
+        Assert.Null(Props(input, Layer.Buildings, "b-a")["compound"]);
+        var inputBuilding = input[1].Features[1];
+        var outputBuilding = output[1].Features[1];
+        Assert.NotSame(inputBuilding.Properties, outputBuilding.Properties);
+    }
+}

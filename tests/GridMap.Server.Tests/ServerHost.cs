@@ -1,0 +1,109 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using GridMap.Core.Model;
+using GridMap.Core.Store;
+using GridMap.Server.Hosting;
+using GridMap.Storage.PostGis;
+using GridMap.Storage.Sqlite;
+using GridMap.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GridMap.Server.Tests;
+
+/// <summary>A real GridMap server on 127.0.0.1 and a free port, over a real store.</summary>
+public sealed class ServerHost : IAsyncDisposable
+{
+    public IFeatureStore Store { get; }
+    public HttpClient Http { get; }
+    readonly WebApplication _app;
+    readonly Func<Task> _cleanup;
+
+    ServerHost(IFeatureStore store, WebApplication app, Func<Task> cleanup)
+    {
+        Store = store;
+        _app = app;
+        _cleanup = cleanup;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Http = new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    public static async Task<ServerHost> StartAsync(string storeKind, GridMapOptions? options = null)
+    {
+        options ??= new GridMapOptions();
+        IFeatureStore store;
+        Func<Task> cleanup;
+        if (storeKind == "postgis")
+        {
+            var cs = await PostGisDatabase.CreateDatabaseAsync("gridmap_server");
+            store = await PostGisStore.OpenAsync(cs);
+            cleanup = () => PostGisDatabase.DropDatabaseAsync(cs);
+        }
+        else
+        {
+            var dir = Directory.CreateTempSubdirectory("gridmap-server-").FullName;
+            store = (await SqliteStore.OpenAsync(dir)).Store;
+            cleanup = () => { try { Directory.Delete(dir, true); } catch (IOException) { } return Task.CompletedTask; };
+        }
+        var app = GridMapServer.Build(options, store, urls: ["http://127.0.0.1:0"]);
+        await app.StartAsync();
+        return new ServerHost(store, app, cleanup);
+    }
+
+    public static StringContent Json(string json, string mediaType = "application/geo+json") =>
+        new(json, Encoding.UTF8, mediaType);
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Store.DisposeAsync();
+        await _cleanup();
+    }
+}
+
+/// <summary>A tiny city with one feature in every layer, and a fingerprint of the whole store to prove nothing changed.</summary>
+public static class TinyCity
+{
+    public const string District = """{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[106.80,27.50],[106.86,27.50],[106.86,27.56],[106.80,27.56],[106.80,27.50]]]},"properties":{"code":"520304","name":"播州区"}}""";
+    public const string Street = """{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[106.80,27.50],[106.86,27.50],[106.86,27.56],[106.80,27.56],[106.80,27.50]]]},"properties":{"code":"520304001","name":"桂花桥街道"}}""";
+    public const string Community = """{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[106.80,27.50],[106.86,27.50],[106.86,27.56],[106.80,27.56],[106.80,27.50]]]},"properties":{"code":"520304001001","name":"南坛社区"}}""";
+    public const string Compound = """{"type":"Feature","id":"c1","geometry":{"type":"Polygon","coordinates":[[[106.82,27.52],[106.83,27.52],[106.83,27.53],[106.82,27.53],[106.82,27.52]]]},"properties":{"name":"阳光花园","class":"commercial_residential","households":240,"community_code":"520304001001"}}""";
+    public const string Building = """{"type":"Feature","id":"b1","geometry":{"type":"Polygon","coordinates":[[[106.821,27.521],[106.822,27.521],[106.822,27.522],[106.821,27.522],[106.821,27.521]]]},"properties":{"households":240,"levels":18,"compound":"c1","grid_code":"520304001001001"}}""";
+    public const string Grid = """{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[106.80,27.50],[106.86,27.50],[106.86,27.56],[106.80,27.56],[106.80,27.50]]]},"properties":{"code":"520304001001001","name":"南坛社区第1网格","community_code":"520304001001","households":240,"workers":[{"name":"李红梅","phone":"13800000001"}]}}""";
+    public const string Station = """{"type":"Feature","id":"s1","geometry":{"type":"Point","coordinates":[106.825,27.525]},"properties":{"kind":"party_service_centre","name":"南坛社区党群服务中心"}}""";
+    public const string Road = """{"type":"Feature","id":"r1","geometry":{"type":"LineString","coordinates":[[106.80,27.525],[106.86,27.525]]},"properties":{"highway":"residential","name":"南坛路"}}""";
+
+    public static readonly (Layer Layer, string Json)[] Features =
+    [
+        (Layer.Districts, District), (Layer.Streets, Street), (Layer.Communities, Community), (Layer.Compounds, Compound),
+        (Layer.Buildings, Building), (Layer.Grids, Grid), (Layer.Stations, Station), (Layer.Network, Road),
+    ];
+
+    public static async Task LoadAsync(HttpClient http)
+    {
+        foreach (var (layer, json) in Features)
+        {
+            var response = await http.PostAsync($"/api/layers/{layer.Key()}/features", ServerHost.Json(json));
+            Assert.True(response.IsSuccessStatusCode, $"{layer}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    /// <summary>Every feature of every layer: id, version, geometry and properties.</summary>
+    public static async Task<string> FingerprintAsync(IFeatureStore store)
+    {
+        var sb = new StringBuilder();
+        foreach (var layer in Layers.All)
+        {
+            var page = await store.ListAsync(layer, new FeatureQuery(null, 100_000));
+            foreach (var f in page.Features)
+                sb.Append(layer.Key()).Append('/').Append(f.Id).Append('@').Append(f.Version).Append(' ')
+                  .Append(f.Geometry.AsText()).Append(' ').Append(f.Properties.ToJsonString()).Append('\n');
+        }
+        return sb.ToString();
+    }
+}

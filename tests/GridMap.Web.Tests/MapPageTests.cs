@@ -1,0 +1,144 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace GridMap.Web.Tests;
+
+/// <summary>Drives web/index.html in Debian's headless Chromium against the gridmap server (see <see cref="WebFixture"/>).</summary>
+public sealed partial class MapPageTests(WebFixture web, ITestOutputHelper output) : IClassFixture<WebFixture>
+{
+    static readonly string[] AllLayers = ["districts", "streets", "communities", "compounds", "grids", "buildings", "stations", "network"];
+
+    [GeneratedRegex(@"^\d{15}$")]
+    private static partial Regex GridCode();
+
+    /// <summary>A page with its console errors collected, loaded and ready (first data drawn).</summary>
+    async Task<(IPage Page, List<string> Errors)> OpenAsync(BrowserNewContextOptions? options = null)
+    {
+        var context = await web.Browser.NewContextAsync(options ?? new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") errors.Add($"console: {m.Text}"); };
+        page.PageError += (_, e) => errors.Add($"page error: {e}");
+        page.RequestFailed += (_, r) => errors.Add($"request failed: {r.Url} {r.Failure}");
+        await page.GotoAsync(web.BaseUrl + "/");
+        await page.WaitForSelectorAsync("body[data-ready='true']", new() { Timeout = 60_000 });
+        return (page, errors);
+    }
+
+    /// <summary>Centres the map on a grid's inside point and returns where that is on the page, with the grid's code.</summary>
+    static async Task<(float X, float Y, string Code)> CentreOnFirstGridAsync(IPage page)
+    {
+        var r = await page.EvaluateAsync<JsonElement>("""
+            async () => {
+              const { labelPoint } = await import('/src/geo.js');
+              const fc = await (await fetch('/api/layers/grids/features?limit=1')).json();
+              const f = fc.features[0];
+              const at = labelPoint(f.geometry);
+              const map = window.gridmap.map;
+              const idle = new Promise((resolve) => map.once('idle', resolve));
+              map.jumpTo({ center: at, zoom: 16 });
+              await idle;
+              const p = map.project(at);
+              const box = map.getContainer().getBoundingClientRect();
+              return { x: box.left + p.x, y: box.top + p.y, code: String(f.properties.code ?? f.id) };
+            }
+            """);
+        return ((float)r.GetProperty("x").GetDouble(), (float)r.GetProperty("y").GetDouble(), r.GetProperty("code").GetString()!);
+    }
+
+    async Task ShotAsync(IPage page, string name)
+    {
+        var path = Path.Combine(web.ScreenshotDir, $"{name}-{web.ServerKind}.png");
+        await page.ScreenshotAsync(new() { Path = path });
+        output.WriteLine($"screenshot: {path}");
+    }
+
+    [Fact]
+    public async Task Page_loads_without_console_errors_and_shows_the_store_kind()
+    {
+        var (page, errors) = await OpenAsync();
+        Assert.Equal("GridMap 网格地图", await page.TitleAsync());
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("存储:");
+        await Assertions.Expect(page.Locator(".maplibregl-ctrl-attrib")).ToContainTextAsync("© OpenStreetMap contributors (where OSM data is loaded)");
+        await ShotAsync(page, "desktop");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Layer_panel_lists_all_eight_layers_with_counts()
+    {
+        var (page, errors) = await OpenAsync();
+        var items = page.Locator("#layers .layer-item");
+        Assert.Equal(AllLayers.Length, await items.CountAsync());
+        foreach (var layer in AllLayers)
+        {
+            var item = page.Locator($"#layers .layer-item[data-layer='{layer}']");
+            Assert.True(await item.Locator("input[type=checkbox]").IsCheckedAsync(), layer);
+            var count = (await item.Locator(".layer-count").InnerTextAsync()).Replace(",", "");
+            Assert.True(int.Parse(count) > 0, $"{layer} count {count}");
+            Assert.Matches(@"\p{IsCJKUnifiedIdeographs}", await item.Locator(".layer-label").InnerTextAsync());
+        }
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Clicking_the_centre_of_a_grid_shows_its_code_and_worker()
+    {
+        var (page, errors) = await OpenAsync();
+        var (x, y, code) = await CentreOnFirstGridAsync(page);
+        await page.Mouse.ClickAsync(x, y);
+        var info = page.Locator("#info");
+        await Assertions.Expect(info).ToBeVisibleAsync();
+        await Assertions.Expect(info.Locator(".grid-code")).ToHaveTextAsync(GridCode());
+        Assert.Equal(code, await info.Locator(".grid-code").InnerTextAsync());
+        await Assertions.Expect(info.Locator(".stations li").First).ToContainTextAsync(" m");
+        await ShotAsync(page, "desktop-lookup");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Searching_a_grid_code_finds_it_and_flies_there()
+    {
+        var (page, errors) = await OpenAsync();
+        var code = await page.EvaluateAsync<string>(
+            "async () => { const f = (await (await fetch('/api/layers/grids/features?limit=1')).json()).features[0]; return String(f.properties.code ?? f.id); }");
+        await page.Locator("#search input").FillAsync(code);
+        var result = page.Locator("#results button.result", new() { HasText = code }).First;
+        await result.ClickAsync();
+        await Assertions.Expect(page.Locator("#info .grid-code")).ToHaveTextAsync(code);
+        Assert.True(await page.EvaluateAsync<double>("() => window.gridmap.map.getZoom()") >= 14);
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task On_a_phone_the_panel_is_a_visible_bottom_sheet()
+    {
+        var (page, errors) = await OpenAsync(new()
+        {
+            ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true, DeviceScaleFactor = 2,
+        });
+        // The layer panel starts folded so the map is free; its toggle is still there.
+        await Assertions.Expect(page.Locator("#layers")).ToHaveClassAsync(new Regex("collapsed"));
+        await Assertions.Expect(page.Locator("#layers .panel-toggle")).ToBeVisibleAsync();
+
+        var (x, y, code) = await CentreOnFirstGridAsync(page);
+        await page.Touchscreen.TapAsync(x, y);
+        var info = page.Locator("#info");
+        await Assertions.Expect(info).ToBeVisibleAsync();
+        await Assertions.Expect(info.Locator(".grid-code")).ToHaveTextAsync(code);
+        var box = (await info.BoundingBoxAsync())!;
+        Assert.True(box.Y + box.Height <= 844.5, $"sheet bottom {box.Y + box.Height}");
+        Assert.True(box.Y > 844 / 3.0, $"sheet top {box.Y}: should sit in the lower part");
+        Assert.True(box.Width >= 389, $"sheet width {box.Width}");
+        await Assertions.Expect(info.Locator(".grid-code")).ToBeInViewportAsync();
+        await ShotAsync(page, "phone-lookup");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace GridMap.Web.Tests;
+
+/// <summary>
+/// Starts the gridmap server (the real one: `gridmap.dll serve --data &lt;temp&gt; --urls …`, which seeds the
+/// sample city on first run) and Debian's Chromium through Playwright, once for all tests of a class.
+/// While the server's HTTP API is still being built, falls back to <see cref="FakeGridMapApi"/>;
+/// GRIDMAP_WEB_TESTS_SERVER=real forbids that fallback, =fake skips the real server.
+/// </summary>
+public sealed class WebFixture : IAsyncLifetime
+{
+    /// <summary>Debian's browser: Playwright must never download one.</summary>
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    readonly IMessageSink _sink;
+    Process? _server;
+    readonly StringBuilder _serverLog = new();
+    FakeGridMapApi? _fake;
+    string? _dataDir;
+
+    public string BaseUrl { get; private set; } = "";
+    public string ServerKind { get; private set; } = "";
+    public string WebRoot { get; } = FindWebRoot();
+    public string ScreenshotDir { get; } =
+        Environment.GetEnvironmentVariable("GRIDMAP_WEB_SCREENSHOTS") ?? Path.Combine(Path.GetTempPath(), "gridmap-web-tests");
+    public IPlaywright Playwright { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+
+    public WebFixture(IMessageSink sink) => _sink = sink;
+
+    void Say(string message) => _sink.OnMessage(new DiagnosticMessage($"[web-tests] {message}"));
+
+    public async Task InitializeAsync()
+    {
+        EnsureVendor();
+        Directory.CreateDirectory(ScreenshotDir);
+        var mode = Environment.GetEnvironmentVariable("GRIDMAP_WEB_TESTS_SERVER")?.ToLowerInvariant();
+        var port = FreePort();
+        if (mode != "fake")
+        {
+            var why = await TryStartRealServerAsync(port);
+            if (why is null)
+            {
+                ServerKind = "real";
+                BaseUrl = $"http://127.0.0.1:{port}";
+            }
+            else if (mode == "real")
+            {
+                throw new InvalidOperationException($"the gridmap server is not runnable: {why}\n{_serverLog}");
+            }
+            else
+            {
+                Say($"real gridmap server not runnable ({why}); using the fake API");
+                StopServer();
+                port = FreePort();
+            }
+        }
+        if (ServerKind == "")
+        {
+            _fake = new FakeGridMapApi(WebRoot, port);
+            ServerKind = "fake";
+            BaseUrl = _fake.BaseUrl;
+        }
+        Say($"serving {ServerKind} at {BaseUrl}; screenshots in {ScreenshotDir}");
+
+        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        Browser = await Playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            // --enable-unsafe-swiftshader: MapLibre needs WebGL; with no GPU, Chromium only gives
+            // software WebGL when asked (its silent fallback is deprecated).
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader"],
+        });
+    }
+
+    /// <summary>Null when the real server answers /api/health and serves the page; else why not.</summary>
+    async Task<string?> TryStartRealServerAsync(int port)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "gridmap.dll");
+        if (!File.Exists(dll)) return "gridmap.dll is not in the test output";
+        _dataDir = Path.Combine(Path.GetTempPath(), $"gridmap-web-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(_dataDir);
+        var url = $"http://127.0.0.1:{port}";
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(WebRoot)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { dll, "serve", "--data", _dataDir, "--urls", url }) psi.ArgumentList.Add(a);
+        // In case the server looks for its static root by setting rather than next to the repo.
+        psi.Environment["GRIDMAP_WEB_ROOT"] = WebRoot;
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        _server = Process.Start(psi)!;
+        _server.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_serverLog) _serverLog.AppendLine(e.Data); };
+        _server.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_serverLog) _serverLog.AppendLine(e.Data); };
+        _server.BeginOutputReadLine();
+        _server.BeginErrorReadLine();
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120); // first run seeds the sample city
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_server.HasExited) return $"it exited with code {_server.ExitCode}";
+            try
+            {
+                using var res = await http.GetAsync($"{url}/api/health");
+                if (res.StatusCode == HttpStatusCode.NotFound) return "GET /api/health is 404: the API is not there yet";
+                if (res.IsSuccessStatusCode)
+                {
+                    using var doc = JsonDocument.Parse(await res.Content.ReadAsStringAsync());
+                    if (doc.RootElement.TryGetProperty("status", out var s) && s.GetString() == "ok")
+                    {
+                        var page = await http.GetStringAsync($"{url}/");
+                        return page.Contains("GridMap 网格地图") ? null : "GET / does not serve web/index.html";
+                    }
+                }
+            }
+            catch (HttpRequestException) { /* not listening yet */ }
+            catch (TaskCanceledException) { /* busy seeding */ }
+            catch (JsonException) { return "GET /api/health is not JSON"; }
+            await Task.Delay(250);
+        }
+        return "GET /api/health did not answer ok within 120 s";
+    }
+
+    /// <summary>The page loads MapLibre from web/vendor/ (git-ignored): build it when missing.</summary>
+    void EnsureVendor()
+    {
+        if (File.Exists(Path.Combine(WebRoot, "vendor", "maplibre-gl.js"))) return;
+        if (!Directory.Exists(Path.Combine(WebRoot, "node_modules", "maplibre-gl"))) Run("npm", "ci --no-audit --no-fund");
+        Run("node", "build.mjs");
+    }
+
+    void Run(string file, string args)
+    {
+        using var p = Process.Start(new ProcessStartInfo(file, args)
+        {
+            WorkingDirectory = WebRoot, RedirectStandardOutput = true, RedirectStandardError = true,
+        })!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {args} failed in {WebRoot}:\n{output.Result}\n{error.Result}");
+    }
+
+    static string FindWebRoot()
+    {
+        if (Environment.GetEnvironmentVariable("GRIDMAP_WEB_ROOT") is { Length: > 0 } given) return Path.GetFullPath(given);
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
+            var web = Path.Combine(dir.FullName, "web");
+            if (File.Exists(Path.Combine(web, "index.html")) && File.Exists(Path.Combine(web, "package.json"))) return web;
+        }
+        throw new DirectoryNotFoundException($"no web/index.html above {AppContext.BaseDirectory}");
+    }
+
+    static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    void StopServer()
+    {
+        if (_server is { HasExited: false })
+        {
+            try { _server.Kill(entireProcessTree: true); _server.WaitForExit(5000); } catch { /* gone already */ }
+        }
+        _server?.Dispose();
+        _server = null;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser != null) await Browser.DisposeAsync();
+        Playwright?.Dispose();
+        StopServer();
+        _fake?.Dispose();
+        if (_dataDir != null)
+        {
+            try { Directory.Delete(_dataDir, recursive: true); } catch { /* best effort */ }
+        }
+    }
+}
