@@ -53,6 +53,16 @@ public sealed class ServerHost : IAsyncDisposable
         return new ServerHost(store, app, cleanup);
     }
 
+    /// <summary>A server over an existing embedded data directory, as `gridmap serve --data DIR` opens it.</summary>
+    public static async Task<ServerHost> StartOnDataAsync(string dataDirectory)
+    {
+        var options = new GridMapOptions { DataDirectory = dataDirectory, SeedSample = false };
+        var store = await StoreFactory.OpenAsync(options, TextWriter.Null);
+        var app = GridMapServer.Build(options, store, urls: ["http://127.0.0.1:0"]);
+        await app.StartAsync();
+        return new ServerHost(store, app, () => Task.CompletedTask);
+    }
+
     public static StringContent Json(string json, string mediaType = "application/geo+json") =>
         new(json, Encoding.UTF8, mediaType);
 

@@ -37,8 +37,9 @@ function styleLayers() {
   const steps = HOUSEHOLD_STEPS.slice(1).flatMap((s) => [s.min, s.color]);
   const households = ["step", ["coalesce", ["get", "households"], 0], HOUSEHOLD_STEPS[0].color, ...steps];
   return [
-    { id: "compounds-fill", layer: "compounds", type: "fill", paint: { "fill-color": matchColor("class", COMPOUND_CLASSES, "#d9d9d9"), "fill-opacity": 0.55 } },
-    { id: "grids-fill", layer: "grids", type: "fill", paint: { "fill-color": ["get", "_fill"], "fill-opacity": 0.38 } },
+    // Grids under compounds: the compound colours must match their legend.
+    { id: "grids-fill", layer: "grids", type: "fill", paint: { "fill-color": ["get", "_fill"], "fill-opacity": 0.4 } },
+    { id: "compounds-fill", layer: "compounds", type: "fill", paint: { "fill-color": matchColor("class", COMPOUND_CLASSES, "#d9d9d9"), "fill-opacity": 0.8 } },
     { id: "buildings-fill", layer: "buildings", type: "fill", filter: ["!", isPoint], paint: { "fill-color": households, "fill-opacity": 0.9 } },
     { id: "buildings-line", layer: "buildings", type: "line", filter: ["!", isPoint], paint: { "line-color": "#8a6d5a", "line-width": 0.5 } },
     { id: "compounds-line", layer: "compounds", type: "line", paint: { "line-color": "#9a7b4f", "line-width": 1, "line-dasharray": [3, 2] } },

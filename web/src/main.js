@@ -110,7 +110,8 @@ async function start() {
   layers = new MapLayers(map, counts, { onStatus: renderStatus });
   const layerPanel = document.getElementById("layers");
   buildLayerPanel(layerPanel, layerList, (layer, visible) => layers.setVisible(layer, visible));
-  setupSearch(document.getElementById("search"), document.getElementById("results"), { onPick: pickSearchResult });
+  const closeResults = setupSearch(document.getElementById("search"), document.getElementById("results"), { onPick: pickSearchResult });
+  map.on("click", closeResults);
 
   // Start on the whole area: districts, else communities, else grids.
   const fitLayer = ["districts", "communities", "grids"].find((l) => counts[l] > 0);

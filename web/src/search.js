@@ -3,6 +3,7 @@ import { search } from "./api.js";
 import { LAYER_LABELS } from "./domain.js";
 import { el } from "./panel.js";
 
+/** Wires the form; returns a function that closes the result list (e.g. when the map is tapped). */
 export function setupSearch(form, resultsList, { onPick }) {
   const input = form.querySelector("input");
   let controller = null;
@@ -21,7 +22,9 @@ export function setupSearch(form, resultsList, { onPick }) {
       resultsList.replaceChildren(...(results.length ? results.map((r) =>
         el("li", {}, el("button", { type: "button", class: "result", onclick: () => { clear(); onPick(r); } },
           el("span", { class: "result-layer" }, LAYER_LABELS[r.layer] ?? r.layer),
-          el("span", { class: "result-label" }, r.label ?? r.id))))
+          el("span", { class: "result-label" }, r.label ?? r.id),
+          // The id (a grid's code) is what field teams type: show it when the label lacks it.
+          r.label && !String(r.label).includes(r.id) ? el("span", { class: "result-id muted" }, r.id) : null)))
         : [el("li", { class: "muted empty" }, "没有结果")]));
     } catch (e) {
       if (e.name === "AbortError") return;
@@ -40,4 +43,5 @@ export function setupSearch(form, resultsList, { onPick }) {
     if (buttons.length === 1) buttons[0].click();
   });
   input.addEventListener("keydown", (e) => { if (e.key === "Escape") { input.value = ""; clear(); } });
+  return clear;
 }

@@ -347,7 +347,7 @@ public static class OsmImporter
                 // (already of the schema's types, and with numbers that read back as any numeric type).
                 result.Add(draft with { Geometry = check.Draft!.Geometry });
             }
-            if (repaired > 0 && !final) Skip($"{layer.Key()} polygons repaired by the validator (invalid in OSM)");
+            if (repaired > 0 && !final) Skip($"{layer.Key()}: polygons invalid in OSM, repaired by the validator");
             return result;
         }
 

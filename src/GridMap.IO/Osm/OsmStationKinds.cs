@@ -10,7 +10,9 @@ namespace GridMap.IO.Osm;
 /// <item><c>amenity=clinic|doctors</c> → clinic; <c>amenity=hospital</c> → hospital;</item>
 /// <item><c>amenity=kindergarten|childcare</c> → kindergarten;</item>
 /// <item><c>amenity=school</c> → primary_school / middle_school by <c>isced:level</c> (1 → primary; 2 or 3 → middle;
-///   a school that spans both is decided by its name), else by the name (小学 → primary; 中学, 初中 → middle), else school;</item>
+///   a school that spans both is decided by its name), else by the name (小学 → primary; 中学, 初中 → middle, with the
+///   usual short forms: 附小, 实小, …小 → primary; 高中, …中 as in 成都十八中 / 成都49中 / 成都铁中 → middle), else school.
+///   A school named 幼儿园 stays school: the tags say school;</item>
 /// <item><c>amenity=marketplace</c> or <c>shop=supermarket|greengrocer</c> → market.</item>
 /// </list>
 /// Every other amenity is not a station (null).
@@ -41,6 +43,13 @@ public static class OsmStationKinds
         return tags.GetValueOrDefault("shop") is "supermarket" or "greengrocer" ? StationKinds.Market : null;
     }
 
+    /// <summary>The name before any bracket, dash or space: 某某小学（东区） → 某某小学, 成都49中 - No. 49 → 成都49中.</summary>
+    static string BaseName(string name)
+    {
+        var end = name.IndexOfAny(['（', '(', '-', '—', ' ']);
+        return (end > 0 ? name[..end] : name).Trim();
+    }
+
     static string SchoolKind(string? isced, string name)
     {
         if (!string.IsNullOrWhiteSpace(isced))
@@ -51,8 +60,14 @@ public static class OsmStationKinds
             if (primary && !secondary) return StationKinds.PrimarySchool;
             if (secondary && !primary) return StationKinds.MiddleSchool;
         }
-        if (name.Contains("小学", StringComparison.Ordinal)) return StationKinds.PrimarySchool;
-        if (name.Contains("中学", StringComparison.Ordinal) || name.Contains("初中", StringComparison.Ordinal)) return StationKinds.MiddleSchool;
+        // The name, with the usual short forms: 成都十八中, 成都49中, 成都铁中 (…中 = 中学); 附小, 实小 (= 小学).
+        var core = BaseName(name);
+        if (name.Contains("小学", StringComparison.Ordinal) || name.Contains("附小", StringComparison.Ordinal)
+            || name.Contains("实小", StringComparison.Ordinal) || core.EndsWith('小'))
+            return StationKinds.PrimarySchool;
+        if (name.Contains("中学", StringComparison.Ordinal) || name.Contains("初中", StringComparison.Ordinal)
+            || name.Contains("高中", StringComparison.Ordinal) || core.EndsWith('中'))
+            return StationKinds.MiddleSchool;
         return StationKinds.School;
     }
 }

@@ -1,0 +1,72 @@
+using System.Text;
+using GridMap.Core.Model;
+
+namespace GridMap.Core.Schema;
+
+/// <summary>Renders docs/schema.md from the layer schemas, so the documentation cannot drift from what the store accepts.</summary>
+public static class SchemaDocument
+{
+    public static string Render()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# GridMap layers and their properties");
+        sb.AppendLine();
+        sb.AppendLine("<!-- Generated from src/GridMap.Core/Schema/LayerSchema.cs by `GRIDMAP_UPDATE_DOCS=1 dotnet test tests/GridMap.Core.Tests --filter SchemaDocument`; do not edit by hand. -->");
+        sb.AppendLine();
+        sb.AppendLine("Every layer is read and written as RFC 7946 GeoJSON: a `FeatureCollection` of `Feature`s in lon/lat (WGS84 = CGCS2000 for GridMap's purposes), no `crs` member, counter-clockwise outer rings, coordinates rounded to 7 decimals (≈ 1 cm). ");
+        sb.AppendLine("The same files go in and out of `gridmap import geojson --layer LAYER FILE`, `gridmap export --layer LAYER FILE`, `POST /api/layers/{layer}/import` and the `partition` / `coverage` verbs.");
+        sb.AppendLine();
+        sb.AppendLine("- The feature `id` is the stored id (a string; numbers are read as their text). Districts, streets, communities and grids are identified by their `code`: their id is the code. A feature without an id gets a generated one.");
+        sb.AppendLine("- Properties not listed here are kept as they are (for the network: any OSM tag).");
+        sb.AppendLine("- Responses of the HTTP API add a top-level `version` to each feature (also in the `ETag` header); send it back in `If-Match` when replacing or deleting, or get `412`.");
+        sb.AppendLine("- Whole numbers (`households`, `levels`, `capacity`) must be JSON numbers without a fraction and not negative.");
+        sb.AppendLine("- Invalid polygons (self-intersections) are repaired with NetTopologySuite's `GeometryFixer` and the repair is reported in the response (`repairs`); a geometry that cannot be repaired into a polygon is rejected.");
+        sb.AppendLine();
+        foreach (var schema in LayerSchema.All)
+        {
+            sb.AppendLine($"## `{schema.Layer.Key()}` — {schema.Layer.Label()}");
+            sb.AppendLine();
+            sb.AppendLine($"Geometry: {string.Join(" or ", schema.GeometryTypes.Select(g => $"`{g}`"))}.{(schema.OpenTags ? " Other OSM tags are kept as string properties." : "")}");
+            sb.AppendLine();
+            sb.AppendLine("| property | type | required | meaning |");
+            sb.AppendLine("|---|---|---|---|");
+            foreach (var p in schema.Properties)
+                sb.AppendLine($"| `{p.Name}` | {TypeName(p.Type)} | {(p.Required ? "yes" : "")} | {p.Description}{Allowed(p)} |");
+            sb.AppendLine();
+        }
+        sb.AppendLine("## Allowed values");
+        sb.AppendLine();
+        sb.AppendLine("### Compound classes (`compounds.class`)");
+        sb.AppendLine();
+        sb.AppendLine("| key | label |");
+        sb.AppendLine("|---|---|");
+        foreach (var k in CompoundClasses.All) sb.AppendLine($"| `{k.Key}` | {k.Label} |");
+        sb.AppendLine();
+        sb.AppendLine("### Station kinds (`stations.kind`)");
+        sb.AppendLine();
+        sb.AppendLine("| key | label | GB 50180-2018 walking distance |");
+        sb.AppendLine("|---|---|---|");
+        foreach (var k in StationKinds.All) sb.AppendLine($"| `{k.Key}` | {k.Label} | {(k.PresetMeters is { } m ? $"{m:0} m" : "—")} |");
+        sb.AppendLine();
+        sb.AppendLine("### Walkability of `network` lines");
+        sb.AppendLine();
+        sb.AppendLine("One rule, in `GridMap.Core.Model.Walkability`, used by every feature: a line is walkable unless `foot=no` or `access=no|private` (a more specific `foot=yes|designated|permissive` overrides `access`, as in OSM); `motorway`, `motorway_link`, `trunk` and `trunk_link` only with `foot=yes|designated|permissive` or a `sidewalk*` tag other than `no|none|separate`; lines without `highway`, or with `highway=proposed|construction|abandoned|…`, are not walkable. Lines connect only where they share a vertex, never where they merely cross (bridges, tunnels).");
+        return sb.ToString().Replace("\r\n", "\n");
+    }
+
+    static string TypeName(PropertyType t) => t switch
+    {
+        PropertyType.Text => "string",
+        PropertyType.Integer => "integer ≥ 0",
+        PropertyType.Number => "number",
+        PropertyType.Boolean => "boolean",
+        PropertyType.Key => "key",
+        PropertyType.People => "array of {name, phone}",
+        PropertyType.Units => "array of {id, households}",
+        PropertyType.TextList => "array of strings",
+        _ => t.ToString(),
+    };
+
+    static string Allowed(PropertySpec p) =>
+        p.Allowed is { Count: <= 4 } few ? $": {string.Join(", ", few.Select(a => $"`{a}`"))}" : p.Allowed is null ? "" : " (see below)";
+}

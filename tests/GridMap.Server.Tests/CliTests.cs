@@ -1,0 +1,121 @@
+using System.Text.Json;
+using GridMap.Core.Model;
+using GridMap.Server.Cli;
+
+namespace GridMap.Server.Tests;
+
+/// <summary>The `gridmap` verbs as scripts use them: exit codes, what they print, what they leave in the store.</summary>
+public sealed class CliTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("gridmap-cli-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+
+    static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var (o, e) = (new StringWriter(), new StringWriter());
+        var code = await GridMapCli.RunAsync(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    public static string Shared(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", relative);
+            if (File.Exists(candidate)) return candidate;
+            candidate = Path.Combine(dir.FullName, "..", "shared", relative);
+            if (File.Exists(candidate)) return Path.GetFullPath(candidate);
+        }
+        throw new FileNotFoundException($"../shared/{relative} not found beside the repository");
+    }
+
+    [Fact]
+    public async Task Export_writes_exactly_what_import_reads()
+    {
+        var data = Path.Combine(_dir, "a");
+        var file = Path.Combine(_dir, "stations.geojson");
+        await File.WriteAllTextAsync(file, """
+            {"type":"FeatureCollection","features":[
+              {"type":"Feature","id":"s1","geometry":{"type":"Point","coordinates":[106.8251234,27.5251234]},"properties":{"kind":"canteen","name":"南坛老年食堂","capacity":40}},
+              {"type":"Feature","id":"s2","geometry":{"type":"Point","coordinates":[106.83,27.53]},"properties":{"kind":"kindergarten","name":"南坛幼儿园","opening_hours":"Mo-Fr 07:30-17:30"}}]}
+            """);
+        var (code, output, err) = await Run("import", "geojson", "--layer", "stations", file, "--data", data);
+        Assert.True(code == 0, err);
+        Assert.Contains("stations", output);
+        Assert.Contains("2", output);
+
+        var first = Path.Combine(_dir, "out1.geojson");
+        Assert.Equal(0, (await Run("export", "--layer", "stations", first, "--data", data)).Code);
+
+        var again = Path.Combine(_dir, "b");
+        Assert.Equal(0, (await Run("import", "geojson", "--layer", "stations", first, "--data", again)).Code);
+        var second = Path.Combine(_dir, "out2.geojson");
+        Assert.Equal(0, (await Run("export", "--layer", "stations", second, "--data", again)).Code);
+
+        Assert.Equal(await File.ReadAllTextAsync(first), await File.ReadAllTextAsync(second));
+        var exported = JsonDocument.Parse(await File.ReadAllTextAsync(first)).RootElement;
+        Assert.Equal("FeatureCollection", exported.GetProperty("type").GetString());
+        var s1 = exported.GetProperty("features")[0];
+        Assert.Equal("s1", s1.GetProperty("id").GetString());
+        Assert.Equal(40, s1.GetProperty("properties").GetProperty("capacity").GetInt32());
+        Assert.Equal(106.8251234, s1.GetProperty("geometry").GetProperty("coordinates")[0].GetDouble());
+        Assert.False(s1.TryGetProperty("version", out _));
+    }
+
+    [Fact]
+    public async Task A_bad_file_is_refused_with_where_and_nothing_is_written()
+    {
+        var data = Path.Combine(_dir, "d");
+        var file = Path.Combine(_dir, "bad.geojson");
+        await File.WriteAllTextAsync(file, """
+            {"type":"FeatureCollection","features":[
+              {"type":"Feature","id":"b1","geometry":{"type":"Point","coordinates":[106.8,27.5]},"properties":{"households":10}},
+              {"type":"Feature","id":"b2","geometry":{"type":"Point","coordinates":[106.8,27.5]},"properties":{"households":-3}}]}
+            """);
+        var (code, _, err) = await Run("import", "geojson", "--layer", "buildings", file, "--data", data);
+        Assert.Equal(1, code);
+        Assert.Contains("features[1].properties.households", err);
+        Assert.Contains("b2", err);
+
+        await using var host = await ServerHost.StartOnDataAsync(data);
+        Assert.Equal(0, (await host.Store.CountAsync())[Layer.Buildings]);
+    }
+
+    [Theory]
+    [InlineData(2, "frobnicate")]
+    [InlineData(2, "import", "geojson", "--layer", "parks", "x.geojson")]
+    [InlineData(2, "export", "--layer", "buildings")]
+    [InlineData(2, "serve", "--colour", "red")]
+    [InlineData(2, "sample", "--scale", "lots")]
+    public async Task Usage_errors_exit_2_with_a_message(int expected, params string[] args)
+    {
+        var (code, _, err) = await Run(args);
+        Assert.Equal(expected, code);
+        Assert.StartsWith("gridmap: ", err);
+    }
+
+    [Fact]
+    public async Task Chengdu_osm_imports_with_its_186_compounds_and_lookup_names_a_compound()
+    {
+        var pbf = Shared("geodata/chengdu-2018/chengdu.osm.pbf");
+        var data = Path.Combine(_dir, "chengdu");
+        var (code, output, err) = await Run("import", "osm", pbf, "--data", data);
+        Assert.True(code == 0, err + output);
+        Assert.Matches(@"compounds\s+186\b", output);
+        Assert.Matches(@"buildings\s+(7[5-9]\d|8[0-4]\d)\b", output);
+        Assert.Contains("estimated", output);
+        Assert.Contains("walkable", output);
+
+        await using var host = await ServerHost.StartOnDataAsync(data);
+        var compounds = await host.Store.ListAsync(Layer.Compounds, new(null, 1000));
+        var named = compounds.Features.First(f => !string.IsNullOrEmpty(f.Text("name")) && f.Geometry.Area > 1e-6);
+        var inside = named.Geometry.InteriorPoint;
+        var lookup = JsonDocument.Parse(await host.Http.GetStringAsync($"/api/lookup?lon={inside.X}&lat={inside.Y}")).RootElement;
+        Assert.Equal(named.Text("name"), lookup.GetProperty("compound").GetProperty("name").GetString());
+        Assert.True(lookup.GetProperty("nearest_stations").GetArrayLength() > 0);
+    }
+}
