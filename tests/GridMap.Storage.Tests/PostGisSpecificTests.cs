@@ -29,12 +29,6 @@ public sealed class PostGisFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The cross-store conformance suite, run against PostGIS.</summary>
-public sealed class PostGisStoreConformanceTests(PostGisFixture db) : StoreConformanceTests, IClassFixture<PostGisFixture>
-{
-    protected override async Task<IFeatureStore> OpenStoreAsync() => await db.OpenEmptyAsync();
-}
-
 /// <summary>What only PostGIS has: migrations, concurrency between processes, NOTIFY, transactions under load.</summary>
 public sealed class PostGisSpecificTests(PostGisFixture db, ITestOutputHelper output) : IClassFixture<PostGisFixture>, IAsyncLifetime
 {

@@ -109,6 +109,8 @@ public sealed partial class MapPageTests(WebFixture web, ITestOutputHelper outpu
             "async () => { const f = (await (await fetch('/api/layers/grids/features?limit=1')).json()).features[0]; return String(f.properties.code ?? f.id); }");
         await page.Locator("#search input").FillAsync(code);
         var result = page.Locator("#results button.result", new() { HasText = code }).First;
+        await Assertions.Expect(result).ToBeVisibleAsync();
+        await ShotAsync(page, "desktop-search");
         await result.ClickAsync();
         await Assertions.Expect(page.Locator("#info .grid-code")).ToHaveTextAsync(code);
         Assert.True(await page.EvaluateAsync<double>("() => window.gridmap.map.getZoom()") >= 14);

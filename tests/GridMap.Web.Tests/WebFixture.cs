@@ -58,7 +58,9 @@ public sealed class WebFixture : IAsyncLifetime
             }
             else
             {
-                Say($"real gridmap server not runnable ({why}); using the fake API");
+                string tail;
+                lock (_serverLog) tail = string.Join("\n", _serverLog.ToString().Split('\n').TakeLast(12));
+                Say($"real gridmap server not runnable ({why}); using the fake API. Its last output:\n{tail}");
                 StopServer();
                 port = FreePort();
             }

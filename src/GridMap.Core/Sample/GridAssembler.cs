@@ -24,6 +24,7 @@ internal sealed class GridAssembler(SamplePlan plan)
     readonly StreetGridLayout _layout = plan.Layout;
     readonly int[] _stamp = Enumerable.Repeat(-1, plan.Layout.NX * plan.Layout.NY).ToArray();
     readonly int[] _parent = new int[plan.Layout.NX * plan.Layout.NY];
+    int _runStamp;
 
     public void Assemble(PlannedArea community)
     {
@@ -117,12 +118,13 @@ internal sealed class GridAssembler(SamplePlan plan)
             var households = 0;
             var components = 0;
             var crossesBlocks = false;
+            var stamp = ++_runStamp;
             for (var start = end - 1; start >= 0; start--)
             {
                 var item = items[start];
                 households += item.Households;
                 crossesBlocks |= item.Block != items[end - 1].Block;
-                foreach (var cell in item.Cells) components += Add(cell, end);
+                foreach (var cell in item.Cells) components += Add(cell, stamp);
                 if (best[start] < double.MaxValue)
                 {
                     var cost = best[start] + Cost(households, components == 1, crossesBlocks);

@@ -13,7 +13,7 @@ using System.Reflection;
 [assembly: System.Reflection.AssemblyCompanyAttribute("GridMap.Core")]
 [assembly: System.Reflection.AssemblyConfigurationAttribute("Debug")]
 [assembly: System.Reflection.AssemblyFileVersionAttribute("1.0.0.0")]
-[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+3741eedf9ffca610cf9ba63daf0d74b7ad6a117e")]
+[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+54ca3ba2733c2161c5d0d6102b98c8dee01dd502")]
 [assembly: System.Reflection.AssemblyProductAttribute("GridMap.Core")]
 [assembly: System.Reflection.AssemblyTitleAttribute("GridMap.Core")]
 [assembly: System.Reflection.AssemblyVersionAttribute("1.0.0.0")]
