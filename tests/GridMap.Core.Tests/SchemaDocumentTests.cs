@@ -4,8 +4,10 @@ namespace GridMap.Core.Tests;
 
 public class SchemaDocumentTests
 {
-    static string RepoFile(string relative)
+    static string RepoFile(string relative, [System.Runtime.CompilerServices.CallerFilePath] string source = "")
     {
+        for (var dir = new DirectoryInfo(Path.GetDirectoryName(source)!); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "GridMap.sln"))) return Path.Combine(dir.FullName, relative);
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "GridMap.sln"))) return Path.Combine(dir.FullName, relative);
         throw new FileNotFoundException("repository root not found");

@@ -32,7 +32,7 @@ public abstract class BadInputTests(string storeKind) : IAsyncLifetime
     const string Square = "[[[106.821,27.521],[106.822,27.521],[106.822,27.522],[106.821,27.522],[106.821,27.521]]]";
 
     static string Building(string props, string geometry = $$"""{"type":"Polygon","coordinates":{{Square}}}""", string id = "b9") =>
-        $$"""{"type":"Feature","id":"{{id}}","geometry":{{geometry}},"properties":{{{props}}}}""";
+        "{\"type\":\"Feature\",\"id\":\"" + id + "\",\"geometry\":" + geometry + ",\"properties\":{" + props + "}}";
 
     static string Collection(params string[] features) => $$"""{"type":"FeatureCollection","features":[{{string.Join(",", features)}}]}""";
 

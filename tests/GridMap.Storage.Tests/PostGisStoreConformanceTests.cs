@@ -1,23 +1,9 @@
 using GridMap.Core.Store;
-using GridMap.Storage.PostGis;
-using GridMap.Testing;
 
 namespace GridMap.Storage.Tests;
 
-/// <summary>The conformance suite against a real PostGIS, each class in its own database.</summary>
-public sealed class PostGisStoreConformanceTests : StoreConformanceTests
+/// <summary>The conformance suite against a real PostGIS: one database for the class, emptied before each test.</summary>
+public sealed class PostGisStoreConformanceTests(PostGisFixture db) : StoreConformanceTests, IClassFixture<PostGisFixture>
 {
-    string _connectionString = "";
-
-    protected override async Task<IFeatureStore> OpenStoreAsync()
-    {
-        _connectionString = await PostGisDatabase.CreateDatabaseAsync("gridmap_conformance");
-        return await PostGisStore.OpenAsync(_connectionString);
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await PostGisDatabase.DropDatabaseAsync(_connectionString);
-    }
+    protected override async Task<IFeatureStore> OpenStoreAsync() => await db.OpenEmptyAsync();
 }

@@ -10,7 +10,7 @@ using Xunit.Sdk;
 namespace GridMap.Web.Tests;
 
 /// <summary>
-/// Starts the gridmap server (the real one: `gridmap.dll serve --data &lt;temp&gt; --urls …`, which seeds the
+/// Starts the gridmap server (the real one: `gridmap.dll serve --data &lt;temp&gt; --urls … --web web/`, which seeds the
 /// sample city on first run) and Debian's Chromium through Playwright, once for all tests of a class.
 /// While the server's HTTP API is still being built, falls back to <see cref="FakeGridMapApi"/>;
 /// GRIDMAP_WEB_TESTS_SERVER=real forbids that fallback, =fake skips the real server.
@@ -100,10 +100,7 @@ public sealed class WebFixture : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { dll, "serve", "--data", _dataDir, "--urls", url }) psi.ArgumentList.Add(a);
-        // In case the server looks for its static root by setting rather than next to the repo.
-        psi.Environment["GRIDMAP_WEB_ROOT"] = WebRoot;
-        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        foreach (var a in new[] { dll, "serve", "--data", _dataDir, "--urls", url, "--web", WebRoot }) psi.ArgumentList.Add(a);
         _server = Process.Start(psi)!;
         _server.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_serverLog) _serverLog.AppendLine(e.Data); };
         _server.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_serverLog) _serverLog.AppendLine(e.Data); };

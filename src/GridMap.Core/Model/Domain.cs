@@ -42,7 +42,7 @@ public sealed record Building(
         f.Properties["households_estimated"]?.GetValue<bool>() ?? false,
         (int?)f.Integer("levels"), f.Text("building"),
         (f.Properties["units"] as JsonArray)?.OfType<JsonObject>()
-            .Select(u => new BuildingUnit(u["id"]?.ToString() ?? "", u["households"]?.GetValue<int>() ?? 0)).ToList() ?? [],
+            .Select(u => new BuildingUnit(u["id"]?.ToString() ?? "", (int)(JsonNumber.ToLong(u["households"]) ?? 0))).ToList() ?? [],
         f.Text("address"), f.Text("compound"), f.Text("community_code"), f.Text("grid_code"), f.Geometry);
 }
 

@@ -11,5 +11,25 @@ public sealed record StoredFeature(Layer Layer, string Id, long Version, Geometr
 {
     public string? Text(string name) => Properties[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
-    public long? Integer(string name) => Properties[name] is JsonValue v && v.TryGetValue<long>(out var n) ? n : null;
+    public long? Integer(string name) => Properties[name] is JsonValue v ? JsonNumber.ToLong(v) : null;
+}
+
+/// <summary>
+/// Numbers in a <see cref="JsonObject"/> are backed by a parsed element or by a CLR value (int, long, double);
+/// these read any of them.
+/// </summary>
+public static class JsonNumber
+{
+    public static double? ToDouble(JsonNode? node)
+    {
+        if (node is not JsonValue v || v.GetValueKind() != System.Text.Json.JsonValueKind.Number) return null;
+        if (v.TryGetValue<double>(out var d)) return d;
+        if (v.TryGetValue<long>(out var l)) return l;
+        if (v.TryGetValue<int>(out var i)) return i;
+        if (v.TryGetValue<decimal>(out var m)) return (double)m;
+        if (v.TryGetValue<float>(out var f)) return f;
+        return double.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) ? p : null;
+    }
+
+    public static long? ToLong(JsonNode? node) => ToDouble(node) is { } d && d == Math.Floor(d) ? (long)d : null;
 }

@@ -29,12 +29,13 @@ internal sealed class BuildingPlacer(SamplePlan plan)
             _ => (18, 33),
         };
         var levels = _random.Next(minLevels, maxLevels + 1);
-        // (units, households per floor per unit, length, depth): a point tower or a slab of 2–3 stairwells.
-        var (units, perFloor, length, depth) = _random.Next(4) switch
+        // (units, households per floor per unit, length, depth): a point tower or a slab of 2 stairwells;
+        // lower-rise affordable and resettlement blocks are sometimes 3-stairwell slabs.
+        var lowRise = compound.Class is CompoundClasses.Affordable or CompoundClasses.Resettlement;
+        var (units, perFloor, length, depth) = _random.Next(lowRise ? 3 : 2) switch
         {
             0 => (1, 4, 24.0, 22.0),
             1 => (2, 2, 31.0, 15.0),
-            2 => (2, 3, 38.0, 17.0),
             _ => (3, 2, 45.0, 15.0),
         };
         var footprint = Rectangle(quad, 0.5, 0.5, length, depth, WalledMargin, null, 0);

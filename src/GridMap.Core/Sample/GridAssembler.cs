@@ -28,8 +28,17 @@ internal sealed class GridAssembler(SamplePlan plan)
 
     public void Assemble(PlannedArea community)
     {
-        var items = Items(community);
-        var runs = Cut(items);
+        // Try the cells snaking by rows and by columns, blocks by rows and by columns; keep the cheapest cut.
+        List<Item> items = [];
+        List<(int, int)> runs = [];
+        var bestCost = double.MaxValue;
+        foreach (var blocksByRows in new[] { true, false })
+        foreach (var cellsByRows in new[] { true, false })
+        {
+            var candidate = Items(community, blocksByRows, cellsByRows);
+            var (cut, cost) = Cut(candidate);
+            if (cost < bestCost) (items, runs, bestCost) = (candidate, cut, cost);
+        }
 
         var cellGrid = new Dictionary<int, int>();
         var gridCells = new List<List<int>>();
@@ -70,19 +79,23 @@ internal sealed class GridAssembler(SamplePlan plan)
         return GeometryRules.OrientForRfc7946(union);
     }
 
-    List<Item> Items(PlannedArea community)
+    List<Item> Items(PlannedArea community, bool blocksByRows, bool cellsByRows)
     {
         var items = new List<Item>();
-        // Blocks snake: north row west→east, next row east→west, so consecutive blocks touch.
-        var rows = community.Blocks.GroupBy(b => b.By).OrderByDescending(g => g.Key).ToList();
+        // Blocks snake (by rows: north row west→east, next row east→west), so consecutive blocks touch.
+        var rows = blocksByRows
+            ? community.Blocks.GroupBy(b => b.By).OrderByDescending(g => g.Key).ToList()
+            : community.Blocks.GroupBy(b => b.Bx).OrderBy(g => g.Key).ToList();
         for (var r = 0; r < rows.Count; r++)
         {
-            var row = r % 2 == 0 ? rows[r].OrderBy(b => b.Bx) : rows[r].OrderByDescending(b => b.Bx);
+            var row = blocksByRows
+                ? (r % 2 == 0 ? rows[r].OrderBy(b => b.Bx) : rows[r].OrderByDescending(b => b.Bx))
+                : (r % 2 == 0 ? rows[r].OrderByDescending(b => b.By) : rows[r].OrderBy(b => b.By));
             foreach (var block in row)
             {
                 foreach (var compound in block.Compounds.OrderByDescending(c => c.J1).ThenBy(c => c.I0))
                 {
-                    var cells = Snake(compound.I0, compound.J0, compound.I1, compound.J1);
+                    var cells = Snake(compound.I0, compound.J0, compound.I1, compound.J1, cellsByRows);
                     if (compound.Households <= MaxHouseholds)
                         items.Add(new Item([.. cells], compound.Households, block));
                     else
@@ -93,20 +106,32 @@ internal sealed class GridAssembler(SamplePlan plan)
         return items;
     }
 
-    List<int> Snake(int i0, int j0, int i1, int j1)
+    List<int> Snake(int i0, int j0, int i1, int j1, bool byRows)
     {
         var cells = new List<int>();
-        for (var j = j1 - 1; j >= j0; j--)
+        if (byRows)
         {
-            var eastward = (j1 - 1 - j) % 2 == 0;
-            for (var k = 0; k < i1 - i0; k++)
-                cells.Add(_layout.CellIndex(eastward ? i0 + k : i1 - 1 - k, j));
+            for (var j = j1 - 1; j >= j0; j--)
+            {
+                var eastward = (j1 - 1 - j) % 2 == 0;
+                for (var k = 0; k < i1 - i0; k++)
+                    cells.Add(_layout.CellIndex(eastward ? i0 + k : i1 - 1 - k, j));
+            }
+        }
+        else
+        {
+            for (var i = i0; i < i1; i++)
+            {
+                var southward = (i - i0) % 2 == 0;
+                for (var k = 0; k < j1 - j0; k++)
+                    cells.Add(_layout.CellIndex(i, southward ? j1 - 1 - k : j0 + k));
+            }
         }
         return cells;
     }
 
-    /// <summary>Optimal cut of the item sequence into runs; returns [start, end) pairs.</summary>
-    List<(int, int)> Cut(List<Item> items)
+    /// <summary>Optimal cut of the item sequence into runs: [start, end) pairs and the total cost.</summary>
+    (List<(int, int)> Runs, double Cost) Cut(List<Item> items)
     {
         var n = items.Count;
         var best = new double[n + 1];
@@ -136,16 +161,17 @@ internal sealed class GridAssembler(SamplePlan plan)
         var runs = new List<(int, int)>();
         for (var end = n; end > 0; end = from[end]) runs.Add((from[end], end));
         runs.Reverse();
-        return runs;
+        return (runs, best[n]);
     }
 
+    /// <summary>Out of 200–300 costs far more than anything else; inside, nearer 250 and within one block is better.</summary>
     static double Cost(int households, bool connected, bool crossesBlocks)
     {
         if (!connected) return 1e12;
         double d = households - TargetHouseholds;
-        var cost = d * d;
-        if (households < MinHouseholds) cost += 50.0 * (MinHouseholds - households) * (MinHouseholds - households);
-        if (households > MaxHouseholds) cost += 50.0 * (households - MaxHouseholds) * (households - MaxHouseholds);
+        var cost = 0.1 * d * d;
+        var outside = households < MinHouseholds ? MinHouseholds - households : households > MaxHouseholds ? households - MaxHouseholds : 0;
+        if (outside > 0) cost += 20000 + 100.0 * outside * outside;
         if (crossesBlocks) cost += 1500;
         return cost;
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using GridMap.Core.Model;
 using GridMap.Core.Spatial;
@@ -25,7 +26,7 @@ public static class SampleCityGenerator
     public const string DistrictName = "播州区";
 
     /// <summary>Blocks per unit of scale: about 60,000 households at scale 1.</summary>
-    const double BlocksPerScale = 46;
+    const double BlocksPerScale = 50;
 
     public static SampleCity Generate(int seed = 1, double scale = 1.0)
     {
@@ -71,6 +72,7 @@ public static class SampleCityGenerator
         plan.Compounds.AddRange(ordered);
         plan.Buildings.Clear();
         var random = plan.Random;
+        var compoundCount = 0;
         foreach (var compound in ordered)
         {
             var community = compound.Block.Community!;
@@ -80,7 +82,7 @@ public static class SampleCityGenerator
                 ? RoadBase(road.Name!)
                 : random.Next(3) == 0 ? community.Name.Replace("社区", "") : plan.Names.Place();
             compound.Name = plan.Names.Compound(compound.Class, local);
-            compound.Id = $"c{(plan.Compounds.IndexOf(compound) + 1).ToString().PadLeft(compoundWidth, '0')}";
+            compound.Id = $"c{(++compoundCount).ToString().PadLeft(compoundWidth, '0')}";
             for (var k = 0; k < compound.Buildings.Count; k++)
             {
                 var building = compound.Buildings[k];
@@ -100,6 +102,11 @@ public static class SampleCityGenerator
 
     static string RoadBase(string road) =>
         road.EndsWith("大道", StringComparison.Ordinal) ? road[..^2] : road.EndsWith('路') || road.EndsWith('街') ? road[..^1] : road;
+
+    /// <summary>
+    /// Numbers as JSON elements, the way parsed GeoJSON carries them: readers may ask for int, long or double.
+    /// </summary>
+    static JsonNode Number(int value) => JsonValue.Create(JsonSerializer.SerializeToElement(value));
 
     static int Width(int count) => Math.Max(5, count.ToString().Length);
 
@@ -123,7 +130,7 @@ public static class SampleCityGenerator
         ["name"] = c.Name,
         ["class"] = c.Class,
         ["property_management"] = c.PropertyManagement,
-        ["households"] = c.Households,
+        ["households"] = Number(c.Households),
         ["households_estimated"] = false,
         ["community_code"] = c.Block.Community!.Code,
     });
@@ -132,13 +139,13 @@ public static class SampleCityGenerator
     {
         var properties = new JsonObject
         {
-            ["households"] = b.Households,
+            ["households"] = Number(b.Households),
             ["households_estimated"] = false,
-            ["levels"] = b.Levels,
+            ["levels"] = Number(b.Levels),
             ["building"] = b.Type,
         };
         if (b.Units.Length > 0)
-            properties["units"] = new JsonArray(b.Units.Select((h, k) => (JsonNode)new JsonObject { ["id"] = $"{b.Id}-{k + 1}", ["households"] = h }).ToArray());
+            properties["units"] = new JsonArray(b.Units.Select((h, k) => (JsonNode)new JsonObject { ["id"] = $"{b.Id}-{k + 1}", ["households"] = Number(h) }).ToArray());
         properties["address"] = b.Address;
         properties["compound"] = b.Compound.Id;
         properties["community_code"] = b.Compound.Block.Community!.Code;
@@ -152,7 +159,7 @@ public static class SampleCityGenerator
         ["name"] = $"{g.Community.Name}第{g.Sequence}网格",
         ["community_code"] = g.Community.Code,
         ["workers"] = new JsonArray(new JsonObject { ["name"] = $"网格员{g.Sequence:00}", ["phone"] = $"138{g.Code[^8..]}" }),
-        ["households"] = g.Households,
+        ["households"] = Number(g.Households),
         ["unit_ids"] = new JsonArray(g.Buildings.Select(b => (JsonNode)JsonValue.Create(b.Id)).ToArray()),
         ["status"] = "active",
     });
@@ -165,7 +172,7 @@ public static class SampleCityGenerator
             ["name"] = s.Name,
             ["opening_hours"] = s.OpeningHours,
         };
-        if (s.Capacity is { } capacity) properties["capacity"] = capacity;
+        if (s.Capacity is { } capacity) properties["capacity"] = Number(capacity);
         properties["community_code"] = s.Community.Code;
         var point = GeometryRules.Factory.CreatePoint(plan.Layout.ToLonLat(s.Location));
         return new FeatureDraft($"s{(index + 1).ToString().PadLeft(Width(plan.Stations.Count), '0')}", point, properties);

@@ -116,7 +116,7 @@ public static class FeatureValidator
 
             case PropertyType.Integer:
                 if (kind != JsonValueKind.Number) { error = $"must be a whole number, not {Describe(kind)}"; return null; }
-                var d = node.GetValue<double>();
+                var d = JsonNumber.ToDouble(node)!.Value;
                 if (d != Math.Floor(d) || double.IsInfinity(d)) { error = $"must be a whole number, not {node.ToJsonString()}"; return null; }
                 if (d < 0) { error = $"must not be negative (got {node.ToJsonString()})"; return null; }
                 if (d > int.MaxValue) { error = $"{node.ToJsonString()} is too large"; return null; }
@@ -124,7 +124,7 @@ public static class FeatureValidator
 
             case PropertyType.Number:
                 if (kind != JsonValueKind.Number) { error = $"must be a number, not {Describe(kind)}"; return null; }
-                return JsonValue.Create(node.GetValue<double>());
+                return JsonValue.Create(JsonNumber.ToDouble(node)!.Value);
 
             case PropertyType.Boolean:
                 if (kind is not (JsonValueKind.True or JsonValueKind.False)) { error = $"must be true or false, not {Describe(kind)}"; return null; }
@@ -156,7 +156,7 @@ public static class FeatureValidator
                     {
                         if (item["id"]?.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Number)) { error = $"[{i}].id must be a string"; return null; }
                         var h = item["households"];
-                        if (h?.GetValueKind() != JsonValueKind.Number || h.GetValue<double>() is var hv && (hv < 0 || hv != Math.Floor(hv)))
+                        if (h?.GetValueKind() != JsonValueKind.Number || JsonNumber.ToDouble(h) is not { } hv || hv < 0 || hv != Math.Floor(hv))
                         { error = $"[{i}].households must be a whole number ≥ 0"; return null; }
                     }
                     result.Add(item.DeepClone());

@@ -152,7 +152,7 @@ public static class GridMapCli
         switch (batch.Layer)
         {
             case Layer.Buildings or Layer.Compounds:
-                var households = batch.Features.Sum(f => f.Properties["households"]?.GetValue<int>() ?? 0);
+                var households = batch.Features.Sum(f => JsonNumber.ToLong(f.Properties["households"]) ?? 0);
                 var estimated = batch.Features.Count(f => f.Properties["households_estimated"]?.GetValue<bool>() == true);
                 return $"{line}  households {households:N0} ({estimated:N0} estimated)";
             case Layer.Network:
@@ -173,7 +173,7 @@ public static class GridMapCli
             throw new CliException($"--layer must be one of {string.Join(", ", Layers.All.Select(l => l.Key()))}");
         if (a.Positional.Count < 1) throw new CliException("usage: gridmap export --layer LAYER FILE (- for standard output)");
         NetTopologySuite.Geometries.Envelope? box = null;
-        if (a.Get("bbox") is { } b && !GridMap.Server.Layers.LayersApi.TryParseBbox(b, out box, out var error)) throw new CliException($"--bbox {error}");
+        if (a.Get("bbox") is { } b && !GridMap.Server.Features.FeaturesApi.TryParseBbox(b, out box, out var error)) throw new CliException($"--bbox {error}");
         await using var store = await StoreFactory.OpenAsync(Options(a) with { SeedSample = false }, TextWriter.Null);
         var features = new List<FeatureDraft>();
         for (var offset = 0; ; offset += 10_000)

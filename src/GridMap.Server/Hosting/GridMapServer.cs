@@ -2,7 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using GridMap.Core.Store;
 using GridMap.Server.Import;
-using GridMap.Server.Layers;
+using GridMap.Server.Features;
 using GridMap.Server.Lookup;
 using GridMap.Server.Search;
 using Microsoft.AspNetCore.Diagnostics;

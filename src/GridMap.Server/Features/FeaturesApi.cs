@@ -10,13 +10,13 @@ using GridMap.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NetTopologySuite.Geometries;
 
-namespace GridMap.Server.Layers;
+namespace GridMap.Server.Features;
 
 /// <summary>
 /// The store's layers as GeoJSON: list by bbox with paging, get, create, replace (If-Match), delete, upload.
 /// Lives under /api/layers so that OGC API – Features (/collections) and tiles can sit beside it later.
 /// </summary>
-public static class LayersApi
+public static class FeaturesApi
 {
     public sealed record LayerInfo(string Layer, string Label, long Count);
 
