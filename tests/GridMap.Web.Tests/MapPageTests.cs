@@ -50,6 +50,14 @@ public sealed partial class MapPageTests(WebFixture web, ITestOutputHelper outpu
 
     async Task ShotAsync(IPage page, string name)
     {
+        // Let the map finish drawing (loads, eases) so the picture shows what a person would see.
+        await page.EvaluateAsync("""
+            () => new Promise((resolve) => {
+              const map = window.gridmap.map;
+              if (map.loaded() && !map.isMoving()) resolve(); else map.once('idle', resolve);
+              setTimeout(resolve, 5000);
+            })
+            """);
         var path = Path.Combine(web.ScreenshotDir, $"{name}-{web.ServerKind}.png");
         await page.ScreenshotAsync(new() { Path = path });
         output.WriteLine($"screenshot: {path}");

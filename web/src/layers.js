@@ -218,6 +218,7 @@ export class MapLayers {
     const b = this.map.getBounds();
     const view = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
     const wanted = new Map();
+    const placed = []; // screen boxes already taken: a label that would overlap one is skipped
     for (const layer of LAYER_ORDER) {
       const cfg = CONFIG[layer];
       const st = this.state[layer];
@@ -226,6 +227,12 @@ export class MapLayers {
         if (wanted.size >= LABEL_CAP) break;
         f._labelAt ??= labelPoint(f.geometry);
         if (!f._labelAt || !boxHas(view, f._labelAt)) continue;
+        const lines = labelText(layer, f.properties);
+        const p = this.map.project(f._labelAt);
+        const w = Math.max(...lines.map((l) => l.length)) * (layer === "grids" ? 6.5 : 13) / 2 + 4;
+        const h = lines.length * 8 + 2;
+        if (placed.some((b) => Math.abs(b.x - p.x) < b.w + w && Math.abs(b.y - p.y) < b.h + h)) continue;
+        placed.push({ x: p.x, y: p.y, w, h });
         wanted.set(`${layer}/${f.id}`, { layer, f });
       }
     }

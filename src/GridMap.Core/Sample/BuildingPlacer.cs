@@ -40,7 +40,7 @@ internal sealed class BuildingPlacer(SamplePlan plan)
         };
         var footprint = Rectangle(quad, 0.5, 0.5, length, depth, WalledMargin, null, 0);
         if (footprint is null) return null;
-        return Add(compound, cell, footprint, "apartments", levels, Enumerable.Repeat(levels * perFloor, units).ToArray());
+        return Add(compound, cell, footprint, "apartments", levels, Enumerable.Repeat(levels * perFloor, units).ToArray(), range: (minLevels, maxLevels));
     }
 
     /// <summary>Walk-up slabs of 5–7 levels (3–6 for elderly care): two per cell, or one long one.</summary>
@@ -55,7 +55,7 @@ internal sealed class BuildingPlacer(SamplePlan plan)
             var levels = _random.Next(minLevels, maxLevels + 1);
             var footprint = Rectangle(quad, 0.5, t, units * 11.5, 11.5, WalledMargin, null, 0);
             if (footprint is null) continue;
-            yield return Add(compound, cell, footprint, "residential", levels, Enumerable.Repeat(levels * 2, units).ToArray());
+            yield return Add(compound, cell, footprint, "residential", levels, Enumerable.Repeat(levels * 2, units).ToArray(), range: (minLevels, maxLevels));
         }
     }
 
@@ -67,7 +67,7 @@ internal sealed class BuildingPlacer(SamplePlan plan)
         for (var row = 0; row < 3; row++)
         for (var col = 0; col < 3; col++)
         {
-            if (_random.NextDouble() < (fringe ? 0.35 : 0.1)) continue; // vegetable plots, yards
+            if (_random.NextDouble() < (fringe ? 0.25 : 0.15)) continue; // vegetable plots, yards
             var levels = fringe ? _random.Next(1, 4) : 1 + Math.Min(3, (int)(_random.NextDouble() * 4.2));
             var households = Math.Clamp(levels - _random.Next(2), 1, 4);
             var sub = new[]
@@ -83,9 +83,9 @@ internal sealed class BuildingPlacer(SamplePlan plan)
         }
     }
 
-    PlannedBuilding Add(PlannedCompound compound, int cell, Polygon footprint, string type, int levels, int[] units, int? households = null)
+    PlannedBuilding Add(PlannedCompound compound, int cell, Polygon footprint, string type, int levels, int[] units, int? households = null, (int, int)? range = null)
     {
-        var building = new PlannedBuilding(compound, cell, footprint, type, levels, units, households ?? units.Sum());
+        var building = new PlannedBuilding(compound, cell, footprint, type, levels, units, households ?? units.Sum()) { LevelRange = range ?? (levels, levels) };
         compound.Buildings.Add(building);
         plan.Buildings.Add(building);
         (plan.CellBuildings[cell] ??= []).Add(building);

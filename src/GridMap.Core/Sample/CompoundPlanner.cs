@@ -70,8 +70,8 @@ internal sealed class CompoundPlanner(SamplePlan plan)
         {
             var f = (double)r / ranked.Count;
             ranked[r].Kind = r % 12 == 5 ? BlockKind.Public
-                : f < 0.15 ? BlockKind.OldMix
-                : f < 0.72 ? BlockKind.HighRise
+                : f < 0.1 ? BlockKind.OldMix
+                : f < 0.7 ? BlockKind.HighRise
                 : BlockKind.SelfBuilt;
         }
     }
@@ -79,7 +79,7 @@ internal sealed class CompoundPlanner(SamplePlan plan)
     /// <summary>One or two gated high-rise compounds of 1,000–3,000 households; a garden cell or two stay free.</summary>
     void PlanHighRise(PlannedBlock block)
     {
-        foreach (var (i0, j0, i1, j1) in block.CellCount >= 30 ? Halve(block.I0, block.J0, block.I1, block.J1) : [(block.I0, block.J0, block.I1, block.J1)])
+        foreach (var (i0, j0, i1, j1) in block.CellCount >= 34 ? Halve(block.I0, block.J0, block.I1, block.J1) : [(block.I0, block.J0, block.I1, block.J1)])
         {
             var compound = NewCompound(block, HighRiseClasses[_highRise++ % HighRiseClasses.Length], i0, j0, i1, j1);
             var cells = Shuffled(Cells(i0, j0, i1, j1));
@@ -100,7 +100,7 @@ internal sealed class CompoundPlanner(SamplePlan plan)
         {
             var compound = NewCompound(block, OldClasses[_old++ % OldClasses.Length], i0, j0, i1, j1);
             // Mostly one grid's worth; some small ones that pair up, some big ones that split by building.
-            var target = _random.Next(10) switch { < 6 => 200 + _random.Next(80), < 8 => 100 + _random.Next(40), _ => 320 + _random.Next(80) };
+            var target = _random.Next(10) switch { < 7 => 200 + _random.Next(80), < 8 => 100 + _random.Next(40), _ => 320 + _random.Next(80) };
             foreach (var cell in Cells(i0, j0, i1, j1))
             {
                 if (compound.Households >= target) break;
@@ -112,7 +112,7 @@ internal sealed class CompoundPlanner(SamplePlan plan)
     /// <summary>Self-built housing: one or two open areas of many small houses, with a village square left free.</summary>
     void PlanOpen(PlannedBlock block)
     {
-        foreach (var (i0, j0, i1, j1) in block.CellCount >= 30 ? Halve(block.I0, block.J0, block.I1, block.J1) : [(block.I0, block.J0, block.I1, block.J1)])
+        foreach (var (i0, j0, i1, j1) in block.CellCount >= 34 ? Halve(block.I0, block.J0, block.I1, block.J1) : [(block.I0, block.J0, block.I1, block.J1)])
         {
             var compound = NewCompound(block, OpenClasses[_open++ % OpenClasses.Length], i0, j0, i1, j1);
             var cells = Cells(i0, j0, i1, j1);

@@ -56,6 +56,7 @@ internal sealed class GridAssembler(SamplePlan plan)
             cells.Sort();
             var buildings = cells.SelectMany(c => plan.CellBuildings[c] ?? []).ToList();
             var grid = new PlannedGrid(community, cells, buildings);
+            GridBalancer.Balance(grid);
             grid.Geometry = Union(cells);
             return grid;
         }).ToList();

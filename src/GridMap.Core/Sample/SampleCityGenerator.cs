@@ -26,7 +26,7 @@ public static class SampleCityGenerator
     public const string DistrictName = "播州区";
 
     /// <summary>Blocks per unit of scale: about 60,000 households at scale 1.</summary>
-    const double BlocksPerScale = 50;
+    const double BlocksPerScale = 48;
 
     public static SampleCity Generate(int seed = 1, double scale = 1.0)
     {
@@ -106,7 +106,7 @@ public static class SampleCityGenerator
     /// <summary>
     /// Numbers as JSON elements, the way parsed GeoJSON carries them: readers may ask for int, long or double.
     /// </summary>
-    static JsonNode Number(int value) => JsonValue.Create(JsonSerializer.SerializeToElement(value));
+    static JsonNode Number(int value) => JsonValue.Create(JsonSerializer.SerializeToElement(value))!;
 
     static int Width(int count) => Math.Max(5, count.ToString().Length);
 

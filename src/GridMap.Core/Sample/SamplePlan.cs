@@ -64,15 +64,17 @@ internal sealed class PlannedCompound(PlannedBlock block, string compoundClass, 
 
 internal sealed class PlannedBuilding(PlannedCompound compound, int cell, Polygon footprint, string type, int levels, int[] units, int households)
 {
+    /// <summary>Lowest and highest storeys a building of its kind may have (used when balancing grids).</summary>
+    public (int Min, int Max) LevelRange { get; init; } = (levels, levels);
     public PlannedCompound Compound { get; } = compound;
     public int Cell { get; } = cell;
     /// <summary>Footprint in local metres.</summary>
     public Polygon Footprint { get; } = footprint;
     public string Type { get; } = type;
-    public int Levels { get; } = levels;
+    public int Levels { get; set; } = levels;
     /// <summary>Households per stairwell (单元); empty for houses.</summary>
     public int[] Units { get; } = units;
-    public int Households { get; } = households;
+    public int Households { get; set; } = households;
     public string Id { get; set; } = "";
     public string Address { get; set; } = "";
     public string GridCode { get; set; } = "";

@@ -118,14 +118,15 @@ internal sealed class WalkNetworkBuilder(SamplePlan plan)
         {
             if (!compound.Walled)
             {
-                _edges.Add((a, b, new WayTags("footway")));
+                // Zunyi is hilly: lanes through self-built areas and old compounds climb on stairs here and there.
+                _edges.Add((a, b, new WayTags(endRoad is null && _random.Next(100) < 4 ? "steps" : "footway")));
                 return;
             }
             if (endRoad is not null && !gates.Contains((a, b))) return; // the compound wall
             var main = vertical ? line == (compound.I0 + compound.I1) / 2 : line == (compound.J0 + compound.J1) / 2;
             var highway = main ? "service" : "footway";
-            if (highway == "footway" && endRoad is null && compound.Class is CompoundClasses.Old or CompoundClasses.WorkUnit && _random.Next(100) < 8)
-                highway = "steps"; // Zunyi is hilly: old compounds climb their slopes on stairs
+            if (highway == "footway" && endRoad is null && compound.Class is CompoundClasses.Old or CompoundClasses.WorkUnit && _random.Next(100) < 15)
+                highway = "steps";
             _edges.Add((a, b, new WayTags(highway)));
             return;
         }
