@@ -191,9 +191,24 @@ public class HouseholdEstimatorTests
     {
         var (_, output) = Fill();
         Assert.Equal(220, Households(output, Layer.Compounds, "c-empty"));   // 2 ha × 110
-        Assert.Equal(47, Households(output, Layer.Compounds, "c-two"));      // 20 + 20 + 7 (given)
+        // 20 + 20 + 7 = 47 from buildings covering 900 m² of 4 ha (2 %): too sparsely mapped, so 4 ha × 180 stands.
+        Assert.Equal(720, Households(output, Layer.Compounds, "c-two"));
         Assert.Equal(321, Households(output, Layer.Compounds, "c-given"));
         Assert.Equal(120, Households(output, Layer.Compounds, "c-shops"));   // only non-residential inside: 1 ha × 120
+    }
+
+    [Fact]
+    public void A_well_mapped_compound_gets_the_sum_of_its_buildings()
+    {
+        // 40 × 40 m compound, 20 × 20 m six-storey apartments: 25 % covered → the sum (20), not 0.16 ha × 180 = 29.
+        var input = new[]
+        {
+            new LayerBatch(Layer.Compounds, [Draft("c", Rect(0, 0, 40, 40), new JsonObject { ["class"] = "commercial_housing" })]),
+            new LayerBatch(Layer.Buildings, [Draft("b", Rect(10, 10, 20, 20), new JsonObject { ["building"] = "apartments", ["levels"] = 6 })]),
+        };
+        Assert.Equal(20, Households(Estimator.FillMissing(input), Layer.Compounds, "c"));
+        var strict = new HouseholdEstimator(new EstimationOptions { MinMappedFootprintShare = 0.5 });
+        Assert.Equal(29, Households(strict.FillMissing(input), Layer.Compounds, "c"));
     }
 
     [Fact]

@@ -119,3 +119,27 @@ public sealed class CliTests : IDisposable
         Assert.True(lookup.GetProperty("nearest_stations").GetArrayLength() > 0);
     }
 }
+
+public sealed class DatumImportTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("gridmap-datum-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task Gcj02_input_is_stored_as_wgs84()
+    {
+        var gcj = GridMap.Core.Spatial.ChinaDatum.Wgs84ToGcj02(new NetTopologySuite.Geometries.Coordinate(106.83, 27.54));
+        var file = Path.Combine(_dir, "s.geojson");
+        await File.WriteAllTextAsync(file, $$$"""{"type":"FeatureCollection","features":[{"type":"Feature","id":"s1","geometry":{"type":"Point","coordinates":[{{{gcj.X}}},{{{gcj.Y}}}]},"properties":{"kind":"clinic"}}]}""");
+        var data = Path.Combine(_dir, "d");
+        Assert.Equal(0, await GridMapCli.RunAsync(["import", "geojson", "--layer", "stations", file, "--from", "gcj02", "--data", data], TextWriter.Null, TextWriter.Null));
+        await using var host = await ServerHost.StartOnDataAsync(data);
+        var s1 = await host.Store.GetAsync(Layer.Stations, "s1");
+        Assert.Equal(106.83, s1!.Geometry.Coordinate.X, 6);
+        Assert.Equal(27.54, s1.Geometry.Coordinate.Y, 6);
+    }
+}

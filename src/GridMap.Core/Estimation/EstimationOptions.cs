@@ -68,6 +68,12 @@ public sealed record EstimationOptions
             "ruins", "bridge", "gatehouse", "fire_station", "museum", "library", "boathouse", "digester", "no",
         ], StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// A compound's households are the sum over its residential buildings, unless their footprints cover less than this
+    /// share of its area (buildings only partly mapped): then the larger of that sum and area × density.
+    /// </summary>
+    public double MinMappedFootprintShare { get; init; } = 0.10;
+
     /// <summary><c>building=yes</c> (and unlisted types) inside a residential compound count as residential.</summary>
     public bool UnknownInsideCompoundIsResidential { get; init; } = true;
 

@@ -76,6 +76,7 @@ public sealed class HouseholdEstimator(EstimationOptions? options = null)
 
         // Buildings first: their households feed the compounds' sums.
         var householdsInCompound = new Dictionary<string, long>();
+        var footprintInCompound = new Dictionary<string, double>();
         var buildingResults = new Dictionary<FeatureDraft, FeatureDraft>(ReferenceEqualityComparer.Instance);
         foreach (var batch in batches.Where(b => b.Layer == Layer.Buildings))
         {
@@ -126,7 +127,11 @@ public sealed class HouseholdEstimator(EstimationOptions? options = null)
                 }
 
                 if (compound is not null && households > 0)
+                {
                     householdsInCompound[compound.Id] = householdsInCompound.GetValueOrDefault(compound.Id) + households;
+                    if (geometry is IPolygonal)
+                        footprintInCompound[compound.Id] = footprintInCompound.GetValueOrDefault(compound.Id) + MetricProjection.For(geometry).AreaM2(geometry);
+                }
                 buildingResults[draft] = draft with { Properties = props };
             }
         }
@@ -140,7 +145,7 @@ public sealed class HouseholdEstimator(EstimationOptions? options = null)
                     result.Add(batch with { Features = batch.Features.Select(d => buildingResults[d]).ToList() });
                     break;
                 case Layer.Compounds:
-                    result.Add(batch with { Features = batch.Features.Select(d => FillCompound(d, householdsInCompound)).ToList() });
+                    result.Add(batch with { Features = batch.Features.Select(d => FillCompound(d, householdsInCompound, footprintInCompound)).ToList() });
                     break;
                 default:
                     result.Add(batch);
@@ -150,7 +155,7 @@ public sealed class HouseholdEstimator(EstimationOptions? options = null)
         return result;
     }
 
-    FeatureDraft FillCompound(FeatureDraft draft, IReadOnlyDictionary<string, long> householdsInCompound)
+    FeatureDraft FillCompound(FeatureDraft draft, IReadOnlyDictionary<string, long> householdsInCompound, IReadOnlyDictionary<string, double> footprintInCompound)
     {
         var props = (JsonObject)draft.Properties.DeepClone();
         if (ReadNumber(props, "households") is not null)
@@ -159,14 +164,18 @@ public sealed class HouseholdEstimator(EstimationOptions? options = null)
         }
         else
         {
+            var area = draft.Geometry is IPolygonal && !draft.Geometry.IsEmpty
+                ? MetricProjection.For(draft.Geometry).AreaM2(draft.Geometry) : 0;
+            var byDensity = EstimateCompound(area, ReadText(props, "class") ?? CompoundClasses.Other);
             long households;
-            if (householdsInCompound.TryGetValue(draft.Id, out var sum) && sum > 0) households = sum;
-            else
+            if (householdsInCompound.TryGetValue(draft.Id, out var sum) && sum > 0)
             {
-                var area = draft.Geometry is IPolygonal && !draft.Geometry.IsEmpty
-                    ? MetricProjection.For(draft.Geometry).AreaM2(draft.Geometry) : 0;
-                households = EstimateCompound(area, ReadText(props, "class") ?? CompoundClasses.Other);
+                // Mainland OSM maps a few buildings of a compound: when their footprints cover too little of it,
+                // the sum undercounts, so the density estimate stands as a floor.
+                var mappedShare = area > 0 ? footprintInCompound.GetValueOrDefault(draft.Id) / area : 1;
+                households = mappedShare < Options.MinMappedFootprintShare ? Math.Max(sum, byDensity) : sum;
             }
+            else households = byDensity;
             props["households"] = Number(Math.Min(households, int.MaxValue));
             props["households_estimated"] = true;
         }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GridMap.Core.Model;
 using GridMap.Core.Schema;
+using GridMap.Core.Spatial;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.IO.Converters;
 
@@ -30,10 +31,10 @@ public static class GeoJsonFeatures
 
     static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
 
-    public static LayerRead Read(Layer layer, string json) => Read(layer, Encoding.UTF8.GetBytes(json));
+    public static LayerRead Read(Layer layer, string json, Datum from = Datum.Wgs84) => Read(layer, Encoding.UTF8.GetBytes(json), from);
 
     /// <summary>Reads a FeatureCollection (or a single Feature) and validates every feature against the layer schema.</summary>
-    public static LayerRead Read(Layer layer, ReadOnlyMemory<byte> utf8)
+    public static LayerRead Read(Layer layer, ReadOnlyMemory<byte> utf8, Datum from = Datum.Wgs84)
     {
         var problems = new List<FeatureProblem>();
         var repairs = new List<FeatureProblem>();
@@ -69,7 +70,7 @@ public static class GeoJsonFeatures
                     var seen = new Dictionary<string, int>();
                     foreach (var f in features.EnumerateArray())
                     {
-                        var draft = ReadFeature(layer, f, index, problems, repairs);
+                        var draft = ReadFeature(layer, f, index, problems, repairs, from);
                         if (draft is not null)
                         {
                             if (seen.TryGetValue(draft.Id, out var first))
@@ -84,7 +85,7 @@ public static class GeoJsonFeatures
                     }
                     break;
                 case "Feature":
-                    if (ReadFeature(layer, root, null, problems, repairs) is { } single) drafts.Add(single);
+                    if (ReadFeature(layer, root, null, problems, repairs, from) is { } single) drafts.Add(single);
                     break;
                 default:
                     problems.Add(new(null, null, "type", $"\"{type.GetString()}\" is not a Feature or FeatureCollection"));
@@ -95,7 +96,8 @@ public static class GeoJsonFeatures
     }
 
     /// <summary>Reads one Feature object; problems are added with the feature's index.</summary>
-    public static FeatureDraft? ReadFeature(Layer layer, JsonElement f, int? index, List<FeatureProblem> problems, List<FeatureProblem> repairs)
+    /// <remarks>Geometry in GCJ-02 or BD-09 (<paramref name="from"/>) is converted to WGS84 here, once, before validation.</remarks>
+    public static FeatureDraft? ReadFeature(Layer layer, JsonElement f, int? index, List<FeatureProblem> problems, List<FeatureProblem> repairs, Datum from = Datum.Wgs84)
     {
         if (f.ValueKind != JsonValueKind.Object)
         {
@@ -150,6 +152,7 @@ public static class GeoJsonFeatures
                 problems.Add(new(index, id, "geometry", $"is not valid GeoJSON geometry: {e.Message}"));
                 return null;
             }
+            if (geometry is not null && from != Datum.Wgs84) geometry = ChinaDatum.ToWgs84(geometry, from);
             if (g.TryGetProperty("crs", out _))
                 repairs.Add(new(index, id, "geometry.crs", "ignored: RFC 7946 GeoJSON is always lon/lat WGS84"));
         }

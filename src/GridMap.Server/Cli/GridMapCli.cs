@@ -3,6 +3,7 @@ using GridMap.Core.Estimation;
 using GridMap.Core.Model;
 using GridMap.Core.Sample;
 using GridMap.Core.Schema;
+using GridMap.Core.Spatial;
 using GridMap.Core.Store;
 using GridMap.IO.GeoJson;
 using GridMap.IO.Osm;
@@ -20,13 +21,14 @@ public static class GridMapCli
         usage:
           gridmap serve   [--data DIR | --postgres CONN] [--port 5080 | --urls URLS] [--web DIR] [--no-sample]
           gridmap import  osm FILE.osm[.pbf]            [--data DIR | --postgres CONN] [--replace]
-          gridmap import  geojson --layer LAYER FILE    [--data DIR | --postgres CONN] [--replace]
+          gridmap import  geojson --layer LAYER FILE    [--data DIR | --postgres CONN] [--replace] [--from wgs84|gcj02|bd09]
           gridmap export  --layer LAYER FILE|-          [--data DIR | --postgres CONN] [--bbox minLon,minLat,maxLon,maxLat]
           gridmap sample  [--seed 1] [--scale 1] (--out DIR | [--data DIR | --postgres CONN])
 
         layers: districts streets communities compounds buildings grids stations network
         The embedded store lives in ./data unless --data says otherwise; --postgres (or GRIDMAP_POSTGRES) selects PostGIS.
         --estimation FILE.json overrides household estimation constants (see docs/schema.md).
+        --from gcj02|bd09 converts Amap/Tencent (GCJ-02) or Baidu (BD-09) coordinates to WGS84 on import.
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
@@ -113,7 +115,7 @@ public static class GridMapCli
 
     static async Task<int> ImportAsync(CliArgs a, TextWriter stdout)
     {
-        a.Allow([.. StoreOptions, "layer", "replace", "no-sample"]);
+        a.Allow([.. StoreOptions, "layer", "replace", "no-sample", "from"]);
         if (a.Positional.Count < 2) throw new CliException("usage: gridmap import osm FILE | gridmap import geojson --layer LAYER FILE");
         var (kind, file) = (a.Positional[0], a.Positional[1]);
         if (!File.Exists(file)) throw new CliException($"{file} does not exist");
@@ -130,7 +132,8 @@ public static class GridMapCli
             case "geojson":
                 if (!Layers.TryParse(a.Require("layer", "the layer the file holds"), out var layer))
                     throw new CliException($"--layer must be one of {string.Join(", ", Layers.All.Select(l => l.Key()))}");
-                var read = GeoJsonFeatures.Read(layer, await File.ReadAllBytesAsync(file));
+                if (!ChinaDatum.TryParse(a.Get("from"), out var datum)) throw new CliException("--from must be wgs84, gcj02 or bd09");
+                var read = GeoJsonFeatures.Read(layer, await File.ReadAllBytesAsync(file), datum);
                 if (!read.IsValid) throw new InvalidFeaturesException(read.Problems);
                 foreach (var r in read.Repairs.Take(20)) stdout.WriteLine($"repaired {r.Pointer}{(r.FeatureId is null ? "" : $" (id {r.FeatureId})")}: {r.Message}");
                 batches = LayerImport.Prepare([new LayerBatch(layer, read.Features)], options.Estimation);

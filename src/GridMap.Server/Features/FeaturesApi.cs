@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using GridMap.Core.Model;
 using GridMap.Core.Schema;
+using GridMap.Core.Spatial;
 using GridMap.Core.Store;
 using GridMap.IO.GeoJson;
 using GridMap.Server.Hosting;
@@ -41,7 +42,7 @@ public static class FeaturesApi
         group.MapDelete("/{layer}/features/{id}", DeleteAsync)
             .WithSummary("Delete a feature; honours If-Match");
         group.MapPost("/{layer}/import", ImportAsync)
-            .WithSummary("Upload a whole layer (GeoJSON FeatureCollection): all or nothing; mode=upsert (default) or replace");
+            .WithSummary("Upload a whole layer (GeoJSON FeatureCollection): all or nothing; mode=upsert (default) or replace; from=gcj02|bd09 converts Chinese web-map coordinates");
         return group;
     }
 
@@ -156,9 +157,10 @@ public static class FeaturesApi
     public sealed record ImportResponse(string Layer, string Mode, int Written, IReadOnlyList<object> Repairs);
 
     static async Task<Results<Ok<ImportResponse>, ProblemHttpResult>> ImportAsync(
-        string layer, string? mode, HttpContext http, IFeatureStore store, GridMapOptions options, CancellationToken ct)
+        string layer, string? mode, string? from, HttpContext http, IFeatureStore store, GridMapOptions options, CancellationToken ct)
     {
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        if (!ChinaDatum.TryParse(from, out var datum)) return Problem.BadParameter("from", "must be wgs84, gcj02 or bd09");
         var importMode = mode switch
         {
             null or "upsert" => ImportMode.Upsert,
@@ -169,7 +171,7 @@ public static class FeaturesApi
         var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, options.MaxUploadBytes, ct);
         if (tooLarge is not null) return tooLarge;
 
-        var read = GeoJsonFeatures.Read(l, body);
+        var read = GeoJsonFeatures.Read(l, body, datum);
         if (!read.IsValid) return Problem.InvalidFeatures(read.Problems);
         var batches = LayerImport.Prepare([new LayerBatch(l, read.Features)], options.Estimation);
         try
