@@ -132,7 +132,14 @@ build_web() {
 # Step 4 — every test project of the solution; extra arguments go to dotnet test.
 run_tests() {
   log "dotnet test GridMap.sln $*"
-  dotnet test "$REPO_ROOT/GridMap.sln" --logger "console;verbosity=normal" "$@"
+  local out status=0
+  out="$(mktemp)"
+  dotnet test "$REPO_ROOT/GridMap.sln" --logger "console;verbosity=normal" "$@" 2>&1 | tee "$out" || status=$?
+  # One plain closing line over all test projects: "N passed, N failed".
+  awk '/^ *Passed: *[0-9]+$/ {p += $2} /^ *Failed: *[0-9]+$/ {f += $2} /^ *Skipped: *[0-9]+$/ {s += $2}
+       END {printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}' "$out"
+  rm -f "$out"
+  return "$status"
 }
 
 main() {

@@ -12,8 +12,6 @@ namespace GridMap.Web.Tests;
 /// <summary>
 /// Starts the gridmap server (the real one: `gridmap.dll serve --data &lt;temp&gt; --urls … --web web/`, which seeds the
 /// sample city on first run) and Debian's Chromium through Playwright, once for all tests of a class.
-/// While the server's HTTP API is still being built, falls back to <see cref="FakeGridMapApi"/>;
-/// GRIDMAP_WEB_TESTS_SERVER=real forbids that fallback, =fake skips the real server.
 /// </summary>
 public sealed class WebFixture : IAsyncLifetime
 {
@@ -23,7 +21,6 @@ public sealed class WebFixture : IAsyncLifetime
     readonly IMessageSink _sink;
     Process? _server;
     readonly StringBuilder _serverLog = new();
-    FakeGridMapApi? _fake;
     string? _dataDir;
 
     public string BaseUrl { get; private set; } = "";
@@ -42,35 +39,11 @@ public sealed class WebFixture : IAsyncLifetime
     {
         EnsureVendor();
         Directory.CreateDirectory(ScreenshotDir);
-        var mode = Environment.GetEnvironmentVariable("GRIDMAP_WEB_TESTS_SERVER")?.ToLowerInvariant();
         var port = FreePort();
-        if (mode != "fake")
-        {
-            var why = await TryStartRealServerAsync(port);
-            if (why is null)
-            {
-                ServerKind = "real";
-                BaseUrl = $"http://127.0.0.1:{port}";
-            }
-            else if (mode == "real")
-            {
-                throw new InvalidOperationException($"the gridmap server is not runnable: {why}\n{_serverLog}");
-            }
-            else
-            {
-                string tail;
-                lock (_serverLog) tail = string.Join("\n", _serverLog.ToString().Split('\n').TakeLast(12));
-                Say($"real gridmap server not runnable ({why}); using the fake API. Its last output:\n{tail}");
-                StopServer();
-                port = FreePort();
-            }
-        }
-        if (ServerKind == "")
-        {
-            _fake = new FakeGridMapApi(WebRoot, port);
-            ServerKind = "fake";
-            BaseUrl = _fake.BaseUrl;
-        }
+        var why = await TryStartRealServerAsync(port);
+        if (why is not null) throw new InvalidOperationException($"the gridmap server is not runnable: {why}\n{_serverLog}");
+        ServerKind = "real";
+        BaseUrl = $"http://127.0.0.1:{port}";
         Say($"serving {ServerKind} at {BaseUrl}; screenshots in {ScreenshotDir}");
 
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
@@ -189,7 +162,6 @@ public sealed class WebFixture : IAsyncLifetime
         if (Browser != null) await Browser.DisposeAsync();
         Playwright?.Dispose();
         StopServer();
-        _fake?.Dispose();
         if (_dataDir != null)
         {
             try { Directory.Delete(_dataDir, recursive: true); } catch { /* best effort */ }
