@@ -24,6 +24,8 @@ public static class GridMapCli
           gridmap import  geojson --layer LAYER FILE    [--data DIR | --postgres CONN] [--replace] [--from wgs84|gcj02|bd09]
           gridmap export  --layer LAYER FILE|-          [--data DIR | --postgres CONN] [--bbox minLon,minLat,maxLon,maxLat]
           gridmap sample  [--seed 1] [--scale 1] (--out DIR | [--data DIR | --postgres CONN])
+          gridmap partition --units U.geojson [--areas A.geojson] [--compounds C.geojson] [--barriers R.geojson]
+                          [--min 200 --max 300 --target 250] [--existing G.geojson] --out grids.geojson [--report report.json]
 
         layers: districts streets communities compounds buildings grids stations network
         The embedded store lives in ./data unless --data says otherwise; --postgres (or GRIDMAP_POSTGRES) selects PostGIS.
@@ -50,6 +52,7 @@ public static class GridMapCli
                 "import" => await ImportAsync(rest, stdout),
                 "export" => await ExportAsync(rest, stdout),
                 "sample" => await SampleAsync(rest, stdout),
+                "partition" => await PartitionCommand.RunAsync(rest, stdout),
                 _ => throw new CliException($"unknown verb '{verb}'"),
             };
         }

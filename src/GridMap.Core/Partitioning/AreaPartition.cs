@@ -1,0 +1,156 @@
+using NetTopologySuite.Geometries;
+
+namespace GridMap.Core.Partitioning;
+
+/// <summary>
+/// Partitions one area: territories for its atoms, then large compounds on their own (so that they are divided into
+/// grids of their own where their households allow), then everything else together.
+/// </summary>
+public static class AreaPartition
+{
+    public static AreaOutcome Solve(string code, AreaProblem problem, Bounds bounds, IReadOnlyList<(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds)>? existing = null)
+    {
+        var atoms = problem.Atoms;
+        if (atoms.Count == 0)
+            return new AreaOutcome([problem.Area], [0], [[]], [OutOfBandReason.AreaBelowMin], problem.InfeasibleUnits, 0);
+
+        var (tessellation, graph) = BuildGraph(problem);
+        if (existing is { Count: > 0 } && OldGroups(problem, existing) is { } old)
+            return Resolve(problem, tessellation, graph, bounds, existing, old);
+
+        var groupOf = new int[atoms.Count];
+        Array.Fill(groupOf, -1);
+        var reasons = new List<OutOfBandReason>();
+        var areaHouseholds = atoms.Sum(a => (long)a.Households);
+
+        // Large compounds first: their in-band groups become grids of their own; the rest joins the open problem.
+        foreach (var compound in atoms.Where(a => a.LargeCompound >= 0).GroupBy(a => a.LargeCompound))
+        {
+            var nodes = compound.Select(a => a.Index).ToList();
+            var sub = PartitionGraphSubset.Induce(graph, nodes);
+            var result = BandPartition.Solve(sub.Graph, bounds);
+            var kept = new Dictionary<int, int>();
+            for (var i = 0; i < nodes.Count; i++)
+            {
+                var g = result.GroupOf[i];
+                if (!bounds.Contains(result.Groups[g].Households) && result.Groups[g].Reason != OutOfBandReason.OversizedUnit) continue;
+                if (!kept.TryGetValue(g, out var grid))
+                {
+                    kept[g] = grid = reasons.Count;
+                    reasons.Add(result.Groups[g].Reason);
+                }
+                groupOf[sub.Original[i]] = grid;
+            }
+        }
+
+        var rest = Enumerable.Range(0, atoms.Count).Where(v => groupOf[v] < 0).ToList();
+        if (rest.Count > 0)
+        {
+            var sub = PartitionGraphSubset.Induce(graph, rest);
+            var result = BandPartition.Solve(sub.Graph, bounds);
+            var first = reasons.Count;
+            foreach (var g in result.Groups)
+                reasons.Add(g.Reason == OutOfBandReason.AreaBelowMin && areaHouseholds >= bounds.Min ? OutOfBandReason.NoContiguousFit : g.Reason);
+            for (var i = 0; i < rest.Count; i++) groupOf[sub.Original[i]] = first + result.GroupOf[i];
+        }
+
+        var count = reasons.Count;
+        var polygons = GridPolygons.Dissolve(tessellation, groupOf, count);
+        var households = new int[count];
+        var unitIds = Enumerable.Range(0, count).Select(_ => new List<string>()).ToArray();
+        foreach (var a in atoms)
+        {
+            households[groupOf[a.Index]] += a.Households;
+            unitIds[groupOf[a.Index]].AddRange(a.UnitIds);
+        }
+        var split = atoms.Where(a => a.Region >= 0).GroupBy(a => a.Region).Count(c => c.Select(a => groupOf[a.Index]).Distinct().Count() > 1);
+        return new AreaOutcome(polygons, households, unitIds, reasons, problem.InfeasibleUnits, split);
+    }
+
+    /// <summary>The old grid of each atom: the one holding most of its buildings, else the one containing it; null when none applies.</summary>
+    static int[]? OldGroups(AreaProblem problem, IReadOnlyList<(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds)> existing)
+    {
+        var gridOfUnit = new Dictionary<string, int>();
+        for (var g = 0; g < existing.Count; g++)
+            foreach (var id in existing[g].UnitIds) gridOfUnit[id] = g;
+        var prepared = existing.Select(e => NetTopologySuite.Geometries.Prepared.PreparedGeometryFactory.Prepare(e.Polygon)).ToArray();
+        var result = new int[problem.Atoms.Count];
+        var any = false;
+        foreach (var a in problem.Atoms)
+        {
+            var votes = a.UnitIds.Select(id => gridOfUnit.TryGetValue(id, out var g) ? g : gridOfUnit.TryGetValue(id.Split('/')[0], out var b) ? b : -1)
+                .Where(g => g >= 0).GroupBy(g => g).OrderByDescending(v => v.Count()).Select(v => v.Key).DefaultIfEmpty(-1).First();
+            if (votes < 0)
+            {
+                var centre = problem.Area.Factory.CreatePoint(a.Centre);
+                votes = Enumerable.Range(0, existing.Count).FirstOrDefault(g => prepared[g].Covers(centre), -1);
+            }
+            result[a.Index] = votes;
+            any |= votes >= 0;
+        }
+        return any ? result : null;
+    }
+
+    static AreaOutcome Resolve(AreaProblem problem, Tessellation tessellation, PartitionGraph graph, Bounds bounds,
+        IReadOnlyList<(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds)> existing, int[] old)
+    {
+        var atoms = problem.Atoms;
+        var outcome = StableRepartition.Solve(graph, old, existing.Count, bounds);
+        var count = outcome.GroupCount;
+        var polygons = GridPolygons.Dissolve(tessellation, outcome.GroupOf, count);
+        var households = new int[count];
+        var members = new int[count];
+        var unitIds = Enumerable.Range(0, count).Select(_ => new List<string>()).ToArray();
+        foreach (var a in atoms)
+        {
+            var g = outcome.GroupOf[a.Index];
+            households[g] += a.Households;
+            members[g]++;
+            unitIds[g].AddRange(a.UnitIds);
+        }
+        var areaHouseholds = atoms.Sum(a => (long)a.Households);
+        var reasons = Enumerable.Range(0, count).Select(g =>
+            bounds.Contains(households[g]) ? OutOfBandReason.None
+            : members[g] == 1 && households[g] > bounds.Max ? OutOfBandReason.OversizedUnit
+            : areaHouseholds < bounds.Min ? OutOfBandReason.AreaBelowMin
+            : OutOfBandReason.NoContiguousFit).ToList();
+        var codes = outcome.OldGridOfGroup.Select(o => o is { } i ? existing[i].Code : null).ToList();
+        // Churn: buildings that had a grid and now carry another code.
+        var churn = atoms.Where(a => old[a.Index] >= 0 && outcome.OldGridOfGroup[outcome.GroupOf[a.Index]] != old[a.Index])
+            .Sum(a => a.UnitIds.Select(id => id.Split('/')[0]).Distinct().Count());
+        var split = atoms.Where(a => a.Region >= 0).GroupBy(a => a.Region).Count(c => c.Select(a => outcome.GroupOf[a.Index]).Distinct().Count() > 1);
+        return new AreaOutcome(polygons, households, unitIds, reasons, problem.InfeasibleUnits, split) { Codes = codes, Churn = churn };
+    }
+
+    /// <summary>The territories of an area's atoms and the graph of which atoms border which (what the bench hands to METIS too).</summary>
+    public static (Tessellation Tessellation, PartitionGraph Graph) BuildGraph(AreaProblem problem)
+    {
+        var atoms = problem.Atoms;
+        var tessellation = TerritoryTessellation.Build(new TessellationInput(
+            problem.Area,
+            atoms.SelectMany(Sites).ToList(),
+            problem.Regions,
+            problem.Barriers,
+            atoms.SelectMany(a => a.FixedTerritory.Select(p => (a.Index, p))).ToList()));
+        var graph = PartitionGraph.FromEdges(
+            atoms.Select(a => a.Households).ToArray(),
+            atoms.Select(a => a.Centre.X).ToArray(),
+            atoms.Select(a => a.Centre.Y).ToArray(),
+            tessellation.Adjacent.Select(e => (e.A, e.B, Cost(e.SharedLength, e.BarrierLength), e.SharedLength)));
+        return (tessellation, graph);
+    }
+
+    /// <summary>Cutting through a block costs its length; cutting along a road, river or wall a tenth of it.</summary>
+    static double Cost(double shared, double onBarrier) =>
+        Math.Max(shared - onBarrier, 0) + GridPartitioner.BarrierCutCost * onBarrier + 1e-3;
+
+    static IEnumerable<Site> Sites(Atom a)
+    {
+        if (a.Footprints.Count > 0)
+        {
+            foreach (var f in a.Footprints) yield return new Site(a.Index, f.InteriorPoint.Coordinate, f, a.Region);
+            yield break;
+        }
+        foreach (var p in a.Points) yield return new Site(a.Index, p, null, a.Region);
+    }
+}

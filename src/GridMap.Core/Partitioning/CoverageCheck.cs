@@ -1,0 +1,30 @@
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Operation.Union;
+
+namespace GridMap.Core.Partitioning;
+
+/// <summary>How well pieces tile an area (square metres), and compactness.</summary>
+public static class CoverageCheck
+{
+    /// <summary>
+    /// OverlapM2: the sum of the pieces' areas minus the area of their union (land covered twice or more, clamped at 0).
+    /// GapM2: land of <paramref name="area"/> covered by no piece. Robust overlay, independent of how the pieces were made.
+    /// </summary>
+    public static (double OverlapM2, double GapM2) Measure(Geometry area, IReadOnlyList<Geometry> pieces)
+    {
+        var parts = pieces.Where(p => p is { IsEmpty: false }).ToList();
+        if (parts.Count == 0) return (0, area.Area);
+        var union = UnaryUnionOp.Union(parts);
+        var overlap = parts.Sum(p => p.Area) - union.Area;
+        var gap = area.Difference(union).Area;
+        return (Math.Max(overlap, 0), Math.Max(gap, 0));
+    }
+
+    /// <summary>Polsby–Popper compactness 4πA / P² (1 for a disc; 0 for an empty or degenerate geometry).</summary>
+    public static double PolsbyPopper(Geometry g)
+    {
+        if (g is null || g.IsEmpty) return 0;
+        var perimeter = g.Length;
+        return perimeter > 0 ? 4 * Math.PI * g.Area / (perimeter * perimeter) : 0;
+    }
+}

@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using GridMap.Core.Codes;
+using GridMap.Core.Spatial;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Geometries.Prepared;
+using NetTopologySuite.Index.Strtree;
+
+namespace GridMap.Core.Partitioning;
+
+/// <summary>
+/// Partitions areas (communities) into seamless grids of Min..Max households: area by area (in parallel), compound by
+/// compound, then the rest; grid polygons are dissolved from territories that tile each area.
+/// </summary>
+public static class GridPartitioner
+{
+    /// <summary>Cutting along a road, river or wall costs this share of cutting through a block.</summary>
+    public const double BarrierCutCost = 0.1;
+
+    public static PartitionResult Partition(PartitionInput input, CancellationToken ct = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var prepared = Prepare(input);
+        return Partition(prepared, ct, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The input projected and split by area: the part of partitioning the bench times too.</summary>
+    public sealed record PreparedInput(PartitionInput Input, Bounds Bounds, MetricProjection Projection,
+        IReadOnlyList<(string Code, Geometry Polygon)> Areas, IReadOnlyList<AreaAtoms.MetricUnit>[] UnitsByArea,
+        IReadOnlyList<AreaAtoms.MetricCompound>[] CompoundsByArea, STRtree<LineString> Barriers, IReadOnlyList<AreaAtoms.MetricCompound> Compounds,
+        IReadOnlyList<(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds)>[] ExistingByArea);
+
+    /// <summary>The atoms of area <paramref name="i"/>: its units and compounds clipped to it.</summary>
+    public static AreaProblem ProblemOf(PreparedInput p, int i)
+    {
+        var (_, polygon) = p.Areas[i];
+        var clipped = p.CompoundsByArea[i]
+            .Select(c => c with { Polygon = c.Polygon.Intersection(polygon) })
+            .Where(c => !c.Polygon.IsEmpty && c.Polygon.Area > 0)
+            .ToList();
+        var inArea = p.Barriers.Query(polygon.EnvelopeInternal)
+            .SelectMany(b => Lines(b.Intersection(polygon))).ToList();
+        return AreaAtoms.Build(polygon, p.UnitsByArea[i], clipped, inArea, p.Bounds);
+    }
+
+    public static PreparedInput Prepare(PartitionInput input)
+    {
+        var bounds = input.Bounds ?? new Bounds();
+        var projection = MetricProjection.For(Envelope(input));
+        var factory = new GeometryFactory(new PrecisionModel(), 0);
+
+        var units = input.Units.Select(u =>
+        {
+            var g = projection.Project(u.Geometry);
+            var point = g is Point p ? p.Coordinate : g.InteriorPoint.Coordinate;
+            return new AreaAtoms.MetricUnit(u, g, point);
+        }).ToList();
+        var areas = (input.Areas is { Count: > 0 } given
+            ? given.Select(a => (a.Code, Polygon: projection.Project(a.Polygon)))
+            : [("AREA", DefaultArea(units, factory))]).ToList();
+        var compounds = (input.Compounds ?? []).Select(c => new AreaAtoms.MetricCompound(c, projection.Project(c.Polygon))).ToList();
+        var barriers = (input.Barriers ?? []).SelectMany(b => Lines(projection.Project(b))).ToList();
+
+        var unitsByArea = AssignToAreas(units.Select(u => (u, u.Point)), areas.Select(a => a.Polygon).ToList(), factory);
+        var compoundsByArea = AssignToAreas(compounds.Select(c => (c, c.Polygon.InteriorPoint.Coordinate)), areas.Select(a => a.Polygon).ToList(), factory);
+        var barrierTree = new STRtree<LineString>();
+        foreach (var b in barriers) barrierTree.Insert(b.EnvelopeInternal, b);
+        barrierTree.Build();
+        var existingByArea = ExistingByArea(input.Existing ?? [], areas, projection, factory);
+        return new PreparedInput(input, bounds, projection, areas, unitsByArea, compoundsByArea, barrierTree, compounds, existingByArea);
+    }
+
+    /// <summary>Partitions prepared input; <paramref name="secondsSoFar"/> (the preparation) is added to the reported seconds.</summary>
+    public static PartitionResult Partition(PreparedInput prepared, CancellationToken ct = default, double secondsSoFar = 0)
+    {
+        var clock = Stopwatch.StartNew();
+        var (input, bounds, projection, areas, unitsByArea) = (prepared.Input, prepared.Bounds, prepared.Projection, prepared.Areas, prepared.UnitsByArea);
+        var compounds = prepared.Compounds;
+        var outcomes = new AreaOutcome[areas.Count];
+        var order = Enumerable.Range(0, areas.Count).OrderByDescending(i => unitsByArea[i].Count).ToArray();
+        Parallel.ForEach(order, new ParallelOptions { CancellationToken = ct }, i =>
+        {
+            outcomes[i] = AreaPartition.Solve(areas[i].Code, ProblemOf(prepared, i), bounds, prepared.ExistingByArea[i]);
+        });
+
+        // Codes in reading order (north to south, west to east) per area.
+        var grids = new List<GridResult>();
+        var seconds = 0.0;
+        for (var i = 0; i < areas.Count; i++)
+        {
+            var outcome = outcomes[i];
+            var lonLat = outcome.Polygons.Select(projection.Unproject).ToList();
+            var codes = Codes(areas[i].Code, lonLat, outcome.Codes, prepared.ExistingByArea[i]);
+            foreach (var g in GridCode.ReadingOrder(lonLat))
+            {
+                grids.Add(new GridResult(
+                    codes[g], areas[i].Code,
+                    GeometryRules.OrientForRfc7946(lonLat[g]), outcome.Households[g], outcome.UnitIds[g],
+                    CoverageCheck.PolsbyPopper(outcome.Polygons[g]), outcome.Reasons[g]));
+            }
+        }
+        seconds = secondsSoFar + clock.Elapsed.TotalSeconds;
+
+        // Validation, outside the timed step: gaps and overlaps per area, contiguity.
+        double overlap = 0, gap = 0;
+        for (var i = 0; i < areas.Count; i++)
+        {
+            var (o, g) = CoverageCheck.Measure(areas[i].Polygon, outcomes[i].Polygons);
+            overlap += o;
+            gap += g;
+        }
+        var inBand = grids.Count(g => bounds.Contains(g.Households));
+        var report = new PartitionReport(
+            Areas: areas.Count,
+            Units: input.Units.Count,
+            Households: input.Units.Sum(u => (long)u.Households) + compounds.Where(c => c.Compound.Households is not null && !unitsByArea.Any(list => list.Any(u => u.Unit.Compound == c.Compound.Id))).Sum(c => (long)(c.Compound.Households ?? 0)),
+            Grids: grids.Count,
+            InBand: inBand,
+            Below: grids.Count(g => g.Households < bounds.Min),
+            Above: grids.Count(g => g.Households > bounds.Max),
+            OutOfBand: grids.Where(g => !bounds.Contains(g.Households)).Select(g => new OutOfBandGrid(g.Code, g.Households, g.Reason.Key())).ToList(),
+            InfeasibleUnits: outcomes.SelectMany(o => o.InfeasibleUnits).ToList(),
+            SplitCompounds: outcomes.Sum(o => o.SplitCompounds),
+            Noncontiguous: grids.Count(g => g.Polygon is MultiPolygon { NumGeometries: > 1 }),
+            OverlapM2: Math.Round(overlap, 3),
+            GapM2: Math.Round(gap, 3),
+            PolsbyPopperMean: grids.Count == 0 ? 0 : Math.Round(grids.Average(g => g.PolsbyPopper), 4),
+            Churn: outcomes.Any(o => o.Churn is not null) ? outcomes.Sum(o => o.Churn ?? 0) : null,
+            Seconds: Math.Round(seconds, 4));
+        return new PartitionResult(grids, report);
+    }
+
+    /// <summary>
+    /// Codes: on a first run, 1..n in reading order; on a re-run, kept codes stay and new grids take the next free
+    /// numbers (after every sequence in use), in reading order among themselves. Past 999 grids the sequence widens.
+    /// </summary>
+    static string[] Codes(string areaCode, IReadOnlyList<Geometry> lonLat, IReadOnlyList<string?>? kept, IReadOnlyList<(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds)> existing)
+    {
+        var codes = new string[lonLat.Count];
+        var next = kept is null ? 1 : GridCode.NextFree(existing.Select(e => GridCode.SequenceOf(areaCode, e.Code)).OfType<int>());
+        var width = Math.Max(3, (next + lonLat.Count - 1).ToString().Length);
+        foreach (var g in GridCode.ReadingOrder(lonLat))
+            codes[g] = kept?[g] ?? GridCode.Format(areaCode, next++, width);
+        return codes;
+    }
+
+    static IReadOnlyList<(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds)>[] ExistingByArea(
+        IReadOnlyList<ExistingGrid> existing, IReadOnlyList<(string Code, Geometry Polygon)> areas, MetricProjection projection, GeometryFactory factory)
+    {
+        var lists = areas.Select(_ => new List<(string, Geometry, IReadOnlyList<string>)>()).ToArray();
+        foreach (var grid in existing)
+        {
+            var metric = projection.Project(grid.Polygon);
+            var area = Enumerable.Range(0, areas.Count).FirstOrDefault(i => GridCode.SequenceOf(areas[i].Code, grid.Code) is not null, -1);
+            if (area < 0)
+            {
+                var at = metric.InteriorPoint;
+                area = Enumerable.Range(0, areas.Count).FirstOrDefault(i => areas[i].Polygon.Covers(at), -1);
+            }
+            if (area >= 0) lists[area].Add((grid.Code, metric, grid.UnitIds));
+        }
+        return lists;
+    }
+
+    static Geometry Envelope(PartitionInput input)
+    {
+        var e = new Envelope();
+        foreach (var u in input.Units) e.ExpandToInclude(u.Geometry.EnvelopeInternal);
+        foreach (var a in input.Areas ?? []) e.ExpandToInclude(a.Polygon.EnvelopeInternal);
+        return new GeometryFactory().ToGeometry(e);
+    }
+
+    /// <summary>Without areas, the units form one area: their hull, buffered by 50 m.</summary>
+    static Geometry DefaultArea(IReadOnlyList<AreaAtoms.MetricUnit> units, GeometryFactory factory)
+    {
+        var all = factory.BuildGeometry(units.Select(u => u.Geometry).ToList());
+        return all.ConvexHull().Buffer(50);
+    }
+
+    /// <summary>Each item goes to the area containing its point (the smallest, if several), else the nearest area.</summary>
+    static List<T>[] AssignToAreas<T>(IEnumerable<(T Item, Coordinate Point)> items, IReadOnlyList<Geometry> areas, GeometryFactory factory)
+    {
+        var lists = areas.Select(_ => new List<T>()).ToArray();
+        var prepared = areas.Select(a => PreparedGeometryFactory.Prepare(a)).ToArray();
+        var tree = new STRtree<int>();
+        for (var i = 0; i < areas.Count; i++) tree.Insert(areas[i].EnvelopeInternal, i);
+        foreach (var (item, point) in items)
+        {
+            var p = factory.CreatePoint(point);
+            var hits = tree.Query(p.EnvelopeInternal).Where(i => prepared[i].Covers(p)).ToList();
+            var area = hits.Count > 0
+                ? hits.OrderBy(i => areas[i].Area).First()
+                : Enumerable.Range(0, areas.Count).OrderBy(i => areas[i].Distance(p)).FirstOrDefault(-1);
+            if (area >= 0) lists[area].Add(item);
+        }
+        return lists;
+    }
+
+    static IEnumerable<LineString> Lines(Geometry g) => g switch
+    {
+        LineString { IsEmpty: false } l => [l],
+        MultiLineString m => m.Geometries.Cast<LineString>(),
+        GeometryCollection c => c.Geometries.SelectMany(Lines),
+        Polygon p => [p.ExteriorRing],
+        _ => [],
+    };
+}
+
+/// <summary>What one area came to: grid polygons (metric), their households, unit ids and reasons.</summary>
+public sealed record AreaOutcome(
+    IReadOnlyList<Geometry> Polygons, IReadOnlyList<int> Households, IReadOnlyList<IReadOnlyList<string>> UnitIds,
+    IReadOnlyList<OutOfBandReason> Reasons, IReadOnlyList<string> InfeasibleUnits, int SplitCompounds)
+{
+    /// <summary>On a re-run: the code each grid keeps (null for a grid that needs a new number).</summary>
+    public IReadOnlyList<string?>? Codes { get; init; }
+
+    /// <summary>On a re-run: buildings whose grid code changed.</summary>
+    public int? Churn { get; init; }
+}

@@ -1,0 +1,51 @@
+using GridMap.Core.Model;
+using NetTopologySuite.Geometries;
+
+namespace GridMap.Core.Partitioning;
+
+/// <summary>An area grids must stay inside (属地管理): usually a community, with its code.</summary>
+public sealed record PartitionArea(string Code, Geometry Polygon);
+
+/// <summary>A building (楼栋) to assign: a footprint polygon or a point, its households and, optionally, its compound and stairwells (单元).</summary>
+public sealed record PartitionUnit(string Id, int Households, Geometry Geometry, string? Compound = null, IReadOnlyList<BuildingUnit>? Units = null);
+
+/// <summary>A compound (小区); <see cref="Households"/> counts only where no buildings are known inside it.</summary>
+public sealed record PartitionCompound(string Id, Geometry Polygon, int? Households = null);
+
+/// <summary>A grid that exists already: its code is kept and, where it still fits, its buildings too.</summary>
+public sealed record ExistingGrid(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds);
+
+/// <summary>Everything the partitioner reads; geometry in lon/lat.</summary>
+public sealed record PartitionInput(
+    IReadOnlyList<PartitionUnit> Units,
+    IReadOnlyList<PartitionArea>? Areas = null,
+    IReadOnlyList<PartitionCompound>? Compounds = null,
+    IReadOnlyList<Geometry>? Barriers = null,
+    IReadOnlyList<ExistingGrid>? Existing = null,
+    Bounds? Bounds = null);
+
+/// <summary>One grid of the result (lon/lat polygon).</summary>
+public sealed record GridResult(
+    string Code, string Area, Geometry Polygon, int Households, IReadOnlyList<string> UnitIds,
+    double PolsbyPopper, OutOfBandReason Reason);
+
+public sealed record OutOfBandGrid(string Code, int Households, string Reason);
+
+/// <summary>The report of `gridmap partition --report`: names are the CLI contract.</summary>
+public sealed record PartitionReport(
+    int Areas, int Units, long Households, int Grids, int InBand, int Below, int Above,
+    IReadOnlyList<OutOfBandGrid> OutOfBand, IReadOnlyList<string> InfeasibleUnits, int SplitCompounds,
+    int Noncontiguous, double OverlapM2, double GapM2, double PolsbyPopperMean, int? Churn, double Seconds);
+
+public sealed record PartitionResult(IReadOnlyList<GridResult> Grids, PartitionReport Report);
+
+public static class OutOfBandReasons
+{
+    public static string Key(this OutOfBandReason r) => r switch
+    {
+        OutOfBandReason.AreaBelowMin => "area_below_min",
+        OutOfBandReason.OversizedUnit => "oversized_unit",
+        OutOfBandReason.NoContiguousFit => "no_contiguous_fit",
+        _ => "none",
+    };
+}

@@ -1,0 +1,177 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GridMap.Core.Model;
+using GridMap.Core.Partitioning;
+using GridMap.Core.Schema;
+using GridMap.Core.Spatial;
+using GridMap.IO.GeoJson;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.IO.Converters;
+
+namespace GridMap.IO.Partitioning;
+
+/// <summary>
+/// The files of `gridmap partition`: units, areas, compounds, barriers and existing grids in; grids and the report out.
+/// Every problem names the file, the feature and the field; nothing is partitioned until all inputs are valid.
+/// </summary>
+public static class PartitionFiles
+{
+    static readonly JsonSerializerOptions GeometryOptions = new()
+    {
+        Converters = { new GeoJsonConverterFactory(GeometryRules.Factory) },
+        MaxDepth = GeoJsonFeatures.MaxDepth,
+    };
+
+    sealed record RawFeature(int Index, string? Id, Geometry? Geometry, JsonObject Properties);
+
+    static List<RawFeature> ReadRaw(string file, byte[] utf8, List<FeatureProblem> problems)
+    {
+        var features = new List<RawFeature>();
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = GeoJsonFeatures.MaxDepth }); }
+        catch (JsonException e)
+        {
+            problems.Add(new(null, null, $"{file}: body", $"malformed JSON: {e.Message}"));
+            return features;
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("features", out var list) || list.ValueKind != JsonValueKind.Array)
+            {
+                problems.Add(new(null, null, $"{file}: features", "expected a GeoJSON FeatureCollection"));
+                return features;
+            }
+            var i = 0;
+            foreach (var f in list.EnumerateArray())
+            {
+                var props = f.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? JsonObject.Create(p.Clone())! : [];
+                string? id = f.TryGetProperty("id", out var idElement) && idElement.ValueKind is JsonValueKind.String or JsonValueKind.Number ? idElement.ToString()
+                    : props["id"] is JsonValue pid ? pid.ToString() : null;
+                Geometry? geometry = null;
+                if (f.TryGetProperty("geometry", out var g) && g.ValueKind == JsonValueKind.Object)
+                {
+                    try { geometry = g.Deserialize<Geometry>(GeometryOptions); }
+                    catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException or IndexOutOfRangeException)
+                    {
+                        problems.Add(new(i, id, $"{file}: geometry", $"is not valid GeoJSON geometry: {e.Message}"));
+                    }
+                }
+                if (geometry is not null)
+                {
+                    var check = GeometryRules.Check(geometry);
+                    if (check.Outcome == GeometryOutcome.Rejected) problems.Add(new(i, id, $"{file}: geometry", check.Message!));
+                    geometry = check.Geometry;
+                }
+                features.Add(new RawFeature(i++, id, geometry, props));
+            }
+        }
+        return features;
+    }
+
+    static void Require(bool ok, List<FeatureProblem> problems, RawFeature f, string file, string field, string message)
+    {
+        if (!ok) problems.Add(new(f.Index, f.Id, $"{file}: {field}", message));
+    }
+
+    static int? WholeNumber(JsonNode? node) =>
+        JsonNumber.ToDouble(node) is { } d && d >= 0 && d == Math.Floor(d) && d <= int.MaxValue ? (int)d : null;
+
+    public static IReadOnlyList<PartitionUnit> ReadUnits(string file, byte[] utf8, List<FeatureProblem> problems)
+    {
+        var units = new List<PartitionUnit>();
+        var seen = new HashSet<string>();
+        foreach (var f in ReadRaw(file, utf8, problems))
+        {
+            var households = WholeNumber(f.Properties["households"]);
+            Require(households is not null, problems, f, file, "properties.households", "is required: a whole number ≥ 0");
+            Require(f.Id is not null, problems, f, file, "id", "is required: a string or number");
+            Require(f.Geometry is Point or Polygon or MultiPolygon, problems, f, file, "geometry", "must be a Point or Polygon");
+            if (f.Id is not null && !seen.Add(f.Id)) problems.Add(new(f.Index, f.Id, $"{file}: id", "is not unique"));
+            List<BuildingUnit>? stairs = null;
+            if (f.Properties["units"] is JsonArray array)
+            {
+                stairs = [];
+                foreach (var item in array.OfType<JsonObject>())
+                {
+                    var h = WholeNumber(item["households"]);
+                    if (item["id"] is null || h is null) { problems.Add(new(f.Index, f.Id, $"{file}: properties.units", "each unit needs an id and whole households")); break; }
+                    stairs.Add(new BuildingUnit(item["id"]!.ToString(), h.Value));
+                }
+            }
+            if (households is null || f.Id is null || f.Geometry is null) continue;
+            var compound = f.Properties["compound"] is JsonValue c ? c.ToString() : null;
+            units.Add(new PartitionUnit(f.Id, households.Value, f.Geometry, compound, stairs));
+        }
+        return units;
+    }
+
+    public static IReadOnlyList<PartitionArea> ReadAreas(string file, byte[] utf8, List<FeatureProblem> problems)
+    {
+        var areas = new List<PartitionArea>();
+        foreach (var f in ReadRaw(file, utf8, problems))
+        {
+            var code = f.Properties["code"] is JsonValue c ? c.ToString() : null;
+            Require(!string.IsNullOrWhiteSpace(code), problems, f, file, "properties.code", "is required");
+            Require(f.Geometry is Polygon or MultiPolygon, problems, f, file, "geometry", "must be a Polygon or MultiPolygon");
+            if (code is not null && f.Geometry is Polygon or MultiPolygon) areas.Add(new PartitionArea(code, f.Geometry));
+        }
+        return areas;
+    }
+
+    public static IReadOnlyList<PartitionCompound> ReadCompounds(string file, byte[] utf8, List<FeatureProblem> problems)
+    {
+        var compounds = new List<PartitionCompound>();
+        foreach (var f in ReadRaw(file, utf8, problems))
+        {
+            Require(f.Id is not null, problems, f, file, "id", "is required");
+            Require(f.Geometry is Polygon or MultiPolygon, problems, f, file, "geometry", "must be a Polygon or MultiPolygon");
+            int? households = null;
+            if (f.Properties["households"] is { } h)
+            {
+                households = WholeNumber(h);
+                Require(households is not null, problems, f, file, "properties.households", "must be a whole number ≥ 0");
+            }
+            if (f.Id is not null && f.Geometry is Polygon or MultiPolygon) compounds.Add(new PartitionCompound(f.Id, f.Geometry, households));
+        }
+        return compounds;
+    }
+
+    public static IReadOnlyList<Geometry> ReadBarriers(string file, byte[] utf8, List<FeatureProblem> problems) =>
+        ReadRaw(file, utf8, problems).Where(f => f.Geometry is LineString or MultiLineString or Polygon or MultiPolygon).Select(f => f.Geometry!).ToList();
+
+    public static IReadOnlyList<ExistingGrid> ReadExisting(string file, byte[] utf8, List<FeatureProblem> problems)
+    {
+        var grids = new List<ExistingGrid>();
+        foreach (var f in ReadRaw(file, utf8, problems))
+        {
+            var code = f.Properties["code"] is JsonValue c ? c.ToString() : f.Id;
+            Require(code is not null, problems, f, file, "properties.code", "is required");
+            var ids = (f.Properties["unit_ids"] as JsonArray)?.Select(n => n?.ToString() ?? "").ToList() ?? [];
+            if (code is not null && f.Geometry is not null) grids.Add(new ExistingGrid(code, f.Geometry, ids));
+        }
+        return grids;
+    }
+
+    /// <summary>One Polygon/MultiPolygon feature per grid with code, area, households and unit_ids.</summary>
+    public static void WriteGrids(Stream stream, IReadOnlyList<GridResult> grids)
+    {
+        GeoJsonFeatures.WriteCollection(stream, grids.Select(g => new FeatureDraft(g.Code, g.Polygon, new JsonObject
+        {
+            ["code"] = g.Code,
+            ["area"] = g.Area,
+            ["households"] = g.Households,
+            ["unit_ids"] = new JsonArray(g.UnitIds.Select(id => (JsonNode)JsonValue.Create(id)!).ToArray()),
+            ["polsby_popper"] = Math.Round(g.PolsbyPopper, 4),
+        })));
+    }
+
+    public static readonly JsonSerializerOptions ReportOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static void WriteReport(Stream stream, PartitionReport report) => JsonSerializer.Serialize(stream, report, ReportOptions);
+}

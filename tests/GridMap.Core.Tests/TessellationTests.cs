@@ -1,0 +1,376 @@
+using System.Diagnostics;
+using GridMap.Core.Partitioning;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.IO;
+using Xunit.Abstractions;
+
+namespace GridMap.Core.Tests;
+
+/// <summary>Territories that tile a community: WKT in, geometry and numbers out.</summary>
+public class TessellationTests(ITestOutputHelper output)
+{
+    static readonly GeometryFactory Factory = new();
+    static readonly WKTReader Reader = new();
+
+    static Geometry G(string wkt) => Reader.Read(wkt);
+    static Polygon P(string wkt) => (Polygon)Reader.Read(wkt);
+    static Polygon Box(double x0, double y0, double x1, double y1) => (Polygon)Factory.ToGeometry(new Envelope(x0, x1, y0, y1));
+    static Site S(int atom, double x, double y, int region = -1, Polygon? footprint = null) => new(atom, new Coordinate(x, y), footprint, region);
+
+    static readonly Polygon Square = Box(0, 0, 100, 100);
+
+    static Tessellation Build(Geometry area, IReadOnlyList<Site> sites, IReadOnlyList<Geometry>? regions = null,
+        IReadOnlyList<LineString>? barriers = null, IReadOnlyList<(int, Polygon)>? fixedPieces = null) =>
+        TerritoryTessellation.Build(new TessellationInput(area, sites, regions ?? [], barriers ?? [], fixedPieces));
+
+    static void AssertTiles(Geometry area, Tessellation t, double tolerance = 1e-6)
+    {
+        var (overlap, gap) = CoverageCheck.Measure(area, t.TerritoryOf);
+        Assert.True(overlap < tolerance, $"overlap {overlap} m²");
+        Assert.True(gap < tolerance, $"gap {gap} m²");
+        Assert.All(t.Faces, f => Assert.True(f.Atom >= 0, "unassigned face"));
+        Assert.All(t.TerritoryOf, g => Assert.True(g.IsValid, $"invalid territory {g}"));
+        Assert.Equal(area.Area, t.Faces.Sum(f => f.Polygon.Area), 6);
+    }
+
+    static double SymDiff(Geometry a, Geometry b) => a.SymmetricDifference(b).Area;
+
+    [Fact]
+    public void Tessellation_four_points_in_a_square_get_a_quarter_each()
+    {
+        var t = Build(Square, [S(0, 25, 25), S(1, 75, 25), S(2, 25, 75), S(3, 75, 75)]);
+
+        AssertTiles(Square, t);
+        Assert.Equal(4, t.TerritoryOf.Count);
+        Assert.True(SymDiff(t.TerritoryOf[0], Box(0, 0, 50, 50)) < 1e-6);
+        Assert.True(SymDiff(t.TerritoryOf[1], Box(50, 0, 100, 50)) < 1e-6);
+        Assert.True(SymDiff(t.TerritoryOf[2], Box(0, 50, 50, 100)) < 1e-6);
+        Assert.True(SymDiff(t.TerritoryOf[3], Box(50, 50, 100, 100)) < 1e-6);
+        Assert.Equal([(0, 1), (0, 2), (1, 3), (2, 3)], t.Adjacent.Select(e => (e.A, e.B)));
+        Assert.All(t.Adjacent, e => Assert.Equal(50, e.SharedLength, 6));
+        Assert.All(t.Adjacent, e => Assert.Equal(0, e.BarrierLength, 9));
+    }
+
+    [Fact]
+    public void Tessellation_a_road_between_two_close_sites_carries_their_shared_boundary()
+    {
+        // A and B are 22 m apart, closer to each other than to C and D; their Voronoi edge (x = 51) is not the road (x = 55).
+        var road = (LineString)G("LINESTRING (55 -10, 55 50, 55 110)");
+        var t = Build(Square, [S(0, 40, 50), S(1, 62, 50), S(2, 10, 10), S(3, 90, 90)], barriers: [road]);
+
+        AssertTiles(Square, t);
+        var ab = t.Adjacent.Single(e => (e.A, e.B) == (0, 1));
+        Assert.True(ab.SharedLength > 10, $"shared {ab.SharedLength}");
+        Assert.Equal(ab.SharedLength, ab.BarrierLength, 6);
+        // West of the road is A's and C's land exactly, east B's and D's.
+        Assert.True(SymDiff(t.TerritoryOf[0].Union(t.TerritoryOf[2]), Box(0, 0, 55, 100)) < 1e-6);
+        Assert.True(SymDiff(t.TerritoryOf[1].Union(t.TerritoryOf[3]), Box(55, 0, 100, 100)) < 1e-6);
+    }
+
+    [Fact]
+    public void Tessellation_compound_land_belongs_to_the_site_inside_it()
+    {
+        var compound = Box(10, 10, 50, 50);
+        // The outside site (60, 40) is nearer to the compound's north-east than the inside site (15, 15).
+        var t = Build(Square, [S(0, 15, 15, region: 0), S(1, 60, 40)], regions: [compound]);
+
+        AssertTiles(Square, t);
+        Assert.True(SymDiff(t.TerritoryOf[0], compound) < 1e-6);
+        Assert.True(SymDiff(t.TerritoryOf[1], Square.Difference(compound)) < 1e-6);
+        var e = Assert.Single(t.Adjacent);
+        Assert.Equal(160, e.SharedLength, 6);
+        Assert.Equal(160, e.BarrierLength, 6);
+    }
+
+    [Fact]
+    public void Tessellation_overlapping_compounds_give_the_overlap_to_the_smaller_and_are_clipped_to_the_area()
+    {
+        var big = Box(-20, 0, 60, 100);   // sticks out of the area on the west
+        var small = Box(50, 20, 80, 60);  // overlaps big on 50 ≤ x ≤ 60
+        var t = Build(Square, [S(0, 10, 50, region: 0), S(1, 70, 40, region: 1), S(2, 90, 90)], regions: [big, small]);
+
+        AssertTiles(Square, t);
+        Assert.True(SymDiff(t.TerritoryOf[1], small) < 1e-6);
+        Assert.True(SymDiff(t.TerritoryOf[0], Box(0, 0, 60, 100).Difference(small)) < 1e-6);
+    }
+
+    [Fact]
+    public void Tessellation_a_footprint_lies_wholly_in_its_own_atoms_territory()
+    {
+        var footprint = Box(30, 45, 70, 55);
+        // The bisector of (50, 50) and (72, 50) is x = 61: it would cut the building.
+        var t = Build(Square, [S(0, 50, 50, footprint: footprint), S(1, 72, 50), S(2, 50, 90)]);
+
+        AssertTiles(Square, t);
+        Assert.True(footprint.Difference(t.TerritoryOf[0]).Area < 1e-9);
+        Assert.True(t.TerritoryOf[1].Intersection(footprint).Area < 1e-9);
+        Assert.True(t.TerritoryOf[1].Area > 1000);
+    }
+
+    [Fact]
+    public void Tessellation_coincident_sites_of_two_atoms_share_the_cell_and_of_one_atom_make_one_territory()
+    {
+        var t = Build(Square, [S(0, 50, 50), S(1, 50, 50), S(2, 20, 20)]);
+        AssertTiles(Square, t);
+        Assert.True(t.TerritoryOf[0].Area > 100);
+        Assert.True(t.TerritoryOf[1].Area > 100);
+        Assert.True(t.TerritoryOf[0].Intersection(t.TerritoryOf[1]).Area < 1e-9);
+        Assert.Contains(t.Adjacent, e => (e.A, e.B) == (0, 1) && e.SharedLength > 1);
+
+        var same = Build(Square, [S(0, 50, 50), S(0, 50, 50), S(1, 20, 20)]);
+        AssertTiles(Square, same);
+        Assert.Equal(2, same.TerritoryOf.Count);
+        Assert.IsType<Polygon>(same.TerritoryOf[0]);
+        Assert.Single(same.Adjacent);
+
+        // Three atoms at one point and nothing else.
+        var alone = Build(Square, [S(0, 50, 50), S(1, 50, 50), S(2, 50, 50)]);
+        AssertTiles(Square, alone);
+        Assert.All(alone.TerritoryOf, g => Assert.Equal(10000.0 / 3, g.Area, 0));
+    }
+
+    [Fact]
+    public void Tessellation_a_block_without_a_site_joins_the_neighbour_with_the_longest_boundary()
+    {
+        var road = (LineString)G("LINESTRING (-10 30, 110 30)");
+        // North sites only; their bisector x = 55 gives atom 0 55 m of the road, atom 1 45 m.
+        var t = Build(Square, [S(0, 30, 70), S(1, 80, 70)], barriers: [road]);
+
+        AssertTiles(Square, t);
+        Assert.True(Box(0, 0, 100, 30).Difference(t.TerritoryOf[0]).Area < 1e-9);
+        Assert.IsType<Polygon>(t.TerritoryOf[0]);
+    }
+
+    [Fact]
+    public void Tessellation_fixed_territories_own_exactly_their_land()
+    {
+        var piece = Box(0, 0, 40, 40);
+        var t = Build(Square, [S(0, 20, 20), S(1, 80, 80), S(2, 20, 20)], fixedPieces: [(2, piece)]);
+
+        AssertTiles(Square, t);
+        Assert.True(SymDiff(t.TerritoryOf[2], piece) < 1e-6);
+        Assert.True(t.TerritoryOf[0].Area > 100);
+    }
+
+    [Fact]
+    public void Tessellation_dissolve_groups_territories_without_slivers()
+    {
+        var t = Build(Square, [S(0, 25, 25), S(1, 75, 25), S(2, 25, 75), S(3, 75, 75)]);
+        var grids = GridPolygons.Dissolve(t, [0, 0, 1, 1], 2);
+
+        Assert.Equal(2, grids.Length);
+        Assert.All(grids, g => Assert.IsType<Polygon>(g));
+        Assert.All(grids, g => Assert.True(g.IsValid));
+        Assert.True(SymDiff(grids[0], Box(0, 0, 100, 50)) < 1e-6);
+        Assert.True(SymDiff(grids[1], Box(0, 50, 100, 100)) < 1e-6);
+        var (overlap, gap) = CoverageCheck.Measure(Square, grids);
+        Assert.True(overlap < 1e-6 && gap < 1e-6);
+
+        // Diagonal atoms touch at a point only: a MultiPolygon; a ring of territories around a hole keeps the hole.
+        var diagonal = GridPolygons.Dissolve(t, [0, 1, 1, 0], 2);
+        Assert.IsType<MultiPolygon>(diagonal[0]);
+        Assert.True(diagonal[0].IsValid);
+
+        // Without the edge structure (faces only) the same result.
+        var bare = new Tessellation(t.TerritoryOf, t.Adjacent, t.Faces);
+        var again = GridPolygons.Dissolve(bare, [0, 0, 1, 1], 2);
+        Assert.True(SymDiff(again[0], grids[0]) < 1e-9);
+    }
+
+    [Fact]
+    public void Tessellation_dissolve_keeps_holes_and_pinches_valid()
+    {
+        // A 3×3 lattice: the ring of 8 around the centre is one grid with a hole.
+        var sites = new List<Site>();
+        for (var i = 0; i < 9; i++) sites.Add(S(i, 100.0 / 6 + i % 3 * 100.0 / 3, 100.0 / 6 + i / 3 * 100.0 / 3));
+        var t = Build(Square, sites);
+        AssertTiles(Square, t);
+        var grids = GridPolygons.Dissolve(t, [0, 0, 0, 0, 1, 0, 0, 0, 0], 2);
+        var ring = Assert.IsType<Polygon>(grids[0]);
+        Assert.Equal(1, ring.NumInteriorRings);
+        Assert.True(ring.IsValid);
+        Assert.Equal(10000 * 8.0 / 9, ring.Area, 6);
+
+        // Centre and two opposite corners: corners touch the centre at single points.
+        var pinch = GridPolygons.Dissolve(t, [0, 1, 1, 1, 0, 1, 1, 1, 0], 2);
+        Assert.True(pinch[0].IsValid, pinch[0].ToString());
+        Assert.True(pinch[1].IsValid, pinch[1].ToString());
+        Assert.Equal(10000 * 3.0 / 9, pinch[0].Area, 6);
+    }
+
+    /// <summary>An irregular community around (cx, cy): a star-shaped polygon with a random radius per vertex.</summary>
+    static Polygon Irregular(Random rng, double cx, double cy, double radius, int vertices)
+    {
+        var ring = new Coordinate[vertices + 1];
+        for (var i = 0; i < vertices; i++)
+        {
+            var a = 2 * Math.PI * i / vertices;
+            var r = radius * (0.75 + 0.5 * rng.NextDouble());
+            ring[i] = new Coordinate(cx + r * Math.Cos(a), cy + r * Math.Sin(a));
+        }
+        ring[vertices] = ring[0].Copy();
+        return Factory.CreatePolygon(ring);
+    }
+
+    static Coordinate RandomInside(Random rng, Geometry area)
+    {
+        var env = area.EnvelopeInternal;
+        var locator = new NetTopologySuite.Algorithm.Locate.IndexedPointInAreaLocator(area);
+        while (true)
+        {
+            var c = new Coordinate(env.MinX + rng.NextDouble() * env.Width, env.MinY + rng.NextDouble() * env.Height);
+            if (locator.Locate(c) == Location.Interior) return c;
+        }
+    }
+
+    static TessellationInput RandomCase(int seed, int points, int barriers, int compounds, double cx = 500_000.123, double cy = 3_000_000.456,
+        double radius = 600, bool footprints = true)
+    {
+        var rng = new Random(seed);
+        var area = Irregular(rng, cx, cy, radius, 48);
+        var env = area.EnvelopeInternal;
+        var regions = new List<Geometry>();
+        for (var i = 0; i < compounds; i++)
+        {
+            var c = RandomInside(rng, area);
+            double w = 40 + rng.NextDouble() * 120, h = 40 + rng.NextDouble() * 120;
+            var box = Box(c.X - w / 2, c.Y - h / 2, c.X + w / 2, c.Y + h / 2);
+            var rotated = NetTopologySuite.Geometries.Utilities.AffineTransformation.RotationInstance(rng.NextDouble(), c.X, c.Y).Transform(box);
+            regions.Add(rotated);
+        }
+        var lines = new List<LineString>();
+        for (var i = 0; i < barriers; i++)
+        {
+            var n = 2 + rng.Next(4);
+            var pts = new Coordinate[n];
+            var start = new Coordinate(env.MinX - 50 + rng.NextDouble() * (env.Width + 100), env.MinY - 50 + rng.NextDouble() * (env.Height + 100));
+            var heading = rng.NextDouble() * 2 * Math.PI;
+            pts[0] = start;
+            for (var k = 1; k < n; k++)
+            {
+                heading += (rng.NextDouble() - 0.5) * 0.8;
+                var step = 100 + rng.NextDouble() * 400;
+                pts[k] = new Coordinate(pts[k - 1].X + step * Math.Cos(heading), pts[k - 1].Y + step * Math.Sin(heading));
+            }
+            lines.Add(Factory.CreateLineString(pts));
+        }
+        var sites = new List<Site>();
+        var regionLocators = regions.Select(r => new NetTopologySuite.Algorithm.Locate.IndexedPointInAreaLocator(r)).ToArray();
+        for (var i = 0; i < points; i++)
+        {
+            var c = RandomInside(rng, area);
+            var region = Array.FindIndex(regionLocators, l => l.Locate(c) == Location.Interior);
+            Polygon? fp = null;
+            if (footprints && rng.NextDouble() < 0.3)
+            {
+                double w = 8 + rng.NextDouble() * 30, h = 8 + rng.NextDouble() * 12;
+                fp = (Polygon)NetTopologySuite.Geometries.Utilities.AffineTransformation.RotationInstance(rng.NextDouble() * Math.PI, c.X, c.Y)
+                    .Transform(Box(c.X - w / 2, c.Y - h / 2, c.X + w / 2, c.Y + h / 2));
+            }
+            // A few atoms with two sites, a few coincident sites of different atoms.
+            var atom = i > 0 && rng.NextDouble() < 0.05 ? sites[^1].Atom : i;
+            sites.Add(new Site(atom, c, fp, region));
+            if (rng.NextDouble() < 0.02) sites.Add(new Site(i + points, c.Copy(), null, region));
+        }
+        return new TessellationInput(area, sites, regions, lines, null);
+    }
+
+    [Fact]
+    public void Tessellation_random_case_tiles_the_area_and_assigns_every_face()
+    {
+        var input = RandomCase(seed: 7, points: 300, barriers: 10, compounds: 5);
+        var t = TerritoryTessellation.Build(input);
+
+        var (overlap, gap) = CoverageCheck.Measure(input.Area, t.TerritoryOf);
+        output.WriteLine($"faces {t.Faces.Count}, adjacent {t.Adjacent.Count}, overlap {overlap:E2} m², gap {gap:E2} m²");
+        Assert.True(overlap < 1, $"overlap {overlap}");
+        Assert.True(gap < 1, $"gap {gap}");
+        Assert.All(t.Faces, f => Assert.True(f.Atom >= 0));
+        Assert.All(t.TerritoryOf, g => Assert.True(g.IsValid));
+        Assert.All(t.Faces, f => Assert.True(f.Polygon.IsValid));
+        var (faceOverlap, faceGap) = CoverageCheck.Measure(input.Area, t.Faces.Select(f => (Geometry)f.Polygon).ToList());
+        Assert.True(faceOverlap < 1e-6, $"face overlap {faceOverlap}");
+        Assert.True(faceGap < 1, $"face gap {faceGap}");
+
+        // Every atom with a site has land; shared lengths agree with the territories.
+        foreach (var atom in input.Sites.Select(s => s.Atom).Distinct())
+            Assert.False(t.TerritoryOf[atom].IsEmpty, $"atom {atom} has no land");
+        foreach (var e in t.Adjacent.Take(40))
+        {
+            var shared = t.TerritoryOf[e.A].Intersection(t.TerritoryOf[e.B]).Length;
+            Assert.Equal(e.SharedLength, shared, 3);
+            Assert.InRange(e.BarrierLength, 0, e.SharedLength + 1e-9);
+        }
+        // Territories do not cross barriers: no territory's interior meets a barrier inside the area, unless its block had no site.
+        var grids = GridPolygons.Dissolve(t, Enumerable.Range(0, t.TerritoryOf.Count).Select(a => a % 7).ToArray(), 7);
+        var (go, gg) = CoverageCheck.Measure(input.Area, grids);
+        Assert.True(go < 1e-3 && gg < 1, $"grids overlap {go} gap {gg}");
+        Assert.All(grids, g => Assert.True(g.IsValid));
+        Assert.Equal(t.TerritoryOf.Sum(g => g.Area), grids.Sum(g => g.Area), 3);
+    }
+
+    [Fact]
+    public void Tessellation_territories_stay_on_their_side_of_roads_and_walls()
+    {
+        var input = RandomCase(seed: 11, points: 200, barriers: 6, compounds: 4, footprints: false);
+        var t = TerritoryTessellation.Build(input);
+        var siteBlocks = t.Faces.GroupBy(f => f.Atom).ToDictionary(g => g.Key, g => g.Select(f => f.Block).Distinct().Count());
+        // Most atoms keep to one block (an atom takes another block only when that block has no site).
+        Assert.True(siteBlocks.Count(kv => kv.Value == 1) >= 0.9 * siteBlocks.Count, $"{siteBlocks.Count(kv => kv.Value == 1)} of {siteBlocks.Count}");
+        // Compound faces go to the compound's sites whenever the compound has any.
+        var compoundAtoms = input.Sites.Where(s => s.Region >= 0).GroupBy(s => s.Region).ToDictionary(g => g.Key, g => g.Select(s => s.Atom).ToHashSet());
+        foreach (var f in t.Faces.Where(f => f.Region >= 0 && compoundAtoms.ContainsKey(f.Region)))
+            Assert.Contains(f.Atom, compoundAtoms[f.Region]);
+    }
+
+    [Fact]
+    public void Tessellation_timing()
+    {
+        var small = RandomCase(seed: 1, points: 60, barriers: 0, compounds: 0, radius: 564, footprints: false);
+        var large = RandomCase(seed: 2, points: 1000, barriers: 50, compounds: 20, radius: 1500);
+        TerritoryTessellation.Build(small);
+        TerritoryTessellation.Build(large);
+
+        var clock = Stopwatch.StartNew();
+        const int runs = 100;
+        for (var i = 0; i < runs; i++) TerritoryTessellation.Build(small);
+        var smallMs = clock.Elapsed.TotalMilliseconds / runs;
+
+        clock.Restart();
+        Tessellation t = null!;
+        for (var i = 0; i < 5; i++) t = TerritoryTessellation.Build(large);
+        var largeMs = clock.Elapsed.TotalMilliseconds / 5;
+        var (o, g) = CoverageCheck.Measure(large.Area, t.TerritoryOf);
+        output.WriteLine($"60 points: {smallMs:F2} ms/build; 1000 points + 50 barriers + 20 compounds (+30% footprints): {largeMs:F1} ms/build, {t.Faces.Count} faces, overlap {o:E1} gap {g:E1}");
+        Assert.True(smallMs < 50, $"{smallMs} ms");
+
+        var groups = Enumerable.Range(0, t.TerritoryOf.Count).Select(a => a / 5).ToArray();
+        clock.Restart();
+        for (var i = 0; i < 10; i++) GridPolygons.Dissolve(t, groups, groups.Max() + 1);
+        output.WriteLine($"dissolve {t.Faces.Count} faces into {groups.Max() + 1} groups: {clock.Elapsed.TotalMilliseconds / 10:F2} ms");
+    }
+
+    [Fact]
+    public void Tessellation_timing_large_dissolve()
+    {
+        if (Environment.GetEnvironmentVariable("GRIDMAP_BENCH") != "1") return;
+        // 100,000 sites on a jittered lattice: 20,000 groups of 5.
+        var rng = new Random(3);
+        var sites = new List<Site>();
+        for (var i = 0; i < 100_000; i++)
+            sites.Add(S(i, 500_000 + (i % 400) * 10 + rng.NextDouble() * 6, 3_000_000 + (i / 400) * 10 + rng.NextDouble() * 6));
+        var area = Box(499_995, 2_999_995, 504_005, 3_002_505);
+        var clock = Stopwatch.StartNew();
+        var t = TerritoryTessellation.Build(new TessellationInput(area, sites, [], [], null));
+        var buildMs = clock.Elapsed.TotalMilliseconds;
+        var groups = Enumerable.Range(0, sites.Count).Select(a => (a % 400) / 5 + (a / 400) * 80).ToArray();
+        var count = groups.Max() + 1;
+        GridPolygons.Dissolve(t, groups, count);
+        clock.Restart();
+        var grids = GridPolygons.Dissolve(t, groups, count);
+        var dissolveMs = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        var (o, g) = CoverageCheck.Measure(area, grids);
+        output.WriteLine($"build 100k sites: {buildMs:F0} ms ({t.Faces.Count} faces); dissolve into {count} groups: {dissolveMs:F0} ms; measure {clock.Elapsed.TotalMilliseconds:F0} ms overlap {o:E1} gap {g:E1}; multipolygons {grids.Count(x => x is MultiPolygon)}");
+    }
+}
