@@ -1,5 +1,6 @@
 using NetTopologySuite.Geometries;
-using NetTopologySuite.Operation.Union;
+using NetTopologySuite.Operation.Overlay;
+using NetTopologySuite.Operation.OverlayNG;
 
 namespace GridMap.Core.Partitioning;
 
@@ -14,9 +15,9 @@ public static class CoverageCheck
     {
         var parts = pieces.Where(p => p is { IsEmpty: false }).ToList();
         if (parts.Count == 0) return (0, area.Area);
-        var union = UnaryUnionOp.Union(parts);
+        var union = OverlayNGRobust.Union(parts);
         var overlap = parts.Sum(p => p.Area) - union.Area;
-        var gap = area.Difference(union).Area;
+        var gap = OverlayNGRobust.Overlay(area, union, SpatialFunction.Difference).Area;
         return (Math.Max(overlap, 0), Math.Max(gap, 0));
     }
 

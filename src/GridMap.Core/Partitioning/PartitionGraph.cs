@@ -40,15 +40,22 @@ public sealed class PartitionGraph
     public static PartitionGraph FromEdges(int[] weight, double[] x, double[] y, IEnumerable<(int A, int B, double Cost, double Length)> edges)
     {
         var n = weight.Length;
-        var merged = new Dictionary<long, (double Cost, double Length)>();
+        // Sorting packed keys merges duplicates without a hash table (whose long hash collides on path-like lists).
+        var list = new List<(long Key, double Cost, double Length)>();
         foreach (var (a, b, c, l) in edges)
         {
             if (a == b) continue;
-            var key = a < b ? ((long)a << 32) | (uint)b : ((long)b << 32) | (uint)a;
-            merged[key] = merged.TryGetValue(key, out var old) ? (old.Cost + c, old.Length + l) : (c, l);
+            list.Add((a < b ? ((long)a << 32) | (uint)b : ((long)b << 32) | (uint)a, c, l));
+        }
+        list.Sort((p, q) => p.Key.CompareTo(q.Key));
+        var merged = new List<(long Key, double Cost, double Length)>(list.Count);
+        foreach (var e in list)
+        {
+            if (merged.Count > 0 && merged[^1].Key == e.Key) merged[^1] = (e.Key, merged[^1].Cost + e.Cost, merged[^1].Length + e.Length);
+            else merged.Add(e);
         }
         var degree = new int[n + 1];
-        foreach (var key in merged.Keys)
+        foreach (var (key, _, _) in merged)
         {
             degree[(int)(key >> 32)]++;
             degree[(int)(key & 0xffffffff)]++;
@@ -59,7 +66,7 @@ public sealed class PartitionGraph
         var target = new int[offset[n]];
         var cost = new double[offset[n]];
         var length = new double[offset[n]];
-        foreach (var (key, (c, l)) in merged.OrderBy(kv => kv.Key))
+        foreach (var (key, c, l) in merged)
         {
             int a = (int)(key >> 32), b = (int)(key & 0xffffffff);
             target[fill[a]] = b; cost[fill[a]] = c; length[fill[a]++] = l;

@@ -24,7 +24,7 @@ namespace GridMap.Core.Partitioning;
 public static class TerritoryTessellation
 {
     /// <summary>Snap-rounding grid per metre (10,000: 0.1 mm). Finer than any survey, coarse enough to merge near-coincident vertices.</summary>
-    public const double GridScale = 10_000;
+    public const double GridScale = 100_000;
 
     // Provenance of noded edges.
     const int AreaLine = 1, OutlineLine = 2, BarrierLine = 4, FootprintLine = 8, FixedLine = 16, VoronoiLine = 32;
@@ -101,7 +101,7 @@ public static class TerritoryTessellation
         }
 
         // Site locations: sites at the same grid point are one Voronoi site.
-        var locOf = new Dictionary<long, int>();
+        var locOf = new Dictionary<long, int>(MixedKey.Instance);
         var locIx = new List<long>();
         var locIy = new List<long>();
         var locAtoms = new List<List<int>>();
@@ -158,13 +158,15 @@ public static class TerritoryTessellation
 
         // One snap-rounded arrangement.
         var noder = new SnapRoundingNoder(new PrecisionModel(scale));
-        noder.ComputeNodes(lines.Strings);
+        var strings = lines.Strings;
+        new Random(17).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(strings));
+        noder.ComputeNodes(strings);
         var noded = noder.GetNodedSubstrings();
 
-        var nodeOf = new Dictionary<long, int>();
+        var nodeOf = new Dictionary<long, int>(MixedKey.Instance);
         var nx = new List<double>();
         var ny = new List<double>();
-        var edgeOf = new Dictionary<long, int>();
+        var edgeOf = new Dictionary<long, int>(MixedKey.Instance);
         var eFrom = new List<int>();
         var eTo = new List<int>();
         var eFlags = new List<int>();
@@ -285,6 +287,7 @@ public static class TerritoryTessellation
         Array.Fill(faceAtom, -1);
         var claimed = new bool[faceCount];
         ClaimContaining(fixedList, reps, faceAtom, claimed);
+        var fixedFace = (bool[])claimed.Clone();
         ClaimContaining(footprints, reps, faceAtom, claimed);
 
         // Blocks: faces joined across Voronoi, footprint and sector edges only.
@@ -314,6 +317,8 @@ public static class TerritoryTessellation
         // Sites into buckets by (region, block); a compound site whose point lies outside its compound floats (block -1).
         var buckets = new Dictionary<(int Region, int Block), Bucket>();
         var regionAll = new Dictionary<int, Bucket>();
+        var siteFace = new int[sites.Count];
+        Array.Fill(siteFace, -1);
         if (sites.Count > 0 && faceCount > 0)
         {
             var faceTree = new STRtree<int>();
@@ -322,7 +327,7 @@ public static class TerritoryTessellation
             for (var i = 0; i < sites.Count; i++)
             {
                 var s = sites[i];
-                var f = FaceAt(faceTree, polys, s.Point);
+                var f = siteFace[i] = FaceAt(faceTree, polys, s.Point, fixedFace);
                 var geoRegion = f >= 0 ? faceRegion[f] : -1;
                 var region = s.Region >= 0 && s.Region < regionCount && regionLand[s.Region] > 0 ? s.Region : geoRegion;
                 var block = f >= 0 && region == geoRegion ? faceBlock[f] : -1;
@@ -358,8 +363,21 @@ public static class TerritoryTessellation
 
         MergeOrphans(faceAtom, faceBlock, left, right, eFrom, eTo, X, Y, isFixed);
 
+        // An atom left without land (its site lies outside the area, or in a compound's land it may not take) takes the
+        // face its site lies in or is nearest to, when that face is neither fixed nor a footprint and its owner keeps land.
+        var facesOf = new int[atomCount];
+        foreach (var a in faceAtom) if (a >= 0) facesOf[a]++;
+        for (var i = 0; i < sites.Count; i++)
+        {
+            int atom = sites[i].Atom, f = siteFace[i];
+            if (facesOf[atom] > 0 || f < 0 || claimed[f] || (faceAtom[f] >= 0 && facesOf[faceAtom[f]] < 2)) continue;
+            if (faceAtom[f] >= 0) facesOf[faceAtom[f]]--;
+            faceAtom[f] = atom;
+            facesOf[atom]++;
+        }
+
         // Adjacency from shared edges.
-        var pairs = new Dictionary<long, (double Shared, double Barrier)>();
+        var pairs = new Dictionary<long, (double Shared, double Barrier)>(MixedKey.Instance);
         for (var e = 0; e < edgeCount; e++)
         {
             int l = left[e], r = right[e];
@@ -461,12 +479,16 @@ public static class TerritoryTessellation
         return true;
     }
 
-    /// <summary>The face containing a point (interior before boundary), else the nearest face; -1 when there are no faces.</summary>
-    static int FaceAt(STRtree<int> tree, List<Polygon> polys, Coordinate p)
+    /// <summary>
+    /// The face containing a point (interior before boundary), else the nearest face, leaving out faces of fixed pieces
+    /// (a site in land that is not competed for competes from the nearest land that is); -1 when there is none.
+    /// </summary>
+    static int FaceAt(STRtree<int> tree, List<Polygon> polys, Coordinate p, bool[] excluded)
     {
         var onBoundary = -1;
         foreach (var f in tree.Query(new Envelope(p)))
         {
+            if (excluded[f]) continue;
             var poly = polys[f];
             var loc = RayCrossingCounter.LocatePointInRing(p, poly.ExteriorRing.CoordinateSequence);
             if (loc == Location.Exterior) continue;
@@ -482,18 +504,18 @@ public static class TerritoryTessellation
             if (onBoundary < 0 || f < onBoundary) onBoundary = f;
         }
         if (onBoundary >= 0) return onBoundary;
-        if (polys.Count == 0) return -1;
+        if (excluded.All(e => e)) return -1;
         var point = polys[0].Factory.CreatePoint(p);
-        var nearest = tree.NearestNeighbour(new Envelope(p), -1, new FaceDistance(polys, point));
-        return nearest;
+        var nearest = tree.NearestNeighbour(new Envelope(p), -1, new FaceDistance(polys, point, excluded));
+        return excluded[nearest] ? -1 : nearest;
     }
 
-    sealed class FaceDistance(List<Polygon> polys, Point query) : IItemDistance<Envelope, int>
+    sealed class FaceDistance(List<Polygon> polys, Point query, bool[] excluded) : IItemDistance<Envelope, int>
     {
         public double Distance(IBoundable<Envelope, int> item1, IBoundable<Envelope, int> item2)
         {
             var f = item1.Item >= 0 ? item1.Item : item2.Item;
-            return f < 0 ? 0 : polys[f].Distance(query);
+            return f < 0 ? 0 : excluded[f] ? double.MaxValue : polys[f].Distance(query);
         }
     }
 
@@ -520,12 +542,12 @@ public static class TerritoryTessellation
         {
             try
             {
+                // Unclipped cells (convex; the linework is clipped to the frame when collected): no overlay needed.
                 var builder = new VoronoiDiagramBuilder { ClipEnvelope = frame, Tolerance = tolerance };
                 builder.SetSites(coords);
-                var diagram = builder.GetDiagram(GeometryFactory.Default);
-                var cells = new List<Polygon>(diagram.NumGeometries);
-                for (var i = 0; i < diagram.NumGeometries; i++)
-                    if (diagram.GetGeometryN(i) is Polygon { IsEmpty: false } cell) cells.Add(cell);
+                var cells = new List<Polygon>(coords.Count);
+                foreach (var g in builder.GetSubdivision().GetVoronoiCellPolygons(GeometryFactory.Default))
+                    if (g is Polygon { IsEmpty: false } cell) cells.Add(cell);
                 return cells;
             }
             catch (Exception ex) when (ex is NetTopologySuite.Triangulate.QuadEdge.LocateFailureException or TopologyException or InvalidOperationException or ArgumentException)

@@ -60,7 +60,7 @@ internal sealed class TessellationGraph
         var nodes = new Dictionary<(double, double), int>();
         var xs = new List<double>();
         var ys = new List<double>();
-        var edges = new Dictionary<long, int>();
+        var edges = new Dictionary<long, int>(MixedKey.Instance);
         var from = new List<int>();
         var to = new List<int>();
         var left = new List<int>();
@@ -117,6 +117,17 @@ internal sealed class TessellationGraph
             Left = left.ToArray(), Right = right.ToArray(), FaceCount = faces.Count,
         };
     }
+}
+
+/// <summary>
+/// Hashing for keys packed from two ints: <see cref="long.GetHashCode"/> is hi ^ lo, which collides for every pair of
+/// nearby indices and makes such dictionaries quadratic.
+/// </summary>
+internal sealed class MixedKey : IEqualityComparer<long>
+{
+    public static readonly MixedKey Instance = new();
+    public bool Equals(long a, long b) => a == b;
+    public int GetHashCode(long key) => (int)((ulong)key * 0x9E3779B97F4A7C15UL >> 32);
 }
 
 /// <summary>

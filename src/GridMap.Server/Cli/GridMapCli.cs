@@ -73,6 +73,12 @@ public static class GridMapCli
             stderr.WriteLine($"gridmap: {e.Message}");
             return 1;
         }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("GRIDMAP_DEBUG") != "1")
+        {
+            // A bug, not bad input: say so in one line (GRIDMAP_DEBUG=1 shows the stack).
+            stderr.WriteLine($"gridmap: internal error ({e.GetType().Name}): {e.Message}");
+            return 3;
+        }
     }
 
     static GridMapOptions Options(CliArgs a)
