@@ -239,6 +239,52 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         var read = await Store.GetAsync(Layer.Buildings, "b1");
         Assert.True(JsonNode.DeepEquals(props, read!.Properties), read.Properties.ToJsonString());
     }
+
+    [Fact]
+    public async Task Apply_deletes_and_upserts_in_one_transaction()
+    {
+        await Store.ImportAsync([new LayerBatch(Layer.Compounds, [Compound("a", "a", 106.83, 27.54), Compound("b", "b", 106.84, 27.54)])], ImportMode.Upsert);
+        await Store.ApplyAsync([(Layer.Compounds, "a"), (Layer.Compounds, "ghost")],
+            [new LayerBatch(Layer.Compounds, [Compound("b", "b2", 106.84, 27.54), Compound("c", "c", 106.85, 27.54)])]);
+        Assert.Null(await Store.GetAsync(Layer.Compounds, "a"));
+        Assert.Equal(2, (await Store.GetAsync(Layer.Compounds, "b"))!.Version);
+        Assert.Equal("b2", (await Store.GetAsync(Layer.Compounds, "b"))!.Text("name"));
+        Assert.Equal(1, (await Store.GetAsync(Layer.Compounds, "c"))!.Version);
+
+        // A failing apply (a geometry the store refuses) leaves everything as it was.
+        var before = await Store.ListAsync(Layer.Compounds, new(null));
+        await Assert.ThrowsAnyAsync<Exception>(() => Store.ApplyAsync([(Layer.Compounds, "b")],
+            [new LayerBatch(Layer.Compounds, [Compound("d", "d", 106.86, 27.54), Compound("d", "again", 106.86, 27.54)])]));
+        var after = await Store.ListAsync(Layer.Compounds, new(null));
+        Assert.Equal(before.Features.Select(f => (f.Id, f.Version)), after.Features.Select(f => (f.Id, f.Version)));
+    }
+
+    [Fact]
+    public async Task Jobs_are_queued_claimed_once_updated_and_cancelled()
+    {
+        var first = await Store.CreateJobAsync("partition", "520304001001", new JsonObject { ["min"] = 200 });
+        await Task.Delay(5);
+        var second = await Store.CreateJobAsync("partition", "520304001", []);
+        Assert.Equal(JobStatuses.Queued, first.Status);
+        Assert.Equal(200, first.Parameters["min"]!.GetValue<int>());
+
+        var claimed = await Store.ClaimNextJobAsync();
+        Assert.Equal(first.Id, claimed!.Id);
+        Assert.Equal(JobStatuses.Running, claimed.Status);
+        Assert.True(await Store.RequestCancelAsync(second.Id));
+        Assert.Null(await Store.ClaimNextJobAsync());
+        Assert.Equal(JobStatuses.Cancelled, (await Store.GetJobAsync(second.Id))!.Status);
+
+        await Store.UpdateJobAsync(first.Id, JobStatuses.Running, 0.5);
+        Assert.Equal(0.5, (await Store.GetJobAsync(first.Id))!.Progress);
+        await Store.UpdateJobAsync(first.Id, JobStatuses.Done, 1, new JsonObject { ["grids"] = 12 });
+        var done = await Store.GetJobAsync(first.Id);
+        Assert.Equal(JobStatuses.Done, done!.Status);
+        Assert.Equal(12, done.Result!["grids"]!.GetValue<int>());
+        Assert.False(await Store.RequestCancelAsync(first.Id));
+        Assert.Equal([second.Id, first.Id], (await Store.ListJobsAsync(10)).Select(j => j.Id));
+        Assert.Null(await Store.GetJobAsync("nope"));
+    }
 }
 
 public sealed class SqliteStoreConformanceTests : StoreConformanceTests, IDisposable

@@ -26,7 +26,7 @@ public sealed record ImportSummary(IReadOnlyDictionary<Layer, int> Written);
 /// Every write is atomic; a write naming an <c>expectedVersion</c> that is no longer current
 /// throws <see cref="VersionConflictException"/> and changes nothing.
 /// </summary>
-public interface IFeatureStore : IAsyncDisposable
+public interface IFeatureStore : IJobStore, IAsyncDisposable
 {
     /// <summary>"sqlite" or "postgis".</summary>
     string Kind { get; }
@@ -45,6 +45,9 @@ public interface IFeatureStore : IAsyncDisposable
 
     /// <summary>Writes all batches in one transaction: all or nothing.</summary>
     Task<ImportSummary> ImportAsync(IReadOnlyList<LayerBatch> batches, ImportMode mode, CancellationToken ct = default);
+
+    /// <summary>Deletes the named features (missing ones are ignored), then upserts the batches, in one transaction.</summary>
+    Task ApplyAsync(IReadOnlyList<(Layer Layer, string Id)> deletes, IReadOnlyList<LayerBatch> upserts, CancellationToken ct = default);
 
     /// <summary>Polygons of a layer that contain the point (lon/lat).</summary>
     Task<IReadOnlyList<StoredFeature>> ContainingAsync(Layer layer, Point point, CancellationToken ct = default);

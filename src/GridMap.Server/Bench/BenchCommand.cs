@@ -15,7 +15,7 @@ namespace GridMap.Server.Bench;
 public static class BenchCommand
 {
     public const string Usage =
-        "usage: gridmap bench partition [--instances singapore,chengdu,sample,lattice40,lattice100,lattice317] [--out docs/benchmarks.md|-] [--runs 3] [--metis-edges cost|unit] [--warmup same|tiny]";
+        "usage: gridmap bench partition [--instances singapore,chengdu,sample,lattice40,lattice100,lattice317] [--out docs/benchmarks.md|-] [--runs 3] [--metis-edges unit|cost] [--warmup same|tiny]  (also: chengdu-area, latticeN)";
 
     public static async Task<int> RunAsync(CliArgs a, TextWriter stdout)
     {
@@ -24,11 +24,11 @@ public static class BenchCommand
         var names = (a.Get("instances") ?? string.Join(",", BenchInstances.All))
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         foreach (var n in names)
-            if (!BenchInstances.All.Contains(n) && !(n.StartsWith("lattice", StringComparison.Ordinal) && int.TryParse(n[7..], out var s) && s is >= 2 and <= 2000))
-                throw new CliException($"unknown instance '{n}' (known: {string.Join(", ", BenchInstances.All)}, or latticeN)");
+            if (!BenchInstances.All.Contains(n) && n != "chengdu-area" && !(n.StartsWith("lattice", StringComparison.Ordinal) && int.TryParse(n[7..], out var s) && s is >= 2 and <= 2000))
+                throw new CliException($"unknown instance '{n}' (known: {string.Join(", ", BenchInstances.All)}, chengdu-area, or latticeN)");
         var runs = a.Int("runs", 3);
         if (runs is < 1 or > 100) throw new CliException("--runs must be 1..100");
-        var edges = (a.Get("metis-edges") ?? "cost") switch
+        var edges = (a.Get("metis-edges") ?? "unit") switch
         {
             "cost" => MetisEdges.Cost,
             "unit" => MetisEdges.Unit,
@@ -83,6 +83,7 @@ public static class BenchCommand
     {
         var failures = new List<string>();
         var notes = new List<string>();
+        notes.Add($"Load average before the instance (1/5/15 min): {BenchMachine.LoadAverage()}.");
         progress($"{name}: loading");
         var clock = Stopwatch.StartNew();
         BenchInstance instance;
@@ -122,6 +123,13 @@ public static class BenchCommand
         }
 
         BenchRow? gridMapRow = null;
+        if (gridMapRuns is not null)
+        {
+            var r = gridMapRuns.Last.Report;
+            var inGrids = gridMapRuns.Last.Grids.Sum(g => (long)g.Households);
+            if (inGrids != r.Households)
+                failures.Add($"GridMap: its grids hold {inGrids:N0} of the {r.Households:N0} households the report counts in the input");
+        }
         if (gridMapRuns is not null && graphs is not null)
         {
             gridMapRow = BenchMeasure.GridMapRow(gridMapRuns, graphs);
@@ -214,6 +222,7 @@ public static class BenchCommand
         sb.AppendLine($"- Command: `{command}`");
         sb.AppendLine($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         sb.AppendLine($"- Machine: {BenchMachine.Describe()}");
+        sb.AppendLine($"- Load average (1/5/15 min) when the tables were written: {BenchMachine.LoadAverage()} — with other work running, times are not representative.");
         sb.AppendLine($"- Build: {BenchMachine.Configuration()}; METIS: {outcomes.Select(o => o.Metis?.Method).FirstOrDefault(m => m is not null) ?? "?"} (`gpmetis -contig -ufactor=100`)");
         sb.AppendLine();
         sb.AppendLine("How to read the tables:");
@@ -223,7 +232,7 @@ public static class BenchCommand
                       "METIS — gpmetis's own \"Partitioning\" time, summed over its calls. *wall s*: GridMap — the whole `GridPartitioner.Partition` call, validation included; " +
                       "METIS — the wall time of the gpmetis processes, summed (they run one after another; graph file writing not included).");
         sb.AppendLine("- Both run on the same graphs: per area, `GridPartitioner.Prepare` + `ProblemOf` + `AreaPartition.BuildGraph` (nodes = atoms weighted by households). " +
-                      $"METIS gets k = max(1, round(area households / 250)) parts per area (an area with k = 1 is one part, no call); its edges are {(edges == MetisEdges.Cost ? "weighted by GridMap's cut cost rounded to whole metres (at least 1)" : "unweighted")}.");
+                      $"METIS gets k = max(1, round(area households / 250)) parts per area (an area with k = 1 is one part, no call); its edges are {(edges == MetisEdges.Cost ? "weighted by GridMap's cut cost rounded to whole metres (at least 1)" : "unweighted")} (`--metis-edges cost|unit`).");
         sb.AppendLine("- *in band*: grids/parts with 200–300 households; *of feasible*: over the grids that could be in band (leaving out those outside the band because they hold an oversized unit or their area holds fewer than 200 households); the count of such grids is in brackets.");
         sb.AppendLine("- *empty*: 0 households. *non-contiguous*: grid polygons with several pieces / groups whose atoms are not connected in the graph. *cut edges*: graph edges between different grids; *cut cost*: their summed GridMap cost.");
         sb.AppendLine("- METIS parts get polygons by dissolving GridMap's own territories per part (`GridPolygons.Dissolve`), so overlap/gap and Polsby–Popper (PP) are comparable.");
@@ -253,6 +262,10 @@ public static class BenchMachine
         var gc = System.Runtime.GCSettings.IsServerGC ? "server GC" : "workstation GC";
         return (debuggable?.IsJITOptimizerDisabled == true ? "Debug (figures are not representative)" : "Release") + ", " + gc;
     }
+
+    /// <summary>/proc/loadavg's three averages: other work on the machine shows here.</summary>
+    public static string LoadAverage() =>
+        TryRead("/proc/loadavg") is { } l ? string.Join(" / ", l.Split(' ').Take(3)) : "unknown";
 
     static string? TryRead(string path)
     {

@@ -26,10 +26,11 @@ public static class BenchInstances
     {
         "singapore" => Singapore(),
         "chengdu" => Chengdu(),
+        "chengdu-area" => Chengdu(explicitArea: true),
         "sample" => Sample(),
         _ when name.StartsWith("lattice", StringComparison.Ordinal) && int.TryParse(name["lattice".Length..], out var side) && side is >= 2 and <= 2000 =>
             LatticeInstance(side),
-        _ => throw new ArgumentException($"unknown instance '{name}' (known: {string.Join(", ", All)}, or latticeN)"),
+        _ => throw new ArgumentException($"unknown instance '{name}' (known: {string.Join(", ", All)}, chengdu-area, or latticeN)"),
     };
 
     /// <summary>The folder `shared` (holding `geodata`) beside the repository: searched upwards from the current directory and from the executable.</summary>
@@ -83,7 +84,7 @@ public static class BenchInstances
     /// Central Chengdu (OSM 2018): the residential compounds with households estimated from their area (class "other"),
     /// no buildings (each compound is divided geometrically), walkable roads as barriers, one area.
     /// </summary>
-    public static BenchInstance Chengdu()
+    public static BenchInstance Chengdu(bool explicitArea = false)
     {
         var estimator = new HouseholdEstimator();
         var compounds = new List<PartitionCompound>();
@@ -108,10 +109,19 @@ public static class BenchInstances
                 .ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
             if (Walkability.IsWalkable(tags)) roads.Add(geometry);
         }
-        return new BenchInstance("chengdu",
+        IReadOnlyList<PartitionArea>? areas = null;
+        if (explicitArea)
+        {
+            // What "no areas" should amount to: the compounds' hull, buffered by 50 m (GridPartitioner's default for units).
+            var all = GeometryRules.Factory.BuildGeometry(compounds.Select(c => c.Polygon).ToList());
+            var projection = MetricProjection.For(all);
+            areas = [new PartitionArea("CHENGDU", projection.Unproject(projection.Project(all).ConvexHull().Buffer(50)))];
+        }
+        return new BenchInstance(explicitArea ? "chengdu-area" : "chengdu",
             $"Chengdu 2018 (OSM): {compounds.Count} residential compounds{(rejected > 0 ? $" ({rejected} rejected as invalid)" : "")} with estimated households " +
-            $"({compounds.Sum(c => (long)(c.Households ?? 0)):N0} in all, class \"other\"), no buildings, {roads.Count:N0} of {lines:N0} road lines (walkable) as barriers, no areas (one area)",
-            new PartitionInput([], null, compounds, roads));
+            $"({compounds.Sum(c => (long)(c.Households ?? 0)):N0} in all, class \"other\"), no buildings, {roads.Count:N0} of {lines:N0} road lines (walkable) as barriers, " +
+            (explicitArea ? "one explicit area (the compounds' convex hull buffered by 50 m)" : "no areas (one area)"),
+            new PartitionInput([], areas, compounds, roads));
     }
 
     /// <summary>The sample city: buildings (with compound, households and stairwells), communities as areas, compounds, network lines as barriers.</summary>

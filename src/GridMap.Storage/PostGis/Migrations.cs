@@ -19,6 +19,22 @@ public static class Migrations
     [
         new(1, "postgis and one table per layer", "CREATE EXTENSION IF NOT EXISTS postgis;\n" +
             string.Concat(Layers.All.Select(l => LayerTable(l.Key())))),
+        new(2, "jobs (partitioning and other long work) with their results", """
+            CREATE TABLE jobs (
+                id text PRIMARY KEY,
+                kind text NOT NULL,
+                scope text NOT NULL,
+                status text NOT NULL,
+                progress double precision NOT NULL,
+                cancel_requested boolean NOT NULL DEFAULT false,
+                parameters jsonb NOT NULL,
+                result jsonb,
+                error text,
+                created timestamptz NOT NULL DEFAULT clock_timestamp(),
+                updated timestamptz NOT NULL DEFAULT clock_timestamp()
+            );
+            CREATE INDEX jobs_status_idx ON jobs (status, created);
+            """),
     ];
 
     /// <remarks>

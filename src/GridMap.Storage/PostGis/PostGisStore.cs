@@ -16,7 +16,7 @@ namespace GridMap.Storage.PostGis;
 /// Nothing is cached in process; every committed write sends <c>NOTIFY gridmap_changes, '&lt;layer&gt;'</c>
 /// so that replicas can drop their own caches.
 /// </summary>
-public sealed class PostGisStore : IFeatureStore
+public sealed partial class PostGisStore : IFeatureStore
 {
     /// <summary>The channel every committed write notifies, with the layer key as payload.</summary>
     public const string ChangesChannel = "gridmap_changes";
@@ -192,6 +192,8 @@ public sealed class PostGisStore : IFeatureStore
             .Select(g => (Layer: g.Key, Features: g.SelectMany(b => b.Features).ToList()))
             .ToList();
         if (byLayer.Count == 0) return new ImportSummary(new Dictionary<Layer, int>());
+        // An id may occur once per batch (as in SQLite); across batches of an upsert the last one wins.
+        RefuseDuplicates(batches.Select(b => (b.Layer, b.Features.ToList())));
         if (mode == ImportMode.ReplaceLayers) RefuseDuplicates(byLayer);
 
         var written = await InTransaction(byLayer.Select(l => l.Layer).ToList(), async (conn, tx) =>
@@ -214,6 +216,24 @@ public sealed class PostGisStore : IFeatureStore
             return counts;
         }, ct);
         return new ImportSummary(written);
+    }
+
+    public async Task ApplyAsync(IReadOnlyList<(Layer Layer, string Id)> deletes, IReadOnlyList<LayerBatch> upserts, CancellationToken ct = default)
+    {
+        RefuseDuplicates(upserts.Select(b => (b.Layer, b.Features.ToList())));
+        var touched = deletes.Select(d => d.Layer).Concat(upserts.Select(u => u.Layer)).Distinct().ToList();
+        await InTransaction(touched, async (conn, tx) =>
+        {
+            foreach (var group in deletes.GroupBy(d => d.Layer))
+            {
+                await using var delete = new NpgsqlCommand($"DELETE FROM {group.Key.Key()} WHERE id = ANY($1)", conn, tx);
+                delete.Parameters.Add(new() { Value = group.Select(d => d.Id).ToArray() });
+                await delete.ExecuteNonQueryAsync(ct);
+            }
+            foreach (var batch in upserts.GroupBy(b => b.Layer))
+                await UpsertAsync(conn, tx, batch.Key, batch.SelectMany(b => b.Features).ToList(), ct);
+            return 0;
+        }, ct);
     }
 
     /// <summary>Within one ReplaceLayers import an id may occur once per layer; refuse before writing anything.</summary>

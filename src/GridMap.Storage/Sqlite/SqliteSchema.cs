@@ -19,6 +19,22 @@ static class SqliteSchema
             CREATE VIRTUAL TABLE {l.Key()}_rtree USING rtree(rid, minx, maxx, miny, maxy);
 
             """)),
+        """
+        CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            status TEXT NOT NULL,
+            progress REAL NOT NULL,
+            cancel_requested INTEGER NOT NULL DEFAULT 0,
+            parameters TEXT NOT NULL,
+            result TEXT,
+            error TEXT,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL);
+        CREATE INDEX jobs_status ON jobs (status, created);
+
+        """,
     ];
 
     public static async Task MigrateAsync(SqliteConnection c, CancellationToken ct)

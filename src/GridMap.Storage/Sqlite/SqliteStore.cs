@@ -13,7 +13,7 @@ namespace GridMap.Storage.Sqlite;
 /// The embedded default store: one SQLite file (WAL) in the data directory, a table per layer
 /// holding WKB geometry and JSON properties, and an R*Tree per layer for bounding-box queries.
 /// </summary>
-public sealed class SqliteStore : IFeatureStore
+public sealed partial class SqliteStore : IFeatureStore
 {
     public const string FileName = "gridmap.db";
 
@@ -165,48 +165,73 @@ public sealed class SqliteStore : IFeatureStore
         }
         foreach (var batch in batches)
         {
-            await using var upsert = c.CreateCommand();
-            upsert.Transaction = tx;
-            upsert.CommandText = $"""
-                INSERT INTO {T(batch.Layer)} (id, version, geom, props, search) VALUES ($id, 1, $geom, $props, $search)
-                ON CONFLICT(id) DO UPDATE SET version = version + 1, geom = excluded.geom, props = excluded.props, search = excluded.search
-                RETURNING rid
-                """;
-            var pId = upsert.Parameters.Add("$id", SqliteType.Text);
-            var pGeom = upsert.Parameters.Add("$geom", SqliteType.Blob);
-            var pProps = upsert.Parameters.Add("$props", SqliteType.Text);
-            var pSearch = upsert.Parameters.Add("$search", SqliteType.Text);
-            await using var index = c.CreateCommand();
-            index.Transaction = tx;
-            index.CommandText = $"INSERT OR REPLACE INTO {T(batch.Layer)}_rtree (rid, minx, maxx, miny, maxy) VALUES ($rid, $minx, $maxx, $miny, $maxy)";
-            var pRid = index.Parameters.Add("$rid", SqliteType.Integer);
-            var pMinX = index.Parameters.Add("$minx", SqliteType.Real);
-            var pMaxX = index.Parameters.Add("$maxx", SqliteType.Real);
-            var pMinY = index.Parameters.Add("$miny", SqliteType.Real);
-            var pMaxY = index.Parameters.Add("$maxy", SqliteType.Real);
-            var seen = new HashSet<string>();
-            foreach (var draft in batch.Features)
-            {
-                ct.ThrowIfCancellationRequested();
-                if (!seen.Add(draft.Id))
-                    throw new DuplicateFeatureException(batch.Layer, draft.Id);
-                pId.Value = draft.Id;
-                pGeom.Value = Wkb.Write(draft.Geometry);
-                pProps.Value = draft.Properties.ToJsonString();
-                pSearch.Value = SearchText.For(draft.Id, draft.Properties);
-                var rid = (long)(await upsert.ExecuteScalarAsync(ct))!;
-                var e = draft.Geometry.EnvelopeInternal;
-                pRid.Value = rid;
-                pMinX.Value = e.MinX;
-                pMaxX.Value = e.MaxX;
-                pMinY.Value = e.MinY;
-                pMaxY.Value = e.MaxY;
-                await index.ExecuteNonQueryAsync(ct);
-            }
+            await UpsertAsync(c, tx, batch, ct);
             written[batch.Layer] = written.GetValueOrDefault(batch.Layer) + batch.Features.Count;
         }
         await tx.CommitAsync(ct);
         return new(written);
+    }
+
+    public async Task ApplyAsync(IReadOnlyList<(Layer Layer, string Id)> deletes, IReadOnlyList<LayerBatch> upserts, CancellationToken ct = default)
+    {
+        await using var c = await ConnectAsync(ct);
+        await using var tx = c.BeginTransaction(deferred: false);
+        foreach (var (layer, id) in deletes)
+        {
+            await using var cmd = c.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = $"""
+                DELETE FROM {T(layer)}_rtree WHERE rid = (SELECT rid FROM {T(layer)} WHERE id = $id);
+                DELETE FROM {T(layer)} WHERE id = $id;
+                """;
+            cmd.Parameters.AddWithValue("$id", id);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        foreach (var batch in upserts) await UpsertAsync(c, tx, batch, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Inserts new ids at version 1 and replaces existing ones, raising their version.</summary>
+    static async Task UpsertAsync(SqliteConnection c, SqliteTransaction tx, LayerBatch batch, CancellationToken ct)
+    {
+        await using var upsert = c.CreateCommand();
+        upsert.Transaction = tx;
+        upsert.CommandText = $"""
+            INSERT INTO {T(batch.Layer)} (id, version, geom, props, search) VALUES ($id, 1, $geom, $props, $search)
+            ON CONFLICT(id) DO UPDATE SET version = version + 1, geom = excluded.geom, props = excluded.props, search = excluded.search
+            RETURNING rid
+            """;
+        var pId = upsert.Parameters.Add("$id", SqliteType.Text);
+        var pGeom = upsert.Parameters.Add("$geom", SqliteType.Blob);
+        var pProps = upsert.Parameters.Add("$props", SqliteType.Text);
+        var pSearch = upsert.Parameters.Add("$search", SqliteType.Text);
+        await using var index = c.CreateCommand();
+        index.Transaction = tx;
+        index.CommandText = $"INSERT OR REPLACE INTO {T(batch.Layer)}_rtree (rid, minx, maxx, miny, maxy) VALUES ($rid, $minx, $maxx, $miny, $maxy)";
+        var pRid = index.Parameters.Add("$rid", SqliteType.Integer);
+        var pMinX = index.Parameters.Add("$minx", SqliteType.Real);
+        var pMaxX = index.Parameters.Add("$maxx", SqliteType.Real);
+        var pMinY = index.Parameters.Add("$miny", SqliteType.Real);
+        var pMaxY = index.Parameters.Add("$maxy", SqliteType.Real);
+        var seen = new HashSet<string>();
+        foreach (var draft in batch.Features)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (!seen.Add(draft.Id))
+                throw new DuplicateFeatureException(batch.Layer, draft.Id);
+            pId.Value = draft.Id;
+            pGeom.Value = Wkb.Write(draft.Geometry);
+            pProps.Value = draft.Properties.ToJsonString();
+            pSearch.Value = SearchText.For(draft.Id, draft.Properties);
+            var rid = (long)(await upsert.ExecuteScalarAsync(ct))!;
+            var e = draft.Geometry.EnvelopeInternal;
+            pRid.Value = rid;
+            pMinX.Value = e.MinX;
+            pMaxX.Value = e.MaxX;
+            pMinY.Value = e.MinY;
+            pMaxY.Value = e.MaxY;
+            await index.ExecuteNonQueryAsync(ct);
+        }
     }
 
     public async Task<IReadOnlyList<StoredFeature>> ContainingAsync(Layer layer, Point point, CancellationToken ct = default)
