@@ -16,11 +16,11 @@ public static class GridPartitioner
     /// <summary>Cutting along a road, river or wall costs this share of cutting through a block.</summary>
     public const double BarrierCutCost = 0.1;
 
-    public static PartitionResult Partition(PartitionInput input, CancellationToken ct = default)
+    public static PartitionResult Partition(PartitionInput input, CancellationToken ct = default, IProgress<double>? progress = null)
     {
         var clock = Stopwatch.StartNew();
         var prepared = Prepare(input);
-        return Partition(prepared, ct, clock.Elapsed.TotalSeconds);
+        return Partition(prepared, ct, clock.Elapsed.TotalSeconds, progress);
     }
 
     /// <summary>The input projected and split by area: the part of partitioning the bench times too.</summary>
@@ -70,16 +70,18 @@ public static class GridPartitioner
     }
 
     /// <summary>Partitions prepared input; <paramref name="secondsSoFar"/> (the preparation) is added to the reported seconds.</summary>
-    public static PartitionResult Partition(PreparedInput prepared, CancellationToken ct = default, double secondsSoFar = 0)
+    public static PartitionResult Partition(PreparedInput prepared, CancellationToken ct = default, double secondsSoFar = 0, IProgress<double>? progress = null)
     {
         var clock = Stopwatch.StartNew();
         var (input, bounds, projection, areas, unitsByArea) = (prepared.Input, prepared.Bounds, prepared.Projection, prepared.Areas, prepared.UnitsByArea);
         var compounds = prepared.Compounds;
         var outcomes = new AreaOutcome[areas.Count];
+        var done = 0;
         var order = Enumerable.Range(0, areas.Count).OrderByDescending(i => unitsByArea[i].Count).ToArray();
         Parallel.ForEach(order, new ParallelOptions { CancellationToken = ct }, i =>
         {
             outcomes[i] = AreaPartition.Solve(areas[i].Code, ProblemOf(prepared, i), bounds, prepared.ExistingByArea[i]);
+            progress?.Report((double)Interlocked.Increment(ref done) / areas.Count);
         });
 
         // Codes in reading order (north to south, west to east) per area.

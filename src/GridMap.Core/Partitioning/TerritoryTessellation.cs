@@ -32,8 +32,10 @@ public static class TerritoryTessellation
     const int BarrierLike = OutlineLine | BarrierLine;
     const double SectorStart = 0.3; // radians; keeps sector rays off the axes
 
+    internal static readonly double[] Prof = new double[16];
     public static Tessellation Build(TessellationInput input)
     {
+        var __sw = System.Diagnostics.Stopwatch.StartNew(); void T(int i) { Prof[i] += __sw.Elapsed.TotalMilliseconds; __sw.Restart(); }
         var factory = input.Area.Factory;
         var area = Polygonal(input.Area);
         var fixedPieces = input.FixedTerritories ?? [];
@@ -123,6 +125,7 @@ public static class TerritoryTessellation
         foreach (var atoms in locAtoms) atoms.Sort();
         var locCount = locIx.Count;
 
+        T(0);
         // Voronoi edges of the locations (each shared edge once), and sector rays where several atoms share a point.
         var cellOfLoc = new Polygon?[locCount];
         if (locCount >= 2)
@@ -156,6 +159,7 @@ public static class TerritoryTessellation
             }
         }
 
+        T(1);
         // One snap-rounded arrangement.
         var noder = new SnapRoundingNoder(new PrecisionModel(scale));
         var strings = lines.Strings;
@@ -163,6 +167,7 @@ public static class TerritoryTessellation
         noder.ComputeNodes(strings);
         var noded = noder.GetNodedSubstrings();
 
+        T(2);
         var nodeOf = new Dictionary<long, int>(MixedKey.Instance);
         var nx = new List<double>();
         var ny = new List<double>();
@@ -215,6 +220,7 @@ public static class TerritoryTessellation
         }
         var rings = PlanarRings.Build(X.Length, X, Y, hFrom, hTo, null, 1, paired: true);
 
+        T(3);
         // Faces inside the area.
         var areaLocator = new IndexedPointInAreaLocator(area);
         var faceOfShell = new int[rings.Shells.Count];
@@ -233,6 +239,7 @@ public static class TerritoryTessellation
             reps.Add(rep);
             areas.Add(shell.Area + (shell.Holes?.Sum(h => h.Area) ?? 0));
         }
+        T(4);
         var faceCount = polys.Count;
         var faceOfHalf = new int[2 * edgeCount];
         Array.Fill(faceOfHalf, -1);
@@ -282,6 +289,7 @@ public static class TerritoryTessellation
                     faceRegion[f] = list.OrderBy(r => regionLand[r]).ThenBy(r => r).First();
         }
 
+        T(5);
         // Fixed pieces and footprints claim their faces.
         var faceAtom = new int[faceCount];
         Array.Fill(faceAtom, -1);
@@ -314,6 +322,7 @@ public static class TerritoryTessellation
             faceBlock[f] = b;
         }
 
+        T(6);
         // Sites into buckets by (region, block); a compound site whose point lies outside its compound floats (block -1).
         var buckets = new Dictionary<(int Region, int Block), Bucket>();
         var regionAll = new Dictionary<int, Bucket>();
@@ -336,6 +345,7 @@ public static class TerritoryTessellation
                 if (region >= 0) Add(regionAll, region, loc, s.Atom);
             }
         }
+        T(7);
         double LocX(int loc) => ox + locIx[loc] / scale;
         double LocY(int loc) => oy + locIy[loc] / scale;
 
@@ -361,6 +371,7 @@ public static class TerritoryTessellation
             faceAtom[f] = PickAtom(best.AtomsAt[bestLoc], locAtoms[bestLoc], rep, LocX(bestLoc), LocY(bestLoc));
         }
 
+        T(8);
         MergeOrphans(faceAtom, faceBlock, left, right, eFrom, eTo, X, Y, isFixed);
 
         // An atom left without land (its site lies outside the area, or in a compound's land it may not take) takes the
@@ -376,6 +387,7 @@ public static class TerritoryTessellation
             facesOf[atom]++;
         }
 
+        T(9);
         // Adjacency from shared edges.
         var pairs = new Dictionary<long, (double Shared, double Barrier)>(MixedKey.Instance);
         for (var e = 0; e < edgeCount; e++)
@@ -397,7 +409,9 @@ public static class TerritoryTessellation
         {
             X = X, Y = Y, From = eFrom.ToArray(), To = eTo.ToArray(), Left = left, Right = right, FaceCount = faceCount,
         };
+        T(10);
         var territories = graph.Dissolve(faceAtom, atomCount, factory);
+        T(11);
         var faces = new TessellationFace[faceCount];
         for (var f = 0; f < faceCount; f++) faces[f] = new TessellationFace(faceAtom[f], polys[f], faceRegion[f], faceBlock[f]);
         return new Tessellation(territories, adjacent, faces) { Graph = graph };

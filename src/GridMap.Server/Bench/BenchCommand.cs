@@ -161,8 +161,7 @@ public static class BenchCommand
     /// <summary>Type, message and the innermost GridMap frame, so a failure says where it happened.</summary>
     static string Describe(Exception e)
     {
-        var inner = e is AggregateException { InnerExceptions.Count: > 0 } ag ? ag.Flatten().InnerExceptions[0] : e.InnerException ?? e;
-        if (e is not AggregateException && e.InnerException is null) inner = e;
+        var inner = e is AggregateException { InnerExceptions.Count: > 0 } ag ? ag.Flatten().InnerExceptions[0] : e;
         var frame = new StackTrace(inner, false).GetFrames()
             .Select(f => f.GetMethod())
             .FirstOrDefault(m => m?.DeclaringType?.FullName?.StartsWith("GridMap.", StringComparison.Ordinal) == true);

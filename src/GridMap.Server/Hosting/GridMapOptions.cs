@@ -24,4 +24,7 @@ public sealed record GridMapOptions
     public int MaxPageSize { get; init; } = 10_000;
 
     public EstimationOptions Estimation { get; init; } = new();
+
+    /// <summary>Run queued jobs (partitioning) in this process; every replica may, since jobs are claimed in the store.</summary>
+    public bool RunJobs { get; init; } = true;
 }

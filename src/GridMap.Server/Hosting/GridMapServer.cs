@@ -4,6 +4,7 @@ using GridMap.Core.Store;
 using GridMap.Server.Import;
 using GridMap.Server.Features;
 using GridMap.Server.Lookup;
+using GridMap.Server.Partitioning;
 using GridMap.Server.Search;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.FileProviders;
@@ -20,6 +21,7 @@ public static class GridMapServer
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(store);
         builder.Services.AddProblemDetails();
+        if (options.RunJobs) builder.Services.AddHostedService<PartitionJobRunner>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "GridMap API";
@@ -59,6 +61,7 @@ public static class GridMapServer
         app.MapLookup();
         app.MapSearch();
         app.MapOsmImport();
+        app.MapPartition();
         return app;
     }
 

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GridMap.Core.Model;
+using GridMap.Core.Schema;
+using GridMap.Core.Store;
+using GridMap.Server.Hosting;
+using GridMap.Server.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace GridMap.Server.Partitioning;
+
+/// <summary>
+/// Partition jobs over HTTP: start one for a community, a street or the whole store, follow its progress, cancel it,
+/// review the proposal, accept it (replacing that scope's grids and setting each building's grid_code in one transaction).
+/// </summary>
+public static class PartitionApi
+{
+    public sealed record StartRequest(string? Scope, int? Min, int? Max, int? Target);
+
+    public sealed record JobView(
+        string Id, string Kind, string Scope, string Status, double Progress, JsonObject Parameters,
+        JsonNode? Report, string? Error, DateTimeOffset Created, DateTimeOffset Updated);
+
+    public sealed record AcceptResponse(string Job, int Grids, int Deleted, int BuildingsUpdated);
+
+    public static RouteGroupBuilder MapPartition(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/partition/jobs").WithTags("Partition");
+        group.MapPost("/", StartAsync).WithSummary("Start partitioning a community, a street, a district (by code) or \"all\"; 202 with the job");
+        group.MapGet("/", async (IFeatureStore store, CancellationToken ct) =>
+            TypedResults.Ok((await store.ListJobsAsync(50, ct)).Select(View).ToList())).WithSummary("Recent jobs, newest first");
+        group.MapGet("/{id}", GetAsync).WithSummary("A job: status, progress, and the report when done");
+        group.MapPost("/{id}/cancel", CancelAsync).WithSummary("Ask a queued or running job to stop");
+        group.MapGet("/{id}/proposal", ProposalAsync).WithSummary("The proposed grids of a finished job (GeoJSON)");
+        group.MapPost("/{id}/accept", AcceptAsync).WithSummary("Accept the proposal: replace the scope's grids and set each building's grid_code, in one transaction");
+        return group;
+    }
+
+    static JobView View(Job j) => new(j.Id, j.Kind, j.Scope, j.Status, j.Progress, j.Parameters, j.Result?["report"]?.DeepClone(), j.Error, j.Created, j.Updated);
+
+    static async Task<Results<Accepted<JobView>, ProblemHttpResult>> StartAsync(StartRequest? request, IFeatureStore store, CancellationToken ct)
+    {
+        var scope = request?.Scope?.Trim();
+        if (string.IsNullOrEmpty(scope) || scope.Length > 64) return Problem.BadParameter("scope", "is required: a community, street or district code, or \"all\"");
+        var (min, max, target) = (request!.Min ?? 200, request.Max ?? 300, request.Target ?? 250);
+        if (min < 1 || max < min || target < min || target > max) return Problem.BadParameter("min", "bounds must satisfy 1 ≤ min ≤ target ≤ max");
+        if (scope != "all")
+        {
+            var communities = await store.ListAsync(Layer.Communities, new FeatureQuery(null, 100_000), ct);
+            if (!communities.Features.Any(c => StorePartitionInput.InScope(scope, c.Text("code") ?? c.Id)))
+                return Problem.Of(StatusCodes.Status404NotFound, "unknown-scope", "Unknown scope", $"scope: no community has the code {scope} or lies in it",
+                    new Dictionary<string, object?> { ["errors"] = new[] { new { pointer = "scope", field = "scope", message = "no such community, street or district" } } });
+        }
+        var job = await store.CreateJobAsync(PartitionJobRunner.Kind, scope, new JsonObject { ["min"] = min, ["max"] = max, ["target"] = target }, ct);
+        return TypedResults.Accepted($"/api/partition/jobs/{job.Id}", View(job));
+    }
+
+    static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(string id, IFeatureStore store, CancellationToken ct) =>
+        await store.GetJobAsync(id, ct) is { } job ? TypedResults.Ok(View(job)) : NoJob(id);
+
+    static async Task<Results<Accepted<JobView>, ProblemHttpResult>> CancelAsync(string id, IFeatureStore store, CancellationToken ct)
+    {
+        if (await store.GetJobAsync(id, ct) is null) return NoJob(id);
+        if (!await store.RequestCancelAsync(id, ct)) return NotNow(id, "has already ended");
+        return TypedResults.Accepted($"/api/partition/jobs/{id}", View((await store.GetJobAsync(id, ct))!));
+    }
+
+    static async Task<Results<GeoJsonResult, ProblemHttpResult>> ProposalAsync(string id, IFeatureStore store, CancellationToken ct)
+    {
+        var job = await store.GetJobAsync(id, ct);
+        if (job is null) return NoJob(id);
+        if (job.Result?["grids"] is not JsonObject grids) return NotNow(id, $"has no proposal (status {job.Status})");
+        return new GeoJsonResult(w => grids.WriteTo(w));
+    }
+
+    static async Task<Results<Ok<AcceptResponse>, ProblemHttpResult>> AcceptAsync(string id, IFeatureStore store, CancellationToken ct)
+    {
+        var job = await store.GetJobAsync(id, ct);
+        if (job is null) return NoJob(id);
+        if (job.Status != JobStatuses.Done || job.Result?["grids"] is not JsonObject collection) return NotNow(id, $"cannot be accepted (status {job.Status})");
+
+        var grids = new List<FeatureDraft>();
+        var problems = new List<FeatureProblem>();
+        var gridOfBuilding = new Dictionary<string, string>();
+        var index = 0;
+        foreach (var f in collection["features"]!.AsArray().OfType<JsonObject>())
+        {
+            var props = f["properties"]!.AsObject().DeepClone().AsObject();
+            props["status"] = "active";
+            props.Remove("out_of_band");
+            var geometry = JsonSerializer.Deserialize<NetTopologySuite.Geometries.Geometry>(f["geometry"]!.ToJsonString(), GeometryJson.Options);
+            var checkedGrid = FeatureValidator.Validate(Layer.Grids, index++, f["id"]?.ToString(), geometry, props);
+            if (checkedGrid.Draft is null) { problems.AddRange(checkedGrid.Problems); continue; }
+            grids.Add(checkedGrid.Draft);
+            foreach (var unit in (props["unit_ids"] as JsonArray ?? []).Select(n => n!.ToString().Split('/')[0]))
+                gridOfBuilding.TryAdd(unit, checkedGrid.Draft.Id);
+        }
+        if (problems.Count > 0) return Problem.InvalidFeatures(problems, "The proposal is no longer valid");
+
+        var buildings = new List<FeatureDraft>();
+        foreach (var (buildingId, code) in gridOfBuilding)
+        {
+            var b = await store.GetAsync(Layer.Buildings, buildingId, ct);
+            if (b is null || b.Text("grid_code") == code) continue;
+            var props = (JsonObject)b.Properties.DeepClone();
+            props["grid_code"] = code;
+            buildings.Add(new FeatureDraft(b.Id, b.Geometry, props));
+        }
+        var kept = grids.Select(g => g.Id).ToHashSet();
+        var deletes = (job.Result["replaces"] as JsonArray ?? []).Select(n => n!.ToString()).Where(code => !kept.Contains(code))
+            .Select(code => (Layer.Grids, code)).ToList();
+        await store.ApplyAsync(deletes, [new LayerBatch(Layer.Grids, grids), new LayerBatch(Layer.Buildings, buildings)], ct);
+        await store.UpdateJobAsync(id, JobStatuses.Accepted, 1, ct: ct);
+        return TypedResults.Ok(new AcceptResponse(id, grids.Count, deletes.Count, buildings.Count));
+    }
+
+    static ProblemHttpResult NoJob(string id) =>
+        Problem.Of(StatusCodes.Status404NotFound, "unknown-job", "Job not found", $"id: there is no job {id}",
+            new Dictionary<string, object?> { ["errors"] = new[] { new { pointer = "id", field = "id", message = "no such job" } } });
+
+    static ProblemHttpResult NotNow(string id, string why) =>
+        Problem.Of(StatusCodes.Status409Conflict, "job-state", "Not in this state", $"job {id} {why}",
+            new Dictionary<string, object?> { ["errors"] = new[] { new { pointer = "status", field = "status", message = why } } });
+}
+
+/// <summary>GeoJSON geometry (de)serialisation with the store's factory.</summary>
+public static class GeometryJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        Converters = { new NetTopologySuite.IO.Converters.GeoJsonConverterFactory(GridMap.Core.Spatial.GeometryRules.Factory) },
+    };
+}

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GridMap.Core.Partitioning;
+using GridMap.Core.Store;
+using GridMap.IO.Partitioning;
+
+namespace GridMap.Server.Partitioning;
+
+/// <summary>
+/// Runs queued partition jobs. Jobs live in the store: any replica may claim one (never two the same), and any replica
+/// can report on it. A running job watches its row for a cancel request.
+/// </summary>
+public sealed class PartitionJobRunner(IFeatureStore store, ILogger<PartitionJobRunner> log) : BackgroundService
+{
+    public const string Kind = "partition";
+
+    static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(300);
+
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            Job? job = null;
+            try
+            {
+                job = await store.ClaimNextJobAsync(stopping);
+                if (job is null)
+                {
+                    await Task.Delay(Idle, stopping);
+                    continue;
+                }
+                await RunAsync(job, stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                if (job is not null) await store.UpdateJobAsync(job.Id, JobStatuses.Failed, job.Progress, error: "the server stopped", ct: CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "partition job {Job} failed", job?.Id);
+                if (job is not null) await store.UpdateJobAsync(job.Id, JobStatuses.Failed, 1, error: e.Message, ct: CancellationToken.None);
+                else await Task.Delay(Idle, stopping);
+            }
+        }
+    }
+
+    async Task RunAsync(Job job, CancellationToken stopping)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var progress = 0.0;
+        var watcher = WatchAsync(job.Id, cancel, () => progress, stopping);
+        try
+        {
+            var bounds = new Bounds(
+                job.Parameters["min"]?.GetValue<int>() ?? 200, job.Parameters["max"]?.GetValue<int>() ?? 300, job.Parameters["target"]?.GetValue<int>() ?? 250);
+            var scope = await StorePartitionInput.LoadAsync(store, job.Scope, bounds, cancel.Token);
+            var result = await Task.Run(() => GridPartitioner.Partition(scope.Input, cancel.Token, new Progress<double>(p => progress = p)), cancel.Token);
+            var proposal = PartitionProposal.Build(scope, result);
+            cancel.Token.ThrowIfCancellationRequested();
+            await store.UpdateJobAsync(job.Id, JobStatuses.Done, 1, proposal, ct: CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            await store.UpdateJobAsync(job.Id, JobStatuses.Cancelled, progress, ct: CancellationToken.None);
+        }
+        catch (ArgumentException e)
+        {
+            await store.UpdateJobAsync(job.Id, JobStatuses.Failed, progress, error: e.Message, ct: CancellationToken.None);
+        }
+        finally
+        {
+            await cancel.CancelAsync();
+            try { await watcher; } catch (OperationCanceledException) { }
+        }
+    }
+
+    /// <summary>Reports progress and turns a cancel request in the store into cancellation here.</summary>
+    async Task WatchAsync(string id, CancellationTokenSource cancel, Func<double> progress, CancellationToken stopping)
+    {
+        while (!cancel.IsCancellationRequested)
+        {
+            await Task.Delay(Idle, cancel.Token);
+            var now = await store.GetJobAsync(id, stopping);
+            if (now is null || now.CancelRequested)
+            {
+                await cancel.CancelAsync();
+                return;
+            }
+            await store.UpdateJobAsync(id, JobStatuses.Running, Math.Round(progress(), 3), ct: stopping);
+        }
+    }
+}
+
+/// <summary>A finished partition as it is kept for review: the report and the proposed grids as GeoJSON.</summary>
+public static class PartitionProposal
+{
+    public static JsonObject Build(ScopeInput scope, PartitionResult result)
+    {
+        var names = scope.Communities.ToDictionary(c => c.Text("code") ?? c.Id, c => c.Text("name") ?? "");
+        var previous = scope.ExistingGrids.ToDictionary(g => g.Id);
+        var features = new JsonArray();
+        foreach (var g in result.Grids)
+        {
+            using var buffer = new MemoryStream();
+            PartitionFiles.WriteGrids(buffer, [g]);
+            var feature = JsonNode.Parse(buffer.ToArray())!["features"]![0]!.DeepClone().AsObject();
+            var props = feature["properties"]!.AsObject();
+            props["community_code"] = g.Area;
+            var sequence = g.Code.Length > g.Area.Length ? g.Code[g.Area.Length..].TrimStart('-').TrimStart('0') : g.Code;
+            props["name"] = previous.TryGetValue(g.Code, out var old) && old.Text("name") is { } n ? n : $"{names.GetValueOrDefault(g.Area, g.Area)}第{sequence}网格";
+            props["status"] = "draft";
+            if (old?.Properties["workers"] is JsonArray workers) props["workers"] = workers.DeepClone();
+            if (g.Reason != OutOfBandReason.None) props["out_of_band"] = g.Reason.Key();
+            features.Add(feature);
+        }
+        return new JsonObject
+        {
+            ["report"] = JsonSerializer.SerializeToNode(result.Report, PartitionFiles.ReportOptions),
+            ["grids"] = new JsonObject { ["type"] = "FeatureCollection", ["features"] = features },
+            ["replaces"] = new JsonArray(scope.ExistingGrids.Select(g => (JsonNode)JsonValue.Create(g.Id)!).ToArray()),
+        };
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+using GridMap.Core.Codes;
+using GridMap.Core.Model;
+using GridMap.Core.Partitioning;
+using GridMap.Core.Store;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Geometries.Prepared;
+
+namespace GridMap.Server.Partitioning;
+
+/// <summary>What a partition job of one scope reads from the store: its communities, their buildings, compounds, roads and current grids.</summary>
+public sealed record ScopeInput(PartitionInput Input, IReadOnlyList<StoredFeature> Communities, IReadOnlyList<StoredFeature> ExistingGrids);
+
+public static class StorePartitionInput
+{
+    /// <summary>Streets and roads a grid boundary should follow; paths inside blocks are not barriers.</summary>
+    static readonly HashSet<string> BarrierClasses =
+        ["motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential", "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link", "living_street"];
+
+    /// <summary>"all", or the code of a district, street or community: communities whose code is, or starts with, it.</summary>
+    public static bool InScope(string scope, string communityCode) =>
+        scope == "all" || communityCode == scope || (GridCode.IsCommunityCode(communityCode) && communityCode.StartsWith(scope, StringComparison.Ordinal));
+
+    public static async Task<ScopeInput> LoadAsync(IFeatureStore store, string scope, Bounds bounds, CancellationToken ct)
+    {
+        var communities = (await All(store, Layer.Communities, null, ct)).Where(c => InScope(scope, c.Text("code") ?? c.Id)).ToList();
+        Envelope? box = null;
+        if (communities.Count > 0)
+        {
+            box = new Envelope();
+            foreach (var c in communities) box.ExpandToInclude(c.Geometry.EnvelopeInternal);
+        }
+        else if (scope != "all") throw new ArgumentException($"no community has the code {scope} or lies in it");
+
+        var buildings = await All(store, Layer.Buildings, box, ct);
+        if (communities.Count > 0)
+        {
+            // Only buildings inside the scope's communities: neighbours outside stay with their own grids.
+            var prepared = communities.Select(c => PreparedGeometryFactory.Prepare(c.Geometry)).ToList();
+            buildings = buildings.Where(b =>
+            {
+                var p = b.Geometry is Point pt ? pt : b.Geometry.InteriorPoint;
+                return prepared.Any(c => c.Covers(p));
+            }).ToList();
+        }
+        var compounds = await All(store, Layer.Compounds, box, ct);
+        var withBuildings = buildings.Select(b => b.Text("compound")).OfType<string>().ToHashSet();
+        var network = await All(store, Layer.Network, box, ct);
+        var grids = (await All(store, Layer.Grids, box, ct))
+            .Where(g => communities.Count == 0 || InScope(scope, g.Text("community_code") ?? "") || communities.Any(c => GridCode.SequenceOf(c.Text("code") ?? c.Id, g.Id) is not null))
+            .ToList();
+
+        var input = new PartitionInput(
+            Units: buildings.Select(b => Building.From(b)).Select(b => new PartitionUnit(b.Id, b.Households, b.Geometry, b.Compound, b.Units.Count > 0 ? b.Units : null)).ToList(),
+            Areas: communities.Count == 0 ? null : communities.Select(c => new PartitionArea(c.Text("code") ?? c.Id, c.Geometry)).ToList(),
+            Compounds: compounds.Select(c => new PartitionCompound(c.Id, c.Geometry, withBuildings.Contains(c.Id) ? null : (int?)c.Integer("households"))).ToList(),
+            Barriers: network.Where(n => BarrierClasses.Contains(n.Text("highway") ?? "")).Select(n => n.Geometry).ToList(),
+            Existing: grids.Select(g => new ExistingGrid(g.Id, g.Geometry,
+                (g.Properties["unit_ids"] as JsonArray)?.Select(n => n?.ToString() ?? "").ToList() ?? [])).ToList(),
+            Bounds: bounds);
+        return new ScopeInput(input, communities, grids);
+    }
+
+    static async Task<List<StoredFeature>> All(IFeatureStore store, Layer layer, Envelope? box, CancellationToken ct)
+    {
+        var all = new List<StoredFeature>();
+        for (var offset = 0; ; offset += 10_000)
+        {
+            var page = await store.ListAsync(layer, new FeatureQuery(box, 10_000, offset), ct);
+            all.AddRange(page.Features);
+            if (page.Features.Count == 0 || all.Count >= page.NumberMatched) return all;
+        }
+    }
+}
