@@ -143,3 +143,68 @@ public sealed class DatumImportTests : IDisposable
         Assert.Equal(27.54, s1.Geometry.Coordinate.Y, 6);
     }
 }
+
+public sealed class PartitionCliTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("gridmap-partition-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+
+    static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var (o, e) = (new StringWriter(), new StringWriter());
+        return (await GridMapCli.RunAsync(args, o, e), o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public async Task Partition_writes_grids_and_a_report_with_the_contract_fields()
+    {
+        var units = Path.Combine(_dir, "units.geojson");
+        var features = Enumerable.Range(0, 12).Select(i =>
+            $$$"""{"type":"Feature","id":"u{{{i}}}","geometry":{"type":"Point","coordinates":[{{{106.830 + (i % 4) * 0.001}}},{{{27.540 + (i / 4) * 0.001}}}]},"properties":{"households":{{{60 + i * 5}}}}}""");
+        await File.WriteAllTextAsync(units, $$"""{"type":"FeatureCollection","features":[{{string.Join(",", features)}}]}""");
+        var areas = Path.Combine(_dir, "areas.geojson");
+        await File.WriteAllTextAsync(areas, """{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[106.8295,27.5395],[106.8345,27.5395],[106.8345,27.5435],[106.8295,27.5435],[106.8295,27.5395]]]},"properties":{"code":"520304001001"}}]}""");
+        var output = Path.Combine(_dir, "grids.geojson");
+        var report = Path.Combine(_dir, "report.json");
+
+        var (code, stdout, err) = await Run("partition", "--units", units, "--areas", areas, "--out", output, "--report", report);
+        Assert.True(code == 0, err);
+        Assert.Contains("grids", stdout);
+
+        var grids = JsonDocument.Parse(await File.ReadAllTextAsync(output)).RootElement.GetProperty("features").EnumerateArray().ToList();
+        Assert.NotEmpty(grids);
+        foreach (var g in grids)
+        {
+            var p = g.GetProperty("properties");
+            Assert.Matches(@"^520304001001\d{3}$", p.GetProperty("code").GetString());
+            Assert.Equal("520304001001", p.GetProperty("area").GetString());
+            Assert.True(p.GetProperty("households").GetInt32() > 0);
+            Assert.True(p.GetProperty("unit_ids").GetArrayLength() > 0);
+            Assert.Contains(g.GetProperty("geometry").GetProperty("type").GetString(), new[] { "Polygon", "MultiPolygon" });
+        }
+        Assert.Equal(12, grids.Sum(g => g.GetProperty("properties").GetProperty("unit_ids").GetArrayLength()));
+
+        var r = JsonDocument.Parse(await File.ReadAllTextAsync(report)).RootElement;
+        foreach (var field in new[] { "areas", "units", "households", "grids", "in_band", "below", "above", "out_of_band", "infeasible_units", "split_compounds", "noncontiguous", "overlap_m2", "gap_m2", "polsby_popper_mean", "seconds" })
+            Assert.True(r.TryGetProperty(field, out _), $"report lacks {field}");
+        Assert.Equal(12, r.GetProperty("units").GetInt32());
+        Assert.Equal(Enumerable.Range(0, 12).Sum(i => 60 + i * 5), r.GetProperty("households").GetInt64());
+        Assert.Equal(grids.Count, r.GetProperty("grids").GetInt32());
+    }
+
+    [Fact]
+    public async Task Units_without_households_are_refused_with_where()
+    {
+        var units = Path.Combine(_dir, "units.geojson");
+        await File.WriteAllTextAsync(units, """{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[106.83,27.54]},"properties":{"households":10}},{"type":"Feature","id":"b","geometry":{"type":"Point","coordinates":[106.831,27.54]},"properties":{"households":2.5}}]}""");
+        var (code, _, err) = await Run("partition", "--units", units, "--out", Path.Combine(_dir, "g.geojson"));
+        Assert.Equal(1, code);
+        Assert.Contains("features[1]", err);
+        Assert.Contains("households", err);
+        Assert.False(File.Exists(Path.Combine(_dir, "g.geojson")));
+    }
+}
