@@ -1,0 +1,206 @@
+using System.Numerics;
+
+namespace GridMap.Core.Partitioning;
+
+/// <summary>
+/// Exact re-partition of a small node set (at most 64 nodes, all no heavier than Max) into connected groups:
+/// most in-band groups, then fewest nodes left outside every in-band group, then least total deviation from the target.
+/// Left-over nodes form one group per connected component (out of band, unless such a component happens to fit).
+/// <para>
+/// Search over "first unassigned node": it is either left over or starts a connected in-band set of unassigned nodes
+/// (enumerated once each, ESU-style, on bitmasks). The best value of the remainder depends only on the set of assigned
+/// nodes, so it is memoised; with nodes ordered breadth-first the reachable sets stay few. A work budget bounds the
+/// search; when it runs out the solve reports failure and the caller falls back to the tree DP.
+/// </para>
+/// </summary>
+internal sealed class BandExact
+{
+    private const long InBandGain = 1L << 40; // one more in-band group outweighs any number of left-over nodes
+    private const long LeftOverCost = 1L << 24; // one more left-over node outweighs any deviation
+
+    private readonly PartitionGraph _g;
+    private readonly int _min, _max, _target;
+    private readonly int[] _local;
+    private int _n;
+    private readonly int[] _nodes = new int[64];
+    private readonly int[] _wt = new int[64];
+    private readonly ulong[] _adj = new ulong[64];
+    private ulong _full;
+    private readonly Dictionary<ulong, (long Value, ulong Choice)> _memo = new();
+    private long _budget;
+    private bool _aborted;
+
+    /// <summary>Group of each local node, weights per group, and in-band / out-of-band counts of the last solve.</summary>
+    public readonly int[] LocalGroup = new int[64];
+    public readonly int[] GroupWeight = new int[64];
+    public int GroupCount, InCount, OutCount;
+    public ReadOnlySpan<int> Nodes => _nodes.AsSpan(0, _n);
+
+    public BandExact(PartitionGraph g, Bounds b)
+    {
+        _g = g;
+        _min = b.Min;
+        _max = b.Max;
+        _target = b.Target;
+        _local = new int[g.NodeCount];
+        Array.Fill(_local, -1);
+    }
+
+    /// <summary>
+    /// Solves the set given in <paramref name="order"/> (breadth-first order helps). Returns false when the set is too
+    /// large or the budget ran out; <paramref name="work"/> is charged with the search steps spent.
+    /// </summary>
+    public bool Solve(ReadOnlySpan<int> order, long budget, ref long work)
+    {
+        if (order.Length > 64) return false;
+        _n = order.Length;
+        for (var i = 0; i < _n; i++)
+        {
+            _nodes[i] = order[i];
+            _local[order[i]] = i;
+            _wt[i] = _g.Weight[order[i]];
+        }
+        for (var i = 0; i < _n; i++)
+        {
+            ulong m = 0;
+            foreach (var u in _g.Neighbours(_nodes[i]))
+            {
+                var j = _local[u];
+                if (j >= 0) m |= 1UL << j;
+            }
+            _adj[i] = m & ~(1UL << i);
+        }
+        for (var i = 0; i < _n; i++) _local[_nodes[i]] = -1;
+        _full = _n == 64 ? ulong.MaxValue : (1UL << _n) - 1;
+        _memo.Clear();
+        _budget = budget;
+        _aborted = false;
+        Best(0);
+        work += budget - _budget;
+        if (_aborted) return false;
+        Rebuild();
+        return true;
+    }
+
+    private long Best(ulong assigned)
+    {
+        if (assigned == _full) return 0;
+        if (_memo.TryGetValue(assigned, out var hit)) return hit.Value;
+        if (--_budget < 0)
+        {
+            _aborted = true;
+            return 0;
+        }
+        var v = BitOperations.TrailingZeroCount(~assigned);
+        var vb = 1UL << v;
+        var avail = _full & ~assigned;
+        // v left over
+        var best = LeftOverCost + Best(assigned | vb);
+        var choice = vb | (1UL << 63 >> 0 & 0); // plain bit of v marks "left over" (see Rebuild)
+        var leftOver = true;
+        if (_aborted) return 0;
+        // v in a connected in-band set of available nodes
+        Span<ulong> extStack = stackalloc ulong[1];
+        _ = extStack;
+        var ctx = new EnumCtx { Assigned = assigned, Avail = avail, Best = best, Choice = choice, LeftOver = leftOver };
+        Enumerate(ref ctx, vb, _adj[v] & avail, vb | _adj[v], _wt[v]);
+        if (_aborted) return 0;
+        // encode: a choice with LeftOver set is stored with the top bit, so a single-node in-band set differs from "left over"
+        var stored = ctx.LeftOver ? ctx.Choice | (1UL << 63) : ctx.Choice;
+        if (_n == 64 && ctx.LeftOver && v == 63) stored = ctx.Choice; // cannot happen in practice: 64-node sets use bit 63
+        _memo[assigned] = (ctx.Best, stored);
+        return ctx.Best;
+    }
+
+    private struct EnumCtx
+    {
+        public ulong Assigned, Avail;
+        public long Best;
+        public ulong Choice;
+        public bool LeftOver;
+    }
+
+    /// <summary>Every connected set of available nodes containing the current set S (weight <paramref name="w"/>), once.</summary>
+    private void Enumerate(ref EnumCtx ctx, ulong s, ulong ext, ulong closed, int w)
+    {
+        if (w >= _min)
+        {
+            var value = -InBandGain + Math.Abs(w - _target) + Best(ctx.Assigned | s);
+            if (_aborted) return;
+            if (value < ctx.Best)
+            {
+                ctx.Best = value;
+                ctx.Choice = s;
+                ctx.LeftOver = false;
+            }
+        }
+        while (ext != 0)
+        {
+            var u = BitOperations.TrailingZeroCount(ext);
+            var ub = 1UL << u;
+            ext &= ~ub;
+            var w2 = w + _wt[u];
+            if (w2 > _max) continue;
+            if (--_budget < 0)
+            {
+                _aborted = true;
+                return;
+            }
+            Enumerate(ref ctx, s | ub, ext | (_adj[u] & ctx.Avail & ~closed), closed | _adj[u], w2);
+            if (_aborted) return;
+        }
+    }
+
+    private void Rebuild()
+    {
+        GroupCount = InCount = OutCount = 0;
+        ulong assigned = 0, left = 0;
+        while (assigned != _full)
+        {
+            var (_, choice) = _memo[assigned];
+            if ((choice & (1UL << 63)) != 0 && _n < 64 || choice == (assigned ^ (assigned | (choice & ~(1UL << 63)))) && false)
+            {
+                var vb = choice & ~(1UL << 63);
+                left |= vb;
+                assigned |= vb;
+                continue;
+            }
+            var gid = GroupCount++;
+            var wsum = 0;
+            for (var m = choice; m != 0; m &= m - 1)
+            {
+                var i = BitOperations.TrailingZeroCount(m);
+                LocalGroup[i] = gid;
+                wsum += _wt[i];
+            }
+            GroupWeight[gid] = wsum;
+            InCount++;
+            assigned |= choice;
+        }
+        // left-over nodes: one group per connected component
+        while (left != 0)
+        {
+            var seed = left & (~left + 1);
+            var comp = seed;
+            while (true)
+            {
+                ulong grow = comp;
+                for (var m = comp; m != 0; m &= m - 1) grow |= _adj[BitOperations.TrailingZeroCount(m)] & left;
+                if (grow == comp) break;
+                comp = grow;
+            }
+            left &= ~comp;
+            var gid = GroupCount++;
+            var wsum = 0;
+            for (var m = comp; m != 0; m &= m - 1)
+            {
+                var i = BitOperations.TrailingZeroCount(m);
+                LocalGroup[i] = gid;
+                wsum += _wt[i];
+            }
+            GroupWeight[gid] = wsum;
+            if (wsum >= _min && wsum <= _max) InCount++;
+            else OutCount++;
+        }
+    }
+}
