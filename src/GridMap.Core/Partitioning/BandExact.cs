@@ -3,7 +3,7 @@ using System.Numerics;
 namespace GridMap.Core.Partitioning;
 
 /// <summary>
-/// Exact re-partition of a small node set (at most 64 nodes, all no heavier than Max) into connected groups:
+/// Exact re-partition of a small node set (at most 63 nodes, all no heavier than Max) into connected groups:
 /// most in-band groups, then fewest nodes left outside every in-band group, then least total deviation from the target.
 /// Left-over nodes form one group per connected component (out of band, unless such a component happens to fit).
 /// <para>
@@ -52,7 +52,7 @@ internal sealed class BandExact
     /// </summary>
     public bool Solve(ReadOnlySpan<int> order, long budget, ref long work)
     {
-        if (order.Length > 64) return false;
+        if (order.Length > 63) return false;
         _n = order.Length;
         for (var i = 0; i < _n; i++)
         {
@@ -71,7 +71,7 @@ internal sealed class BandExact
             _adj[i] = m & ~(1UL << i);
         }
         for (var i = 0; i < _n; i++) _local[_nodes[i]] = -1;
-        _full = _n == 64 ? ulong.MaxValue : (1UL << _n) - 1;
+        _full = (1UL << _n) - 1;
         _memo.Clear();
         _budget = budget;
         _aborted = false;
@@ -96,19 +96,12 @@ internal sealed class BandExact
         var avail = _full & ~assigned;
         // v left over
         var best = LeftOverCost + Best(assigned | vb);
-        var choice = vb | (1UL << 63 >> 0 & 0); // plain bit of v marks "left over" (see Rebuild)
-        var leftOver = true;
         if (_aborted) return 0;
         // v in a connected in-band set of available nodes
-        Span<ulong> extStack = stackalloc ulong[1];
-        _ = extStack;
-        var ctx = new EnumCtx { Assigned = assigned, Avail = avail, Best = best, Choice = choice, LeftOver = leftOver };
+        var ctx = new EnumCtx { Assigned = assigned, Avail = avail, Best = best, Choice = vb | LeftOverFlag };
         Enumerate(ref ctx, vb, _adj[v] & avail, vb | _adj[v], _wt[v]);
         if (_aborted) return 0;
-        // encode: a choice with LeftOver set is stored with the top bit, so a single-node in-band set differs from "left over"
-        var stored = ctx.LeftOver ? ctx.Choice | (1UL << 63) : ctx.Choice;
-        if (_n == 64 && ctx.LeftOver && v == 63) stored = ctx.Choice; // cannot happen in practice: 64-node sets use bit 63
-        _memo[assigned] = (ctx.Best, stored);
+        _memo[assigned] = (ctx.Best, ctx.Choice);
         return ctx.Best;
     }
 
@@ -117,8 +110,10 @@ internal sealed class BandExact
         public ulong Assigned, Avail;
         public long Best;
         public ulong Choice;
-        public bool LeftOver;
     }
+
+    /// <summary>Marks a memoised choice as "this node is left over" (node sets use bits 0..62 only).</summary>
+    private const ulong LeftOverFlag = 1UL << 63;
 
     /// <summary>Every connected set of available nodes containing the current set S (weight <paramref name="w"/>), once.</summary>
     private void Enumerate(ref EnumCtx ctx, ulong s, ulong ext, ulong closed, int w)
@@ -131,7 +126,6 @@ internal sealed class BandExact
             {
                 ctx.Best = value;
                 ctx.Choice = s;
-                ctx.LeftOver = false;
             }
         }
         while (ext != 0)
@@ -158,9 +152,9 @@ internal sealed class BandExact
         while (assigned != _full)
         {
             var (_, choice) = _memo[assigned];
-            if ((choice & (1UL << 63)) != 0 && _n < 64 || choice == (assigned ^ (assigned | (choice & ~(1UL << 63)))) && false)
+            if ((choice & LeftOverFlag) != 0)
             {
-                var vb = choice & ~(1UL << 63);
+                var vb = choice & ~LeftOverFlag;
                 left |= vb;
                 assigned |= vb;
                 continue;

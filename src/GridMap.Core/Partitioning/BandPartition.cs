@@ -113,6 +113,8 @@ internal sealed class BandWork
     public byte[] Kind = new byte[16];
     public BandRng Rng;
     public readonly TreeDp Dp;
+    private BandExact? _exact;
+    public BandExact Exact => _exact ??= new BandExact(G, B);
 
     public BandWork(PartitionGraph g, Bounds b, BandOptions options)
     {
@@ -235,12 +237,14 @@ internal sealed class BandWork
     }
 
     /// <summary>Writes the groups of the last DP solve, reusing the given ids first (unused ones become empty).</summary>
-    public void AdoptDp(List<int>? reuse)
+    public void AdoptDp(List<int>? reuse) => Adopt(Dp.Nodes, Dp.LocalGroup, Dp.GroupCount, reuse);
+
+    /// <summary>Writes groups given per local node, reusing the given ids first (unused ones become empty).</summary>
+    public void Adopt(ReadOnlySpan<int> nodes, int[] localGroup, int groupCount, List<int>? reuse)
     {
-        var dp = Dp;
-        Span<int> ids = dp.GroupCount <= 256 ? stackalloc int[dp.GroupCount] : new int[dp.GroupCount];
+        Span<int> ids = groupCount <= 256 ? stackalloc int[groupCount] : new int[groupCount];
         var r = 0;
-        for (var k = 0; k < dp.GroupCount; k++)
+        for (var k = 0; k < groupCount; k++)
         {
             if (reuse != null && r < reuse.Count)
             {
@@ -261,8 +265,7 @@ internal sealed class BandWork
                 Count[id] = 0;
                 Seed[id] = -1;
             }
-        var nodes = dp.Nodes;
-        for (var i = 0; i < nodes.Length; i++) Assign(nodes[i], ids[dp.LocalGroup[i]]);
+        for (var i = 0; i < nodes.Length; i++) Assign(nodes[i], ids[localGroup[i]]);
     }
 
     public BandResult ToResult()

@@ -19,6 +19,11 @@ internal static class BandRepair
             for (var grp = 0; grp < count; grp++)
             {
                 if (w.Kind[grp] != BandWork.Normal || w.Count[grp] == 0 || w.InBand(w.Weight[grp])) continue;
+                var e1 = TryExact(w, ctx, grp, 1);
+                if (e1 == Outcome.Improved) { any = true; continue; }
+                var e2 = TryExact(w, ctx, grp, 2);
+                if (e2 == Outcome.Improved) { any = true; continue; }
+                if (e1 == Outcome.Proven && e2 == Outcome.Proven) continue;
                 if (TryRepair(w, ctx, grp, 1, false) || TryRepair(w, ctx, grp, 2, false) || TryRepair(w, ctx, grp, 4, false)) any = true;
             }
             var remaining = false;
@@ -34,6 +39,88 @@ internal static class BandRepair
                         TryRepair(w, ctx, grp, 1, true);
             }
         }
+    }
+
+    private enum Outcome { Improved, Proven, Unknown }
+
+    /// <summary>Largest union re-solved exactly (bitmask search).</summary>
+    private const int ExactMaxNodes = 40;
+
+    /// <summary>Search steps one exact re-solve may spend before giving up.</summary>
+    private const long ExactBudget = 20_000;
+
+    /// <summary>
+    /// Merges <paramref name="grp"/> with the groups within <paramref name="rings"/> rings (up to <see cref="ExactMaxNodes"/>
+    /// nodes) and re-solves the union exactly; adopts the result when it has more in-band groups, or as many and fewer
+    /// out-of-band ones. <see cref="Outcome.Proven"/>: no better split of this union exists.
+    /// </summary>
+    private static Outcome TryExact(BandWork w, Scratch s, int grp, int rings)
+    {
+        var g = w.G;
+        s.EnsureGroups(w.GroupCount);
+        var gen = ++s.GroupGen;
+        s.Groups.Clear();
+        s.Groups.Add(grp);
+        s.GroupMark[grp] = gen;
+        var size = w.Count[grp];
+        if (size > ExactMaxNodes) return Outcome.Unknown;
+        var frontierStart = 0;
+        var truncated = false;
+        for (var ring = 0; ring < rings; ring++)
+        {
+            var frontierEnd = s.Groups.Count;
+            for (var fi = frontierStart; fi < frontierEnd; fi++)
+            {
+                s.Nodes.Clear();
+                CollectGroup(w, s, s.Groups[fi]);
+                foreach (var v in s.Nodes)
+                    foreach (var u in g.Neighbours(v))
+                    {
+                        var gu = w.GroupOf[u];
+                        if (s.GroupMark[gu] == gen || w.Kind[gu] != BandWork.Normal) continue;
+                        if (size + w.Count[gu] > ExactMaxNodes) { truncated = true; continue; }
+                        s.GroupMark[gu] = gen;
+                        s.Groups.Add(gu);
+                        size += w.Count[gu];
+                    }
+            }
+            frontierStart = frontierEnd;
+        }
+        if (rings > 1 && s.Groups.Count == frontierStart && false) return Outcome.Proven;
+        int inBefore = 0, outBefore = 0;
+        foreach (var h in s.Groups)
+        {
+            if (w.InBand(w.Weight[h])) inBefore++;
+            else outBefore++;
+        }
+        // breadth-first order of the union from the out-of-band group
+        var q = s.Queue;
+        int head = 0, tail = 0;
+        var ngen = ++s.NodeGen;
+        var seed = w.Seed[grp];
+        s.NodeMark[seed] = ngen;
+        q[tail++] = seed;
+        while (head < tail)
+        {
+            var v = q[head++];
+            foreach (var u in g.Neighbours(v))
+            {
+                if (s.NodeMark[u] == ngen || s.GroupMark[w.GroupOf[u]] != gen || w.Kind[w.GroupOf[u]] != BandWork.Normal) continue;
+                s.NodeMark[u] = ngen;
+                q[tail++] = u;
+            }
+        }
+        var ex = w.Exact;
+        long spent = 0;
+        var ok = ex.Solve(q.AsSpan(0, tail), ExactBudget, ref spent);
+        s.Budget -= spent / 8;
+        if (!ok) return Outcome.Unknown;
+        if (ex.InCount > inBefore || (ex.InCount == inBefore && ex.OutCount < outBefore))
+        {
+            w.Adopt(ex.Nodes, ex.LocalGroup, ex.GroupCount, s.Groups);
+            return Outcome.Improved;
+        }
+        return truncated ? Outcome.Unknown : Outcome.Proven;
     }
 
     private sealed class Scratch(int n)
