@@ -86,27 +86,8 @@ public static class ChinaDatum
     };
 
     /// <summary>A copy of the geometry in WGS84.</summary>
-    public static Geometry ToWgs84(Geometry g, Datum from)
-    {
-        if (from == Datum.Wgs84) return g;
-        var copy = g.Copy();
-        copy.Apply(new ToWgs84Filter(from));
-        copy.GeometryChanged();
-        return copy;
-    }
-
-    sealed class ToWgs84Filter(Datum from) : ICoordinateSequenceFilter
-    {
-        public bool Done => false;
-        public bool GeometryChanged => true;
-
-        public void Filter(CoordinateSequence seq, int i)
-        {
-            var w = ToWgs84(new Coordinate(seq.GetX(i), seq.GetY(i)), from);
-            seq.SetX(i, w.X);
-            seq.SetY(i, w.Y);
-        }
-    }
+    public static Geometry ToWgs84(Geometry g, Datum from) =>
+        from == Datum.Wgs84 ? g : CoordinateMap.Apply(g, (x, y) => ToWgs84(new Coordinate(x, y), from) is var w ? (w.X, w.Y) : default);
 
     static (double DLon, double DLat) Offset(double lon, double lat)
     {

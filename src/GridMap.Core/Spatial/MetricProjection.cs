@@ -68,26 +68,8 @@ public sealed class MetricProjection
 
     public T Unproject<T>(T geometry) where T : Geometry => Apply(geometry, _inverse);
 
-    static T Apply<T>(T geometry, MathTransform transform) where T : Geometry
-    {
-        var copy = (T)geometry.Copy();
-        copy.Apply(new TransformFilter(transform));
-        copy.GeometryChanged();
-        return copy;
-    }
-
-    sealed class TransformFilter(MathTransform transform) : ICoordinateSequenceFilter
-    {
-        public bool Done => false;
-        public bool GeometryChanged => true;
-
-        public void Filter(CoordinateSequence seq, int i)
-        {
-            var (x, y) = transform.Transform(seq.GetX(i), seq.GetY(i));
-            seq.SetX(i, x);
-            seq.SetY(i, y);
-        }
-    }
+    static T Apply<T>(T geometry, MathTransform transform) where T : Geometry =>
+        CoordinateMap.Apply(geometry, (x, y) => transform.Transform(x, y));
 
     /// <summary>Area in square metres of a lon/lat geometry.</summary>
     public double AreaM2(Geometry lonLat) => Project(lonLat).Area;

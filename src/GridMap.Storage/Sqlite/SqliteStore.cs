@@ -137,6 +137,12 @@ public sealed partial class SqliteStore : IFeatureStore
         var current = await GetAsync(c, tx, layer, id, ct) ?? throw new FeatureNotFoundException(layer, id);
         if (expectedVersion is { } expected && expected != current.Version)
             throw new VersionConflictException(layer, id, expected, current.Version);
+        await DeleteRowAsync(c, tx, layer, id, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    static async Task DeleteRowAsync(SqliteConnection c, SqliteTransaction tx, Layer layer, string id, CancellationToken ct)
+    {
         await using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = $"""
@@ -145,7 +151,6 @@ public sealed partial class SqliteStore : IFeatureStore
             """;
         cmd.Parameters.AddWithValue("$id", id);
         await cmd.ExecuteNonQueryAsync(ct);
-        await tx.CommitAsync(ct);
     }
 
     public async Task<ImportSummary> ImportAsync(IReadOnlyList<LayerBatch> batches, ImportMode mode, CancellationToken ct = default)
@@ -176,17 +181,7 @@ public sealed partial class SqliteStore : IFeatureStore
     {
         await using var c = await ConnectAsync(ct);
         await using var tx = c.BeginTransaction(deferred: false);
-        foreach (var (layer, id) in deletes)
-        {
-            await using var cmd = c.CreateCommand();
-            cmd.Transaction = tx;
-            cmd.CommandText = $"""
-                DELETE FROM {T(layer)}_rtree WHERE rid = (SELECT rid FROM {T(layer)} WHERE id = $id);
-                DELETE FROM {T(layer)} WHERE id = $id;
-                """;
-            cmd.Parameters.AddWithValue("$id", id);
-            await cmd.ExecuteNonQueryAsync(ct);
-        }
+        foreach (var (layer, id) in deletes) await DeleteRowAsync(c, tx, layer, id, ct);
         foreach (var batch in upserts) await UpsertAsync(c, tx, batch, ct);
         await tx.CommitAsync(ct);
     }
