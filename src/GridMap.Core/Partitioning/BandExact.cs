@@ -5,7 +5,7 @@ namespace GridMap.Core.Partitioning;
 /// <summary>
 /// Exact re-partition of a small node set (at most 63 nodes, all no heavier than Max) into connected groups:
 /// most in-band groups, then fewest nodes left outside every in-band group, then least total deviation from the target.
-/// Left-over nodes form one group per connected component (out of band, unless such a component happens to fit).
+/// Left-over nodes are grouped greedily into connected pieces no heavier than Max (so no group ever exceeds Max).
 /// <para>
 /// Search over "first unassigned node": it is either left over or starts a connected in-band set of unassigned nodes
 /// (enumerated once each, ESU-style, on bitmasks). The best value of the remainder depends only on the set of assigned
@@ -171,27 +171,32 @@ internal sealed class BandExact
             InCount++;
             assigned |= choice;
         }
-        // left-over nodes: one group per connected component
+        // left-over nodes: grouped greedily into connected pieces no heavier than Max (each usually below Min)
         while (left != 0)
         {
-            var seed = left & (~left + 1);
-            var comp = seed;
-            while (true)
+            var seed = BitOperations.TrailingZeroCount(left);
+            var piece = 1UL << seed;
+            var wsum = _wt[seed];
+            left &= ~piece;
+            var grown = true;
+            while (grown)
             {
-                ulong grow = comp;
-                for (var m = comp; m != 0; m &= m - 1) grow |= _adj[BitOperations.TrailingZeroCount(m)] & left;
-                if (grow == comp) break;
-                comp = grow;
+                grown = false;
+                ulong frontier = 0;
+                for (var m = piece; m != 0; m &= m - 1) frontier |= _adj[BitOperations.TrailingZeroCount(m)];
+                frontier &= left;
+                for (; frontier != 0; frontier &= frontier - 1)
+                {
+                    var u = BitOperations.TrailingZeroCount(frontier);
+                    if (wsum + _wt[u] > _max) continue;
+                    wsum += _wt[u];
+                    piece |= 1UL << u;
+                    left &= ~(1UL << u);
+                    grown = true;
+                }
             }
-            left &= ~comp;
             var gid = GroupCount++;
-            var wsum = 0;
-            for (var m = comp; m != 0; m &= m - 1)
-            {
-                var i = BitOperations.TrailingZeroCount(m);
-                LocalGroup[i] = gid;
-                wsum += _wt[i];
-            }
+            for (var m = piece; m != 0; m &= m - 1) LocalGroup[BitOperations.TrailingZeroCount(m)] = gid;
             GroupWeight[gid] = wsum;
             if (wsum >= _min && wsum <= _max) InCount++;
             else OutCount++;

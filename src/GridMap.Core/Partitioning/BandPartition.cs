@@ -69,8 +69,10 @@ public sealed record BandOptions
 /// nodes heavier than Max become singleton groups (<see cref="OutOfBandReason.OversizedUnit"/>).</item>
 /// <item>Each remaining piece is solved exactly on a maximum spanning tree of cut cost (<see cref="TreeDp"/>):
 /// fewest out-of-band groups that tree allows; closed groups nearest the target are preferred.</item>
-/// <item>Out-of-band groups are repaired by recombination: the group and its neighbours are merged and re-solved
-/// on other spanning trees of the union, keeping the result only when it has fewer out-of-band groups.</item>
+/// <item>Out-of-band groups are repaired by recombination: the group and its neighbours (one ring, then two) are merged
+/// and re-solved exactly by a memoised search over connected subsets (<see cref="BandExact"/>); unions that search cannot
+/// finish are re-solved on other spanning trees of the union. A result is kept only when it has more in-band groups,
+/// or as many and fewer out-of-band ones.</item>
 /// <item>Boundary moves keep groups connected and lower, in order, the out-of-band count, the cut cost and the
 /// deviation from the target.</item>
 /// </list>

@@ -5,13 +5,16 @@ internal static class BandRepair
 {
     /// <summary>
     /// Recombination: for every out-of-band group, merge it with its neighbouring groups (then with the next ring) and
-    /// re-solve the union exactly on other spanning trees; keep the first result with fewer out-of-band groups.
+    /// re-solve the union exactly (<see cref="BandExact"/>, up to 40 nodes); keep the result when it has more in-band
+    /// groups, or as many and fewer out-of-band ones. Where that search gives up (dense unions, e.g. lattices) or a large
+    /// budget is granted, the union is also re-solved by the tree DP on other spanning trees.
     /// </summary>
     public static void Recombine(BandWork w)
     {
         var o = w.Options;
         var ctx = new Scratch(w.N);
         ctx.Budget = (long)o.RepairWork * w.N;
+        var deep = o.RepairWork >= DeepRepairWork;
         for (var round = 0; round < o.RepairRounds && ctx.Budget > 0; round++)
         {
             var any = false;
@@ -23,8 +26,11 @@ internal static class BandRepair
                 if (e1 == Outcome.Improved) { any = true; continue; }
                 var e2 = TryExact(w, ctx, grp, 2);
                 if (e2 == Outcome.Improved) { any = true; continue; }
-                if (e1 == Outcome.Proven && e2 == Outcome.Proven) continue;
-                if (TryRepair(w, ctx, grp, 1, false) || TryRepair(w, ctx, grp, 2, false) || TryRepair(w, ctx, grp, 4, false)) any = true;
+                // First ring provably optimal: random spanning trees of wider unions rarely help on real subzones (and
+                // cost most of the repair time), so they are tried only when the caller grants a large budget
+                // (RepairWork >= DeepRepairWork), and never for a group holding a node no combination brings into the band.
+                if (e1 == Outcome.Proven && (!deep || HasStuckNode(w, ctx, grp))) continue;
+                if ((e1 != Outcome.Proven && TryRepair(w, ctx, grp, 1, false)) || TryRepair(w, ctx, grp, 2, false) || TryRepair(w, ctx, grp, 4, false)) any = true;
             }
             var remaining = false;
             for (var grp = 0; grp < w.GroupCount && !remaining; grp++)
@@ -42,6 +48,9 @@ internal static class BandRepair
     }
 
     private enum Outcome { Improved, Proven, Unknown }
+
+    /// <summary>From this <see cref="BandOptions.RepairWork"/> on, tree-DP recombination also follows exactly solved first rings.</summary>
+    private const int DeepRepairWork = 5000;
 
     /// <summary>Largest union re-solved exactly (bitmask search).</summary>
     private const int ExactMaxNodes = 40;
@@ -86,7 +95,6 @@ internal static class BandRepair
             }
             frontierStart = frontierEnd;
         }
-        if (rings > 1 && s.Groups.Count == frontierStart && false) return Outcome.Proven;
         int inBefore = 0, outBefore = 0;
         foreach (var h in s.Groups)
         {
@@ -110,11 +118,17 @@ internal static class BandRepair
                 q[tail++] = u;
             }
         }
+        if (s.ExactFails > 8 && s.ExactFails > s.ExactOks) return Outcome.Unknown; // dense graph: the search rarely finishes
         var ex = w.Exact;
         long spent = 0;
         var ok = ex.Solve(q.AsSpan(0, tail), ExactBudget, ref spent);
         s.Budget -= spent / 8;
-        if (!ok) return Outcome.Unknown;
+        if (!ok)
+        {
+            s.ExactFails++;
+            return Outcome.Unknown;
+        }
+        s.ExactOks++;
         if (ex.InCount > inBefore || (ex.InCount == inBefore && ex.OutCount < outBefore))
         {
             w.Adopt(ex.Nodes, ex.LocalGroup, ex.GroupCount, s.Groups);
@@ -132,6 +146,7 @@ internal static class BandRepair
         public readonly int[] Queue = new int[n];
         public readonly int[] Guide = new int[n];
         public long Budget;
+        public int ExactFails, ExactOks;
         public readonly List<int> Groups = new();
         public readonly List<int> Nodes = new();
 
@@ -173,11 +188,12 @@ internal static class BandRepair
             frontierStart = frontierEnd;
         }
         if (s.Groups.Count == 1 && rings > 1) return false;
-        var outBefore = 0;
+        int outBefore = 0, inBefore = 0;
         s.Nodes.Clear();
         foreach (var h in s.Groups)
         {
             if (!w.InBand(w.Weight[h])) outBefore++;
+            else inBefore++;
             CollectGroup(w, s, h);
         }
         if (outBefore == 0) return false;
@@ -210,7 +226,8 @@ internal static class BandRepair
             var outAfter = dp.Solve(nodes, ref w.Rng, mode == 3 ? 1.0 : double.PositiveInfinity);
             dp.Guide = null;
             s.Budget -= nodes.Length;
-            if (outAfter < outBefore || (sideways && outAfter == outBefore))
+            var inAfter = dp.GroupCount - outAfter;
+            if (inAfter >= inBefore && (outAfter < outBefore || (sideways && outAfter == outBefore)))
             {
                 w.AdoptDp(s.Groups);
                 improved = true;
@@ -218,6 +235,27 @@ internal static class BandRepair
         }
         dp.Tree = kind;
         return improved;
+    }
+
+    /// <summary>
+    /// Does the group hold a node below Min that every neighbour (of at most Max) would push above Max? Such a node is
+    /// out of band in every partition.
+    /// </summary>
+    private static bool HasStuckNode(BandWork w, Scratch s, int grp)
+    {
+        var g = w.G;
+        s.Nodes.Clear();
+        CollectGroup(w, s, grp);
+        foreach (var v in s.Nodes)
+        {
+            var wv = g.Weight[v];
+            if (wv >= w.B.Min) continue;
+            var stuck = true;
+            foreach (var u in g.Neighbours(v))
+                if (g.Weight[u] <= w.B.Max && wv + g.Weight[u] <= w.B.Max) { stuck = false; break; }
+            if (stuck) return true;
+        }
+        return false;
     }
 
     /// <summary>Appends the nodes of group <paramref name="grp"/> to <c>s.Nodes</c> (BFS from its seed).</summary>
