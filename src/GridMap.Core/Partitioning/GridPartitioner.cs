@@ -56,8 +56,9 @@ public static class GridPartitioner
         }).ToList();
         var areas = (input.Areas is { Count: > 0 } given
             ? given.Select(a => (a.Code, Polygon: projection.Project(a.Polygon)))
-            : [("AREA", DefaultArea(units, factory))]).ToList();
+            : []).ToList();
         var compounds = (input.Compounds ?? []).Select(c => new AreaAtoms.MetricCompound(c, projection.Project(c.Polygon))).ToList();
+        if (areas.Count == 0) areas.Add(("AREA", DefaultArea(units.Select(u => u.Geometry).Concat(compounds.Select(c => c.Polygon)), factory)));
         var barriers = (input.Barriers ?? []).SelectMany(b => Lines(projection.Project(b))).ToList();
 
         var unitsByArea = AssignToAreas(units.Select(u => (u, u.Point)), areas.Select(a => a.Polygon).ToList(), factory);
@@ -168,15 +169,13 @@ public static class GridPartitioner
         var e = new Envelope();
         foreach (var u in input.Units) e.ExpandToInclude(u.Geometry.EnvelopeInternal);
         foreach (var a in input.Areas ?? []) e.ExpandToInclude(a.Polygon.EnvelopeInternal);
+        foreach (var c in input.Compounds ?? []) e.ExpandToInclude(c.Polygon.EnvelopeInternal);
         return new GeometryFactory().ToGeometry(e);
     }
 
-    /// <summary>Without areas, the units form one area: their hull, buffered by 50 m.</summary>
-    static Geometry DefaultArea(IReadOnlyList<AreaAtoms.MetricUnit> units, GeometryFactory factory)
-    {
-        var all = factory.BuildGeometry(units.Select(u => u.Geometry).ToList());
-        return all.ConvexHull().Buffer(50);
-    }
+    /// <summary>Without areas, the units (and compounds) form one area: their hull, buffered by 50 m.</summary>
+    static Geometry DefaultArea(IEnumerable<Geometry> parts, GeometryFactory factory) =>
+        factory.BuildGeometry(parts.ToList()).ConvexHull().Buffer(50);
 
     /// <summary>Each item goes to the area containing its point (the smallest, if several), else the nearest area.</summary>
     static List<T>[] AssignToAreas<T>(IEnumerable<(T Item, Coordinate Point)> items, IReadOnlyList<Geometry> areas, GeometryFactory factory)

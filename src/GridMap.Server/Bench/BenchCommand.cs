@@ -247,11 +247,20 @@ public static class BenchMachine
 {
     public static string Describe()
     {
-        var cpu = TryRead("/proc/cpuinfo")?.Split('\n').FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? RuntimeInformation.ProcessArchitecture.ToString();
+        var cpuinfo = TryRead("/proc/cpuinfo")?.Split('\n') ?? [];
+        string? Field(string name) => cpuinfo.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal) && l.Contains(':'))?.Split(':', 2)[1].Trim();
+        var cpu = Field("model name") ?? RuntimeInformation.ProcessArchitecture.ToString();
+        var detail = new List<string>();
+        if (Field("cpu family") is { } family && Field("model\t") is { } model) detail.Add($"family {family} model {model}");
+        if (double.TryParse(Field("cpu MHz"), NumberStyles.Float, CultureInfo.InvariantCulture, out var mhz)) detail.Add($"{mhz / 1000:0.0} GHz");
+        if (Field("flags")?.Split(' ').Contains("hypervisor") == true) detail.Add("virtual machine");
+        if (detail.Count > 0) cpu += $" ({string.Join(", ", detail)})";
         var memKb = TryRead("/proc/meminfo")?.Split('\n').FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal))?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
-        var memory = long.TryParse(memKb, out var kb) ? $"{kb / 1048576.0:0.0} GiB" : "unknown memory";
-        var os = TryRead("/etc/os-release")?.Split('\n').FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))?[12..].Trim('"');
-        return $"nproc {Environment.ProcessorCount}, {cpu}, {memory}, {RuntimeInformation.FrameworkDescription}, {os ?? RuntimeInformation.OSDescription} ({RuntimeInformation.OSDescription})";
+        var memory = long.TryParse(memKb, out var kb) ? $"{kb / 1048576.0:0.0} GiB RAM" : "unknown memory";
+        var os = TryRead("/etc/os-release")?.Split('\n').FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))?[12..].Trim('"')
+                 ?? RuntimeInformation.OSDescription;
+        var kernel = TryRead("/proc/sys/kernel/osrelease")?.Trim();
+        return $"nproc {Environment.ProcessorCount}, {cpu}, {memory}, {RuntimeInformation.FrameworkDescription}, {os}{(kernel is null ? "" : $", kernel {kernel}")}";
     }
 
     /// <summary>Release or Debug, from how GridMap.Core was compiled (JIT optimisation disabled means Debug).</summary>

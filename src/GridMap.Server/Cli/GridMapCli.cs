@@ -7,6 +7,7 @@ using GridMap.Core.Spatial;
 using GridMap.Core.Store;
 using GridMap.IO.GeoJson;
 using GridMap.IO.Osm;
+using GridMap.Server.Bench;
 using GridMap.Server.Hosting;
 using GridMap.Server.Import;
 
@@ -26,6 +27,7 @@ public static class GridMapCli
           gridmap sample  [--seed 1] [--scale 1] (--out DIR | [--data DIR | --postgres CONN])
           gridmap partition --units U.geojson [--areas A.geojson] [--compounds C.geojson] [--barriers R.geojson]
                           [--min 200 --max 300 --target 250] [--existing G.geojson] --out grids.geojson [--report report.json]
+          gridmap bench partition [--instances singapore,chengdu,sample,lattice40,lattice100,lattice317] [--runs 3] [--out docs/benchmarks.md]
 
         layers: districts streets communities compounds buildings grids stations network
         The embedded store lives in ./data unless --data says otherwise; --postgres (or GRIDMAP_POSTGRES) selects PostGIS.
@@ -53,6 +55,7 @@ public static class GridMapCli
                 "export" => await ExportAsync(rest, stdout),
                 "sample" => await SampleAsync(rest, stdout),
                 "partition" => await PartitionCommand.RunAsync(rest, stdout),
+                "bench" => await BenchCommand.RunAsync(rest, stdout),
                 _ => throw new CliException($"unknown verb '{verb}'"),
             };
         }
