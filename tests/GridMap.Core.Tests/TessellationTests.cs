@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CsCheck;
 using GridMap.Core.Partitioning;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.IO;
@@ -241,7 +242,7 @@ public class TessellationTests(ITestOutputHelper output)
     }
 
     static TessellationInput RandomCase(int seed, int points, int barriers, int compounds, double cx = 500_000.123, double cy = 3_000_000.456,
-        double radius = 600, bool footprints = true)
+        double radius = 600, bool footprints = true, bool multiSite = true)
     {
         var rng = new Random(seed);
         var area = Irregular(rng, cx, cy, radius, 48);
@@ -285,9 +286,9 @@ public class TessellationTests(ITestOutputHelper output)
                     .Transform(Box(c.X - w / 2, c.Y - h / 2, c.X + w / 2, c.Y + h / 2));
             }
             // A few atoms with two sites, a few coincident sites of different atoms.
-            var atom = i > 0 && rng.NextDouble() < 0.05 ? sites[^1].Atom : i;
+            var atom = i > 0 && rng.NextDouble() < 0.05 && multiSite ? sites[^1].Atom : i;
             sites.Add(new Site(atom, c, fp, region));
-            if (rng.NextDouble() < 0.02) sites.Add(new Site(i + points, c.Copy(), null, region));
+            if (rng.NextDouble() < 0.02 && multiSite) sites.Add(new Site(i + points, c.Copy(), null, region));
         }
         return new TessellationInput(area, sites, regions, lines, null);
     }
@@ -390,5 +391,133 @@ public class TessellationTests(ITestOutputHelper output)
         clock.Restart();
         var (o, g) = CoverageCheck.Measure(area, grids);
         output.WriteLine($"build 100k sites: {buildMs:F0} ms ({t.Faces.Count} faces); dissolve into {count} groups: {dissolveMs:F0} ms; measure {clock.Elapsed.TotalMilliseconds:F0} ms overlap {o:E1} gap {g:E1}; multipolygons {grids.Count(x => x is MultiPolygon)}");
+    }
+
+    /// <summary>Singapore subzone DTSZ01 (metric): its three blocks' Voronoi cells, clipped to the concave subzone, used to leave atom 1 in two pieces.</summary>
+    const string Dtsz01 = "POLYGON ((372724.27774656 143408.37662447, 372729.74679496 143416.24866178, 372741.55334595 143432.45685106, 372751.27668581 143445.01627937, 372762.25850137 143458.97972074, 372779.49923328 143479.80840802, 372797.34064579 143499.7299274, 372811.70656997 143514.10104683, 372826.48395754 143527.59826364, 372828.0541208 143529.02425547, 372837.40828697 143537.524938, 372856.51768531 143555.27818077, 372874.80305253 143572.34609373, 372886.55217606 143584.66128884, 372911.42021351 143610.70670016, 372919.09313342 143618.30124525, 372931.4655828 143630.56085881, 372947.56869513 143646.5127249, 372973.33812456 143672.03791917, 372997.94937187 143696.41342676, 373014.98792748 143713.29388172, 373022.59402383 143720.82209676, 373036.70364487 143734.61821954, 373055.61217298 143751.30981352, 372982.39339728 143832.01229324, 372884.61955857 143914.01993002, 372832.20754214 143950.49643069, 372781.16425634 143986.02119854, 372779.2725733 143987.43769778, 372703.26026289 144044.25268429, 372703.26026791 144044.26374399, 372695.57112878 144050.00721952, 372695.29291598 144050.16218164, 372670.16368981 144061.85263532, 372644.96645586 144070.8556156, 372617.19813202 144080.401693, 372587.45866897 144087.9800425, 372552.05299308 144094.75361306, 372534.08997334 144101.23170758, 372511.07554881 144112.58943283, 372503.44150039 144117.08314647, 372495.66037086 144116.35674404, 372481.28921349 144115.01399511, 372476.78023599 144113.2796712, 372475.9675082 144112.97036893, 372475.83391214 144112.92619085, 372469.9549461 144109.35657799, 372465.13346109 144105.79754384, 372461.98167023 144102.22669052, 372459.67576977 144098.45637761, 372457.36929584 144093.42525777, 372455.47382093 144086.5027402, 372455.25955918 144080.41999608, 372455.09031576 144075.42108324, 372456.41408902 144073.5403302, 372462.94392514 144064.18084465, 372473.72314951 144048.7034073, 372491.05445662 144023.82223928, 372506.10526194 144002.0609495, 372522.724071 143976.9589181, 372540.69322554 143959.45429719, 372546.90177169 143953.4239367, 372558.16171837 143942.49183243, 372581.3953547 143923.56918584, 372605.91726262 143898.10967292, 372643.19028534 143860.7441408, 372658.31089625 143845.58548966, 372656.61798115 143843.48491321, 372656.517739 143843.35224219, 372655.1255353 143841.61649967, 372648.49873235 143833.54591919, 372646.44942896 143831.03629515, 372644.3444388 143828.4603381, 372631.14660857 143812.58458405, 372612.3582094 143790.89395819, 372597.1448571 143773.37121989, 372570.64977149 143743.31188669, 372554.17824729 143725.07083543, 372545.56918845 143715.07676172, 372519.69744829 143685.01714117, 372495.6856658 143657.22391561, 372481.29625608 143640.22060382, 372476.23999759 143634.42760743, 372470.99439573 143628.39138313, 372442.3483889 143592.71467937, 372413.20109943 143556.23084035, 372375.92361352 143510.2614482, 372365.16464294 143496.85089131, 372352.28962083 143481.03027519, 372331.47360755 143455.65766341, 372317.32890047 143438.27820101, 372311.39258183 143430.99253859, 372309.85557679 143429.05778486, 372326.2348802 143415.67916484, 372335.55951276 143408.0658552, 372342.04824423 143406.18276366, 372344.12953309 143405.57353636, 372352.65618028 143405.62497202, 372359.16784565 143405.22387242, 372364.7880202 143402.65547275, 372370.36284277 143398.26224096, 372374.85828923 143394.67685743, 372380.46647107 143390.20619301, 372387.79938782 143384.35228362, 372398.92673146 143375.47735489, 372410.08745974 143366.5802927, 372417.01979369 143361.04729817, 372425.35417362 143354.39663853, 372436.24784568 143345.70983426, 372436.40362966 143345.58810693, 372444.81271589 143356.43387883, 372454.16852264 143368.50684994, 372462.49962325 143379.20888021, 372468.30241382 143386.61626053, 372497.76768836 143363.26693953, 372579.43147318 143298.55284195, 372585.13981514 143294.02684243, 372590.03586303 143290.15373289, 372606.89383251 143276.78599178, 372624.09675543 143263.15266439, 372624.17464995 143263.09733068, 372628.58566386 143269.7311618, 372633.56467646 143277.02831858, 372639.96948632 143286.50359316, 372640.93855854 143287.92985742, 372649.27037608 143300.2466055, 372665.58871304 143324.38256976, 372676.95023499 143341.07759092, 372711.7023368 143390.41028877, 372718.56365343 143400.16184692, 372724.27774656 143408.37662447))";
+
+    [Fact]
+    public void Tessellation_a_territory_cut_in_two_by_a_concave_area_is_made_one_piece()
+    {
+        var area = G(Dtsz01);
+        var t = Build(area, [S(0, 372618.1740978317, 143310.7231330952), S(1, 372379.1365784402, 143427.74346484075), S(2, 372441.43587170617, 143421.27849774226)]);
+
+        AssertTiles(area, t, tolerance: 1e-3);
+        Assert.All(t.TerritoryOf, g => Assert.IsType<Polygon>(g));
+        Assert.All(t.TerritoryOf, g => Assert.True(g.Area > 1000, $"{g.Area}"));
+        Assert.Equal(area.Area, t.TerritoryOf.Sum(g => g.Area), 3);
+        // Adjacency on the final assignment: shared lengths agree with the territories.
+        foreach (var e in t.Adjacent)
+            Assert.Equal(e.SharedLength, t.TerritoryOf[e.A].Intersection(t.TerritoryOf[e.B]).Length, 3);
+    }
+
+    [Fact]
+    public void Tessellation_the_smaller_piece_of_a_split_territory_goes_to_the_longest_neighbour()
+    {
+        // A U-shaped area: atom 0 (west arm) is nearest to the tips of both arms' bottom; atom 1 sits in the east arm's
+        // top, atom 2 on the bottom bar. The cell of atom 0 spills into the east arm across the notch: that piece goes
+        // to its longest neighbour.
+        var area = G("POLYGON ((0 0, 100 0, 100 100, 70 100, 70 30, 30 30, 30 100, 0 100, 0 0))");
+        var t = Build(area, [S(0, 15, 60), S(1, 85, 95), S(2, 50, 10)]);
+
+        AssertTiles(area, t);
+        Assert.All(t.TerritoryOf, g => Assert.IsType<Polygon>(g));
+        Assert.All(t.TerritoryOf, g => Assert.False(g.IsEmpty));
+    }
+
+    [Fact]
+    public void Tessellation_every_territory_is_one_polygon_on_random_cities()
+    {
+        // Point sites (atoms with several sites, coincident sites of different atoms), roads and compounds. With building
+        // footprints an atom's own footprint can be cut apart (by a smaller overlapping footprint or the area boundary),
+        // and a building is never moved out of its atom, so that case is left out here.
+        Gen.Select(Gen.Int[0, 1_000_000], Gen.Int[2, 150], Gen.Int[0, 6], Gen.Int[0, 4])
+            .Sample((seed, points, barriers, compounds) =>
+            {
+                var input = RandomCase(seed, points, barriers, compounds, radius: 300 + seed % 400, footprints: false);
+                var t = TerritoryTessellation.Build(input);
+                Assert.All(t.Faces, f => Assert.True(f.Atom >= 0));
+                for (var a = 0; a < t.TerritoryOf.Count; a++)
+                {
+                    var g = t.TerritoryOf[a];
+                    Assert.True(g.IsEmpty || g is Polygon, $"seed {seed}: atom {a} is a {g.GeometryType} of {g.NumGeometries}");
+                }
+                foreach (var atom in input.Sites.Select(s => s.Atom).Distinct())
+                    Assert.False(t.TerritoryOf[atom].IsEmpty, $"seed {seed}: atom {atom} has no land");
+                var (overlap, gap) = CoverageCheck.Measure(input.Area, t.TerritoryOf);
+                Assert.True(overlap < 1e-3 && gap < 1e-3, $"seed {seed}: overlap {overlap} gap {gap}");
+            }, iter: 150);
+    }
+
+    /// <summary>An n×n lattice of 100 m squares from (x0, y0); one atom per square, its footprint the square.</summary>
+    static (Polygon Area, List<Site> Sites) Lattice(int n, double x0 = 500_000, double y0 = 3_000_000, double cell = 100)
+    {
+        var sites = new List<Site>(n * n);
+        for (var j = 0; j < n; j++)
+            for (var i = 0; i < n; i++)
+            {
+                var sq = Box(x0 + i * cell, y0 + j * cell, x0 + (i + 1) * cell, y0 + (j + 1) * cell);
+                sites.Add(new Site(j * n + i, new Coordinate(x0 + (i + 0.5) * cell, y0 + (j + 0.5) * cell), sq, -1));
+            }
+        return (Box(x0, y0, x0 + n * cell, y0 + n * cell), sites);
+    }
+
+    [Fact]
+    public void Tessellation_squares_that_tile_the_area_are_the_territories()
+    {
+        var (area, sites) = Lattice(20);
+        var t = Build(area, sites);
+
+        AssertTiles(area, t);
+        Assert.Equal(400, t.TerritoryOf.Count);
+        for (var a = 0; a < 400; a++) Assert.True(SymDiff(t.TerritoryOf[a], sites[a].Footprint!) < 1e-9, $"atom {a}");
+        Assert.Equal(2 * 20 * 19, t.Adjacent.Count);
+        Assert.All(t.Adjacent, e => Assert.Equal(100, e.SharedLength, 9));
+        Assert.All(t.Adjacent, e => Assert.True(e.B - e.A == 1 && e.A % 20 != 19 || e.B - e.A == 20, $"{e.A}-{e.B}"));
+        var grids = GridPolygons.Dissolve(t, Enumerable.Range(0, 400).Select(a => (a % 20) / 5 + a / 100 * 4).ToArray(), 16);
+        Assert.All(grids, g => Assert.True(g is Polygon && Math.Abs(g.Area - 250_000) < 1e-6, g.ToString()));
+    }
+
+    [Fact]
+    public void Tessellation_the_tiled_fast_path_agrees_with_the_general_construction()
+    {
+        var (area, sites) = Lattice(6, x0: 372_001.25, y0: 143_000.5, cell: 37.5);
+        // Two squares of one atom, and a fixed piece.
+        sites[7] = sites[7] with { Atom = 6 };
+        var fixedPiece = (Polygon)sites[35].Footprint!;
+        sites.RemoveAt(35);
+        var fast = Build(area, sites, fixedPieces: [(35, fixedPiece)]);
+        // A barrier along the area's boundary changes nothing but keeps the fast path out.
+        var general = Build(area, sites, barriers: [area.ExteriorRing], fixedPieces: [(35, fixedPiece)]);
+
+        AssertTiles(area, fast);
+        AssertTiles(area, general);
+        Assert.Equal(general.TerritoryOf.Count, fast.TerritoryOf.Count);
+        for (var a = 0; a < fast.TerritoryOf.Count; a++)
+        {
+            Assert.Equal(general.TerritoryOf[a].IsEmpty, fast.TerritoryOf[a].IsEmpty);
+            Assert.True(SymDiff(general.TerritoryOf[a], fast.TerritoryOf[a]) < 1e-6, $"atom {a}");
+        }
+        Assert.Equal(general.Adjacent.Select(e => (e.A, e.B)), fast.Adjacent.Select(e => (e.A, e.B)));
+        for (var i = 0; i < fast.Adjacent.Count; i++)
+        {
+            Assert.Equal(general.Adjacent[i].SharedLength, fast.Adjacent[i].SharedLength, 6);
+            Assert.Equal(general.Adjacent[i].BarrierLength, fast.Adjacent[i].BarrierLength, 6);
+        }
+    }
+
+    [Fact]
+    public void Tessellation_timing_tiled_lattice()
+    {
+        // 317×317 squares (100,489 units) tiling one area: the fast path.
+        var (area, sites) = Lattice(317);
+        var small = Lattice(10);
+        for (var i = 0; i < 20; i++) Build(small.Area, small.Sites);
+        var clock = Stopwatch.StartNew();
+        var t = Build(area, sites);
+        var ms = clock.Elapsed.TotalMilliseconds;
+        output.WriteLine($"317×317 tiled lattice: {ms:F0} ms, {t.Faces.Count} faces, {t.Adjacent.Count} adjacencies");
+        Assert.Equal(2 * 317 * 316, t.Adjacent.Count);
+        Assert.Equal(317 * 317, t.Faces.Count);
     }
 }

@@ -12,7 +12,12 @@ public static class AreaPartition
     {
         var atoms = problem.Atoms;
         if (atoms.Count == 0)
-            return new AreaOutcome([problem.Area], [0], [[]], [OutOfBandReason.AreaBelowMin], problem.InfeasibleUnits, 0);
+        {
+            // No one lives here: one empty grid per island of the area, so the area is still tiled and every grid contiguous.
+            var islands = AreaAtoms.Polygons(problem.Area);
+            return new AreaOutcome(islands.Cast<Geometry>().ToList(), islands.Select(_ => 0).ToList(), islands.Select(_ => (IReadOnlyList<string>)[]).ToList(),
+                islands.Select(_ => OutOfBandReason.AreaBelowMin).ToList(), problem.InfeasibleUnits, 0);
+        }
 
         var (tessellation, graph) = BuildGraph(problem);
         if (existing is { Count: > 0 } && OldGroups(problem, existing) is { } old)

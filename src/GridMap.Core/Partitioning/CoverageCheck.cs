@@ -15,10 +15,34 @@ public static class CoverageCheck
     {
         var parts = pieces.Where(p => p is { IsEmpty: false }).ToList();
         if (parts.Count == 0) return (0, area.Area);
-        var union = OverlayNGRobust.Union(parts);
+        var union = Union(parts);
         var overlap = parts.Sum(p => p.Area) - union.Area;
         var gap = OverlayNGRobust.Overlay(area, union, SpatialFunction.Difference).Area;
         return (Math.Max(overlap, 0), Math.Max(gap, 0));
+    }
+
+    /// <summary>
+    /// The union of all pieces in one floating-precision overlay (validated noding: exact where pieces share exact edges);
+    /// when that noding fails, or for more than 1,000 pieces, the cascaded snapping overlay. Unioning pairwise with
+    /// snapping loses some 1e-5 m² per area along shared edges that have vertices off the 0.01 mm grid, which would show
+    /// as overlap.
+    /// </summary>
+    static Geometry Union(List<Geometry> parts)
+    {
+        // One overlay of thousands of pieces is slower than a cascaded union by far.
+        if (parts.Count > 1000) return OverlayNGRobust.Union(parts);
+        var all = parts[0].Factory.BuildGeometry(parts);
+        try
+        {
+            var union = NetTopologySuite.Operation.OverlayNG.OverlayNG.Overlay(all, null, SpatialFunction.Union, new PrecisionModel());
+            if (union is Polygon or MultiPolygon) return union;
+            var polygons = NetTopologySuite.Geometries.Utilities.PolygonExtracter.GetPolygons(union).Cast<Polygon>().ToArray();
+            return union.Factory.CreateMultiPolygon(polygons);
+        }
+        catch (Exception ex) when (ex is TopologyException or ArgumentException or InvalidOperationException)
+        {
+            return OverlayNGRobust.Union(parts);
+        }
     }
 
     /// <summary>Polsby–Popper compactness 4πA / P² (1 for a disc; 0 for an empty or degenerate geometry).</summary>

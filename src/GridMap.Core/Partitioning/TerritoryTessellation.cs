@@ -20,6 +20,12 @@ namespace GridMap.Core.Partitioning;
 /// fixed pieces) and the same region (compound, or open land); in a compound whose block has no site, the nearest site of
 /// the compound; a block with no site at all goes whole to the neighbouring territory it shares the longest boundary with.
 /// Atoms at exactly the same point share that point's Voronoi cell in equal angular sectors.
+/// <para/>
+/// After assignment every territory is made one connected piece (<see cref="TessellationConnectivity"/>: a smaller piece
+/// goes to the neighbour it shares the longest boundary with), and adjacency is taken from that final assignment. Nodes on
+/// the area boundary are put back onto the area's exact linework (<see cref="TessellationBoundary"/>), so the faces cover
+/// the area without a rounding gap. Voronoi edges far from all other linework skip the noder. Footprints that already tile
+/// the area (a lattice of parcels) are the territories themselves (<see cref="TessellationTiled"/>).
 /// </summary>
 public static class TerritoryTessellation
 {
@@ -32,10 +38,8 @@ public static class TerritoryTessellation
     const int BarrierLike = OutlineLine | BarrierLine;
     const double SectorStart = 0.3; // radians; keeps sector rays off the axes
 
-    internal static readonly double[] Prof = new double[16];
     public static Tessellation Build(TessellationInput input)
     {
-        var __sw = System.Diagnostics.Stopwatch.StartNew(); void T(int i) { Prof[i] += __sw.Elapsed.TotalMilliseconds; __sw.Restart(); }
         var factory = input.Area.Factory;
         var area = Polygonal(input.Area);
         var fixedPieces = input.FixedTerritories ?? [];
@@ -50,6 +54,9 @@ public static class TerritoryTessellation
             if (a >= 0 && p is { IsEmpty: false }) isFixed[a] = true;
         var sites = input.Sites.Where(s => s.Atom >= 0 && !isFixed[s.Atom] && s.Point is not null
             && double.IsFinite(s.Point.X) && double.IsFinite(s.Point.Y)).ToList();
+
+        // Footprints that already tile the area are the territories.
+        if (TessellationTiled.TryBuild(area, sites, input, atomCount) is { } tiled) return tiled;
 
         // The frame: everything is clipped to it and translated to its corner (whole metres) for noding.
         var areaEnv = area.EnvelopeInternal;
@@ -125,7 +132,6 @@ public static class TerritoryTessellation
         foreach (var atoms in locAtoms) atoms.Sort();
         var locCount = locIx.Count;
 
-        T(0);
         // Voronoi edges of the locations (each shared edge once), and sector rays where several atoms share a point.
         var cellOfLoc = new Polygon?[locCount];
         if (locCount >= 2)
@@ -136,7 +142,7 @@ public static class TerritoryTessellation
                 var seen = new HashSet<(double, double, double, double)>();
                 foreach (var cell in diagram)
                 {
-                    lines.Add(cell.ExteriorRing.Coordinates, VoronoiLine, 0, 0, seen);
+                    lines.Add(cell.ExteriorRing.Coordinates, VoronoiLine, 0, 0, seen, defer: true);
                     if (cell.UserData is Coordinate c
                         && locOf.TryGetValue(((long)Math.Round(c.X * scale) << 32) | (long)Math.Round(c.Y * scale), out var loc))
                         cellOfLoc[loc] = cell;
@@ -159,15 +165,15 @@ public static class TerritoryTessellation
             }
         }
 
-        T(1);
         // One snap-rounded arrangement.
-        var noder = new SnapRoundingNoder(new PrecisionModel(scale));
+        var precision = new PrecisionModel(scale);
+        var noder = new SnapRoundingNoder(precision);
+        var free = SplitFree(lines, scale);
         var strings = lines.Strings;
         new Random(17).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(strings));
         noder.ComputeNodes(strings);
         var noded = noder.GetNodedSubstrings();
 
-        T(2);
         var nodeOf = new Dictionary<long, int>(MixedKey.Instance);
         var nx = new List<double>();
         var ny = new List<double>();
@@ -208,8 +214,29 @@ public static class TerritoryTessellation
                 prev = cur;
             }
         }
+        // Voronoi edges far from all other linework: already noded among themselves (cells share exact vertices), rounded
+        // as the noder rounds.
+        foreach (var (a, b) in free)
+        {
+            var ca = a.Copy();
+            var cb = b.Copy();
+            precision.MakePrecise(ca);
+            precision.MakePrecise(cb);
+            int prev = Node(ca), cur = Node(cb);
+            if (cur == prev) continue;
+            var key = prev < cur ? ((long)prev << 32) | (uint)cur : ((long)cur << 32) | (uint)prev;
+            if (edgeOf.TryGetValue(key, out var e)) eFlags[e] |= VoronoiLine;
+            else
+            {
+                edgeOf[key] = eFrom.Count;
+                eFrom.Add(prev);
+                eTo.Add(cur);
+                eFlags.Add(VoronoiLine);
+            }
+        }
         var X = nx.ToArray();
         var Y = ny.ToArray();
+        TessellationBoundary.SnapToArea(area, X, Y, eFrom, eTo, eFlags, AreaLine, ox, oy, scale, nodeOf);
         var edgeCount = eFrom.Count;
         var hFrom = new int[2 * edgeCount];
         var hTo = new int[2 * edgeCount];
@@ -220,7 +247,6 @@ public static class TerritoryTessellation
         }
         var rings = PlanarRings.Build(X.Length, X, Y, hFrom, hTo, null, 1, paired: true);
 
-        T(3);
         // Faces inside the area.
         var areaLocator = new IndexedPointInAreaLocator(area);
         var faceOfShell = new int[rings.Shells.Count];
@@ -239,7 +265,6 @@ public static class TerritoryTessellation
             reps.Add(rep);
             areas.Add(shell.Area + (shell.Holes?.Sum(h => h.Area) ?? 0));
         }
-        T(4);
         var faceCount = polys.Count;
         var faceOfHalf = new int[2 * edgeCount];
         Array.Fill(faceOfHalf, -1);
@@ -289,7 +314,6 @@ public static class TerritoryTessellation
                     faceRegion[f] = list.OrderBy(r => regionLand[r]).ThenBy(r => r).First();
         }
 
-        T(5);
         // Fixed pieces and footprints claim their faces.
         var faceAtom = new int[faceCount];
         Array.Fill(faceAtom, -1);
@@ -322,7 +346,6 @@ public static class TerritoryTessellation
             faceBlock[f] = b;
         }
 
-        T(6);
         // Sites into buckets by (region, block); a compound site whose point lies outside its compound floats (block -1).
         var buckets = new Dictionary<(int Region, int Block), Bucket>();
         var regionAll = new Dictionary<int, Bucket>();
@@ -345,7 +368,6 @@ public static class TerritoryTessellation
                 if (region >= 0) Add(regionAll, region, loc, s.Atom);
             }
         }
-        T(7);
         double LocX(int loc) => ox + locIx[loc] / scale;
         double LocY(int loc) => oy + locIy[loc] / scale;
 
@@ -371,7 +393,6 @@ public static class TerritoryTessellation
             faceAtom[f] = PickAtom(best.AtomsAt[bestLoc], locAtoms[bestLoc], rep, LocX(bestLoc), LocY(bestLoc));
         }
 
-        T(8);
         MergeOrphans(faceAtom, faceBlock, left, right, eFrom, eTo, X, Y, isFixed);
 
         // An atom left without land (its site lies outside the area, or in a compound's land it may not take) takes the
@@ -387,7 +408,15 @@ public static class TerritoryTessellation
             facesOf[atom]++;
         }
 
-        T(9);
+        // Every territory one piece: smaller pieces of an atom go to the neighbour they share the longest boundary with.
+        var edgeLength = new double[edgeCount];
+        for (var e = 0; e < edgeCount; e++)
+        {
+            double dx = X[eFrom[e]] - X[eTo[e]], dy = Y[eFrom[e]] - Y[eTo[e]];
+            edgeLength[e] = Math.Sqrt(dx * dx + dy * dy);
+        }
+        TessellationConnectivity.Connect(faceAtom, areas, faceRegion, claimed, isFixed, left, right, edgeLength);
+
         // Adjacency from shared edges.
         var pairs = new Dictionary<long, (double Shared, double Barrier)>(MixedKey.Instance);
         for (var e = 0; e < edgeCount; e++)
@@ -396,7 +425,7 @@ public static class TerritoryTessellation
             if (l < 0 || r < 0) continue;
             int a = faceAtom[l], b = faceAtom[r];
             if (a < 0 || b < 0 || a == b) continue;
-            var length = Math.Sqrt((X[eFrom[e]] - X[eTo[e]]) * (X[eFrom[e]] - X[eTo[e]]) + (Y[eFrom[e]] - Y[eTo[e]]) * (Y[eFrom[e]] - Y[eTo[e]]));
+            var length = edgeLength[e];
             var key = a < b ? ((long)a << 32) | (uint)b : ((long)b << 32) | (uint)a;
             var old = pairs.GetValueOrDefault(key);
             pairs[key] = (old.Shared + length, old.Barrier + ((eFlags[e] & BarrierLike) != 0 ? length : 0));
@@ -409,12 +438,67 @@ public static class TerritoryTessellation
         {
             X = X, Y = Y, From = eFrom.ToArray(), To = eTo.ToArray(), Left = left, Right = right, FaceCount = faceCount,
         };
-        T(10);
         var territories = graph.Dissolve(faceAtom, atomCount, factory);
-        T(11);
         var faces = new TessellationFace[faceCount];
         for (var f = 0; f < faceCount; f++) faces[f] = new TessellationFace(faceAtom[f], polys[f], faceRegion[f], faceBlock[f]);
         return new Tessellation(territories, adjacent, faces) { Graph = graph };
+    }
+
+    /// <summary>
+    /// Moves the deferred (Voronoi) segments that come within a few grid cells of any other linework into the noder's input
+    /// and returns the others: those need no noding (Voronoi cells share exact vertices and their edges meet only there)
+    /// and no other line passes near enough to snap to them.
+    /// </summary>
+    static List<(Coordinate A, Coordinate B)> SplitFree(LineCollector lines, double scale)
+    {
+        var free = new List<(Coordinate, Coordinate)>();
+        if (lines.Deferred.Count == 0) return free;
+        var margin = 4 / scale;
+        var tree = new STRtree<int>();
+        var any = false;
+        foreach (var ss in lines.Strings)
+        {
+            var pts = ss.Coordinates;
+            for (var i = 0; i + 1 < pts.Length; i++)
+            {
+                var env = new Envelope(pts[i], pts[i + 1]);
+                env.ExpandBy(margin);
+                tree.Insert(env, 0);
+                any = true;
+            }
+        }
+        if (any) tree.Build();
+        var near = new List<Coordinate>();
+        foreach (var ss in lines.Deferred)
+        {
+            var pts = ss.Coordinates;
+            near.Clear();
+            for (var i = 0; i + 1 < pts.Length; i++)
+            {
+                var env = new Envelope(pts[i], pts[i + 1]);
+                var isNear = any && Touches(tree, env);
+                if (!isNear)
+                {
+                    free.Add((pts[i], pts[i + 1]));
+                    Flush();
+                    continue;
+                }
+                if (near.Count == 0) near.Add(pts[i]);
+                near.Add(pts[i + 1]);
+            }
+            Flush();
+            void Flush()
+            {
+                if (near.Count >= 2) lines.Strings.Add(new NodedSegmentString(near.ToArray(), ss.Context));
+                near.Clear();
+            }
+        }
+        return free;
+    }
+
+    static bool Touches(STRtree<int> tree, Envelope env)
+    {
+        return tree.Query(env).Count > 0;
     }
 
     /// <summary>
@@ -654,8 +738,14 @@ public static class TerritoryTessellation
 
         public List<ISegmentString> Strings { get; } = [];
 
-        public void Add(Coordinate[] pts, int flags, double ox, double oy, HashSet<(double, double, double, double)>? seen = null)
+        /// <summary>Linework added with <c>defer</c>: noded only where it comes near other linework (see SplitFree).</summary>
+        public List<ISegmentString> Deferred { get; } = [];
+
+        bool _defer;
+
+        public void Add(Coordinate[] pts, int flags, double ox, double oy, HashSet<(double, double, double, double)>? seen = null, bool defer = false)
         {
+            _defer = defer;
             List<Coordinate>? run = null;
             for (var i = 0; i + 1 < pts.Length; i++)
             {
@@ -684,7 +774,7 @@ public static class TerritoryTessellation
 
         void Flush(ref List<Coordinate>? run, int flags)
         {
-            if (run is { Count: >= 2 }) Strings.Add(new NodedSegmentString(run.ToArray(), Boxed[flags]));
+            if (run is { Count: >= 2 }) (_defer ? Deferred : Strings).Add(new NodedSegmentString(run.ToArray(), Boxed[flags]));
             run = null;
         }
 
