@@ -14,7 +14,7 @@ public sealed class CliTests : IDisposable
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 
-    static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    internal static async Task<(int Code, string Out, string Err)> Run(params string[] args)
     {
         var (o, e) = (new StringWriter(), new StringWriter());
         var code = await GridMapCli.RunAsync(args, o, e);
@@ -153,11 +153,7 @@ public sealed class PartitionCliTests : IDisposable
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 
-    static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var (o, e) = (new StringWriter(), new StringWriter());
-        return (await GridMapCli.RunAsync(args, o, e), o.ToString(), e.ToString());
-    }
+    static Task<(int Code, string Out, string Err)> Run(params string[] args) => CliTests.Run(args);
 
     [Fact]
     public async Task Partition_writes_grids_and_a_report_with_the_contract_fields()

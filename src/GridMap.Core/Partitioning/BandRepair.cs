@@ -59,11 +59,10 @@ internal static class BandRepair
     private const long ExactBudget = 20_000;
 
     /// <summary>
-    /// Merges <paramref name="grp"/> with the groups within <paramref name="rings"/> rings (up to <see cref="ExactMaxNodes"/>
-    /// nodes) and re-solves the union exactly; adopts the result when it has more in-band groups, or as many and fewer
-    /// out-of-band ones. <see cref="Outcome.Proven"/>: no better split of this union exists.
+    /// Fills <c>s.Groups</c> with <paramref name="grp"/> and the ordinary groups within <paramref name="rings"/> rings of it,
+    /// as long as their nodes add up to at most <paramref name="maxNodes"/>; true when a group was left out for size.
     /// </summary>
-    private static Outcome TryExact(BandWork w, Scratch s, int grp, int rings)
+    private static bool CollectRings(BandWork w, Scratch s, int grp, int rings, int maxNodes)
     {
         var g = w.G;
         s.EnsureGroups(w.GroupCount);
@@ -72,9 +71,8 @@ internal static class BandRepair
         s.Groups.Add(grp);
         s.GroupMark[grp] = gen;
         var size = w.Count[grp];
-        if (size > ExactMaxNodes) return Outcome.Unknown;
-        var frontierStart = 0;
         var truncated = false;
+        var frontierStart = 0;
         for (var ring = 0; ring < rings; ring++)
         {
             var frontierEnd = s.Groups.Count;
@@ -87,7 +85,7 @@ internal static class BandRepair
                     {
                         var gu = w.GroupOf[u];
                         if (s.GroupMark[gu] == gen || w.Kind[gu] != BandWork.Normal) continue;
-                        if (size + w.Count[gu] > ExactMaxNodes) { truncated = true; continue; }
+                        if (size + w.Count[gu] > maxNodes) { truncated = true; continue; }
                         s.GroupMark[gu] = gen;
                         s.Groups.Add(gu);
                         size += w.Count[gu];
@@ -95,6 +93,19 @@ internal static class BandRepair
             }
             frontierStart = frontierEnd;
         }
+        return truncated;
+    }
+
+    /// <summary>
+    /// Merges <paramref name="grp"/> with the groups within <paramref name="rings"/> rings (up to <see cref="ExactMaxNodes"/>
+    /// nodes) and re-solves the union exactly; adopts the result when it has more in-band groups, or as many and fewer
+    /// out-of-band ones. <see cref="Outcome.Proven"/>: no better split of this union exists.
+    /// </summary>
+    private static Outcome TryExact(BandWork w, Scratch s, int grp, int rings)
+    {
+        var g = w.G;
+        if (w.Count[grp] > ExactMaxNodes) return Outcome.Unknown;
+        var truncated = CollectRings(w, s, grp, rings, ExactMaxNodes);
         int inBefore = 0, outBefore = 0;
         foreach (var h in s.Groups)
         {
@@ -113,7 +124,7 @@ internal static class BandRepair
             var v = q[head++];
             foreach (var u in g.Neighbours(v))
             {
-                if (s.NodeMark[u] == ngen || s.GroupMark[w.GroupOf[u]] != gen || w.Kind[w.GroupOf[u]] != BandWork.Normal) continue;
+                if (s.NodeMark[u] == ngen || s.GroupMark[w.GroupOf[u]] != s.GroupGen || w.Kind[w.GroupOf[u]] != BandWork.Normal) continue;
                 s.NodeMark[u] = ngen;
                 q[tail++] = u;
             }
@@ -160,33 +171,7 @@ internal static class BandRepair
     {
         var g = w.G;
         var o = w.Options;
-        s.EnsureGroups(w.GroupCount);
-        var gen = ++s.GroupGen;
-        s.Groups.Clear();
-        s.Groups.Add(grp);
-        s.GroupMark[grp] = gen;
-        var size = w.Count[grp];
-        var frontierStart = 0;
-        for (var ring = 0; ring < rings; ring++)
-        {
-            var frontierEnd = s.Groups.Count;
-            for (var fi = frontierStart; fi < frontierEnd; fi++)
-            {
-                s.Nodes.Clear();
-                CollectGroup(w, s, s.Groups[fi]);
-                foreach (var v in s.Nodes)
-                    foreach (var u in g.Neighbours(v))
-                    {
-                        var gu = w.GroupOf[u];
-                        if (s.GroupMark[gu] == gen || w.Kind[gu] != BandWork.Normal) continue;
-                        if (size + w.Count[gu] > o.RepairMaxNodes) continue;
-                        s.GroupMark[gu] = gen;
-                        s.Groups.Add(gu);
-                        size += w.Count[gu];
-                    }
-            }
-            frontierStart = frontierEnd;
-        }
+        CollectRings(w, s, grp, rings, o.RepairMaxNodes);
         if (s.Groups.Count == 1 && rings > 1) return false;
         int outBefore = 0, inBefore = 0;
         s.Nodes.Clear();
