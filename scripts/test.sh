@@ -134,7 +134,8 @@ run_tests() {
   log "dotnet test GridMap.sln $*"
   local out status=0
   out="$(mktemp)"
-  dotnet test "$REPO_ROOT/GridMap.sln" --logger "console;verbosity=normal" "$@" 2>&1 | tee "$out" || status=$?
+  # A test that hangs fails after 10 minutes (with a dump) instead of eating CI's whole budget.
+  dotnet test "$REPO_ROOT/GridMap.sln" --logger "console;verbosity=normal" --blame-hang-timeout 10m "$@" 2>&1 | tee "$out" || status=$?
   # One plain closing line over all test projects: "N passed, N failed".
   awk '/^ *Passed: *[0-9]+$/ {p += $2} /^ *Failed: *[0-9]+$/ {f += $2} /^ *Skipped: *[0-9]+$/ {s += $2}
        END {printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}' "$out"

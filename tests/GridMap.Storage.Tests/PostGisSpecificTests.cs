@@ -141,8 +141,15 @@ public sealed class PostGisSpecificTests(PostGisFixture db, ITestOutputHelper ou
         public async Task<List<string>> WaitAsync(int count, TimeSpan timeout)
         {
             var until = DateTime.UtcNow + timeout;
-            while (Payloads.Count < count && DateTime.UtcNow < until)
-                await _conn.WaitAsync(until - DateTime.UtcNow);
+            while (Payloads.Count < count)
+            {
+                // Computed once: a negative wait would mean "forever" to Npgsql.
+                var left = until - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero) break;
+                using var cancel = new CancellationTokenSource(left);
+                try { await _conn.WaitAsync(cancel.Token); }
+                catch (OperationCanceledException) { break; }
+            }
             return Payloads;
         }
 
