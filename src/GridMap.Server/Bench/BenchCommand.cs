@@ -19,8 +19,9 @@ public static class BenchCommand
 
     public static async Task<int> RunAsync(CliArgs a, TextWriter stdout)
     {
+        if (a.Positional is ["repartition"]) return await RepartitionBench.RunAsync(a, stdout);
         a.Allow("instances", "out", "runs", "metis-edges", "warmup");
-        if (a.Positional.Count != 1 || a.Positional[0] != "partition") throw new CliException(Usage);
+        if (a.Positional.Count != 1 || a.Positional[0] != "partition") throw new CliException(Usage + "\n" + RepartitionBench.Usage);
         var names = (a.Get("instances") ?? string.Join(",", BenchInstances.All))
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         foreach (var n in names)
@@ -289,6 +290,19 @@ public static class BenchDocument
     const string LatestEnd = "<!-- /bench:latest -->";
     const string PreviousStart = "<!-- bench:previous -->";
     const string PreviousEnd = "<!-- /bench:previous -->";
+    const string RepartitionStart = "<!-- bench:repartition -->";
+    const string RepartitionEnd = "<!-- /bench:repartition -->";
+
+    /// <summary>Puts (or replaces) the re-partition section; the partition tables stay as they are.</summary>
+    public static string WithRepartition(string old, string table)
+    {
+        var section = $"{RepartitionStart}\n## Re-partition (stable codes, churn)\n\n{table.TrimEnd()}\n{RepartitionEnd}\n";
+        var i = old.IndexOf(RepartitionStart, StringComparison.Ordinal);
+        var j = old.IndexOf(RepartitionEnd, StringComparison.Ordinal);
+        if (i >= 0 && j > i) return old[..i] + section + old[(j + RepartitionEnd.Length)..].TrimStart('\n');
+        var previous = old.IndexOf("## Previous figures", StringComparison.Ordinal);
+        return previous >= 0 ? old[..previous] + section + "\n" + old[previous..] : old.TrimEnd() + "\n\n" + section;
+    }
 
     const string Intro = """
         # Partitioning benchmarks
@@ -308,6 +322,9 @@ public static class BenchDocument
         var sb = new StringBuilder();
         sb.AppendLine(Intro).AppendLine();
         sb.AppendLine(LatestStart).AppendLine(latest.TrimEnd()).AppendLine(LatestEnd).AppendLine();
+        // The re-partition section is written by its own bench and carried over as it is.
+        if (old is not null && Between(old, RepartitionStart, RepartitionEnd) is { } repartition)
+            sb.AppendLine(RepartitionStart).AppendLine(repartition.Trim()).AppendLine(RepartitionEnd).AppendLine();
         sb.AppendLine("## Previous figures").AppendLine();
         sb.AppendLine(PreviousStart);
         sb.AppendLine(previous is null ? "(none yet)" : Demote(previous.Trim()));
