@@ -197,7 +197,7 @@ public class GridPartitionerTests
     }
 
     static IReadOnlyList<ExistingGrid> AsExisting(PartitionResult result) =>
-        result.Grids.Select(g => new ExistingGrid(g.Code, g.Polygon, g.UnitIds)).ToList();
+        result.Grids.Select(g => new ExistingGrid(g.Code, g.Polygon, g.UnitIds, g.Households)).ToList();
 
     [Fact]
     public void A_re_run_on_unchanged_input_keeps_every_grid_and_code()

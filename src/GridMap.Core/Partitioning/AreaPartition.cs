@@ -8,7 +8,7 @@ namespace GridMap.Core.Partitioning;
 /// </summary>
 public static class AreaPartition
 {
-    public static AreaOutcome Solve(string code, AreaProblem problem, Bounds bounds, IReadOnlyList<(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds)>? existing = null)
+    public static AreaOutcome Solve(string code, AreaProblem problem, Bounds bounds, IReadOnlyList<ExistingGrid>? existing = null)
     {
         var atoms = problem.Atoms;
         if (atoms.Count == 0)
@@ -73,7 +73,7 @@ public static class AreaPartition
     }
 
     /// <summary>The old grid of each atom: the one holding most of its buildings, else the one containing it; null when none applies.</summary>
-    static int[]? OldGroups(AreaProblem problem, IReadOnlyList<(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds)> existing)
+    static int[]? OldGroups(AreaProblem problem, IReadOnlyList<ExistingGrid> existing)
     {
         var gridOfUnit = new Dictionary<string, int>();
         for (var g = 0; g < existing.Count; g++)
@@ -97,10 +97,10 @@ public static class AreaPartition
     }
 
     static AreaOutcome Resolve(AreaProblem problem, Tessellation tessellation, PartitionGraph graph, Bounds bounds,
-        IReadOnlyList<(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds)> existing, int[] old)
+        IReadOnlyList<ExistingGrid> existing, int[] old)
     {
         var atoms = problem.Atoms;
-        var outcome = StableRepartition.Solve(graph, old, existing.Count, bounds);
+        var outcome = StableRepartition.Solve(graph, old, existing.Count, bounds, existing.Select(e => e.Households).ToArray());
         var count = outcome.GroupCount;
         var polygons = GridPolygons.Dissolve(tessellation, outcome.GroupOf, count);
         var households = new int[count];

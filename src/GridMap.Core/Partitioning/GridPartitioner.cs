@@ -27,7 +27,7 @@ public static class GridPartitioner
     public sealed record PreparedInput(PartitionInput Input, Bounds Bounds, MetricProjection Projection,
         IReadOnlyList<(string Code, Geometry Polygon)> Areas, IReadOnlyList<AreaAtoms.MetricUnit>[] UnitsByArea,
         IReadOnlyList<AreaAtoms.MetricCompound>[] CompoundsByArea, STRtree<LineString> Barriers, IReadOnlyList<AreaAtoms.MetricCompound> Compounds,
-        IReadOnlyList<(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds)>[] ExistingByArea);
+        IReadOnlyList<ExistingGrid>[] ExistingByArea);
 
     /// <summary>The atoms of area <paramref name="i"/>: its units and compounds clipped to it.</summary>
     public static AreaProblem ProblemOf(PreparedInput p, int i)
@@ -136,7 +136,7 @@ public static class GridPartitioner
     /// Codes: on a first run, 1..n in reading order; on a re-run, kept codes stay and new grids take the next free
     /// numbers (after every sequence in use), in reading order among themselves. Past 999 grids the sequence widens.
     /// </summary>
-    static string[] Codes(string areaCode, IReadOnlyList<Geometry> lonLat, IReadOnlyList<string?>? kept, IReadOnlyList<(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds)> existing)
+    static string[] Codes(string areaCode, IReadOnlyList<Geometry> lonLat, IReadOnlyList<string?>? kept, IReadOnlyList<ExistingGrid> existing)
     {
         var codes = new string[lonLat.Count];
         var next = kept is null ? 1 : GridCode.NextFree(existing.Select(e => GridCode.SequenceOf(areaCode, e.Code)).OfType<int>());
@@ -146,10 +146,10 @@ public static class GridPartitioner
         return codes;
     }
 
-    static IReadOnlyList<(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds)>[] ExistingByArea(
+    static IReadOnlyList<ExistingGrid>[] ExistingByArea(
         IReadOnlyList<ExistingGrid> existing, IReadOnlyList<(string Code, Geometry Polygon)> areas, MetricProjection projection, GeometryFactory factory)
     {
-        var lists = areas.Select(_ => new List<(string, Geometry, IReadOnlyList<string>)>()).ToArray();
+        var lists = areas.Select(_ => new List<ExistingGrid>()).ToArray();
         foreach (var grid in existing)
         {
             var metric = projection.Project(grid.Polygon);
@@ -159,7 +159,7 @@ public static class GridPartitioner
                 var at = metric.InteriorPoint;
                 area = Enumerable.Range(0, areas.Count).FirstOrDefault(i => areas[i].Polygon.Covers(at), -1);
             }
-            if (area >= 0) lists[area].Add((grid.Code, metric, grid.UnitIds));
+            if (area >= 0) lists[area].Add(grid with { Polygon = metric });
         }
         return lists;
     }

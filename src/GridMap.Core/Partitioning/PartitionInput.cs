@@ -12,8 +12,11 @@ public sealed record PartitionUnit(string Id, int Households, Geometry Geometry,
 /// <summary>A compound (小区); <see cref="Households"/> counts only where no buildings are known inside it.</summary>
 public sealed record PartitionCompound(string Id, Geometry Polygon, int? Households = null);
 
-/// <summary>A grid that exists already: its code is kept and, where it still fits, its buildings too.</summary>
-public sealed record ExistingGrid(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds);
+/// <summary>
+/// A grid that exists already: its code is kept and, where it still fits, its buildings too. <see cref="Households"/>
+/// (as last partitioned) tells a grid nobody touched from one that changed: an untouched grid is left as it is, even out of band.
+/// </summary>
+public sealed record ExistingGrid(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds, int? Households = null);
 
 /// <summary>Everything the partitioner reads; geometry in lon/lat.</summary>
 public sealed record PartitionInput(

@@ -11,7 +11,9 @@ public static class StableRepartition
     public sealed record Outcome(int[] GroupOf, int GroupCount, IReadOnlyList<int?> OldGridOfGroup);
 
     /// <param name="oldGroupOf">Old grid index of each node, or -1 for a node no old grid holds.</param>
-    public static Outcome Solve(PartitionGraph graph, int[] oldGroupOf, int oldGroupCount, Bounds bounds)
+    /// <param name="oldHouseholds">Households of each old grid when it was made, where known: a grid that still holds exactly its
+    /// old buildings and households was left out of band by a search that could do no better, and is not re-solved.</param>
+    public static Outcome Solve(PartitionGraph graph, int[] oldGroupOf, int oldGroupCount, Bounds bounds, int?[]? oldHouseholds = null)
     {
         var n = graph.NodeCount;
         var group = (int[])oldGroupOf.Clone();
@@ -21,14 +23,16 @@ public static class StableRepartition
         SplitDisconnected(graph, group, ref next);
 
         var weight = Weights(graph, group, next);
+        var untouched = Untouched(graph, oldGroupOf, group, weight, oldGroupCount, oldHouseholds);
         for (var pass = 0; pass < 4; pass++)
         {
-            var bad = Enumerable.Range(0, next).Where(g => weight[g] > 0 && !bounds.Contains(weight[g]) && !IsOversizedSingle(graph, group, g, bounds)).ToList();
+            var bad = Enumerable.Range(0, next).Where(g => weight[g] > 0 && !bounds.Contains(weight[g]) && !IsOversizedSingle(graph, group, g, bounds) && !untouched.Contains(g)).ToList();
             if (bad.Count == 0) break;
             foreach (var g in bad.OrderByDescending(g => Math.Abs(weight[g] - bounds.Target)))
             {
                 if (bounds.Contains(weight[g])) continue;
                 if (TryMoves(graph, group, weight, g, bounds)) continue;
+                if (TryChain(graph, group, weight, g, bounds, ChainDepth, [])) continue;
                 Resolve(graph, group, ref weight, ref next, g, bounds);
             }
         }
@@ -42,6 +46,22 @@ public static class StableRepartition
             groupOf[v] = d;
         }
         return new Outcome(groupOf, dense.Count, InheritCodes(graph, groupOf, dense.Count, oldGroupOf));
+    }
+
+    /// <summary>Old grids that hold exactly their old nodes and their old households: nothing happened to them.</summary>
+    static HashSet<int> Untouched(PartitionGraph graph, int[] oldGroupOf, int[] group, long[] weight, int oldGroupCount, int?[]? oldHouseholds)
+    {
+        var result = new HashSet<int>();
+        if (oldHouseholds is null) return result;
+        var changed = new bool[oldGroupCount];
+        for (var v = 0; v < graph.NodeCount; v++)
+        {
+            if (oldGroupOf[v] >= 0 && group[v] != oldGroupOf[v]) changed[oldGroupOf[v]] = true;
+            if (group[v] < oldGroupCount && oldGroupOf[v] != group[v]) changed[group[v]] = true;
+        }
+        for (var g = 0; g < oldGroupCount; g++)
+            if (!changed[g] && oldHouseholds[g] is { } h && h == weight[g]) result.Add(g);
+        return result;
     }
 
     /// <summary>New buildings join the neighbouring grid they share most boundary with; isolated ones start a group.</summary>
@@ -134,6 +154,61 @@ public static class StableRepartition
         weight[move.To] += graph.Weight[move.Node];
         group[move.Node] = move.To;
         return true;
+    }
+
+    /// <summary>Longest chain of single moves tried before re-solving a neighbourhood.</summary>
+    const int ChainDepth = 3;
+
+    /// <summary>Candidates tried at each step of a chain.</summary>
+    const int ChainWidth = 6;
+
+    /// <summary>
+    /// An ejection chain: move one building so that <paramref name="g"/> comes into band even if the neighbour that takes
+    /// (or gives) it leaves the band, then mend that neighbour the same way, up to <paramref name="depth"/> moves.
+    /// Moves that fail are undone, so either every grid on the chain ends in band or nothing changed.
+    /// </summary>
+    static bool TryChain(PartitionGraph graph, int[] group, long[] weight, int g, Bounds bounds, int depth, HashSet<int> visited)
+    {
+        if (bounds.Contains(weight[g])) return true;
+        if (depth == 0) return false;
+        visited.Add(g);
+        var over = weight[g] > bounds.Max;
+        var candidates = new List<(int Node, int From, int To, double Score)>();
+        for (var v = 0; v < graph.NodeCount; v++)
+        {
+            if (over ? group[v] != g : group[v] == g || !Touches(graph, group, v, g)) continue;
+            for (var e = graph.Offset[v]; e < graph.Offset[v + 1]; e++)
+            {
+                var other = group[graph.Target[e]];
+                var (from, to) = over ? (g, other) : (group[v], g);
+                if (from == to || visited.Contains(over ? to : from)) continue;
+                if (!over && to != g) continue;
+                var w = graph.Weight[v];
+                if (!bounds.Contains(over ? weight[g] - w : weight[g] + w)) continue;
+                var neighbour = over ? to : from;
+                var after = over ? weight[neighbour] + w : weight[neighbour] - w;
+                if (after <= 0) continue;
+                candidates.Add((v, from, to, Math.Abs(after - bounds.Target)));
+            }
+        }
+        foreach (var (v, from, to, _) in candidates.OrderBy(c => c.Score).ThenBy(c => c.Node).Take(ChainWidth))
+        {
+            if (!StaysConnectedWithout(graph, group, from, v)) continue;
+            var w = graph.Weight[v];
+            group[v] = to;
+            weight[from] -= w;
+            weight[to] += w;
+            if (TryChain(graph, group, weight, over ? to : from, bounds, depth - 1, visited))
+            {
+                visited.Remove(g);
+                return true;
+            }
+            group[v] = from;
+            weight[from] += w;
+            weight[to] -= w;
+        }
+        visited.Remove(g);
+        return false;
     }
 
     static bool Touches(PartitionGraph graph, int[] group, int v, int g)

@@ -148,7 +148,7 @@ public static class PartitionFiles
             var code = f.Properties["code"] is JsonValue c ? c.ToString() : f.Id;
             Require(code is not null, problems, f, file, "properties.code", "is required");
             var ids = (f.Properties["unit_ids"] as JsonArray)?.Select(n => n?.ToString() ?? "").ToList() ?? [];
-            if (code is not null && f.Geometry is not null) grids.Add(new ExistingGrid(code, f.Geometry, ids));
+            if (code is not null && f.Geometry is not null) grids.Add(new ExistingGrid(code, f.Geometry, ids, WholeNumber(f.Properties["households"])));
         }
         return grids;
     }

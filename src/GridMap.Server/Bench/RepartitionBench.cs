@@ -35,7 +35,7 @@ public static class RepartitionBench
             var input = instance.Input;
             GridPartitioner.Partition(input);
             var first = GridPartitioner.Partition(input);
-            var existing = first.Grids.Select(g => new ExistingGrid(g.Code, g.Polygon, g.UnitIds)).ToList();
+            var existing = first.Grids.Select(g => new ExistingGrid(g.Code, g.Polygon, g.UnitIds, g.Households)).ToList();
             var random = new Random(1);
             var units = input.Units.Select(u => random.NextDouble() < share
                 ? u with { Households = Math.Max(1, (int)Math.Round(u.Households * (random.NextDouble() < 0.5 ? 0.9 : 1.1))) } : u).ToList();

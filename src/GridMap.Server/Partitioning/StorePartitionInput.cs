@@ -56,7 +56,7 @@ public static class StorePartitionInput
             Compounds: compounds.Select(c => new PartitionCompound(c.Id, c.Geometry, withBuildings.Contains(c.Id) ? null : (int?)c.Integer("households"))).ToList(),
             Barriers: network.Where(n => BarrierClasses.Contains(n.Text("highway") ?? "")).Select(n => n.Geometry).ToList(),
             Existing: grids.Select(g => new ExistingGrid(g.Id, g.Geometry,
-                (g.Properties["unit_ids"] as JsonArray)?.Select(n => n?.ToString() ?? "").ToList() ?? [])).ToList(),
+                (g.Properties["unit_ids"] as JsonArray)?.Select(n => n?.ToString() ?? "").ToList() ?? [], (int?)g.Integer("households"))).ToList(),
             Bounds: bounds);
         return new ScopeInput(input, communities, grids);
     }
