@@ -40,16 +40,7 @@ public static class ChinaDatum
     public static Coordinate Gcj02ToWgs84(Coordinate gcj)
     {
         if (!InChina(gcj.X, gcj.Y)) return gcj.Copy();
-        double lon = gcj.X, lat = gcj.Y;
-        for (var i = 0; i < 30; i++)
-        {
-            var forward = Wgs84ToGcj02(new Coordinate(lon, lat));
-            double ex = forward.X - gcj.X, ey = forward.Y - gcj.Y;
-            lon -= ex;
-            lat -= ey;
-            if (Math.Abs(ex) < 1e-10 && Math.Abs(ey) < 1e-10) break;
-        }
-        return new Coordinate(lon, lat);
+        return Invert(Wgs84ToGcj02, gcj, gcj, 30);
     }
 
     /// <summary>The published closed form errs by centimetres; a few fixed-point steps on <see cref="Gcj02ToBd09"/> remove that.</summary>
@@ -58,11 +49,17 @@ public static class ChinaDatum
         double x = bd.X - 0.0065, y = bd.Y - 0.006;
         var z = Math.Sqrt(x * x + y * y) - 0.00002 * Math.Sin(y * XPi);
         var theta = Math.Atan2(y, x) - 0.000003 * Math.Cos(x * XPi);
-        double lon = z * Math.Cos(theta), lat = z * Math.Sin(theta);
-        for (var i = 0; i < 10; i++)
+        return Invert(Gcj02ToBd09, bd, new Coordinate(z * Math.Cos(theta), z * Math.Sin(theta)), 10);
+    }
+
+    /// <summary>Solves forward(x) = target by fixed-point steps from <paramref name="start"/>: the offsets are small and smooth, so it converges fast.</summary>
+    static Coordinate Invert(Func<Coordinate, Coordinate> forward, Coordinate target, Coordinate start, int steps)
+    {
+        double lon = start.X, lat = start.Y;
+        for (var i = 0; i < steps; i++)
         {
-            var forward = Gcj02ToBd09(new Coordinate(lon, lat));
-            double ex = forward.X - bd.X, ey = forward.Y - bd.Y;
+            var f = forward(new Coordinate(lon, lat));
+            double ex = f.X - target.X, ey = f.Y - target.Y;
             lon -= ex;
             lat -= ey;
             if (Math.Abs(ex) < 1e-10 && Math.Abs(ey) < 1e-10) break;
