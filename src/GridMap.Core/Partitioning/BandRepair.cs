@@ -26,6 +26,9 @@ internal static class BandRepair
                 if (e1 == Outcome.Improved) { any = true; continue; }
                 var e2 = TryExact(w, ctx, grp, 2);
                 if (e2 == Outcome.Improved) { any = true; continue; }
+                // A fix may need a chain of re-balanced grids beyond the second ring (still at most ExactMaxNodes nodes).
+                // (Skipped for a group holding a node no combination brings into the band: nothing wider can help it.)
+                if (!HasStuckNode(w, ctx, grp) && TryExact(w, ctx, grp, 4) == Outcome.Improved) { any = true; continue; }
                 // First ring provably optimal: random spanning trees of wider unions rarely help on real subzones (and
                 // cost most of the repair time), so they are tried only when the caller grants a large budget
                 // (RepairWork >= DeepRepairWork), and never for a group holding a node no combination brings into the band.
