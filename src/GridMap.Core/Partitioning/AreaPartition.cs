@@ -19,9 +19,10 @@ public static class AreaPartition
                 islands.Select(_ => OutOfBandReason.AreaBelowMin).ToList(), problem.InfeasibleUnits, 0);
         }
 
-        var (tessellation, graph) = BuildGraph(problem);
+        var built = BuildGraph(problem, bounds);
+        var graph = built.Joined;
         if (existing is { Count: > 0 } && OldGroups(problem, existing) is { } old)
-            return Resolve(problem, tessellation, graph, bounds, existing, old);
+            return Resolve(problem, built, bounds, existing, old);
 
         var groupOf = new int[atoms.Count];
         Array.Fill(groupOf, -1);
@@ -59,7 +60,8 @@ public static class AreaPartition
             for (var i = 0; i < rest.Count; i++) groupOf[sub.Original[i]] = first + result.GroupOf[i];
         }
 
-        var count = reasons.Count;
+        var (tessellation, carvedGroupOf, count) = Carve(problem, built, groupOf, reasons.Count);
+        groupOf = carvedGroupOf;
         var polygons = GridPolygons.Dissolve(tessellation, groupOf, count);
         var households = new int[count];
         var unitIds = Enumerable.Range(0, count).Select(_ => new List<string>()).ToArray();
@@ -68,6 +70,11 @@ public static class AreaPartition
             households[groupOf[a.Index]] += a.Households;
             unitIds[groupOf[a.Index]].AddRange(a.UnitIds);
         }
+        // A grid whose corridor could not be drawn was split: its parts are judged on their own.
+        for (var g = reasons.Count; g < count; g++) reasons.Add(OutOfBandReason.None);
+        for (var g = 0; g < count; g++)
+            if (reasons[g] is OutOfBandReason.None or OutOfBandReason.NoContiguousFit)
+                reasons[g] = bounds.Contains(households[g]) ? OutOfBandReason.None : OutOfBandReason.NoContiguousFit;
         var split = atoms.Where(a => a.Region >= 0).GroupBy(a => a.Region).Count(c => c.Select(a => groupOf[a.Index]).Distinct().Count() > 1);
         return new AreaOutcome(polygons, households, unitIds, reasons, problem.InfeasibleUnits, split);
     }
@@ -96,12 +103,13 @@ public static class AreaPartition
         return any ? result : null;
     }
 
-    static AreaOutcome Resolve(AreaProblem problem, Tessellation tessellation, PartitionGraph graph, Bounds bounds,
-        IReadOnlyList<ExistingGrid> existing, int[] old)
+    static AreaOutcome Resolve(AreaProblem problem, AtomGraph built, Bounds bounds, IReadOnlyList<ExistingGrid> existing, int[] old)
     {
         var atoms = problem.Atoms;
-        var outcome = StableRepartition.Solve(graph, old, existing.Count, bounds, existing.Select(e => e.Households).ToArray());
-        var count = outcome.GroupCount;
+        var outcome = StableRepartition.Solve(built.Joined, old, existing.Count, bounds, existing.Select(e => e.Households).ToArray());
+        var (tessellation, carvedGroupOf, count) = Carve(problem, built, outcome.GroupOf, outcome.GroupCount);
+        if (count > outcome.GroupCount)
+            outcome = outcome with { GroupOf = carvedGroupOf, GroupCount = count, OldGridOfGroup = [.. outcome.OldGridOfGroup, .. Enumerable.Repeat<int?>(null, count - outcome.GroupCount)] };
         var polygons = GridPolygons.Dissolve(tessellation, outcome.GroupOf, count);
         var households = new int[count];
         var members = new int[count];
@@ -127,8 +135,20 @@ public static class AreaPartition
         return new AreaOutcome(polygons, households, unitIds, reasons, problem.InfeasibleUnits, split) { Codes = codes, Churn = churn };
     }
 
-    /// <summary>The territories of an area's atoms and the graph of which atoms border which (what the bench hands to METIS too).</summary>
-    public static (Tessellation Tessellation, PartitionGraph Graph) BuildGraph(AreaProblem problem)
+    /// <summary>Draws the corridors an assignment relies on (<see cref="TerritoryCorridors.Carve"/>).</summary>
+    static (Tessellation Tessellation, int[] GroupOf, int GroupCount) Carve(AreaProblem problem, AtomGraph built, int[] groupOf, int groupCount) =>
+        built.Corridors.Count == 0
+            ? (built.Tessellation, groupOf, groupCount)
+            : TerritoryCorridors.Carve(built.Tessellation, built.Territory, built.Corridors, groupOf, groupCount, a => problem.Atoms[a].Points);
+
+    /// <summary>
+    /// The territories of an area's atoms, the graph of which atoms border which (<see cref="AtomGraph.Territory"/>, what the
+    /// bench hands to METIS), and, with <paramref name="corridors"/>, that graph joined by corridors through a neighbour's land
+    /// for atoms no contiguous set of territories brings into band (<see cref="AtomGraph.Joined"/>, what the partitioner assigns).
+    /// Corridors are off by default: drawn after the assignment, a third of them cannot be drawn (they would cut off the
+    /// neighbour's own grid), so on Singapore they gain nothing yet; see docs/partitioning.md.
+    /// </summary>
+    public static AtomGraph BuildGraph(AreaProblem problem, Bounds bounds, bool corridors = false)
     {
         var atoms = problem.Atoms;
         var tessellation = TerritoryTessellation.Build(new TessellationInput(
@@ -142,8 +162,20 @@ public static class AreaPartition
             atoms.Select(a => a.Centre.X).ToArray(),
             atoms.Select(a => a.Centre.Y).ToArray(),
             tessellation.Adjacent.Select(e => (e.A, e.B, Cost(e.SharedLength, e.BarrierLength), e.SharedLength)));
-        return (tessellation, graph);
+        if (!corridors) return new AtomGraph(tessellation, graph, graph, new Dictionary<(int, int), int[]>());
+        // Corridors only for atoms that no contiguous set of territories can bring into band: elsewhere they are not needed.
+        var stuck = BandReach.Stuck(graph, bounds);
+        if (!stuck.Contains(true)) return new AtomGraph(tessellation, graph, graph, new Dictionary<(int, int), int[]>());
+        var pairs = TerritoryCorridors.Candidates(tessellation, graph, stuck);
+        if (pairs.Count == 0) return new AtomGraph(tessellation, graph, graph, pairs);
+        var joined = PartitionGraph.FromEdges(graph.Weight, graph.X, graph.Y,
+            tessellation.Adjacent.Select(e => (e.A, e.B, Cost(e.SharedLength, e.BarrierLength), e.SharedLength))
+                .Concat(pairs.Keys.Select(k => (k.A, k.C, CorridorCutCost, 0.0))));
+        return new AtomGraph(tessellation, graph, joined, pairs);
     }
+
+    /// <summary>Cutting a corridor costs next to nothing: a corridor is drawn only where a grid needs it to reach the band.</summary>
+    const double CorridorCutCost = 1e-3;
 
     /// <summary>Cutting through a block costs its length; cutting along a road, river or wall a tenth of it.</summary>
     static double Cost(double shared, double onBarrier) =>
@@ -159,3 +191,10 @@ public static class AreaPartition
         foreach (var p in a.Points) yield return new Site(a.Index, p, null, a.Region);
     }
 }
+
+/// <summary>
+/// An area's atoms as a graph: <see cref="Territory"/> links atoms whose territories share boundary; <see cref="Joined"/> adds
+/// an edge for each of <see cref="Corridors"/> (atoms that both border one face of a third atom, see <see cref="TerritoryCorridors"/>).
+/// </summary>
+public sealed record AtomGraph(Tessellation Tessellation, PartitionGraph Territory, PartitionGraph Joined,
+    IReadOnlyDictionary<(int A, int C), int[]> Corridors);

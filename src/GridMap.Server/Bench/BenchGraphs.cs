@@ -12,6 +12,9 @@ public sealed record AreaGraph(
     int Index, string Code, Geometry Polygon, AreaProblem Problem, Tessellation? Tessellation, PartitionGraph Graph,
     IReadOnlyDictionary<string, int> AtomOfId)
 {
+    /// <summary>The graph GridMap assigns: <see cref="Graph"/> (territory adjacency, what METIS gets) plus corridor edges.</summary>
+    public PartitionGraph Joined { get; init; } = Graph;
+
     public long Households => Problem.Atoms.Sum(a => (long)a.Households);
 
     public int EdgeCount => Graph.Target.Length / 2;
@@ -34,13 +37,17 @@ public sealed record InstanceGraphs(IReadOnlyList<AreaGraph> Areas, Bounds Bound
             var (code, polygon) = prepared.Areas[i];
             var problem = GridPartitioner.ProblemOf(prepared, i);
             Tessellation? tessellation = null;
-            PartitionGraph graph;
-            if (problem.Atoms.Count == 0) graph = new PartitionGraph([], [], [], [0], [], [], []);
-            else (tessellation, graph) = AreaPartition.BuildGraph(problem);
+            PartitionGraph graph, joined;
+            if (problem.Atoms.Count == 0) graph = joined = new PartitionGraph([], [], [], [0], [], [], []);
+            else
+            {
+                var built = AreaPartition.BuildGraph(problem, prepared.Bounds);
+                (tessellation, graph, joined) = (built.Tessellation, built.Territory, built.Joined);
+            }
             var atomOf = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var atom in problem.Atoms)
                 foreach (var id in atom.UnitIds) atomOf[id] = atom.Index;
-            areas[i] = new AreaGraph(i, code, polygon, problem, tessellation, graph, atomOf);
+            areas[i] = new AreaGraph(i, code, polygon, problem, tessellation, graph, atomOf) { Joined = joined };
         });
         return new InstanceGraphs(areas, prepared.Bounds, clock.Elapsed.TotalSeconds);
     }
@@ -50,10 +57,10 @@ public sealed record InstanceGraphs(IReadOnlyList<AreaGraph> Areas, Bounds Bound
 public sealed record Grouping(int[][] GroupOf)
 {
     /// <summary>
-    /// Groups whose atoms are not connected in the area graph, cut edges (endpoints in different groups) and their summed
-    /// cost, and atoms in no group.
+    /// Groups whose atoms are not connected in the area graph (with corridor edges when <paramref name="joined"/>), cut edges
+    /// of the territory graph (endpoints in different groups) and their summed cost, and atoms in no group.
     /// </summary>
-    public (int Noncontiguous, long CutEdges, double CutCost, int Unassigned) GraphMetrics(InstanceGraphs graphs)
+    public (int Noncontiguous, long CutEdges, double CutCost, int Unassigned) GraphMetrics(InstanceGraphs graphs, bool joined = false)
     {
         var noncontiguous = 0;
         long cut = 0;
@@ -61,7 +68,7 @@ public sealed record Grouping(int[][] GroupOf)
         var unassigned = 0;
         foreach (var area in graphs.Areas)
         {
-            var g = area.Graph;
+            var g = joined ? area.Joined : area.Graph;
             var groupOf = GroupOf[area.Index];
             var component = new int[g.NodeCount];
             Array.Fill(component, -1);
@@ -73,7 +80,7 @@ public sealed record Grouping(int[][] GroupOf)
                 for (var e = g.Offset[s]; e < g.Offset[s + 1]; e++)
                 {
                     var t = g.Target[e];
-                    if (t > s && groupOf[t] != groupOf[s])
+                    if (t > s && groupOf[t] != groupOf[s] && g.Length[e] > 0)
                     {
                         cut++;
                         cost += g.Cost[e];

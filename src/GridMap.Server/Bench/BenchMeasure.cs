@@ -112,7 +112,9 @@ public static class BenchMeasure
             }
             if (households != grid.Households) householdMismatch++;
         }
-        var (noncontiguous, cut, cost, unassigned) = new Grouping(groupOf).GraphMetrics(graphs);
+        var (noncontiguous, cut, cost, unassigned) = new Grouping(groupOf).GraphMetrics(graphs, joined: true);
+        var viaCorridor = new Grouping(groupOf).GraphMetrics(graphs).Noncontiguous - noncontiguous;
+        if (viaCorridor > 0) notes.Add($"{viaCorridor} grid(s) are joined through a corridor (a corner of a neighbour's territory; see docs/partitioning.md)");
         if (unknown > 0) notes.Add($"{unknown} unit id(s) of GridMap's grids match no atom of the bench's graph");
         if (twice > 0) notes.Add($"{twice} atom(s) appear in two grids");
         if (unassigned > 0) notes.Add($"{unassigned} atom(s) are in no grid");
