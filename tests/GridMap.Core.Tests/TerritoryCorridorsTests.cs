@@ -11,11 +11,11 @@ public class TerritoryCorridorsTests
 
     static Polygon P(string wkt) => (Polygon)Reader.Read(wkt);
 
-    // A | B | C side by side: A and C both border B's face but not each other. B's site sits in the top half.
+    // A | B | C side by side: A and C both border B's face but not each other. B's site sits near the top edge.
     static readonly Polygon A = P("POLYGON ((-5 0, 0 0, 0 10, -5 10, -5 0))");
     static readonly Polygon B = P("POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))");
     static readonly Polygon C = P("POLYGON ((10 0, 15 0, 15 10, 10 10, 10 0))");
-    static readonly Coordinate SiteOfB = new(5, 8);
+    static readonly Coordinate SiteOfB = new(5, 9.5);
 
     static Tessellation Row(params TessellationFace[] extra) =>
         new([A, B, C], [(0, 1, 10, 0), (1, 2, 10, 0)],
@@ -41,7 +41,7 @@ public class TerritoryCorridorsTests
         var graph = Graph(3, (0, 1, 10), (1, 2, 10));
         var candidates = TerritoryCorridors.Candidates(t, graph);
 
-        var (carved, groupOf, count) = TerritoryCorridors.Carve(t, graph, candidates, [0, 1, 0], 2, a => a == 1 ? [SiteOfB] : []);
+        var (carved, groupOf, count) = TerritoryCorridors.Carve(t, candidates, [0, 1, 0], 2, a => a == 1 ? [SiteOfB] : []);
 
         Assert.Equal(2, count);
         Assert.Equal([0, 1, 0], groupOf);
@@ -57,13 +57,13 @@ public class TerritoryCorridorsTests
     [Fact]
     public void A_corridor_that_would_cut_off_the_neighbours_grid_is_not_drawn_and_the_grid_is_split()
     {
-        // D lies below B and is in B's grid: the lower corner would cut them apart; the upper one holds B's site.
+        // D lies below B and is in B's grid: a lower corner would cut them apart; every upper one holds B's site.
         var d = P("POLYGON ((0 -5, 10 -5, 10 0, 0 0, 0 -5))");
         var t = Row(new TessellationFace(3, d, -1, 0));
         var graph = Graph(4, (0, 1, 10), (1, 2, 10), (1, 3, 10));
         var candidates = TerritoryCorridors.Candidates(t, graph);
 
-        var (carved, groupOf, count) = TerritoryCorridors.Carve(t, graph, candidates, [0, 1, 0, 1], 2, a => a == 1 ? [SiteOfB] : []);
+        var (carved, groupOf, count) = TerritoryCorridors.Carve(t, candidates, [0, 1, 0, 1], 2, a => a == 1 ? [SiteOfB] : []);
 
         Assert.Equal(3, count);
         Assert.NotEqual(groupOf[0], groupOf[2]);

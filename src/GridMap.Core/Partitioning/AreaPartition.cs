@@ -19,8 +19,8 @@ public static class AreaPartition
                 islands.Select(_ => OutOfBandReason.AreaBelowMin).ToList(), problem.InfeasibleUnits, 0);
         }
 
-        var built = BuildGraph(problem, bounds);
-        var graph = built.Joined;
+        var built = BuildGraph(problem, bounds, Corridors);
+        var graph = built.Territory;
         if (existing is { Count: > 0 } && OldGroups(problem, existing) is { } old)
             return Resolve(problem, built, bounds, existing, old);
 
@@ -60,8 +60,25 @@ public static class AreaPartition
             for (var i = 0; i < rest.Count; i++) groupOf[sub.Original[i]] = first + result.GroupOf[i];
         }
 
-        var (tessellation, carvedGroupOf, count) = Carve(problem, built, groupOf, reasons.Count);
-        groupOf = carvedGroupOf;
+        // Grids still out of band may reach it through a corridor across a neighbour's land.
+        var (tessellation, count) = (built.Tessellation, reasons.Count);
+        if (built.Corridors.Count > 0 && reasons.Any(r => r == OutOfBandReason.NoContiguousFit))
+        {
+            (tessellation, groupOf, count) = TerritoryCorridors.Repair(built, bounds, groupOf, a => atoms[a].Points);
+            reasons = Enumerable.Repeat(OutOfBandReason.None, count).ToList();
+            var members = new int[count];
+            var weight = new long[count];
+            foreach (var a in atoms)
+            {
+                members[groupOf[a.Index]]++;
+                weight[groupOf[a.Index]] += a.Households;
+            }
+            for (var g = 0; g < count; g++)
+                reasons[g] = bounds.Contains(weight[g]) ? OutOfBandReason.None
+                    : members[g] == 1 && weight[g] > bounds.Max ? OutOfBandReason.OversizedUnit
+                    : areaHouseholds < bounds.Min ? OutOfBandReason.AreaBelowMin
+                    : OutOfBandReason.NoContiguousFit;
+        }
         var polygons = GridPolygons.Dissolve(tessellation, groupOf, count);
         var households = new int[count];
         var unitIds = Enumerable.Range(0, count).Select(_ => new List<string>()).ToArray();
@@ -70,11 +87,6 @@ public static class AreaPartition
             households[groupOf[a.Index]] += a.Households;
             unitIds[groupOf[a.Index]].AddRange(a.UnitIds);
         }
-        // A grid whose corridor could not be drawn was split: its parts are judged on their own.
-        for (var g = reasons.Count; g < count; g++) reasons.Add(OutOfBandReason.None);
-        for (var g = 0; g < count; g++)
-            if (reasons[g] is OutOfBandReason.None or OutOfBandReason.NoContiguousFit)
-                reasons[g] = bounds.Contains(households[g]) ? OutOfBandReason.None : OutOfBandReason.NoContiguousFit;
         var split = atoms.Where(a => a.Region >= 0).GroupBy(a => a.Region).Count(c => c.Select(a => groupOf[a.Index]).Distinct().Count() > 1);
         return new AreaOutcome(polygons, households, unitIds, reasons, problem.InfeasibleUnits, split);
     }
@@ -106,8 +118,13 @@ public static class AreaPartition
     static AreaOutcome Resolve(AreaProblem problem, AtomGraph built, Bounds bounds, IReadOnlyList<ExistingGrid> existing, int[] old)
     {
         var atoms = problem.Atoms;
-        var outcome = StableRepartition.Solve(built.Joined, old, existing.Count, bounds, existing.Select(e => e.Households).ToArray());
-        var (tessellation, carvedGroupOf, count) = Carve(problem, built, outcome.GroupOf, outcome.GroupCount);
+        // Corridors the existing grids rely on stay; no new ones are opened, so that a re-run moves as little as it can.
+        var kept = built.Corridors.Where(c => old[c.Key.A] >= 0 && old[c.Key.A] == old[c.Key.C]).ToDictionary(c => c.Key, c => c.Value);
+        var graph = kept.Count == 0 ? built.Territory
+            : PartitionGraph.FromEdges(built.Territory.Weight, built.Territory.X, built.Territory.Y,
+                TerritoryEdges(built.Territory).Concat(kept.Keys.Select(k => (k.A, k.C, CorridorCutCost, 0.0))));
+        var outcome = StableRepartition.Solve(graph, old, existing.Count, bounds, existing.Select(e => e.Households).ToArray());
+        var (tessellation, carvedGroupOf, count) = Carve(problem, built with { Corridors = kept }, outcome.GroupOf, outcome.GroupCount);
         if (count > outcome.GroupCount)
             outcome = outcome with { GroupOf = carvedGroupOf, GroupCount = count, OldGridOfGroup = [.. outcome.OldGridOfGroup, .. Enumerable.Repeat<int?>(null, count - outcome.GroupCount)] };
         var polygons = GridPolygons.Dissolve(tessellation, outcome.GroupOf, count);
@@ -139,14 +156,12 @@ public static class AreaPartition
     static (Tessellation Tessellation, int[] GroupOf, int GroupCount) Carve(AreaProblem problem, AtomGraph built, int[] groupOf, int groupCount) =>
         built.Corridors.Count == 0
             ? (built.Tessellation, groupOf, groupCount)
-            : TerritoryCorridors.Carve(built.Tessellation, built.Territory, built.Corridors, groupOf, groupCount, a => problem.Atoms[a].Points);
+            : TerritoryCorridors.Carve(built.Tessellation, built.Corridors, groupOf, groupCount, a => problem.Atoms[a].Points);
 
     /// <summary>
-    /// The territories of an area's atoms, the graph of which atoms border which (<see cref="AtomGraph.Territory"/>, what the
-    /// bench hands to METIS), and, with <paramref name="corridors"/>, that graph joined by corridors through a neighbour's land
-    /// for atoms no contiguous set of territories brings into band (<see cref="AtomGraph.Joined"/>, what the partitioner assigns).
-    /// Corridors are off by default: drawn after the assignment, a third of them cannot be drawn (they would cut off the
-    /// neighbour's own grid), so on Singapore they gain nothing yet; see docs/partitioning.md.
+    /// The territories of an area's atoms and the graph of which atoms border which (<see cref="AtomGraph.Territory"/>, what
+    /// the partitioner solves and the bench hands to METIS); with <paramref name="corridors"/>, also that graph joined by
+    /// corridors through a neighbour's land (<see cref="AtomGraph.Joined"/>, what <see cref="CorridorRepair"/> may use).
     /// </summary>
     public static AtomGraph BuildGraph(AreaProblem problem, Bounds bounds, bool corridors = false)
     {
@@ -163,18 +178,27 @@ public static class AreaPartition
             atoms.Select(a => a.Centre.Y).ToArray(),
             tessellation.Adjacent.Select(e => (e.A, e.B, Cost(e.SharedLength, e.BarrierLength), e.SharedLength)));
         if (!corridors) return new AtomGraph(tessellation, graph, graph, new Dictionary<(int, int), int[]>());
-        // Corridors only for atoms that no contiguous set of territories can bring into band: elsewhere they are not needed.
-        var stuck = BandReach.Stuck(graph, bounds);
-        if (!stuck.Contains(true)) return new AtomGraph(tessellation, graph, graph, new Dictionary<(int, int), int[]>());
-        var pairs = TerritoryCorridors.Candidates(tessellation, graph, stuck);
+        var pairs = TerritoryCorridors.Candidates(tessellation, graph);
         if (pairs.Count == 0) return new AtomGraph(tessellation, graph, graph, pairs);
         var joined = PartitionGraph.FromEdges(graph.Weight, graph.X, graph.Y,
-            tessellation.Adjacent.Select(e => (e.A, e.B, Cost(e.SharedLength, e.BarrierLength), e.SharedLength))
-                .Concat(pairs.Keys.Select(k => (k.A, k.C, CorridorCutCost, 0.0))));
+            TerritoryEdges(graph).Concat(pairs.Keys.Select(k => (k.A, k.C, CorridorCutCost, 0.0))));
         return new AtomGraph(tessellation, graph, joined, pairs);
     }
 
-    /// <summary>Cutting a corridor costs next to nothing: a corridor is drawn only where a grid needs it to reach the band.</summary>
+    /// <summary>
+    /// Whether grids may reach the band through corridors (<see cref="TerritoryCorridors"/>): on unless the environment sets
+    /// GRIDMAP_CORRIDORS=0 (for comparing with and without in the bench).
+    /// </summary>
+    public static bool Corridors { get; set; } = Environment.GetEnvironmentVariable("GRIDMAP_CORRIDORS") != "0";
+
+    static IEnumerable<(int A, int B, double Cost, double Length)> TerritoryEdges(PartitionGraph g)
+    {
+        for (var v = 0; v < g.NodeCount; v++)
+            for (var e = g.Offset[v]; e < g.Offset[v + 1]; e++)
+                if (g.Target[e] > v) yield return (v, g.Target[e], g.Cost[e], g.Length[e]);
+    }
+
+    /// <summary>A corridor edge is no boundary: cutting it costs next to nothing.</summary>
     const double CorridorCutCost = 1e-3;
 
     /// <summary>Cutting through a block costs its length; cutting along a road, river or wall a tenth of it.</summary>

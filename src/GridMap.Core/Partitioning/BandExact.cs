@@ -50,7 +50,10 @@ internal sealed class BandExact
     /// Solves the set given in <paramref name="order"/> (breadth-first order helps). Returns false when the set is too
     /// large or the budget ran out; <paramref name="work"/> is charged with the search steps spent.
     /// </summary>
-    public bool Solve(ReadOnlySpan<int> order, long budget, ref long work)
+    public bool Solve(ReadOnlySpan<int> order, long budget, ref long work) => Solve(order, budget, ref work, null);
+
+    /// <summary>As <see cref="Solve(ReadOnlySpan{int}, long, ref long)"/>, over only the edges <paramref name="allow"/> accepts.</summary>
+    public bool Solve(ReadOnlySpan<int> order, long budget, ref long work, Func<int, int, bool>? allow)
     {
         if (order.Length > 63) return false;
         _n = order.Length;
@@ -66,7 +69,7 @@ internal sealed class BandExact
             foreach (var u in _g.Neighbours(_nodes[i]))
             {
                 var j = _local[u];
-                if (j >= 0) m |= 1UL << j;
+                if (j >= 0 && (allow is null || allow(_nodes[i], u))) m |= 1UL << j;
             }
             _adj[i] = m & ~(1UL << i);
         }

@@ -41,7 +41,7 @@ public sealed record InstanceGraphs(IReadOnlyList<AreaGraph> Areas, Bounds Bound
             if (problem.Atoms.Count == 0) graph = joined = new PartitionGraph([], [], [], [0], [], [], []);
             else
             {
-                var built = AreaPartition.BuildGraph(problem, prepared.Bounds);
+                var built = AreaPartition.BuildGraph(problem, prepared.Bounds, AreaPartition.Corridors);
                 (tessellation, graph, joined) = (built.Tessellation, built.Territory, built.Joined);
             }
             var atomOf = new Dictionary<string, int>(StringComparer.Ordinal);
