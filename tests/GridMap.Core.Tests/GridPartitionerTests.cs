@@ -236,4 +236,24 @@ public class GridPartitionerTests
         Assert.All(second.Grids.Where(g => !first.Grids.Any(f => f.Code == g.Code)), g => Assert.True(int.Parse(g.Code[12..]) > maxOld));
         AssertSeamless(second);
     }
+
+    [Fact]
+    public void Two_blocks_with_a_heavy_block_between_them_are_joined_through_a_corner_of_its_land()
+    {
+        // 180 | 150 | 40 in a row: no two neighbours fit in 200–300, but 180 + 40 does, through the middle block's land.
+        var units = new[] { Building("a", 180, 50, 50), Building("b", 150, 150, 50), Building("c", 40, 250, 50) };
+        var input = new PartitionInput(units, [new PartitionArea("520304001001", Box(0, 0, 300, 100))]);
+
+        var result = GridPartitioner.Partition(input);
+
+        var joined = Assert.Single(result.Grids, g => g.UnitIds.Order().SequenceEqual(["a", "c"]));
+        Assert.Equal(220, joined.Households);
+        Assert.IsType<Polygon>(joined.Polygon);
+        var middle = Assert.Single(result.Grids, g => g.UnitIds.SequenceEqual(["b"]));
+        Assert.True(middle.Polygon.Covers(units[1].Geometry), "the middle block keeps its building");
+        Assert.Equal(1, result.Report.InBand);
+        Assert.Equal("no_contiguous_fit", Assert.Single(result.Report.OutOfBand).Reason);
+        AssertSeamless(result);
+        AssertEveryUnitOnce(input, result);
+    }
 }

@@ -19,7 +19,7 @@ public static class AreaPartition
                 islands.Select(_ => OutOfBandReason.AreaBelowMin).ToList(), problem.InfeasibleUnits, 0);
         }
 
-        var built = BuildGraph(problem, bounds, Corridors);
+        var built = BuildGraph(problem);
         var graph = built.Territory;
         if (existing is { Count: > 0 } && OldGroups(problem, existing) is { } old)
             return Resolve(problem, built, bounds, existing, old);
@@ -62,7 +62,7 @@ public static class AreaPartition
 
         // Grids still out of band may reach it through a corridor across a neighbour's land.
         var (tessellation, count) = (built.Tessellation, reasons.Count);
-        if (built.Corridors.Count > 0 && reasons.Any(r => r == OutOfBandReason.NoContiguousFit))
+        if (Corridors && reasons.Any(r => r == OutOfBandReason.NoContiguousFit) && built.Corridors.Count > 0)
         {
             (tessellation, groupOf, count) = TerritoryCorridors.Repair(built, bounds, groupOf, a => atoms[a].Points);
             reasons = Enumerable.Repeat(OutOfBandReason.None, count).ToList();
@@ -119,12 +119,12 @@ public static class AreaPartition
     {
         var atoms = problem.Atoms;
         // Corridors the existing grids rely on stay; no new ones are opened, so that a re-run moves as little as it can.
-        var kept = built.Corridors.Where(c => old[c.Key.A] >= 0 && old[c.Key.A] == old[c.Key.C]).ToDictionary(c => c.Key, c => c.Value);
-        var graph = kept.Count == 0 ? built.Territory
-            : PartitionGraph.FromEdges(built.Territory.Weight, built.Territory.X, built.Territory.Y,
-                TerritoryEdges(built.Territory).Concat(kept.Keys.Select(k => (k.A, k.C, CorridorCutCost, 0.0))));
+        var kept = Corridors && !AllConnected(built.Territory, old)
+            ? built.Corridors.Where(c => old[c.Key.A] >= 0 && old[c.Key.A] == old[c.Key.C]).ToDictionary(c => c.Key, c => c.Value)
+            : [];
+        var graph = kept.Count == 0 ? built.Territory : built.JoinedBy(kept.Keys);
         var outcome = StableRepartition.Solve(graph, old, existing.Count, bounds, existing.Select(e => e.Households).ToArray());
-        var (tessellation, carvedGroupOf, count) = Carve(problem, built with { Corridors = kept }, outcome.GroupOf, outcome.GroupCount);
+        var (tessellation, carvedGroupOf, count) = Carve(problem, built, kept, outcome.GroupOf, outcome.GroupCount);
         if (count > outcome.GroupCount)
             outcome = outcome with { GroupOf = carvedGroupOf, GroupCount = count, OldGridOfGroup = [.. outcome.OldGridOfGroup, .. Enumerable.Repeat<int?>(null, count - outcome.GroupCount)] };
         var polygons = GridPolygons.Dissolve(tessellation, outcome.GroupOf, count);
@@ -153,17 +153,43 @@ public static class AreaPartition
     }
 
     /// <summary>Draws the corridors an assignment relies on (<see cref="TerritoryCorridors.Carve"/>).</summary>
-    static (Tessellation Tessellation, int[] GroupOf, int GroupCount) Carve(AreaProblem problem, AtomGraph built, int[] groupOf, int groupCount) =>
-        built.Corridors.Count == 0
+    static (Tessellation Tessellation, int[] GroupOf, int GroupCount) Carve(AreaProblem problem, AtomGraph built,
+        IReadOnlyDictionary<(int A, int C), int[]> corridors, int[] groupOf, int groupCount) =>
+        corridors.Count == 0
             ? (built.Tessellation, groupOf, groupCount)
-            : TerritoryCorridors.Carve(built.Tessellation, built.Corridors, groupOf, groupCount, a => problem.Atoms[a].Points);
+            : TerritoryCorridors.Carve(built.Tessellation, corridors, groupOf, groupCount, a => problem.Atoms[a].Points);
+
+    /// <summary>Whether every group (≥ 0) is connected in the graph.</summary>
+    static bool AllConnected(PartitionGraph g, int[] groupOf)
+    {
+        var seen = new bool[g.NodeCount];
+        var started = new HashSet<int>();
+        var stack = new Stack<int>();
+        for (var s = 0; s < g.NodeCount; s++)
+        {
+            if (seen[s] || groupOf[s] < 0) continue;
+            if (!started.Add(groupOf[s])) return false;
+            seen[s] = true;
+            stack.Push(s);
+            while (stack.Count > 0)
+            {
+                var v = stack.Pop();
+                foreach (var u in g.Neighbours(v))
+                    if (!seen[u] && groupOf[u] == groupOf[s])
+                    {
+                        seen[u] = true;
+                        stack.Push(u);
+                    }
+            }
+        }
+        return true;
+    }
 
     /// <summary>
     /// The territories of an area's atoms and the graph of which atoms border which (<see cref="AtomGraph.Territory"/>, what
-    /// the partitioner solves and the bench hands to METIS); with <paramref name="corridors"/>, also that graph joined by
-    /// corridors through a neighbour's land (<see cref="AtomGraph.Joined"/>, what <see cref="CorridorRepair"/> may use).
+    /// the partitioner solves and the bench hands to METIS); corridors are added on demand.
     /// </summary>
-    public static AtomGraph BuildGraph(AreaProblem problem, Bounds bounds, bool corridors = false)
+    public static AtomGraph BuildGraph(AreaProblem problem)
     {
         var atoms = problem.Atoms;
         var tessellation = TerritoryTessellation.Build(new TessellationInput(
@@ -177,12 +203,7 @@ public static class AreaPartition
             atoms.Select(a => a.Centre.X).ToArray(),
             atoms.Select(a => a.Centre.Y).ToArray(),
             tessellation.Adjacent.Select(e => (e.A, e.B, Cost(e.SharedLength, e.BarrierLength), e.SharedLength)));
-        if (!corridors) return new AtomGraph(tessellation, graph, graph, new Dictionary<(int, int), int[]>());
-        var pairs = TerritoryCorridors.Candidates(tessellation, graph);
-        if (pairs.Count == 0) return new AtomGraph(tessellation, graph, graph, pairs);
-        var joined = PartitionGraph.FromEdges(graph.Weight, graph.X, graph.Y,
-            TerritoryEdges(graph).Concat(pairs.Keys.Select(k => (k.A, k.C, CorridorCutCost, 0.0))));
-        return new AtomGraph(tessellation, graph, joined, pairs);
+        return new AtomGraph(tessellation, graph);
     }
 
     /// <summary>
@@ -190,16 +211,6 @@ public static class AreaPartition
     /// GRIDMAP_CORRIDORS=0 (for comparing with and without in the bench).
     /// </summary>
     public static bool Corridors { get; set; } = Environment.GetEnvironmentVariable("GRIDMAP_CORRIDORS") != "0";
-
-    static IEnumerable<(int A, int B, double Cost, double Length)> TerritoryEdges(PartitionGraph g)
-    {
-        for (var v = 0; v < g.NodeCount; v++)
-            for (var e = g.Offset[v]; e < g.Offset[v + 1]; e++)
-                if (g.Target[e] > v) yield return (v, g.Target[e], g.Cost[e], g.Length[e]);
-    }
-
-    /// <summary>A corridor edge is no boundary: cutting it costs next to nothing.</summary>
-    const double CorridorCutCost = 1e-3;
 
     /// <summary>Cutting through a block costs its length; cutting along a road, river or wall a tenth of it.</summary>
     static double Cost(double shared, double onBarrier) =>
@@ -218,7 +229,38 @@ public static class AreaPartition
 
 /// <summary>
 /// An area's atoms as a graph: <see cref="Territory"/> links atoms whose territories share boundary; <see cref="Joined"/> adds
-/// an edge for each of <see cref="Corridors"/> (atoms that both border one face of a third atom, see <see cref="TerritoryCorridors"/>).
+/// an edge for each of <see cref="Corridors"/> (atoms that both border one face of a third atom, see
+/// <see cref="TerritoryCorridors"/>), found on first use.
 /// </summary>
-public sealed record AtomGraph(Tessellation Tessellation, PartitionGraph Territory, PartitionGraph Joined,
-    IReadOnlyDictionary<(int A, int C), int[]> Corridors);
+public sealed class AtomGraph(Tessellation tessellation, PartitionGraph territory)
+{
+    /// <summary>A corridor edge is no boundary: cutting it costs next to nothing.</summary>
+    const double CorridorCutCost = 1e-3;
+
+    FaceEdges? _edges;
+    IReadOnlyDictionary<(int A, int C), int[]>? _corridors;
+    PartitionGraph? _joined;
+
+    public Tessellation Tessellation => tessellation;
+
+    public PartitionGraph Territory => territory;
+
+    public IReadOnlyDictionary<(int A, int C), int[]> Corridors => _corridors ??= TerritoryCorridors.Candidates(tessellation, territory, Edges);
+
+    public PartitionGraph Joined => _joined ??= Corridors.Count == 0 ? territory : JoinedBy(Corridors.Keys);
+
+    /// <summary>Which faces lie on either side of each edge of the tessellation (built once, copied by every carving).</summary>
+    internal FaceEdges Edges => _edges ??= FaceEdges.Build(tessellation.Faces);
+
+    /// <summary>The territory graph plus an edge for each given corridor pair.</summary>
+    public PartitionGraph JoinedBy(IEnumerable<(int A, int C)> pairs) =>
+        PartitionGraph.FromEdges(territory.Weight, territory.X, territory.Y, TerritoryEdges().Concat(pairs.Select(k => (k.A, k.C, CorridorCutCost, 0.0))));
+
+    IEnumerable<(int A, int B, double Cost, double Length)> TerritoryEdges()
+    {
+        var g = territory;
+        for (var v = 0; v < g.NodeCount; v++)
+            for (var e = g.Offset[v]; e < g.Offset[v + 1]; e++)
+                if (g.Target[e] > v) yield return (v, g.Target[e], g.Cost[e], g.Length[e]);
+    }
+}

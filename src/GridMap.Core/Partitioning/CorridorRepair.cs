@@ -17,6 +17,7 @@ internal sealed class CorridorRepair
     const int Attempts = 6;
     const int Rings = 2;
     const int MaxNodes = 40;
+    const int MaxNodesWider = 30; // two rings: fewer atoms, or the exact search rarely finishes
     const long Budget = 100_000;
 
     enum Outcome { Improved, NoGain, Aborted }
@@ -48,7 +49,7 @@ internal sealed class CorridorRepair
             while (_members.Count <= _assign[v]) _members.Add([]);
             _members[_assign[v]].Add(v);
         }
-        _carving = new TerritoryCarving(built.Tessellation, _assign, sitesOf);
+        _carving = new TerritoryCarving(built.Tessellation, _assign, sitesOf, built.Edges);
         _exact = new BandExact(_g, bounds);
         _mark = new int[n];
         _queue = new int[n];
@@ -146,7 +147,7 @@ internal sealed class CorridorRepair
         return Outcome.NoGain;
     }
 
-    /// <summary>Grid x and the grids next to it, ring by ring, up to <see cref="MaxNodes"/> atoms; null when nothing joins it.</summary>
+    /// <summary>Grid x and the grids next to it, ring by ring, up to <see cref="MaxNodes"/> atoms (x alone may be re-split too); null when x is too large.</summary>
     List<int>? Union(int x, int rings, out int size)
     {
         var groups = new List<int> { x };
@@ -161,13 +162,13 @@ internal sealed class CorridorRepair
                     foreach (var u in _g.Neighbours(v))
                     {
                         var h = _assign[u];
-                        if (groups.Contains(h) || Fixed(h) || size + _members[h].Count > MaxNodes) continue;
+                        if (groups.Contains(h) || Fixed(h) || size + _members[h].Count > (rings == 1 ? MaxNodes : MaxNodesWider)) continue;
                         groups.Add(h);
                         size += _members[h].Count;
                     }
             frontier = end;
         }
-        return groups.Count > 1 ? groups : null;
+        return groups;
     }
 
     /// <summary>The union's atoms in breadth-first order from grid x (the order the exact search runs best in).</summary>

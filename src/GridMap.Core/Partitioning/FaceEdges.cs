@@ -28,6 +28,13 @@ internal sealed class FaceEdges
     public static (double, double, double, double) Key(Coordinate a, Coordinate b) =>
         a.X < b.X || (a.X == b.X && a.Y < b.Y) ? (a.X, a.Y, b.X, b.Y) : (b.X, b.Y, a.X, a.Y);
 
+    public FaceEdges Clone()
+    {
+        var copy = new FaceEdges();
+        foreach (var (key, pair) in _map) copy._map[key] = pair;
+        return copy;
+    }
+
     public static FaceEdges Build(IReadOnlyList<TessellationFace> faces)
     {
         var map = new FaceEdges();

@@ -1,3 +1,4 @@
+using NetTopologySuite.Algorithm;
 using NetTopologySuite.Geometries;
 
 namespace GridMap.Core.Partitioning;
@@ -117,7 +118,7 @@ internal sealed class TerritoryCarving
         return result;
     }
 
-    public TerritoryCarving(Tessellation t, int[] groupOf, Func<int, IEnumerable<Coordinate>> sitesOf)
+    public TerritoryCarving(Tessellation t, int[] groupOf, Func<int, IEnumerable<Coordinate>> sitesOf, FaceEdges? edges = null)
     {
         _t = t;
         _groupOf = groupOf;
@@ -131,7 +132,7 @@ internal sealed class TerritoryCarving
             if (!_facesOfAtom.TryGetValue(a, out var list)) _facesOfAtom[a] = list = [];
             list.Add(f);
         }
-        _edges = FaceEdges.Build(t.Faces);
+        _edges = edges?.Clone() ?? FaceEdges.Build(t.Faces);
         _edges.Log = Log;
     }
 
@@ -183,6 +184,19 @@ internal sealed class TerritoryCarving
         return false;
     }
 
+    /// <summary>Whether segment p–q touches or crosses segment a–b.</summary>
+    static bool Meets(Coordinate p, Coordinate q, Coordinate a, Coordinate b)
+    {
+        int o1 = (int)Orientation.Index(p, q, a), o2 = (int)Orientation.Index(p, q, b);
+        int o3 = (int)Orientation.Index(a, b, p), o4 = (int)Orientation.Index(a, b, q);
+        if (o1 * o2 < 0 && o3 * o4 < 0) return true;
+        return (o1 == 0 && OnSegment(p, q, a)) || (o2 == 0 && OnSegment(p, q, b))
+            || (o3 == 0 && OnSegment(a, b, p)) || (o4 == 0 && OnSegment(a, b, q));
+    }
+
+    static bool OnSegment(Coordinate a, Coordinate b, Coordinate c) =>
+        c.X >= Math.Min(a.X, b.X) && c.X <= Math.Max(a.X, b.X) && c.Y >= Math.Min(a.Y, b.Y) && c.Y <= Math.Max(a.Y, b.Y);
+
     bool TryStretch(int f, int owner, List<Coordinate> ring, int si, int sj, double reach)
     {
         var m = ring.Count;
@@ -211,17 +225,30 @@ internal sealed class TerritoryCarving
         }
         rest.Add(p);
 
-        var factory = _faces[f].Polygon.Factory;
+        // The chord must run inside the face: it meets no other edge (of the shell or of a hole), and its middle is inside.
         var old = _faces[f].Polygon;
-        var chord = factory.CreateLineString([p, q]);
-        if (!old.Covers(chord)) return false;
-        var cornerPolygon = factory.CreatePolygon([.. corner, corner[0]]);
-        if (!cornerPolygon.IsValid || cornerPolygon.Area < MinCornerArea) return false;
-        var holes = Enumerable.Range(0, old.NumInteriorRings).Select(h => (LinearRing)old.GetInteriorRingN(h)).ToArray();
-        var restPolygon = factory.CreatePolygon(factory.CreateLinearRing([.. rest, rest[0]]), holes);
-        if (!restPolygon.IsValid || Math.Abs(cornerPolygon.Area + restPolygon.Area - old.Area) > 1e-6 * Math.Max(1, old.Area)) return false;
+        for (var i = 0; i < m; i++)
+            if (i != s.I && i != s.J && Meets(p, q, ring[i], ring[(i + 1) % m])) return false;
+        var holes = new LinearRing[old.NumInteriorRings];
+        for (var h = 0; h < holes.Length; h++)
+        {
+            holes[h] = (LinearRing)old.GetInteriorRingN(h);
+            var hole = holes[h].Coordinates;
+            for (var i = 0; i + 1 < hole.Length; i++)
+                if (Meets(p, q, hole[i], hole[i + 1])) return false;
+        }
+        var middle = new Coordinate((p.X + q.X) / 2, (p.Y + q.Y) / 2);
+        if (!PointLocation.IsInRing(middle, [.. ring, ring[0]])) return false;
+        // Then both pieces are simple; the corner must be worth drawing and hold neither a hole nor the owner's site.
+        Coordinate[] cornerRing = [.. corner, corner[0]];
+        if (Math.Abs(Area.OfRingSigned(cornerRing)) < MinCornerArea) return false;
+        foreach (var hole in holes)
+            if (PointLocation.IsInRing(hole.Coordinates[0], cornerRing)) return false;
         foreach (var site in _sitesOf(owner))
-            if (cornerPolygon.Intersects(factory.CreatePoint(site))) return false;
+            if (PointLocation.LocateInRing(site, cornerRing) != Location.Exterior) return false;
+        var factory = old.Factory;
+        var cornerPolygon = factory.CreatePolygon(cornerRing);
+        var restPolygon = factory.CreatePolygon(factory.CreateLinearRing([.. rest, rest[0]]), holes);
 
         // Insert the midpoints into the neighbouring faces too, so that every face still shares exact vertices.
         var faceA = _edges.Across(u0, u1, f);

@@ -30,9 +30,11 @@ public static class TerritoryCorridors
     /// Pairs of atoms (A &lt; C) that do not border each other but both border one face of a third atom, with the faces
     /// that could carry a corridor between them.
     /// </summary>
-    public static IReadOnlyDictionary<(int A, int C), int[]> Candidates(Tessellation t, PartitionGraph graph)
+    public static IReadOnlyDictionary<(int A, int C), int[]> Candidates(Tessellation t, PartitionGraph graph) =>
+        Candidates(t, graph, FaceEdges.Build(t.Faces));
+
+    internal static IReadOnlyDictionary<(int A, int C), int[]> Candidates(Tessellation t, PartitionGraph graph, FaceEdges edges)
     {
-        var edges = FaceEdges.Build(t.Faces);
         var result = new Dictionary<(int, int), List<int>>();
         var runs = new List<int>();
         for (var f = 0; f < t.Faces.Count; f++)

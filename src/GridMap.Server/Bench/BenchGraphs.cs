@@ -41,8 +41,8 @@ public sealed record InstanceGraphs(IReadOnlyList<AreaGraph> Areas, Bounds Bound
             if (problem.Atoms.Count == 0) graph = joined = new PartitionGraph([], [], [], [0], [], [], []);
             else
             {
-                var built = AreaPartition.BuildGraph(problem, prepared.Bounds, AreaPartition.Corridors);
-                (tessellation, graph, joined) = (built.Tessellation, built.Territory, built.Joined);
+                var built = AreaPartition.BuildGraph(problem);
+                (tessellation, graph, joined) = (built.Tessellation, built.Territory, AreaPartition.Corridors ? built.Joined : built.Territory);
             }
             var atomOf = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var atom in problem.Atoms)
