@@ -62,6 +62,7 @@ public static class BenchCommand
                 await stdout.WriteLineAsync(InstanceMarkdown(outcome, "###"));
                 await stdout.FlushAsync();
             }
+            await stdout.WriteLineAsync(MemoryMarkdown(outcomes));
         }
         finally
         {
@@ -239,7 +240,40 @@ public static class BenchCommand
         sb.AppendLine("- *peak MB*: GridMap — the process's peak working set during the instance's runs (reset per instance through /proc/self/clear_refs); METIS — the largest gpmetis max RSS (/usr/bin/time).");
         sb.AppendLine();
         foreach (var o in outcomes) sb.AppendLine(InstanceMarkdown(o, "###"));
+        sb.AppendLine(MemoryMarkdown(outcomes));
         return sb.ToString().TrimEnd() + "\n";
+    }
+
+    /// <summary>
+    /// Memory against size: allocation and peak working set per atom for each instance. Linear growth keeps the per-atom
+    /// figures flat across the lattices, which differ only in size.
+    /// </summary>
+    public static string MemoryMarkdown(IReadOnlyList<InstanceOutcome> outcomes)
+    {
+        var rows = outcomes.Where(o => o.GridMap is not null && o.Graphs is { Nodes: > 0 }).ToList();
+        if (rows.Count == 0) return "";
+        var sb = new StringBuilder();
+        sb.AppendLine("### Memory against size").AppendLine();
+        sb.AppendLine("| instance | atoms | allocated MB per run | allocated KB per atom | peak MB | peak KB per atom |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var o in rows)
+        {
+            var atoms = o.Graphs!.Nodes;
+            var allocated = o.GridMap!.AllocatedMb ?? 0;
+            var peak = o.GridMap.PeakMb ?? 0;
+            sb.AppendLine($"| {o.Instance.Name} | {N(atoms)} | {F(allocated, 0)} | {F(allocated * 1024 / atoms, 1)} | {F(peak, 0)} | {F(peak * 1024 / atoms, 1)} |");
+        }
+        var lattices = rows.Where(o => o.Instance.Name.StartsWith("lattice", StringComparison.Ordinal)).OrderBy(o => o.Graphs!.Nodes).ToList();
+        if (lattices.Count >= 2)
+        {
+            var perAtom = lattices.Select(o => (o.GridMap!.AllocatedMb ?? 0) / o.Graphs!.Nodes).ToList();
+            sb.AppendLine();
+            sb.AppendLine($"- Lattices from {N(lattices[0].Graphs!.Nodes)} to {N(lattices[^1].Graphs!.Nodes)} atoms " +
+                          $"({lattices[^1].Graphs!.Nodes / (double)lattices[0].Graphs!.Nodes:0}× more): allocation per atom goes from " +
+                          $"{F(perAtom[0] * 1024, 1)} to {F(perAtom[^1] * 1024, 1)} KB ({perAtom[^1] / perAtom[0]:0.00}×) — " +
+                          $"{(perAtom[^1] / perAtom[0] <= 1.5 ? "linear growth" : "growing faster than linear")}.");
+        }
+        return sb.ToString();
     }
 }
 
