@@ -254,6 +254,7 @@ public static class BenchCommand
         if (rows.Count == 0) return "";
         var sb = new StringBuilder();
         sb.AppendLine("### Memory against size").AppendLine();
+        sb.AppendLine("Allocation is what one partitioning run allocates (GC); the peak working set includes the process's own baseline (runtime, loaded instances), so only allocation tells at small sizes.").AppendLine();
         sb.AppendLine("| instance | atoms | allocated MB per run | allocated KB per atom | peak MB | peak KB per atom |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|");
         foreach (var o in rows)
