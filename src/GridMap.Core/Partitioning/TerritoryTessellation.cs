@@ -399,13 +399,41 @@ public static class TerritoryTessellation
         // face its site lies in or is nearest to, when that face is neither fixed nor a footprint and its owner keeps land.
         var facesOf = new int[atomCount];
         foreach (var a in faceAtom) if (a >= 0) facesOf[a]++;
-        for (var i = 0; i < sites.Count; i++)
+        bool Spare(int f) => f >= 0 && !claimed[f] && (faceAtom[f] < 0 || facesOf[faceAtom[f]] >= 2);
+        void Take(int atom, int f)
         {
-            int atom = sites[i].Atom, f = siteFace[i];
-            if (facesOf[atom] > 0 || f < 0 || claimed[f] || (faceAtom[f] >= 0 && facesOf[faceAtom[f]] < 2)) continue;
             if (faceAtom[f] >= 0) facesOf[faceAtom[f]]--;
             faceAtom[f] = atom;
             facesOf[atom]++;
+        }
+        List<int>? stillOrphan = null;
+        for (var i = 0; i < sites.Count; i++)
+        {
+            int atom = sites[i].Atom, f = siteFace[i];
+            if (facesOf[atom] > 0 || f < 0) continue;
+            if (Spare(f)) Take(atom, f);
+            else (stillOrphan ??= []).Add(i);
+        }
+        // Its face already taken by the only land of another atom (one standing at the same point, say): the orphan takes
+        // the nearest spare face next to it, so that its territory at least borders its site.
+        if (stillOrphan is not null)
+        {
+            var next = new Dictionary<int, List<int>>();
+            for (var e = 0; e < edgeCount; e++)
+            {
+                int l = left[e], r = right[e];
+                if (l < 0 || r < 0 || l == r) continue;
+                (next.TryGetValue(l, out var nl) ? nl : next[l] = []).Add(r);
+                (next.TryGetValue(r, out var nr) ? nr : next[r] = []).Add(l);
+            }
+            foreach (var i in stillOrphan)
+            {
+                int atom = sites[i].Atom, f = siteFace[i];
+                if (facesOf[atom] > 0 || !next.TryGetValue(f, out var around)) continue;
+                var point = polys[f].Factory.CreatePoint(sites[i].Point);
+                var pick = around.Distinct().Where(Spare).OrderBy(g => polys[g].Distance(point)).ThenBy(g => g).DefaultIfEmpty(-1).First();
+                if (pick >= 0) Take(atom, pick);
+            }
         }
 
         // Every territory one piece: smaller pieces of an atom go to the neighbour they share the longest boundary with.
