@@ -44,6 +44,7 @@ public static class GridPartitioner
 
     public static PreparedInput Prepare(PartitionInput input)
     {
+        input = WithinAreas(input);
         var bounds = input.Bounds ?? new Bounds();
         var projection = MetricProjection.For(Envelope(input));
         var factory = new GeometryFactory(new PrecisionModel(), 0);
@@ -162,6 +163,22 @@ public static class GridPartitioner
             if (area >= 0) lists[area].Add(grid with { Polygon = metric });
         }
         return lists;
+    }
+
+    /// <summary>
+    /// With areas given, only compounds and barriers that reach into them matter: the rest is dropped before projecting,
+    /// so that re-running one community of a city does not project the whole city's roads.
+    /// </summary>
+    static PartitionInput WithinAreas(PartitionInput input)
+    {
+        if (input.Areas is not { Count: > 0 } areas) return input;
+        var reach = new Envelope();
+        foreach (var a in areas) reach.ExpandToInclude(a.Polygon.EnvelopeInternal);
+        var compounds = input.Compounds?.Where(c => c.Polygon.EnvelopeInternal.Intersects(reach)).ToList();
+        var barriers = input.Barriers?.Where(b => b.EnvelopeInternal.Intersects(reach)).ToList();
+        return compounds?.Count == input.Compounds?.Count && barriers?.Count == input.Barriers?.Count
+            ? input
+            : input with { Compounds = compounds, Barriers = barriers };
     }
 
     static Geometry Envelope(PartitionInput input)
