@@ -37,7 +37,7 @@ public sealed partial class MapPageTests(WebFixture web, ITestOutputHelper outpu
               const f = fc.features[0];
               const at = labelPoint(f.geometry);
               const map = window.gridmap.map;
-              const idle = new Promise((resolve) => map.once('idle', resolve));
+              const idle = new Promise((resolve) => map.once('idle', () => resolve()));
               map.jumpTo({ center: at, zoom: 16 });
               await idle;
               const p = map.project(at);
@@ -54,8 +54,9 @@ public sealed partial class MapPageTests(WebFixture web, ITestOutputHelper outpu
         await page.EvaluateAsync("""
             () => new Promise((resolve) => {
               const map = window.gridmap.map;
-              if (map.loaded() && !map.isMoving()) resolve(); else map.once('idle', resolve);
-              setTimeout(resolve, 5000);
+              // resolve() without the event: the event holds the map, which is no value to send back to the test.
+              if (map.loaded() && !map.isMoving()) resolve(); else map.once('idle', () => resolve());
+              setTimeout(() => resolve(), 5000);
             })
             """);
         var path = Path.Combine(web.ScreenshotDir, $"{name}-{web.ServerKind}.png");
@@ -149,6 +150,58 @@ public sealed partial class MapPageTests(WebFixture web, ITestOutputHelper outpu
         await Assertions.Expect(info.Locator(".grid-code")).ToBeInViewportAsync();
         await ShotAsync(page, "phone-lookup");
         Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_planner_partitions_the_clicked_community_reviews_the_proposal_and_accepts_it()
+    {
+        var (page, errors) = await OpenAsync();
+        var (x, y, _) = await CentreOnFirstGridAsync(page);
+        await page.Mouse.ClickAsync(x, y);
+        var info = page.Locator("#info");
+        await Assertions.Expect(info.Locator(".grid-code")).ToHaveTextAsync(GridCode());
+        // The map is centred on the clicked point: the community there is the one the panel names.
+        var community = await page.EvaluateAsync<string>(
+            "async () => { const c = window.gridmap.map.getCenter(); return (await (await fetch(`/api/lookup?lon=${c.lng}&lat=${c.lat}`)).json()).community.code; }");
+
+        // From the lookup panel: the form opens with the community filled in.
+        await info.Locator("button.partition-here").ClickAsync();
+        var panel = page.Locator("#partition");
+        await Assertions.Expect(panel).ToBeVisibleAsync();
+        await Assertions.Expect(panel.Locator("input[name=scope]")).ToHaveValueAsync(community);
+        await panel.Locator("button[type=submit]").ClickAsync();
+
+        // The job runs on the server; the panel follows it to its report and draws the proposal.
+        await Assertions.Expect(panel.Locator(".partition-status")).ToHaveTextAsync("状态: 已完成", new() { Timeout = 60_000 });
+        await Assertions.Expect(panel.Locator(".partition-report")).ToContainTextAsync("达标");
+        var proposed = await page.EvaluateAsync<int>("() => window.gridmap.map.querySourceFeatures('proposal').length");
+        Assert.True(proposed > 0, "the proposal is drawn on the map");
+        var jobGrids = await page.EvaluateAsync<int>(
+            "async () => (await (await fetch('/api/partition/jobs')).json()).filter(j => j.status === 'done').map(j => j.report.grids)[0]");
+        await ShotAsync(page, "desktop-partition-proposal");
+
+        await panel.Locator("button.primary", new() { HasText = "采用方案" }).ClickAsync();
+        await Assertions.Expect(panel.Locator(".partition-accepted")).ToContainTextAsync($"{jobGrids} 个网格写入");
+        await Assertions.Expect(panel.Locator(".partition-status")).ToHaveTextAsync("状态: 已采用");
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.gridmap.map.querySourceFeatures('proposal').length"));
+        // The store now holds the accepted grids of that community.
+        var stored = await page.EvaluateAsync<int>($"async () => (await (await fetch('/api/layers/grids/features?limit=10000')).json()).features.filter(f => f.properties.community_code === '{community}').length");
+        Assert.Equal(jobGrids, stored);
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Partitioning_an_unknown_community_says_so_in_the_panel()
+    {
+        var (page, errors) = await OpenAsync();
+        await page.Locator("#partition-open").ClickAsync();
+        var panel = page.Locator("#partition");
+        await panel.Locator("input[name=scope]").FillAsync("999999999999");
+        await panel.Locator("button[type=submit]").ClickAsync();
+        await Assertions.Expect(panel.Locator(".partition-job .error")).ToContainTextAsync("404");
+        Assert.All(errors, e => Assert.Contains("404", e)); // the browser logs the failed request itself
         await page.Context.CloseAsync();
     }
 }

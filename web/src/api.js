@@ -9,12 +9,26 @@ export class ApiError extends Error {
 }
 
 async function getJson(path, signal) {
-  const res = await fetch(path, { signal, headers: { Accept: "application/json" } });
+  return readJson(path, await fetch(path, { signal, headers: { Accept: "application/json" } }));
+}
+
+async function postJson(path, body, signal) {
+  return readJson(path, await fetch(path, {
+    method: "POST", signal,
+    headers: { Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify(body ?? {}),
+  }));
+}
+
+/** The body of a 2xx answer; otherwise an ApiError carrying the problem's detail (and the first field error). */
+async function readJson(path, res) {
   if (!res.ok) {
     let detail = "";
     try {
       const body = await res.json();
       detail = body.detail ?? body.title ?? body.error ?? "";
+      const first = body.errors?.[0];
+      if (first?.message) detail += ` (${first.field ?? first.pointer ?? ""}: ${first.message})`;
     } catch { /* not JSON: status is enough */ }
     throw new ApiError(res.status, `${path}: ${res.status} ${detail}`.trim());
   }
@@ -65,3 +79,18 @@ export const lookup = (lon, lat, signal) =>
 /** Grid codes, compound names and grid worker names. */
 export const search = (q, limit = 20, signal) =>
   getJson(`/api/search?${new URLSearchParams({ q, limit: String(limit) })}`, signal);
+
+/** Starts a partition job: `{scope, min, max, target}` → the job (`{id, status, progress, …}`). */
+export const startPartition = (request, signal) => postJson("/api/partition/jobs", request, signal);
+
+/** A job with its status, progress and, when done, its report. */
+export const getJob = (id, signal) => getJson(`/api/partition/jobs/${encodeURIComponent(id)}`, signal);
+
+/** The proposed grids of a finished job (GeoJSON). */
+export const getProposal = (id, signal) => getJson(`/api/partition/jobs/${encodeURIComponent(id)}/proposal`, signal);
+
+/** Accepts a proposal into the store: `{job, grids, deleted, buildings_updated}`. */
+export const acceptJob = (id, signal) => postJson(`/api/partition/jobs/${encodeURIComponent(id)}/accept`, null, signal);
+
+/** Asks a queued or running job to stop. */
+export const cancelJob = (id, signal) => postJson(`/api/partition/jobs/${encodeURIComponent(id)}/cancel`, null, signal);

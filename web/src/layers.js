@@ -130,6 +130,20 @@ export class MapLayers {
     if (visible) this.refresh();
   }
 
+  /** Forgets what is loaded of the given layers (their data changed in the store) and loads them again. */
+  async reload(layers, counts = {}) {
+    for (const layer of layers) {
+      const st = this.state[layer];
+      if (counts[layer] != null) {
+        st.count = counts[layer];
+        st.whole = !CONFIG[layer].bboxOnly && st.count <= WHOLE_LIMIT;
+      }
+      st.complete = false;
+      st.loadedBox = null;
+    }
+    await this.refresh();
+  }
+
   /** Fetches a small layer whole (used on start to fit the view); returns its features. */
   async loadWhole(layer, signal) {
     const st = this.state[layer];

@@ -4,6 +4,7 @@ import { extentOf, labelPoint } from "./geo.js";
 import { buildLayerPanel, updateZoomHints } from "./layerpanel.js";
 import { MapLayers } from "./layers.js";
 import { InfoPanel } from "./panel.js";
+import { PartitionPanel } from "./partition.js";
 import { setupSearch } from "./search.js";
 
 const ATTRIBUTION = "© OpenStreetMap contributors (where OSM data is loaded)";
@@ -38,8 +39,10 @@ map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
 
 const infoRoot = document.getElementById("info");
 let clickMarker = null;
+let partition = null;
 const info = new InfoPanel(infoRoot, {
   onStation: (lon, lat) => map.flyTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), 16) }),
+  onPartition: (code) => partition?.open(code),
 });
 infoRoot.addEventListener("closed", () => { clickMarker?.remove(); clickMarker = null; layers?.highlight(null); });
 
@@ -110,6 +113,13 @@ async function start() {
   layers = new MapLayers(map, counts, { onStatus: renderStatus });
   const layerPanel = document.getElementById("layers");
   buildLayerPanel(layerPanel, layerList, (layer, visible) => layers.setVisible(layer, visible));
+  partition = new PartitionPanel(document.getElementById("partition"), map, {
+    onAccepted: async () => {
+      const counts = Object.fromEntries((await getLayers()).map((l) => [l.layer, l.count]));
+      await layers.reload(["grids", "buildings"], counts);
+    },
+  });
+  document.getElementById("partition-open").addEventListener("click", () => partition.open());
   const closeResults = setupSearch(document.getElementById("search"), document.getElementById("results"), { onPick: pickSearchResult });
   map.on("click", closeResults);
 
@@ -138,5 +148,5 @@ async function start() {
 }
 
 // Exposed for the browser tests and for poking at the map from the console.
-window.gridmap = { map, get layers() { return layers; }, showLookup };
+window.gridmap = { map, get layers() { return layers; }, get partition() { return partition; }, showLookup };
 start();

@@ -17,11 +17,15 @@ const none = () => el("span", { class: "muted" }, "—");
 const metres = (m) => (m >= 1000 ? `${(m / 1000).toFixed(2)} km` : `${Math.round(m)} m`);
 
 export class InfoPanel {
-  /** @param root the <aside> element; onStation(lon, lat) flies the map to a station. */
-  constructor(root, { onStation = () => {} } = {}) {
+  /**
+   * @param root the <aside> element; onStation(lon, lat) flies the map to a station; onPartition(code) opens the
+   * partition panel for a community.
+   */
+  constructor(root, { onStation = () => {}, onPartition = null } = {}) {
     this.root = root;
     this.body = root.querySelector(".info-body");
     this.onStation = onStation;
+    this.onPartition = onPartition;
     root.querySelector(".info-close").addEventListener("click", () => this.hide());
   }
 
@@ -78,6 +82,9 @@ export class InfoPanel {
 
     this.body.replaceChildren(
       facts,
+      r.community && this.onPartition
+        ? el("button", { type: "button", class: "partition-here", onclick: () => this.onPartition(r.community.code) }, "划分此社区网格")
+        : null,
       el("h3", {}, "最近的服务站点"),
       list,
       el("p", { class: "coords muted" }, `${r.lon.toFixed(6)}, ${r.lat.toFixed(6)}`),
