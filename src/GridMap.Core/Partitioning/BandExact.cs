@@ -26,7 +26,13 @@ internal sealed class BandExact
     private readonly int[] _wt = new int[64];
     private readonly ulong[] _adj = new ulong[64];
     private ulong _full;
-    private readonly Dictionary<ulong, (long Value, ulong Choice)> _memo = new();
+    private readonly Dictionary<ulong, (long Value, ulong Choice)> _memo = MemoOfThisThread ??= new();
+
+    /// <summary>
+    /// One memo per thread, shared by every solver on it: a solve clears it and is done with it before the next starts,
+    /// and a table that has grown once is not grown again for every area.
+    /// </summary>
+    [ThreadStatic] private static Dictionary<ulong, (long Value, ulong Choice)>? MemoOfThisThread;
     private long _budget;
     private bool _aborted;
 
@@ -97,22 +103,36 @@ internal sealed class BandExact
         var v = BitOperations.TrailingZeroCount(~assigned);
         var vb = 1UL << v;
         var avail = _full & ~assigned;
-        // v left over
-        var best = LeftOverCost + Best(assigned | vb);
-        if (_aborted) return 0;
-        // v in a connected in-band set of available nodes
-        var ctx = new EnumCtx { Assigned = assigned, Avail = avail, Best = best, Choice = vb | LeftOverFlag };
+        var remaining = 0;
+        for (var m = avail; m != 0; m &= m - 1) remaining += _wt[BitOperations.TrailingZeroCount(m)];
+        // v in a connected in-band set of available nodes — first, so that a good value found early bounds the rest
+        var ctx = new EnumCtx { Assigned = assigned, Avail = avail, Best = long.MaxValue, Choice = 0, Remaining = remaining };
         Enumerate(ref ctx, vb, _adj[v] & avail, vb | _adj[v], _wt[v]);
         if (_aborted) return 0;
+        // v left over — unless even as many in-band groups as the rest could hold would not beat that
+        if (ctx.Choice == 0 || LeftOverCost - InBandGain * MostGroups(remaining - _wt[v]) < ctx.Best)
+        {
+            var left = LeftOverCost + Best(assigned | vb);
+            if (_aborted) return 0;
+            if (ctx.Choice == 0 || left < ctx.Best)
+            {
+                ctx.Best = left;
+                ctx.Choice = vb | LeftOverFlag;
+            }
+        }
         _memo[assigned] = (ctx.Best, ctx.Choice);
         return ctx.Best;
     }
+
+    /// <summary>An upper bound on the in-band groups nodes of this total weight can form (each holds at least Min).</summary>
+    private long MostGroups(int weight) => _min > 0 ? weight / _min : 64;
 
     private struct EnumCtx
     {
         public ulong Assigned, Avail;
         public long Best;
         public ulong Choice;
+        public int Remaining; // weight of the available nodes
     }
 
     /// <summary>Marks a memoised choice as "this node is left over" (node sets use bits 0..62 only).</summary>
@@ -121,7 +141,8 @@ internal sealed class BandExact
     /// <summary>Every connected set of available nodes containing the current set S (weight <paramref name="w"/>), once.</summary>
     private void Enumerate(ref EnumCtx ctx, ulong s, ulong ext, ulong closed, int w)
     {
-        if (w >= _min)
+        // Branch and bound: the rest can add at most MostGroups(its weight) in-band groups, and nothing else lowers the value.
+        if (w >= _min && -InBandGain * (1 + MostGroups(ctx.Remaining - w)) + Math.Abs(w - _target) < ctx.Best)
         {
             var value = -InBandGain + Math.Abs(w - _target) + Best(ctx.Assigned | s);
             if (_aborted) return;
