@@ -64,7 +64,7 @@ public static class AreaPartition
         var (tessellation, count) = (built.Tessellation, reasons.Count);
         if (Corridors && reasons.Any(r => r == OutOfBandReason.NoContiguousFit) && built.Corridors.Count > 0)
         {
-            (tessellation, groupOf, count) = TerritoryCorridors.Repair(built, bounds, groupOf, a => atoms[a].Points);
+            (tessellation, groupOf, count, _) = TerritoryCorridors.Repair(built, bounds, groupOf, a => atoms[a].Points);
             reasons = Enumerable.Repeat(OutOfBandReason.None, count).ToList();
             var members = new int[count];
             var weight = new long[count];
@@ -124,9 +124,23 @@ public static class AreaPartition
             : [];
         var graph = kept.Count == 0 ? built.Territory : built.JoinedBy(kept.Keys);
         var outcome = StableRepartition.Solve(graph, old, existing.Count, bounds, existing.Select(e => e.Households).ToArray());
-        var (tessellation, carvedGroupOf, count) = Carve(problem, built, kept, outcome.GroupOf, outcome.GroupCount);
-        if (count > outcome.GroupCount)
-            outcome = outcome with { GroupOf = carvedGroupOf, GroupCount = count, OldGridOfGroup = [.. outcome.OldGridOfGroup, .. Enumerable.Repeat<int?>(null, count - outcome.GroupCount)] };
+        Tessellation tessellation;
+        int count;
+        if (Corridors && ChangedOutOfBand(outcome, existing, bounds, atoms) is { Count: > 0 } changed && built.Corridors.Count > 0)
+        {
+            // Grids this re-run changed and could not bring into band may reach it through a corridor (grids it left
+            // alone stay as they are, even out of band).
+            int[] groupOf, originalOf;
+            (tessellation, groupOf, count, originalOf) = TerritoryCorridors.Repair(built, bounds, outcome.GroupOf, a => atoms[a].Points, changed.Contains);
+            outcome = outcome with { GroupOf = groupOf, GroupCount = count, OldGridOfGroup = originalOf.Select(o => o >= 0 ? outcome.OldGridOfGroup[o] : null).ToList() };
+        }
+        else
+        {
+            int[] carvedGroupOf;
+            (tessellation, carvedGroupOf, count) = Carve(problem, built, kept, outcome.GroupOf, outcome.GroupCount);
+            if (count > outcome.GroupCount)
+                outcome = outcome with { GroupOf = carvedGroupOf, GroupCount = count, OldGridOfGroup = [.. outcome.OldGridOfGroup, .. Enumerable.Repeat<int?>(null, count - outcome.GroupCount)] };
+        }
         var polygons = GridPolygons.Dissolve(tessellation, outcome.GroupOf, count);
         var households = new int[count];
         var members = new int[count];
@@ -158,6 +172,21 @@ public static class AreaPartition
         corridors.Count == 0
             ? (built.Tessellation, groupOf, groupCount)
             : TerritoryCorridors.Carve(built.Tessellation, corridors, groupOf, groupCount, a => problem.Atoms[a].Points);
+
+    /// <summary>Groups of a re-run that are out of band and are not an existing grid left exactly as it was.</summary>
+    static HashSet<int> ChangedOutOfBand(StableRepartition.Outcome outcome, IReadOnlyList<ExistingGrid> existing, Bounds bounds, IReadOnlyList<Atom> atoms)
+    {
+        var households = new long[outcome.GroupCount];
+        foreach (var a in atoms) households[outcome.GroupOf[a.Index]] += a.Households;
+        var result = new HashSet<int>();
+        for (var g = 0; g < outcome.GroupCount; g++)
+        {
+            if (bounds.Contains(households[g])) continue;
+            var was = outcome.OldGridOfGroup[g];
+            if (was is not { } i || existing[i].Households is not { } before || before != households[g]) result.Add(g);
+        }
+        return result;
+    }
 
     /// <summary>Whether every group (≥ 0) is connected in the graph.</summary>
     static bool AllConnected(PartitionGraph g, int[] groupOf)

@@ -37,8 +37,15 @@ internal sealed class CorridorRepair
     readonly Dictionary<(int Group, int Rings), (int Stamp, int Size)> _tried = [];
     int _gen, _stamp;
 
-    public CorridorRepair(AtomGraph built, Bounds bounds, int[] groupOf, Func<int, IEnumerable<Coordinate>> sitesOf)
+    readonly Func<int, bool>? _canStart;
+    readonly int _inputGroups;
+
+    /// <param name="canStart">which of the given groups may be re-solved when out of band (all when null); groups the
+    /// repair makes itself always may.</param>
+    public CorridorRepair(AtomGraph built, Bounds bounds, int[] groupOf, Func<int, IEnumerable<Coordinate>> sitesOf,
+        Func<int, bool>? canStart = null)
     {
+        _canStart = canStart;
         _built = built;
         _g = built.Joined;
         _bounds = bounds;
@@ -49,6 +56,7 @@ internal sealed class CorridorRepair
             while (_members.Count <= _assign[v]) _members.Add([]);
             _members[_assign[v]].Add(v);
         }
+        _inputGroups = _members.Count;
         _carving = new TerritoryCarving(built.Tessellation, _assign, sitesOf, built.Edges);
         _exact = new BandExact(_g, bounds);
         _mark = new int[n];
@@ -56,7 +64,8 @@ internal sealed class CorridorRepair
         _changedAt = new int[n];
     }
 
-    public (Tessellation Tessellation, int[] GroupOf, int GroupCount) Run()
+    /// <summary>The carved tessellation, the assignment (groups 0…count-1), and for each group the given group it continues (-1: new).</summary>
+    public (Tessellation Tessellation, int[] GroupOf, int GroupCount, int[] OriginalOf) Run()
     {
         // Draw what the given grids already rely on; a grid whose corridor cannot be drawn falls apart into its pieces.
         for (var h = 0; h < _members.Count; h++)
@@ -77,6 +86,7 @@ internal sealed class CorridorRepair
             for (var x = 0; x < _members.Count; x++)
             {
                 if (_members[x].Count == 0 || Fixed(x) || _bounds.Contains(Weight(x))) continue;
+                if (x < _inputGroups && _canStart is not null && !_canStart(x)) continue;
                 for (var rings = 1; rings <= Rings; rings++)
                 {
                     var outcome = TryUnion(x, rings);
@@ -89,11 +99,15 @@ internal sealed class CorridorRepair
 
         // Number the grids 0…count-1 (re-solved unions may have left some empty).
         var map = new int[_members.Count];
-        var count = 0;
-        for (var h = 0; h < _members.Count; h++) map[h] = _members[h].Count > 0 ? count++ : -1;
+        var originalOf = new List<int>();
+        for (var h = 0; h < _members.Count; h++)
+        {
+            map[h] = _members[h].Count > 0 ? originalOf.Count : -1;
+            if (_members[h].Count > 0) originalOf.Add(h < _inputGroups ? h : -1);
+        }
         var result = new int[_assign.Length];
         for (var v = 0; v < result.Length; v++) result[v] = map[_assign[v]];
-        return (_carving.Result(), result, count);
+        return (_carving.Result(), result, originalOf.Count, originalOf.ToArray());
     }
 
     int Weight(int grp)

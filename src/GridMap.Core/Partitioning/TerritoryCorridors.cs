@@ -102,10 +102,10 @@ public static class TerritoryCorridors
     }
 
     /// <summary>
-    /// Brings out-of-band grids into band through corridors (<see cref="CorridorRepair"/>). Returns the carved tessellation
-    /// and the assignment, groups numbered 0…count-1.
+    /// Brings out-of-band grids into band through corridors (<see cref="CorridorRepair"/>). Returns the carved tessellation,
+    /// the assignment (groups numbered 0…count-1) and, per group, the given group it continues (-1 for a new one).
     /// </summary>
-    internal static (Tessellation Tessellation, int[] GroupOf, int GroupCount) Repair(
-        AtomGraph built, Bounds bounds, int[] groupOf, Func<int, IEnumerable<Coordinate>> sitesOf) =>
-        new CorridorRepair(built, bounds, groupOf, sitesOf).Run();
+    internal static (Tessellation Tessellation, int[] GroupOf, int GroupCount, int[] OriginalOf) Repair(
+        AtomGraph built, Bounds bounds, int[] groupOf, Func<int, IEnumerable<Coordinate>> sitesOf, Func<int, bool>? canStart = null) =>
+        new CorridorRepair(built, bounds, groupOf, sitesOf, canStart).Run();
 }
