@@ -33,12 +33,15 @@ public static class GridPartitioner
     public static AreaProblem ProblemOf(PreparedInput p, int i)
     {
         var (_, polygon) = p.Areas[i];
+        // Most compounds and roads lie wholly inside or outside: a prepared test spares them the overlay.
+        var area = PreparedGeometryFactory.Prepare(polygon);
         var clipped = p.CompoundsByArea[i]
-            .Select(c => c with { Polygon = c.Polygon.Intersection(polygon) })
+            .Select(c => area.Contains(c.Polygon) ? c : c with { Polygon = c.Polygon.Intersection(polygon) })
             .Where(c => !c.Polygon.IsEmpty && c.Polygon.Area > 0)
             .ToList();
         var inArea = p.Barriers.Query(polygon.EnvelopeInternal)
-            .SelectMany(b => Lines(b.Intersection(polygon))).ToList();
+            .Where(area.Intersects)
+            .SelectMany(b => area.Contains(b) ? [b] : Lines(b.Intersection(polygon))).ToList();
         return AreaAtoms.Build(polygon, p.UnitsByArea[i], clipped, inArea, p.Bounds);
     }
 
