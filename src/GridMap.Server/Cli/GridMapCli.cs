@@ -27,6 +27,9 @@ public static class GridMapCli
           gridmap sample  [--seed 1] [--scale 1] (--out DIR | [--data DIR | --postgres CONN])
           gridmap partition --units U.geojson [--areas A.geojson] [--compounds C.geojson] [--barriers R.geojson]
                           [--min 200 --max 300 --target 250] [--existing G.geojson] --out grids.geojson [--report report.json]
+          gridmap coverage --buildings B.geojson --stations S.geojson [--network R.geojson] [--kind KIND]
+                          [--minutes 5,10,15 | --meters 300,500,1000] [--profile adult|elderly | --speed-kmh 4.5]
+                          --out buildings_out.geojson [--report report.json]
           gridmap bench partition [--instances singapore,chengdu,sample,lattice40,lattice100,lattice317] [--runs 3] [--out docs/benchmarks.md]
 
         layers: districts streets communities compounds buildings grids stations network
@@ -55,6 +58,7 @@ public static class GridMapCli
                 "export" => await ExportAsync(rest, stdout),
                 "sample" => await SampleAsync(rest, stdout),
                 "partition" => await PartitionCommand.RunAsync(rest, stdout),
+                "coverage" => await CoverageCommand.RunAsync(rest, stdout),
                 "bench" => await BenchCommand.RunAsync(rest, stdout),
                 _ => throw new CliException($"unknown verb '{verb}'"),
             };

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using GridMap.Core.Spatial;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Index.Strtree;
+
+namespace GridMap.Core.Network;
+
+/// <summary>A building (or any place people live) with its households; lon/lat.</summary>
+public sealed record CoveragePlace(string Id, int Households, Geometry Geometry);
+
+/// <summary>A station with its kind key (null when not given); lon/lat.</summary>
+public sealed record CoverageStation(string Id, string? Kind, Point Location);
+
+/// <summary>A threshold as given ("5" minutes or "300" metres) and its walking distance in metres.</summary>
+public sealed record CoverageThreshold(string Label, double Metres);
+
+/// <summary>Walking speed profiles (m/s): adult 4.5 km/h, elderly 3.3 km/h.</summary>
+public static class WalkingSpeed
+{
+    public const double AdultKmh = 4.5;
+    public const double ElderlyKmh = 3.3;
+
+    public static double MetresPerSecond(double kmh) => kmh * 1000 / 3600;
+}
+
+/// <summary>
+/// What <see cref="WalkCoverage.Compute"/> needs: places, stations, the walkable lines (lon/lat; null or empty for the
+/// straight-line fallback), the thresholds and the walking speed.
+/// </summary>
+public sealed record CoverageInput(
+    IReadOnlyList<CoveragePlace> Places, IReadOnlyList<CoverageStation> Stations, IReadOnlyList<LineString>? Network,
+    IReadOnlyList<CoverageThreshold> Thresholds, double SpeedMetresPerSecond);
+
+/// <summary>A place's nearest station and the walk to it; null metres when no station can be reached.</summary>
+public sealed record PlaceReach(string Id, string? Station, double? Metres, double? Minutes);
+
+/// <summary>
+/// Coverage in numbers: per threshold label the covered share of households (0..1) and the uncovered households;
+/// households beyond every threshold; each station's load (households for which it is the nearest); places cut off
+/// from every station; "network" or "euclidean"; compute seconds.
+/// </summary>
+public sealed record CoverageReport(
+    IReadOnlyDictionary<string, double> Coverage, long UncoveredHouseholds, IReadOnlyDictionary<string, long> UncoveredByThreshold,
+    IReadOnlyDictionary<string, long> StationLoad, IReadOnlyList<string> Unreachable, string Mode, long Households, int Places,
+    int Stations, double Seconds);
+
+public sealed record CoverageResult(IReadOnlyList<PlaceReach> Places, CoverageReport Report);
+
+/// <summary>
+/// Who reaches a station on foot: every place's walk to its nearest station over the walking network (or in a straight
+/// line when there is no network, labelled "euclidean"), and the coverage that gives at each threshold. Numbers come
+/// from per-place walks, never from polygons.
+/// </summary>
+public static class WalkCoverage
+{
+    public static CoverageResult Compute(CoverageInput input)
+    {
+        var clock = Stopwatch.StartNew();
+        var envelope = new Envelope();
+        foreach (var p in input.Places) envelope.ExpandToInclude(p.Geometry.EnvelopeInternal);
+        foreach (var s in input.Stations) envelope.ExpandToInclude(s.Location.EnvelopeInternal);
+        var projection = MetricProjection.For(new GeometryFactory().ToGeometry(envelope));
+        Coordinate Metric(Geometry g) => projection.Project(g is Point pt ? pt : g.InteriorPoint).Coordinate;
+        var places = input.Places.Select(p => Metric(p.Geometry)).ToArray();
+        var stations = input.Stations.Select(s => Metric(s.Location)).ToArray();
+
+        var network = input.Network is { Count: > 0 } lines ? WalkNetwork.Build(lines.Select(l => (LineString)projection.Project(l))) : null;
+        var mode = network is { EdgeCount: > 0 } ? "network" : "euclidean";
+        var reach = mode == "network"
+            ? NearestStation.Compute(network!, stations.Select(c => network!.Attach(c)).ToList(), places.Select(c => network!.Attach(c)).ToList())
+            : StraightLine(stations, places);
+
+        var results = new PlaceReach[places.Length];
+        var households = input.Places.Sum(p => (long)p.Households);
+        var covered = new long[input.Thresholds.Count];
+        var load = input.Stations.ToDictionary(s => s.Id, _ => 0L);
+        var unreachable = new List<string>();
+        long beyondAll = 0;
+        var largest = input.Thresholds.Count == 0 ? double.PositiveInfinity : input.Thresholds.Max(t => t.Metres);
+        for (var i = 0; i < places.Length; i++)
+        {
+            var place = input.Places[i];
+            var r = reach[i];
+            if (!r.Reachable)
+            {
+                results[i] = new PlaceReach(place.Id, null, null, null);
+                unreachable.Add(place.Id);
+                beyondAll += place.Households;
+                continue;
+            }
+            var station = input.Stations[r.Station].Id;
+            results[i] = new PlaceReach(place.Id, station, r.Metres, r.Metres / input.SpeedMetresPerSecond / 60);
+            load[station] += place.Households;
+            for (var t = 0; t < covered.Length; t++)
+                if (r.Metres <= input.Thresholds[t].Metres) covered[t] += place.Households;
+            if (r.Metres > largest) beyondAll += place.Households;
+        }
+        var coverage = new Dictionary<string, double>();
+        var uncovered = new Dictionary<string, long>();
+        for (var t = 0; t < covered.Length; t++)
+        {
+            coverage[input.Thresholds[t].Label] = households == 0 ? 1 : (double)covered[t] / households;
+            uncovered[input.Thresholds[t].Label] = households - covered[t];
+        }
+        var report = new CoverageReport(coverage, beyondAll, uncovered, load, unreachable, mode, households, places.Length,
+            stations.Length, clock.Elapsed.TotalSeconds);
+        return new CoverageResult(results, report);
+    }
+
+    /// <summary>The straight-line fallback: the nearest station as the crow flies.</summary>
+    static StationReach[] StraightLine(Coordinate[] stations, Coordinate[] places)
+    {
+        var result = new StationReach[places.Length];
+        if (stations.Length == 0)
+        {
+            Array.Fill(result, new StationReach(-1, double.PositiveInfinity));
+            return result;
+        }
+        var tree = new STRtree<int>();
+        for (var s = 0; s < stations.Length; s++) tree.Insert(new Envelope(stations[s]), s);
+        tree.Build();
+        for (var i = 0; i < places.Length; i++)
+        {
+            var p = places[i];
+            var s = tree.NearestNeighbour(new Envelope(p), -1, new PointDistance(stations, p));
+            result[i] = new StationReach(s, stations[s].Distance(p));
+        }
+        return result;
+    }
+
+    sealed class PointDistance(Coordinate[] stations, Coordinate p) : IItemDistance<Envelope, int>
+    {
+        public double Distance(IBoundable<Envelope, int> a, IBoundable<Envelope, int> b) =>
+            stations[a.Item == -1 ? b.Item : a.Item].Distance(p);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GridMap.Core.Model;
+using GridMap.Core.Network;
+using GridMap.Core.Schema;
+using GridMap.IO.GeoJson;
+using NetTopologySuite.Geometries;
+using static GridMap.IO.GeoJson.FeatureFiles;
+
+namespace GridMap.IO.Coverage;
+
+/// <summary>
+/// The files of `gridmap coverage`: buildings, stations and the walking network in; buildings with their walk and a
+/// report out. Every problem names the file, the feature and the field; nothing is computed until all inputs are valid.
+/// </summary>
+public static class CoverageFiles
+{
+    /// <summary>Point or Polygon features with an id and whole households.</summary>
+    public static IReadOnlyList<CoveragePlace> ReadBuildings(string file, byte[] utf8, List<FeatureProblem> problems)
+    {
+        var places = new List<CoveragePlace>();
+        var seen = new HashSet<string>();
+        foreach (var f in ReadRaw(file, utf8, problems))
+        {
+            var households = WholeNumber(f.Properties["households"]);
+            Require(households is not null, problems, f, file, "properties.households", "is required: a whole number ≥ 0");
+            Require(f.Id is not null, problems, f, file, "id", "is required: a string or number");
+            Require(f.Geometry is Point or Polygon or MultiPolygon, problems, f, file, "geometry", "must be a Point or Polygon");
+            if (f.Id is not null && !seen.Add(f.Id)) problems.Add(new(f.Index, f.Id, $"{file}: id", "is not unique"));
+            if (households is null || f.Id is null || f.Geometry is not (Point or Polygon or MultiPolygon)) continue;
+            places.Add(new CoveragePlace(f.Id, households.Value, f.Geometry));
+        }
+        return places;
+    }
+
+    /// <summary>Point features with an id and an optional kind key.</summary>
+    public static IReadOnlyList<CoverageStation> ReadStations(string file, byte[] utf8, List<FeatureProblem> problems)
+    {
+        var stations = new List<CoverageStation>();
+        var seen = new HashSet<string>();
+        foreach (var f in ReadRaw(file, utf8, problems))
+        {
+            Require(f.Id is not null, problems, f, file, "id", "is required: a string or number");
+            Require(f.Geometry is Point, problems, f, file, "geometry", "must be a Point");
+            var kind = f.Properties["kind"] is JsonValue k ? k.ToString() : null;
+            Require(kind is null || StationKinds.IsKnown(kind), problems, f, file, "properties.kind",
+                $"is not a station kind (known: {string.Join(", ", StationKinds.All.Select(x => x.Key))})");
+            if (f.Id is not null && !seen.Add(f.Id)) problems.Add(new(f.Index, f.Id, $"{file}: id", "is not unique"));
+            if (f.Id is null || f.Geometry is not Point point) continue;
+            stations.Add(new CoverageStation(f.Id, kind, point));
+        }
+        return stations;
+    }
+
+    /// <summary>The walkable lines of LineString/MultiLineString features with OSM tags (`highway`, `foot`, `access`, …).</summary>
+    public static IReadOnlyList<LineString> ReadNetwork(string file, byte[] utf8, List<FeatureProblem> problems, out int lineCount)
+    {
+        var lines = new List<LineString>();
+        lineCount = 0;
+        foreach (var f in ReadRaw(file, utf8, problems))
+        {
+            Require(f.Geometry is LineString or MultiLineString, problems, f, file, "geometry", "must be a LineString");
+            if (f.Geometry is not (LineString or MultiLineString)) continue;
+            var tags = f.Properties.Where(p => p.Value is JsonValue).ToDictionary(p => p.Key, p => p.Value!.ToString());
+            for (var i = 0; i < f.Geometry.NumGeometries; i++)
+            {
+                lineCount++;
+                if (Walkability.IsWalkable(tags)) lines.Add((LineString)f.Geometry.GetGeometryN(i));
+            }
+        }
+        return lines;
+    }
+
+    /// <summary>Every building with `station` (its nearest station's id), `walk_m` and `walk_min` (null when unreachable).</summary>
+    public static void WriteBuildings(Stream stream, IReadOnlyList<CoveragePlace> places, IReadOnlyList<PlaceReach> reach, string mode)
+    {
+        GeoJsonFeatures.WriteCollection(stream, places.Select((p, i) => new FeatureDraft(p.Id, p.Geometry, new JsonObject
+        {
+            ["households"] = p.Households,
+            ["station"] = reach[i].Station,
+            ["walk_m"] = reach[i].Metres is { } m ? Math.Round(m, 1) : null,
+            ["walk_min"] = reach[i].Minutes is { } t ? Math.Round(t, 2) : null,
+            ["mode"] = mode,
+        })));
+    }
+
+    /// <summary>The report as the contract names it (snake_case).</summary>
+    public static void WriteReport(Stream stream, CoverageReport report) =>
+        JsonSerializer.Serialize(stream, report, GridMap.IO.Partitioning.PartitionFiles.ReportOptions);
+}

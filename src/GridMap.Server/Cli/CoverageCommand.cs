@@ -1,0 +1,88 @@
+using System.Globalization;
+using GridMap.Core.Model;
+using GridMap.Core.Network;
+using GridMap.Core.Schema;
+using GridMap.IO.Coverage;
+
+namespace GridMap.Server.Cli;
+
+/// <summary>`gridmap coverage`: who reaches their nearest station on foot, within which threshold (the contract other tools rely on).</summary>
+public static class CoverageCommand
+{
+    public static async Task<int> RunAsync(CliArgs a, TextWriter stdout)
+    {
+        a.Allow("buildings", "stations", "network", "kind", "minutes", "meters", "profile", "speed-kmh", "out", "isochrones", "gaps", "report");
+        var output = a.Require("out", "where to write the buildings with their walk (GeoJSON)");
+        if (a.Has("isochrones") || a.Has("gaps"))
+            throw new CliException("--isochrones and --gaps are not available yet (coverage numbers come from per-building walks)");
+        if (a.Has("minutes") && a.Has("meters")) throw new CliException("give --minutes or --meters, not both");
+        if (a.Has("profile") && a.Has("speed-kmh")) throw new CliException("give --profile or --speed-kmh, not both");
+        var kmh = a.Get("profile") switch
+        {
+            null => a.Double("speed-kmh", WalkingSpeed.AdultKmh),
+            "adult" => WalkingSpeed.AdultKmh,
+            "elderly" => WalkingSpeed.ElderlyKmh,
+            var p => throw new CliException($"--profile must be adult or elderly, not '{p}'"),
+        };
+        if (!(kmh > 0 && kmh < 20)) throw new CliException("--speed-kmh must be between 0 and 20");
+        var speed = WalkingSpeed.MetresPerSecond(kmh);
+        var kind = a.Get("kind");
+        if (kind is not null && !StationKinds.IsKnown(kind))
+            throw new CliException($"--kind must be a station kind ({string.Join(", ", StationKinds.All.Select(k => k.Key))})");
+        var thresholds = Thresholds(a, kind, speed);
+
+        var problems = new List<FeatureProblem>();
+        async Task<byte[]?> Bytes(string option)
+        {
+            if (a.Get(option) is not { } path) return null;
+            if (!File.Exists(path)) throw new CliException($"--{option} {path} does not exist");
+            return await File.ReadAllBytesAsync(path);
+        }
+        var buildingsFile = a.Require("buildings", "buildings with households (GeoJSON)");
+        var stationsFile = a.Require("stations", "stations (GeoJSON points)");
+        var buildings = CoverageFiles.ReadBuildings(Path.GetFileName(buildingsFile), (await Bytes("buildings"))!, problems);
+        var stations = CoverageFiles.ReadStations(Path.GetFileName(stationsFile), (await Bytes("stations"))!, problems);
+        var lineCount = 0;
+        var network = a.Get("network") is { } networkFile
+            ? CoverageFiles.ReadNetwork(Path.GetFileName(networkFile), (await Bytes("network"))!, problems, out lineCount)
+            : null;
+        if (problems.Count > 0) throw new InvalidFeaturesException(problems);
+        if (kind is not null) stations = stations.Where(s => s.Kind == kind).ToList();
+
+        var result = WalkCoverage.Compute(new CoverageInput(buildings, stations, network, thresholds, speed));
+        await using (var file = File.Create(output)) CoverageFiles.WriteBuildings(file, buildings, result.Places, result.Report.Mode);
+        if (a.Get("report") is { } reportPath)
+        {
+            await using var file = File.Create(reportPath);
+            CoverageFiles.WriteReport(file, result.Report);
+        }
+        var r = result.Report;
+        stdout.WriteLine($"{r.Places:N0} buildings ({r.Households:N0} households), {r.Stations:N0} stations{(kind is null ? "" : $" of kind {kind}")}, " +
+                         $"{r.Mode}{(network is null ? "" : $" ({network.Count:N0} of {lineCount:N0} lines walkable)")}: " +
+                         string.Join(", ", r.Coverage.Select(c => $"{c.Key} → {100 * c.Value:0.0} %")) +
+                         $"; {r.Unreachable.Count:N0} unreachable; {r.Seconds:0.000} s");
+        return 0;
+    }
+
+    /// <summary>--minutes (at the walking speed) or --meters; else the GB 50180 radius of --kind; else 5, 10, 15 minutes.</summary>
+    static IReadOnlyList<CoverageThreshold> Thresholds(CliArgs a, string? kind, double speed)
+    {
+        if (a.Get("meters") is { } meters)
+            return Parse(meters, "meters").Select(m => new CoverageThreshold(Label(m), m)).ToList();
+        if (a.Get("minutes") is { } minutes)
+            return Parse(minutes, "minutes").Select(m => new CoverageThreshold(Label(m), m * 60 * speed)).ToList();
+        if (kind is not null && StationKinds.All.First(k => k.Key == kind).PresetMeters is { } preset)
+            return [new CoverageThreshold(Label(preset), preset)];
+        return new double[] { 5, 10, 15 }.Select(m => new CoverageThreshold(Label(m), m * 60 * speed)).ToList();
+    }
+
+    static double[] Parse(string list, string option)
+    {
+        var values = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d > 0 && d < 1e6 ? d : double.NaN).ToArray();
+        if (values.Length == 0 || values.Any(double.IsNaN)) throw new CliException($"--{option} must be a comma-separated list of positive numbers, e.g. 5,10,15");
+        return values;
+    }
+
+    static string Label(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+}

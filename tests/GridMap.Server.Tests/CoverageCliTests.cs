@@ -1,0 +1,126 @@
+using System.Text.Json;
+
+namespace GridMap.Server.Tests;
+
+/// <summary>`gridmap coverage`: walks over the network, the contract's fields, and the straight-line fallback labelled as such.</summary>
+public sealed class CoverageCliTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("gridmap-coverage-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+
+    static Task<(int Code, string Out, string Err)> Run(params string[] args) => CliTests.Run(args);
+
+    async Task<string> Write(string name, string json)
+    {
+        var path = Path.Combine(_dir, name);
+        await File.WriteAllTextAsync(path, json);
+        return path;
+    }
+
+    // Two banks of a river about 111 m apart, joined only by a motorway without a sidewalk (not walkable).
+    const string Network = """
+        {"type":"FeatureCollection","features":[
+          {"type":"Feature","id":"south","geometry":{"type":"LineString","coordinates":[[106.830,27.540],[106.835,27.540],[106.840,27.540]]},"properties":{"highway":"residential"}},
+          {"type":"Feature","id":"north","geometry":{"type":"LineString","coordinates":[[106.830,27.541],[106.835,27.541],[106.840,27.541]]},"properties":{"highway":"footway"}},
+          {"type":"Feature","id":"bridge","geometry":{"type":"LineString","coordinates":[[106.835,27.540],[106.835,27.541]]},"properties":{"highway":"motorway"}}
+        ]}
+        """;
+
+    const string Buildings = """
+        {"type":"FeatureCollection","features":[
+          {"type":"Feature","id":"b1","geometry":{"type":"Point","coordinates":[106.8330,27.53995]},"properties":{"households":100}},
+          {"type":"Feature","id":"b2","geometry":{"type":"Point","coordinates":[106.8312,27.54095]},"properties":{"households":50}}
+        ]}
+        """;
+
+    const string Stations = """
+        {"type":"FeatureCollection","features":[
+          {"type":"Feature","id":"s1","geometry":{"type":"Point","coordinates":[106.8310,27.54005]},"properties":{"kind":"kindergarten"}}
+        ]}
+        """;
+
+    [Fact]
+    public async Task Walks_follow_the_network_and_a_building_across_the_river_is_unreachable()
+    {
+        var (network, buildings, stations) = (await Write("r.geojson", Network), await Write("b.geojson", Buildings), await Write("s.geojson", Stations));
+        var output = Path.Combine(_dir, "out.geojson");
+        var report = Path.Combine(_dir, "report.json");
+
+        var (code, stdout, err) = await Run("coverage", "--buildings", buildings, "--stations", stations, "--network", network,
+            "--meters", "300,500", "--out", output, "--report", report);
+        Assert.True(code == 0, err);
+        Assert.Contains("2 of 3 lines walkable", stdout);
+
+        var features = JsonDocument.Parse(await File.ReadAllTextAsync(output)).RootElement.GetProperty("features").EnumerateArray()
+            .ToDictionary(f => f.GetProperty("id").GetString()!, f => f.GetProperty("properties"));
+        Assert.Equal("s1", features["b1"].GetProperty("station").GetString());
+        var walk = features["b1"].GetProperty("walk_m").GetDouble();
+        Assert.InRange(walk, 200, 220); // 5.5 m access, 197 m along the road, 5.5 m access
+        Assert.Equal(walk / (4.5 / 3.6) / 60, features["b1"].GetProperty("walk_min").GetDouble(), 1);
+        Assert.Equal(JsonValueKind.Null, features["b2"].GetProperty("walk_m").ValueKind);
+        Assert.Equal(JsonValueKind.Null, features["b2"].GetProperty("station").ValueKind);
+
+        var r = JsonDocument.Parse(await File.ReadAllTextAsync(report)).RootElement;
+        Assert.Equal("network", r.GetProperty("mode").GetString());
+        Assert.Equal(100.0 / 150, r.GetProperty("coverage").GetProperty("300").GetDouble(), 6);
+        Assert.Equal(100.0 / 150, r.GetProperty("coverage").GetProperty("500").GetDouble(), 6);
+        Assert.Equal(50, r.GetProperty("uncovered_households").GetInt64());
+        Assert.Equal(100, r.GetProperty("station_load").GetProperty("s1").GetInt64());
+        Assert.Equal(["b2"], r.GetProperty("unreachable").EnumerateArray().Select(e => e.GetString()!).ToArray());
+        Assert.True(r.GetProperty("seconds").GetDouble() >= 0);
+    }
+
+    [Fact]
+    public async Task Without_a_network_the_straight_line_is_used_and_said()
+    {
+        var (buildings, stations) = (await Write("b.geojson", Buildings), await Write("s.geojson", Stations));
+        var output = Path.Combine(_dir, "out.geojson");
+        var report = Path.Combine(_dir, "report.json");
+
+        var (code, _, err) = await Run("coverage", "--buildings", buildings, "--stations", stations, "--minutes", "5", "--out", output, "--report", report);
+        Assert.True(code == 0, err);
+
+        var r = JsonDocument.Parse(await File.ReadAllTextAsync(report)).RootElement;
+        Assert.Equal("euclidean", r.GetProperty("mode").GetString());
+        Assert.Equal(1.0, r.GetProperty("coverage").GetProperty("5").GetDouble(), 6); // 5 min at 4.5 km/h = 375 m: both within
+        Assert.Empty(r.GetProperty("unreachable").EnumerateArray());
+        var b2 = JsonDocument.Parse(await File.ReadAllTextAsync(output)).RootElement.GetProperty("features").EnumerateArray()
+            .Single(f => f.GetProperty("id").GetString() == "b2").GetProperty("properties");
+        Assert.Equal("euclidean", b2.GetProperty("mode").GetString());
+        Assert.InRange(b2.GetProperty("walk_m").GetDouble(), 95, 105);
+    }
+
+    [Fact]
+    public async Task The_kind_preset_and_the_elderly_profile_set_the_threshold()
+    {
+        var (network, buildings, stations) = (await Write("r.geojson", Network), await Write("b.geojson", Buildings), await Write("s.geojson", Stations));
+        var report = Path.Combine(_dir, "report.json");
+
+        var (code, _, err) = await Run("coverage", "--buildings", buildings, "--stations", stations, "--network", network,
+            "--kind", "kindergarten", "--profile", "elderly", "--out", Path.Combine(_dir, "o.geojson"), "--report", report);
+        Assert.True(code == 0, err);
+        var coverage = JsonDocument.Parse(await File.ReadAllTextAsync(report)).RootElement.GetProperty("coverage");
+        Assert.Equal(["300"], coverage.EnumerateObject().Select(p => p.Name).ToArray()); // GB 50180: kindergarten ≤ 300 m
+    }
+
+    [Fact]
+    public async Task Bad_input_is_refused_with_the_file_feature_and_field_and_nothing_is_written()
+    {
+        var buildings = await Write("b.geojson", Buildings);
+        var stations = await Write("s.geojson", """{"type":"FeatureCollection","features":[{"type":"Feature","id":"x","geometry":{"type":"Point","coordinates":[106.83,27.54]},"properties":{"kind":"spaceport"}}]}""");
+        var output = Path.Combine(_dir, "out.geojson");
+
+        var (code, _, err) = await Run("coverage", "--buildings", buildings, "--stations", stations, "--out", output);
+        Assert.Equal(1, code);
+        Assert.Contains("s.geojson: properties.kind", err);
+        Assert.False(File.Exists(output));
+
+        var (both, _, bothErr) = await Run("coverage", "--buildings", buildings, "--stations", stations, "--minutes", "5", "--meters", "300", "--out", output);
+        Assert.Equal(2, both);
+        Assert.Contains("not both", bothErr);
+    }
+}
