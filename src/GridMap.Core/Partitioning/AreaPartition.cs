@@ -64,7 +64,7 @@ public static class AreaPartition
         var (tessellation, count) = (built.Tessellation, reasons.Count);
         if (Corridors && reasons.Any(r => r == OutOfBandReason.NoContiguousFit) && built.Corridors.Count > 0)
         {
-            (tessellation, groupOf, count, _) = TerritoryCorridors.Repair(built, bounds, groupOf, a => atoms[a].Points);
+            (tessellation, groupOf, count, _) = TerritoryCorridors.Repair(built, bounds, groupOf, count, a => atoms[a].Points);
             reasons = Enumerable.Repeat(OutOfBandReason.None, count).ToList();
             var members = new int[count];
             var weight = new long[count];
@@ -131,7 +131,7 @@ public static class AreaPartition
             // Grids this re-run changed and could not bring into band may reach it through a corridor (grids it left
             // alone stay as they are, even out of band).
             int[] groupOf, originalOf;
-            (tessellation, groupOf, count, originalOf) = TerritoryCorridors.Repair(built, bounds, outcome.GroupOf, a => atoms[a].Points, changed.Contains);
+            (tessellation, groupOf, count, originalOf) = TerritoryCorridors.Repair(built, bounds, outcome.GroupOf, outcome.GroupCount, a => atoms[a].Points, changed.Contains);
             outcome = outcome with { GroupOf = groupOf, GroupCount = count, OldGridOfGroup = originalOf.Select(o => o >= 0 ? outcome.OldGridOfGroup[o] : null).ToList() };
         }
         else

@@ -42,7 +42,7 @@ internal sealed class CorridorRepair
 
     /// <param name="canStart">which of the given groups may be re-solved when out of band (all when null); groups the
     /// repair makes itself always may.</param>
-    public CorridorRepair(AtomGraph built, Bounds bounds, int[] groupOf, Func<int, IEnumerable<Coordinate>> sitesOf,
+    public CorridorRepair(AtomGraph built, Bounds bounds, int[] groupOf, int groupCount, Func<int, IEnumerable<Coordinate>> sitesOf,
         Func<int, bool>? canStart = null)
     {
         _canStart = canStart;
@@ -51,6 +51,8 @@ internal sealed class CorridorRepair
         _bounds = bounds;
         var n = groupOf.Length;
         _assign = (int[])groupOf.Clone();
+        // Every given group has its place, empty or not, so that groups made here are numbered after all of them.
+        for (var h = 0; h < groupCount; h++) _members.Add([]);
         for (var v = 0; v < n; v++)
         {
             while (_members.Count <= _assign[v]) _members.Add([]);

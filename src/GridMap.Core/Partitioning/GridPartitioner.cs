@@ -145,8 +145,14 @@ public static class GridPartitioner
         var codes = new string[lonLat.Count];
         var next = kept is null ? 1 : GridCode.NextFree(existing.Select(e => GridCode.SequenceOf(areaCode, e.Code)).OfType<int>());
         var width = Math.Max(3, (next + lonLat.Count - 1).ToString().Length);
+        var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (var g in GridCode.ReadingOrder(lonLat))
-            codes[g] = kept?[g] ?? GridCode.Format(areaCode, next++, width);
+        {
+            // A code is never given twice: should two grids claim one old code, the second takes the next free number.
+            var code = kept?[g] is { } old && !used.Contains(old) ? old : GridCode.Format(areaCode, next++, width);
+            used.Add(code);
+            codes[g] = code;
+        }
         return codes;
     }
 

@@ -106,6 +106,6 @@ public static class TerritoryCorridors
     /// the assignment (groups numbered 0…count-1) and, per group, the given group it continues (-1 for a new one).
     /// </summary>
     internal static (Tessellation Tessellation, int[] GroupOf, int GroupCount, int[] OriginalOf) Repair(
-        AtomGraph built, Bounds bounds, int[] groupOf, Func<int, IEnumerable<Coordinate>> sitesOf, Func<int, bool>? canStart = null) =>
-        new CorridorRepair(built, bounds, groupOf, sitesOf, canStart).Run();
+        AtomGraph built, Bounds bounds, int[] groupOf, int groupCount, Func<int, IEnumerable<Coordinate>> sitesOf, Func<int, bool>? canStart = null) =>
+        new CorridorRepair(built, bounds, groupOf, groupCount, sitesOf, canStart).Run();
 }
