@@ -19,17 +19,9 @@ public static class CoverageFiles
     public static IReadOnlyList<CoveragePlace> ReadBuildings(string file, byte[] utf8, List<FeatureProblem> problems)
     {
         var places = new List<CoveragePlace>();
-        var seen = new HashSet<string>();
-        foreach (var f in ReadRaw(file, utf8, problems))
-        {
-            var households = WholeNumber(f.Properties["households"]);
-            Require(households is not null, problems, f, file, "properties.households", "is required: a whole number ≥ 0");
-            Require(f.Id is not null, problems, f, file, "id", "is required: a string or number");
-            Require(f.Geometry is Point or Polygon or MultiPolygon, problems, f, file, "geometry", "must be a Point or Polygon");
-            if (f.Id is not null && !seen.Add(f.Id)) problems.Add(new(f.Index, f.Id, $"{file}: id", "is not unique"));
-            if (households is null || f.Id is null || f.Geometry is not (Point or Polygon or MultiPolygon)) continue;
-            places.Add(new CoveragePlace(f.Id, households.Value, f.Geometry));
-        }
+        foreach (var (f, households) in ReadHouseholdFeatures(file, utf8, problems))
+            if (households is not null && f.Id is not null && f.Geometry is Point or Polygon or MultiPolygon)
+                places.Add(new CoveragePlace(f.Id, households.Value, f.Geometry));
         return places;
     }
 

@@ -73,4 +73,23 @@ internal static class FeatureFiles
 
     internal static int? WholeNumber(JsonNode? node) =>
         JsonNumber.ToDouble(node) is { } d && d >= 0 && d == Math.Floor(d) && d <= int.MaxValue ? (int)d : null;
+
+    /// <summary>
+    /// Features that stand for buildings: each needs a unique string or number id, whole households and a Point or
+    /// Polygon geometry. Every feature comes back with what was found (null where it is missing or wrong); problems are
+    /// added for the rest, so that callers can read further properties of the same features.
+    /// </summary>
+    internal static IEnumerable<(RawFeature Feature, int? Households)> ReadHouseholdFeatures(string file, byte[] utf8, List<FeatureProblem> problems)
+    {
+        var seen = new HashSet<string>();
+        foreach (var f in ReadRaw(file, utf8, problems))
+        {
+            var households = WholeNumber(f.Properties["households"]);
+            Require(households is not null, problems, f, file, "properties.households", "is required: a whole number ≥ 0");
+            Require(f.Id is not null, problems, f, file, "id", "is required: a string or number");
+            Require(f.Geometry is Point or Polygon or MultiPolygon, problems, f, file, "geometry", "must be a Point or Polygon");
+            if (f.Id is not null && !seen.Add(f.Id)) problems.Add(new(f.Index, f.Id, $"{file}: id", "is not unique"));
+            yield return (f, households);
+        }
+    }
 }

@@ -21,14 +21,8 @@ public static class PartitionFiles
     public static IReadOnlyList<PartitionUnit> ReadUnits(string file, byte[] utf8, List<FeatureProblem> problems)
     {
         var units = new List<PartitionUnit>();
-        var seen = new HashSet<string>();
-        foreach (var f in ReadRaw(file, utf8, problems))
+        foreach (var (f, households) in ReadHouseholdFeatures(file, utf8, problems))
         {
-            var households = WholeNumber(f.Properties["households"]);
-            Require(households is not null, problems, f, file, "properties.households", "is required: a whole number ≥ 0");
-            Require(f.Id is not null, problems, f, file, "id", "is required: a string or number");
-            Require(f.Geometry is Point or Polygon or MultiPolygon, problems, f, file, "geometry", "must be a Point or Polygon");
-            if (f.Id is not null && !seen.Add(f.Id)) problems.Add(new(f.Index, f.Id, $"{file}: id", "is not unique"));
             List<BuildingUnit>? stairs = null;
             if (f.Properties["units"] is JsonArray array)
             {
