@@ -32,8 +32,8 @@ public sealed class CoverageCliTests : IDisposable
 
     const string Buildings = """
         {"type":"FeatureCollection","features":[
-          {"type":"Feature","id":"b1","geometry":{"type":"Point","coordinates":[106.8330,27.53995]},"properties":{"households":100}},
-          {"type":"Feature","id":"b2","geometry":{"type":"Point","coordinates":[106.8312,27.54095]},"properties":{"households":50}}
+          {"type":"Feature","id":"b1","geometry":{"type":"Point","coordinates":[106.8330,27.53995]},"properties":{"households":100,"community_code":"520304001001","grid_code":"520304001001001"}},
+          {"type":"Feature","id":"b2","geometry":{"type":"Point","coordinates":[106.8312,27.54095]},"properties":{"households":50,"community_code":"520304001001","grid_code":"520304001001002"}}
         ]}
         """;
 
@@ -72,6 +72,10 @@ public sealed class CoverageCliTests : IDisposable
         Assert.Equal(100, r.GetProperty("station_load").GetProperty("s1").GetInt64());
         Assert.Equal(["b2"], r.GetProperty("unreachable").EnumerateArray().Select(e => e.GetString()!).ToArray());
         Assert.True(r.GetProperty("seconds").GetDouble() >= 0);
+        // By community and by grid, from the buildings' community_code and grid_code.
+        Assert.Equal(100.0 / 150, r.GetProperty("by_community").GetProperty("520304001001").GetProperty("300").GetDouble(), 6);
+        Assert.Equal(1.0, r.GetProperty("by_grid").GetProperty("520304001001001").GetProperty("300").GetDouble(), 6);
+        Assert.Equal(0.0, r.GetProperty("by_grid").GetProperty("520304001001002").GetProperty("500").GetDouble(), 6);
     }
 
     [Fact]

@@ -5,8 +5,8 @@ using NetTopologySuite.Index.Strtree;
 
 namespace GridMap.Core.Network;
 
-/// <summary>A building (or any place people live) with its households; lon/lat.</summary>
-public sealed record CoveragePlace(string Id, int Households, Geometry Geometry);
+/// <summary>A building (or any place people live) with its households, and the community and grid it belongs to when known; lon/lat.</summary>
+public sealed record CoveragePlace(string Id, int Households, Geometry Geometry, string? Community = null, string? Grid = null);
 
 /// <summary>A station with its kind key (null when not given); lon/lat.</summary>
 public sealed record CoverageStation(string Id, string? Kind, Point Location);
@@ -42,7 +42,14 @@ public sealed record PlaceReach(string Id, string? Station, double? Metres, doub
 public sealed record CoverageReport(
     IReadOnlyDictionary<string, double> Coverage, long UncoveredHouseholds, IReadOnlyDictionary<string, long> UncoveredByThreshold,
     IReadOnlyDictionary<string, long> StationLoad, IReadOnlyList<string> Unreachable, string Mode, long Households, int Places,
-    int Stations, double Seconds);
+    int Stations, double Seconds)
+{
+    /// <summary>Per community code (of places that carry one): the covered share of its households per threshold.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>? ByCommunity { get; init; }
+
+    /// <summary>Per grid code (of places that carry one): the covered share of its households per threshold.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>? ByGrid { get; init; }
+}
 
 public sealed record CoverageResult(IReadOnlyList<PlaceReach> Places, CoverageReport Report);
 
@@ -103,8 +110,27 @@ public static class WalkCoverage
             uncovered[input.Thresholds[t].Label] = households - covered[t];
         }
         var report = new CoverageReport(coverage, beyondAll, uncovered, load, unreachable, mode, households, places.Length,
-            stations.Length, clock.Elapsed.TotalSeconds);
+            stations.Length, clock.Elapsed.TotalSeconds)
+        {
+            ByCommunity = Shares(input, results, p => p.Community),
+            ByGrid = Shares(input, results, p => p.Grid),
+        };
         return new CoverageResult(results, report);
+    }
+
+    /// <summary>Covered share per threshold for each group of places (by community, by grid); null when no place names one.</summary>
+    static IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>? Shares(CoverageInput input, PlaceReach[] reach, Func<CoveragePlace, string?> key)
+    {
+        var groups = input.Places.Select((p, i) => (Key: key(p), Place: p, Reach: reach[i])).Where(x => x.Key is not null).GroupBy(x => x.Key!).ToList();
+        if (groups.Count == 0) return null;
+        var result = new SortedDictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
+        foreach (var g in groups)
+        {
+            var total = g.Sum(x => (long)x.Place.Households);
+            result[g.Key] = input.Thresholds.ToDictionary(t => t.Label, t => total == 0 ? 1
+                : (double)g.Where(x => x.Reach.Metres is { } m && m <= t.Metres).Sum(x => (long)x.Place.Households) / total);
+        }
+        return result;
     }
 
     /// <summary>The straight-line fallback: the nearest station as the crow flies.</summary>

@@ -15,15 +15,17 @@ namespace GridMap.IO.Coverage;
 /// </summary>
 public static class CoverageFiles
 {
-    /// <summary>Point or Polygon features with an id and whole households.</summary>
+    /// <summary>Point or Polygon features with an id and whole households; `community_code` and `grid_code` when given.</summary>
     public static IReadOnlyList<CoveragePlace> ReadBuildings(string file, byte[] utf8, List<FeatureProblem> problems)
     {
         var places = new List<CoveragePlace>();
         foreach (var (f, households) in ReadHouseholdFeatures(file, utf8, problems))
             if (households is not null && f.Id is not null && f.Geometry is Point or Polygon or MultiPolygon)
-                places.Add(new CoveragePlace(f.Id, households.Value, f.Geometry));
+                places.Add(new CoveragePlace(f.Id, households.Value, f.Geometry, Text(f.Properties["community_code"]), Text(f.Properties["grid_code"])));
         return places;
     }
+
+    static string? Text(JsonNode? node) => node is JsonValue v && v.ToString() is { Length: > 0 } s ? s : null;
 
     /// <summary>Point features with an id and an optional kind key.</summary>
     public static IReadOnlyList<CoverageStation> ReadStations(string file, byte[] utf8, List<FeatureProblem> problems)
