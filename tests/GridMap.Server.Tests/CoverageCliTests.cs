@@ -99,6 +99,28 @@ public sealed class CoverageCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Stations_of_several_kinds_are_reported_kind_by_kind()
+    {
+        var (network, buildings) = (await Write("r.geojson", Network), await Write("b.geojson", Buildings));
+        // A clinic on the north bank: it serves b2 only; the kindergarten on the south bank serves b1 only.
+        var stations = await Write("s.geojson", """
+            {"type":"FeatureCollection","features":[
+              {"type":"Feature","id":"s1","geometry":{"type":"Point","coordinates":[106.8310,27.54005]},"properties":{"kind":"kindergarten"}},
+              {"type":"Feature","id":"s2","geometry":{"type":"Point","coordinates":[106.8315,27.54105]},"properties":{"kind":"clinic"}}
+            ]}
+            """);
+        var report = Path.Combine(_dir, "report.json");
+
+        var (code, _, err) = await Run("coverage", "--buildings", buildings, "--stations", stations, "--network", network,
+            "--meters", "500", "--out", Path.Combine(_dir, "o.geojson"), "--report", report);
+        Assert.True(code == 0, err);
+        var r = JsonDocument.Parse(await File.ReadAllTextAsync(report)).RootElement;
+        Assert.Equal(1.0, r.GetProperty("coverage").GetProperty("500").GetDouble(), 6); // every building has some station
+        Assert.Equal(100.0 / 150, r.GetProperty("by_kind").GetProperty("kindergarten").GetProperty("500").GetDouble(), 6);
+        Assert.Equal(50.0 / 150, r.GetProperty("by_kind").GetProperty("clinic").GetProperty("500").GetDouble(), 6);
+    }
+
+    [Fact]
     public async Task The_kind_preset_and_the_elderly_profile_set_the_threshold()
     {
         var (network, buildings, stations) = (await Write("r.geojson", Network), await Write("b.geojson", Buildings), await Write("s.geojson", Stations));

@@ -49,6 +49,9 @@ public sealed record CoverageReport(
 
     /// <summary>Per grid code (of places that carry one): the covered share of its households per threshold.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>? ByGrid { get; init; }
+
+    /// <summary>Per station kind (when the stations are of several kinds): the covered share of all households per threshold, by the nearest station of that kind.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>? ByKind { get; init; }
 }
 
 public sealed record CoverageResult(IReadOnlyList<PlaceReach> Places, CoverageReport Report);
@@ -73,9 +76,13 @@ public static class WalkCoverage
 
         var network = input.Network is { Count: > 0 } lines ? WalkNetwork.Build(lines.Select(l => (LineString)projection.Project(l))) : null;
         var mode = network is { EdgeCount: > 0 } ? "network" : "euclidean";
-        var reach = mode == "network"
-            ? NearestStation.Compute(network!, stations.Select(c => network!.Attach(c)).ToList(), places.Select(c => network!.Attach(c)).ToList())
-            : StraightLine(stations, places);
+        var stationAnchors = mode == "network" ? stations.Select(c => network!.Attach(c)).ToList() : null;
+        var placeAnchors = mode == "network" ? places.Select(c => network!.Attach(c)).ToList() : null;
+        StationReach[] Reach(IReadOnlyList<int> chosen) => mode == "network"
+            ? NearestStation.Compute(network!, chosen.Select(s => stationAnchors![s]).ToList(), placeAnchors!)
+            : StraightLine(chosen.Select(s => stations[s]).ToArray(), places);
+        var all = Enumerable.Range(0, stations.Length).ToList();
+        var reach = Reach(all);
 
         var results = new PlaceReach[places.Length];
         var households = input.Places.Sum(p => (long)p.Households);
@@ -114,8 +121,25 @@ public static class WalkCoverage
         {
             ByCommunity = Shares(input, results, p => p.Community),
             ByGrid = Shares(input, results, p => p.Grid),
+            ByKind = ByKind(input, households, Reach),
         };
         return new CoverageResult(results, report);
+    }
+
+    /// <summary>Coverage by each kind's own stations, when there are several kinds; null otherwise.</summary>
+    static IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>? ByKind(CoverageInput input, long households,
+        Func<IReadOnlyList<int>, StationReach[]> reach)
+    {
+        var kinds = input.Stations.Select((s, i) => (s.Kind, i)).Where(x => x.Kind is not null).GroupBy(x => x.Kind!).ToList();
+        if (kinds.Count < 2) return null;
+        var result = new SortedDictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
+        foreach (var kind in kinds)
+        {
+            var r = reach(kind.Select(x => x.i).ToList());
+            result[kind.Key] = input.Thresholds.ToDictionary(t => t.Label, t => households == 0 ? 1
+                : (double)input.Places.Where((p, i) => r[i].Reachable && r[i].Metres <= t.Metres).Sum(p => (long)p.Households) / households);
+        }
+        return result;
     }
 
     /// <summary>Covered share per threshold for each group of places (by community, by grid); null when no place names one.</summary>
