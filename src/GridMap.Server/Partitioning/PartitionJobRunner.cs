@@ -49,29 +49,36 @@ public sealed class PartitionJobRunner(IFeatureStore store, ILogger<PartitionJob
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var progress = 0.0;
         var watcher = WatchAsync(job.Id, cancel, () => progress, stopping);
+        string status;
+        JsonObject? proposal = null;
+        string? error = null;
         try
         {
             var bounds = new Bounds(
                 job.Parameters["min"]?.GetValue<int>() ?? 200, job.Parameters["max"]?.GetValue<int>() ?? 300, job.Parameters["target"]?.GetValue<int>() ?? 250);
             var scope = await StorePartitionInput.LoadAsync(store, job.Scope, bounds, cancel.Token);
             var result = await Task.Run(() => GridPartitioner.Partition(scope.Input, cancel.Token, new Progress<double>(p => progress = p)), cancel.Token);
-            var proposal = PartitionProposal.Build(scope, result);
+            proposal = PartitionProposal.Build(scope, result);
             cancel.Token.ThrowIfCancellationRequested();
-            await store.UpdateJobAsync(job.Id, JobStatuses.Done, 1, proposal, ct: CancellationToken.None);
+            status = JobStatuses.Done;
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
-            await store.UpdateJobAsync(job.Id, JobStatuses.Cancelled, progress, ct: CancellationToken.None);
+            status = JobStatuses.Cancelled;
         }
         catch (ArgumentException e)
         {
-            await store.UpdateJobAsync(job.Id, JobStatuses.Failed, progress, error: e.Message, ct: CancellationToken.None);
+            status = JobStatuses.Failed;
+            error = e.Message;
         }
         finally
         {
+            // The watcher stops before the final status is written: a progress write of its own landing after it
+            // would set a finished job back to "running".
             await cancel.CancelAsync();
             try { await watcher; } catch (OperationCanceledException) { }
         }
+        await store.UpdateJobAsync(job.Id, status, status == JobStatuses.Done ? 1 : progress, proposal, error: error, ct: CancellationToken.None);
     }
 
     /// <summary>Reports progress and turns a cancel request in the store into cancellation here.</summary>
