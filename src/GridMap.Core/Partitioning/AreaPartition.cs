@@ -73,11 +73,7 @@ public static class AreaPartition
                 members[groupOf[a.Index]]++;
                 weight[groupOf[a.Index]] += a.Households;
             }
-            for (var g = 0; g < count; g++)
-                reasons[g] = bounds.Contains(weight[g]) ? OutOfBandReason.None
-                    : members[g] == 1 && weight[g] > bounds.Max ? OutOfBandReason.OversizedUnit
-                    : areaHouseholds < bounds.Min ? OutOfBandReason.AreaBelowMin
-                    : OutOfBandReason.NoContiguousFit;
+            for (var g = 0; g < count; g++) reasons[g] = ReasonOf(weight[g], members[g], areaHouseholds, bounds);
         }
         var polygons = GridPolygons.Dissolve(tessellation, groupOf, count);
         var households = new int[count];
@@ -153,11 +149,7 @@ public static class AreaPartition
             unitIds[g].AddRange(a.UnitIds);
         }
         var areaHouseholds = atoms.Sum(a => (long)a.Households);
-        var reasons = Enumerable.Range(0, count).Select(g =>
-            bounds.Contains(households[g]) ? OutOfBandReason.None
-            : members[g] == 1 && households[g] > bounds.Max ? OutOfBandReason.OversizedUnit
-            : areaHouseholds < bounds.Min ? OutOfBandReason.AreaBelowMin
-            : OutOfBandReason.NoContiguousFit).ToList();
+        var reasons = Enumerable.Range(0, count).Select(g => ReasonOf(households[g], members[g], areaHouseholds, bounds)).ToList();
         var codes = outcome.OldGridOfGroup.Select(o => o is { } i ? existing[i].Code : null).ToList();
         // Churn: buildings that had a grid and now carry another code.
         var churn = atoms.Where(a => old[a.Index] >= 0 && outcome.OldGridOfGroup[outcome.GroupOf[a.Index]] != old[a.Index])
@@ -165,6 +157,13 @@ public static class AreaPartition
         var split = atoms.Where(a => a.Region >= 0).GroupBy(a => a.Region).Count(c => c.Select(a => outcome.GroupOf[a.Index]).Distinct().Count() > 1);
         return new AreaOutcome(polygons, households, unitIds, reasons, problem.InfeasibleUnits, split) { Codes = codes, Churn = churn };
     }
+
+    /// <summary>Why a finished grid is outside the band (None when it is in).</summary>
+    static OutOfBandReason ReasonOf(long households, int members, long areaHouseholds, Bounds bounds) =>
+        bounds.Contains(households) ? OutOfBandReason.None
+        : members == 1 && households > bounds.Max ? OutOfBandReason.OversizedUnit
+        : areaHouseholds < bounds.Min ? OutOfBandReason.AreaBelowMin
+        : OutOfBandReason.NoContiguousFit;
 
     /// <summary>Draws the corridors an assignment relies on (<see cref="TerritoryCorridors.Carve"/>).</summary>
     static (Tessellation Tessellation, int[] GroupOf, int GroupCount) Carve(AreaProblem problem, AtomGraph built,

@@ -72,8 +72,7 @@ internal sealed class CorridorRepair
         // Draw what the given grids already rely on; a grid whose corridor cannot be drawn falls apart into its pieces.
         for (var h = 0; h < _members.Count; h++)
         {
-            if (_members[h].Count <= 1 || _carving.Join(_members[h], _built.Corridors)) continue;
-            var pieces = _carving.Pieces(_members[h]);
+            var pieces = _carving.JoinOrSplit(_members[h], _built.Corridors);
             _members[h] = pieces[0];
             for (var k = 1; k < pieces.Count; k++)
             {

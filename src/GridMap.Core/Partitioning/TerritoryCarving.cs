@@ -23,7 +23,6 @@ internal sealed class TerritoryCarving
     readonly List<List<Coordinate>?> _shell = [];
     readonly FaceEdges _edges;
     readonly Dictionary<int, List<int>> _facesOfAtom = [];
-    bool _changed;
     List<Action>? _undo;
 
     public void Begin() => _undo = [];
@@ -87,8 +86,12 @@ internal sealed class TerritoryCarving
         return joined == pieces.Count && Pieces(atoms).Count == 1;
     }
 
+    /// <summary>Draws the corridors a grid relies on; its pieces when some cannot be drawn (one piece when it is joined).</summary>
+    public List<List<int>> JoinOrSplit(List<int> atoms, IReadOnlyDictionary<(int A, int C), int[]> corridors) =>
+        atoms.Count <= 1 || Join(atoms, corridors) ? [atoms] : Pieces(atoms);
+
     /// <summary>The atoms grouped by faces that share an edge (corners drawn so far included).</summary>
-    public List<List<int>> Pieces(List<int> atoms)
+    List<List<int>> Pieces(List<int> atoms)
     {
         var inGroup = atoms.ToHashSet();
         var seen = new HashSet<int>();
@@ -279,7 +282,6 @@ internal sealed class TerritoryCarving
         _edges.Add(p, q, f, cornerFace);
         _facesOfAtom[receiver].Add(cornerFace);
         Log(() => _facesOfAtom[receiver].Remove(cornerFace));
-        _changed = true;
         return true;
     }
 
@@ -356,7 +358,7 @@ internal sealed class TerritoryCarving
 
     public Tessellation Result()
     {
-        if (!_changed || _faces.Count == _t.Faces.Count) return _t;
+        if (_faces.Count == _t.Faces.Count) return _t; // nothing carved (or all of it undone)
         var faces = _faces.ToList();
         return new Tessellation(_t.TerritoryOf, _t.Adjacent, faces) { Graph = TessellationGraph.FromFaces(faces.Select(x => x.Polygon).ToList()) };
     }

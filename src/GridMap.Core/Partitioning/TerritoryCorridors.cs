@@ -90,8 +90,8 @@ public static class TerritoryCorridors
         var count = groupCount;
         foreach (var atoms in members)
         {
-            if (atoms is not { Count: > 1 } || carving.Join(atoms, corridors)) continue;
-            var pieces = carving.Pieces(atoms);
+            if (atoms is null) continue;
+            var pieces = carving.JoinOrSplit(atoms, corridors);
             for (var k = 1; k < pieces.Count; k++)
             {
                 foreach (var v in pieces[k]) assign[v] = count;
