@@ -137,6 +137,10 @@ run_tests() {
   # A test that hangs fails after 10 minutes (with a dump) instead of eating CI's whole budget.
   dotnet test "$REPO_ROOT/GridMap.sln" --logger "console;verbosity=normal" --blame-hang-timeout 10m "$@" 2>&1 | tee "$out" || status=$?
   # One plain closing line over all test projects: "N passed, N failed".
+  # Failures again at the very end, each with the start of its message: a CI log is often read from its tail.
+  awk '/^ *Failed [A-Za-z_]/ {n = 12; print "FAILED:" substr($0, index($0, "Failed") + 6); next}
+       n > 0 && /Stack Trace:/ {n = 0; next}
+       n > 0 {print "   " $0; n--}' "$out"
   awk '/^ *Passed: *[0-9]+$/ {p += $2} /^ *Failed: *[0-9]+$/ {f += $2} /^ *Skipped: *[0-9]+$/ {s += $2}
        END {printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}' "$out"
   rm -f "$out"
