@@ -79,6 +79,31 @@ public sealed class CoverageCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Isochrones_and_gaps_are_written_for_display_and_stop_at_the_river()
+    {
+        var (network, buildings, stations) = (await Write("r.geojson", Network), await Write("b.geojson", Buildings), await Write("s.geojson", Stations));
+        var (output, isoPath, gapsPath) = (Path.Combine(_dir, "out.geojson"), Path.Combine(_dir, "iso.geojson"), Path.Combine(_dir, "gaps.geojson"));
+
+        var (code, _, err) = await Run("coverage", "--buildings", buildings, "--stations", stations, "--network", network,
+            "--meters", "300,500", "--out", output, "--isochrones", isoPath, "--gaps", gapsPath);
+        Assert.True(code == 0, err);
+
+        var iso = JsonDocument.Parse(await File.ReadAllTextAsync(isoPath)).RootElement.GetProperty("features").EnumerateArray().ToList();
+        Assert.Equal(["s1-300", "s1-500"], iso.Select(f => f.GetProperty("id").GetString()!).ToArray());
+        Assert.All(iso, f => Assert.Equal("Polygon", f.GetProperty("geometry").GetProperty("type").GetString()));
+        Assert.All(iso, f => Assert.Equal(100, f.GetProperty("properties").GetProperty("households").GetInt64()));
+        // The north bank (27.541) is 111 m from the south bank but has no walkable way across: isochrones stop about
+        // halfway, where land is nearer to the north bank's footway, and never reach b2 (27.54095).
+        var north = iso.SelectMany(f => f.GetProperty("geometry").GetProperty("coordinates")[0].EnumerateArray()).Max(c => c[1].GetDouble());
+        Assert.True(north < 27.5408, $"an isochrone reaches {north}");
+
+        var gaps = JsonDocument.Parse(await File.ReadAllTextAsync(gapsPath)).RootElement.GetProperty("features").EnumerateArray().ToList();
+        Assert.Equal(2, gaps.Count); // b2, the building across the river, at each threshold
+        Assert.All(gaps, g => Assert.Equal(50, g.GetProperty("properties").GetProperty("households").GetInt64()));
+        Assert.Equal(["300", "500"], gaps.Select(g => g.GetProperty("properties").GetProperty("threshold").GetString()!).ToArray());
+    }
+
+    [Fact]
     public async Task Without_a_network_the_straight_line_is_used_and_said()
     {
         var (buildings, stations) = (await Write("b.geojson", Buildings), await Write("s.geojson", Stations));

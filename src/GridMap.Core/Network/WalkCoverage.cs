@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using GridMap.Core.Spatial;
 using NetTopologySuite.Geometries;
-using NetTopologySuite.Index.Strtree;
 
 namespace GridMap.Core.Network;
 
@@ -66,23 +65,16 @@ public static class WalkCoverage
     public static CoverageResult Compute(CoverageInput input)
     {
         var clock = Stopwatch.StartNew();
-        var envelope = new Envelope();
-        foreach (var p in input.Places) envelope.ExpandToInclude(p.Geometry.EnvelopeInternal);
-        foreach (var s in input.Stations) envelope.ExpandToInclude(s.Location.EnvelopeInternal);
-        var projection = MetricProjection.For(new GeometryFactory().ToGeometry(envelope));
-        Coordinate Metric(Geometry g) => projection.Project(g is Point pt ? pt : g.InteriorPoint).Coordinate;
-        var places = input.Places.Select(p => Metric(p.Geometry)).ToArray();
-        var stations = input.Stations.Select(s => Metric(s.Location)).ToArray();
+        var model = WalkModel.Build(input.Places.Select(p => p.Geometry), input.Stations.Select(s => s.Location), input.Network);
+        return Compute(input, model, clock);
+    }
 
-        var network = input.Network is { Count: > 0 } lines ? WalkNetwork.Build(lines.Select(l => (LineString)projection.Project(l))) : null;
-        var mode = network is { EdgeCount: > 0 } ? "network" : "euclidean";
-        var stationAnchors = mode == "network" ? stations.Select(c => network!.Attach(c)).ToList() : null;
-        var placeAnchors = mode == "network" ? places.Select(c => network!.Attach(c)).ToList() : null;
-        StationReach[] Reach(IReadOnlyList<int> chosen) => mode == "network"
-            ? NearestStation.Compute(network!, chosen.Select(s => stationAnchors![s]).ToList(), placeAnchors!)
-            : StraightLine(chosen.Select(s => stations[s]).ToArray(), places);
-        var all = Enumerable.Range(0, stations.Length).ToList();
-        var reach = Reach(all);
+    /// <summary>Coverage on a model already built from the same places, stations and network.</summary>
+    public static CoverageResult Compute(CoverageInput input, WalkModel model, Stopwatch? clock = null)
+    {
+        clock ??= Stopwatch.StartNew();
+        var (places, stations, mode) = (model.Places, model.Stations, model.Mode);
+        var reach = model.Nearest();
 
         var results = new PlaceReach[places.Length];
         var households = input.Places.Sum(p => (long)p.Households);
@@ -121,7 +113,7 @@ public static class WalkCoverage
         {
             ByCommunity = Shares(input, results, p => p.Community),
             ByGrid = Shares(input, results, p => p.Grid),
-            ByKind = ByKind(input, households, Reach),
+            ByKind = ByKind(input, households, model.Nearest),
         };
         return new CoverageResult(results, report);
     }
@@ -155,32 +147,5 @@ public static class WalkCoverage
                 : (double)g.Where(x => x.Reach.Metres is { } m && m <= t.Metres).Sum(x => (long)x.Place.Households) / total);
         }
         return result;
-    }
-
-    /// <summary>The straight-line fallback: the nearest station as the crow flies.</summary>
-    static StationReach[] StraightLine(Coordinate[] stations, Coordinate[] places)
-    {
-        var result = new StationReach[places.Length];
-        if (stations.Length == 0)
-        {
-            Array.Fill(result, new StationReach(-1, double.PositiveInfinity));
-            return result;
-        }
-        var tree = new STRtree<int>();
-        for (var s = 0; s < stations.Length; s++) tree.Insert(new Envelope(stations[s]), s);
-        tree.Build();
-        for (var i = 0; i < places.Length; i++)
-        {
-            var p = places[i];
-            var s = tree.NearestNeighbour(new Envelope(p), -1, new PointDistance(stations, p));
-            result[i] = new StationReach(s, stations[s].Distance(p));
-        }
-        return result;
-    }
-
-    sealed class PointDistance(Coordinate[] stations, Coordinate p) : IItemDistance<Envelope, int>
-    {
-        public double Distance(IBoundable<Envelope, int> a, IBoundable<Envelope, int> b) =>
-            stations[a.Item == -1 ? b.Item : a.Item].Distance(p);
     }
 }

@@ -108,13 +108,16 @@ public sealed class WalkNetwork
     }
 
     /// <summary>Share of the way along edge e of the point nearest to p, and its distance from p.</summary>
-    (double T, double Distance) Project(int e, Coordinate p)
+    (double T, double Distance) Project(int e, Coordinate p) => Project(e, p.X, p.Y);
+
+    /// <summary>Share of the way along edge e of the point nearest to (px, py), and its distance from it.</summary>
+    public (double T, double Distance) Project(int e, double px, double py)
     {
         double ax = X[From[e]], ay = Y[From[e]], bx = X[To[e]], by = Y[To[e]];
         double dx = bx - ax, dy = by - ay;
         var len2 = dx * dx + dy * dy;
-        var t = len2 == 0 ? 0 : Math.Clamp(((p.X - ax) * dx + (p.Y - ay) * dy) / len2, 0, 1);
-        double qx = ax + t * dx - p.X, qy = ay + t * dy - p.Y;
+        var t = len2 == 0 ? 0 : Math.Clamp(((px - ax) * dx + (py - ay) * dy) / len2, 0, 1);
+        double qx = ax + t * dx - px, qy = ay + t * dy - py;
         return (t, Math.Sqrt(qx * qx + qy * qy));
     }
 

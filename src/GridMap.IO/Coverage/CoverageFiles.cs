@@ -78,6 +78,37 @@ public static class CoverageFiles
         })));
     }
 
+    /// <summary>One feature per station and threshold: `station`, `kind`, `threshold` (as given), `meters`, `households` (whose walk from this station is within it), `mode`.</summary>
+    public static void WriteIsochrones(Stream stream, IReadOnlyList<Isochrone> isochrones, IReadOnlyList<CoverageStation> stations,
+        IReadOnlyList<CoverageThreshold> thresholds, string mode)
+    {
+        GeoJsonFeatures.WriteCollection(stream, isochrones.Select(i => new FeatureDraft(
+            $"{stations[i.Station].Id}-{thresholds[i.Threshold].Label}", i.Polygon, new JsonObject
+            {
+                ["station"] = stations[i.Station].Id,
+                ["kind"] = stations[i.Station].Kind,
+                ["threshold"] = thresholds[i.Threshold].Label,
+                ["meters"] = Math.Round(thresholds[i.Threshold].Metres, 1),
+                ["households"] = i.Households,
+                ["mode"] = mode,
+            })));
+    }
+
+    /// <summary>One feature per piece of uncovered residential land and threshold: `threshold`, `meters`, `households` and `buildings` (uncovered ones inside), `area_m2`, `mode`.</summary>
+    public static void WriteGaps(Stream stream, IReadOnlyList<CoverageGap> gaps, IReadOnlyList<CoverageThreshold> thresholds, string mode)
+    {
+        GeoJsonFeatures.WriteCollection(stream, gaps.Select((g, k) => new FeatureDraft(
+            $"gap-{thresholds[g.Threshold].Label}-{k + 1}", g.Polygon, new JsonObject
+            {
+                ["threshold"] = thresholds[g.Threshold].Label,
+                ["meters"] = Math.Round(thresholds[g.Threshold].Metres, 1),
+                ["households"] = g.Households,
+                ["buildings"] = g.Buildings,
+                ["area_m2"] = g.AreaM2,
+                ["mode"] = mode,
+            })));
+    }
+
     /// <summary>The report as the contract names it (snake_case).</summary>
     public static void WriteReport(Stream stream, CoverageReport report) =>
         JsonSerializer.Serialize(stream, report, GridMap.IO.Partitioning.PartitionFiles.ReportOptions);

@@ -13,8 +13,6 @@ public static class CoverageCommand
     {
         a.Allow("buildings", "stations", "network", "kind", "minutes", "meters", "profile", "speed-kmh", "out", "isochrones", "gaps", "report");
         var output = a.Require("out", "where to write the buildings with their walk (GeoJSON)");
-        if (a.Has("isochrones") || a.Has("gaps"))
-            throw new CliException("--isochrones and --gaps are not available yet (coverage numbers come from per-building walks)");
         if (a.Has("minutes") && a.Has("meters")) throw new CliException("give --minutes or --meters, not both");
         if (a.Has("profile") && a.Has("speed-kmh")) throw new CliException("give --profile or --speed-kmh, not both");
         var kmh = a.Get("profile") switch
@@ -49,8 +47,25 @@ public static class CoverageCommand
         if (problems.Count > 0) throw new InvalidFeaturesException(problems);
         if (kind is not null) stations = stations.Where(s => s.Kind == kind).ToList();
 
-        var result = WalkCoverage.Compute(new CoverageInput(buildings, stations, network, thresholds, speed));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var model = WalkModel.Build(buildings.Select(b => b.Geometry), stations.Select(s => s.Location), network);
+        var result = WalkCoverage.Compute(new CoverageInput(buildings, stations, network, thresholds, speed), model, clock);
         await using (var file = File.Create(output)) CoverageFiles.WriteBuildings(file, buildings, result.Places, result.Report.Mode);
+        // Polygons for display only, after the timed step: the numbers above come from each building's walk.
+        var households = buildings.Select(b => (long)b.Households).ToList();
+        var metres = thresholds.Select(t => t.Metres).ToList();
+        if (a.Get("isochrones") is { } isoPath)
+        {
+            var isochrones = ServiceAreas.Isochrones(model, households, metres);
+            await using var file = File.Create(isoPath);
+            CoverageFiles.WriteIsochrones(file, isochrones, stations, thresholds, model.Mode);
+        }
+        if (a.Get("gaps") is { } gapsPath)
+        {
+            var gaps = ServiceAreas.Gaps(model, buildings.Select(b => b.Geometry).ToList(), households, model.Nearest(), metres);
+            await using var file = File.Create(gapsPath);
+            CoverageFiles.WriteGaps(file, gaps, thresholds, model.Mode);
+        }
         if (a.Get("report") is { } reportPath)
         {
             await using var file = File.Create(reportPath);
