@@ -5,22 +5,20 @@ using NetTopologySuite.IO;
 
 namespace GridMap.Core.Tests;
 
-/// <summary>Isochrones and gaps for display: geometry in (metres around a point near Chengdu), polygons out (lon/lat).</summary>
-public class ServiceAreasTests
+/// <summary>A local plane near Chengdu: WKT in metres from an origin, turned into lon/lat.</summary>
+internal static class Plane
 {
-    static readonly MetricProjection Zone = MetricProjection.ForLongitude(105);
-    static readonly GeometryFactory Factory = new();
+    public static readonly MetricProjection Zone = MetricProjection.ForLongitude(105);
     const double X0 = 450_000, Y0 = 3_380_000;
 
-    /// <summary>WKT in metres from the local origin, as lon/lat.</summary>
-    static T LonLat<T>(string wkt) where T : Geometry
+    public static T LonLat<T>(string wkt) where T : Geometry
     {
         var g = new WKTReader().Read(wkt);
         g.Apply(new Shift());
         return Zone.Unproject((T)g);
     }
 
-    static Point At(double x, double y) => LonLat<Point>($"POINT ({x} {y})");
+    public static Point At(double x, double y) => LonLat<Point>($"POINT ({x} {y})");
 
     sealed class Shift : IEntireCoordinateSequenceFilter
     {
@@ -35,6 +33,14 @@ public class ServiceAreasTests
             }
         }
     }
+}
+
+/// <summary>Isochrones and gaps for display: geometry in (metres around a point near Chengdu), polygons out (lon/lat).</summary>
+public class ServiceAreasTests
+{
+    static Point At(double x, double y) => Plane.At(x, y);
+    static T LonLat<T>(string wkt) where T : Geometry => Plane.LonLat<T>(wkt);
+    static readonly MetricProjection Zone = Plane.Zone;
 
     static WalkModel Model(Point[] places, Point[] stations, params string[] network) =>
         WalkModel.Build(places, stations, network.Select(LonLat<LineString>).ToList());

@@ -174,4 +174,75 @@ public sealed class CoverageCliTests : IDisposable
         Assert.Equal(2, both);
         Assert.Contains("not both", bothErr);
     }
+
+    [Fact]
+    public async Task Site_picks_the_candidate_that_covers_the_most_uncovered_households()
+    {
+        // b2 (50 households, on the north bank) is the only one not covered; one candidate stands on the north bank.
+        var (network, buildings, stations) = (await Write("r.geojson", Network), await Write("b.geojson", Buildings), await Write("s.geojson", Stations));
+        var candidates = await Write("c.geojson", """
+            {"type":"FeatureCollection","features":[
+              {"type":"Feature","id":"south-east","geometry":{"type":"Point","coordinates":[106.8390,27.54005]},"properties":{}},
+              {"type":"Feature","id":"north-west","geometry":{"type":"Point","coordinates":[106.8315,27.54105]},"properties":{}}
+            ]}
+            """);
+        var (output, report) = (Path.Combine(_dir, "sites.geojson"), Path.Combine(_dir, "site-report.json"));
+
+        var (code, stdout, err) = await Run("site", "--buildings", buildings, "--stations", stations, "--network", network,
+            "--meters", "300", "--add", "1", "--candidates", candidates, "--out", output, "--report", report);
+        Assert.True(code == 0, err);
+        Assert.Contains("1 site(s) of 2 candidates", stdout);
+
+        var site = JsonDocument.Parse(await File.ReadAllTextAsync(output)).RootElement.GetProperty("features").EnumerateArray().Single();
+        Assert.Equal("north-west", site.GetProperty("id").GetString());
+        Assert.Equal(50, site.GetProperty("properties").GetProperty("households_gained").GetInt64());
+        var r = JsonDocument.Parse(await File.ReadAllTextAsync(report)).RootElement;
+        Assert.Equal(100.0 / 150, r.GetProperty("coverage_before").GetDouble(), 6);
+        Assert.Equal(1.0, r.GetProperty("coverage_after").GetDouble(), 6);
+        Assert.Equal(50, r.GetProperty("bound").GetInt64());
+        Assert.Equal(0.0, r.GetProperty("gap").GetDouble());
+
+        // Automatic candidates in the gap, and the fewest sites for full coverage: one, beside b2.
+        var (auto, _, autoErr) = await Run("site", "--buildings", buildings, "--stations", stations, "--network", network,
+            "--meters", "300", "--share", "1", "--candidates", "auto", "--out", output, "--report", report);
+        Assert.True(auto == 0, autoErr);
+        r = JsonDocument.Parse(await File.ReadAllTextAsync(report)).RootElement;
+        Assert.Equal("set_covering", r.GetProperty("strategy").GetString());
+        Assert.Equal(1, r.GetProperty("added").GetInt32());
+        Assert.True(r.GetProperty("reached").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("--add", "1", "--share", "0.9", "one of them")]
+    [InlineData("--add", "zero", null, null, "--add must be a whole number")]
+    [InlineData("--share", "1.5", null, null, "--share must be")]
+    public async Task Site_refuses_bad_options_with_exit_2_and_writes_nothing(string o1, string v1, string? o2, string? v2, string message)
+    {
+        var (buildings, stations) = (await Write("b.geojson", Buildings), await Write("s.geojson", Stations));
+        var output = Path.Combine(_dir, "sites.geojson");
+        string[] args = ["site", "--buildings", buildings, "--stations", stations, "--meters", "300", "--candidates", "auto", "--out", output, o1, v1];
+        if (o2 is not null) args = [.. args, o2, v2!];
+
+        var (code, _, err) = await Run(args);
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, err);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public async Task Site_refuses_a_bad_candidates_file_naming_the_feature_and_field()
+    {
+        var (buildings, stations) = (await Write("b.geojson", Buildings), await Write("s.geojson", Stations));
+        var candidates = await Write("c.geojson", """{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"LineString","coordinates":[[106.83,27.54],[106.84,27.54]]},"properties":{}}]}""");
+        var output = Path.Combine(_dir, "sites.geojson");
+
+        var (code, _, err) = await Run("site", "--buildings", buildings, "--stations", stations, "--meters", "300", "--add", "1",
+            "--candidates", candidates, "--out", output);
+
+        Assert.Equal(1, code);
+        Assert.Contains("c.geojson: geometry", err);
+        Assert.Contains("c.geojson: id", err);
+        Assert.False(File.Exists(output));
+    }
 }

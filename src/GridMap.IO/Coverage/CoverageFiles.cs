@@ -109,6 +109,18 @@ public static class CoverageFiles
             })));
     }
 
+    /// <summary>Chosen sites in the order chosen: `rank`, `households_gained` and `buildings_gained` (covered by no station and no site ranked before), `mode`.</summary>
+    public static void WriteSites(Stream stream, IReadOnlyList<(string Id, Point Location, ChosenSite Site)> sites, string mode)
+    {
+        GeoJsonFeatures.WriteCollection(stream, sites.Select(s => new FeatureDraft(s.Id, s.Location, new JsonObject
+        {
+            ["rank"] = s.Site.Rank,
+            ["households_gained"] = s.Site.HouseholdsGained,
+            ["buildings_gained"] = s.Site.BuildingsGained,
+            ["mode"] = mode,
+        })));
+    }
+
     /// <summary>The report as the contract names it (snake_case).</summary>
     public static void WriteReport(Stream stream, CoverageReport report) =>
         JsonSerializer.Serialize(stream, report, GridMap.IO.Partitioning.PartitionFiles.ReportOptions);

@@ -13,39 +13,8 @@ public static class CoverageCommand
     {
         a.Allow("buildings", "stations", "network", "kind", "minutes", "meters", "profile", "speed-kmh", "out", "isochrones", "gaps", "report");
         var output = a.Require("out", "where to write the buildings with their walk (GeoJSON)");
-        if (a.Has("minutes") && a.Has("meters")) throw new CliException("give --minutes or --meters, not both");
-        if (a.Has("profile") && a.Has("speed-kmh")) throw new CliException("give --profile or --speed-kmh, not both");
-        var kmh = a.Get("profile") switch
-        {
-            null => a.Double("speed-kmh", WalkingSpeed.AdultKmh),
-            "adult" => WalkingSpeed.AdultKmh,
-            "elderly" => WalkingSpeed.ElderlyKmh,
-            var p => throw new CliException($"--profile must be adult or elderly, not '{p}'"),
-        };
-        if (!(kmh > 0 && kmh < 20)) throw new CliException("--speed-kmh must be between 0 and 20");
-        var speed = WalkingSpeed.MetresPerSecond(kmh);
-        var kind = a.Get("kind");
-        if (kind is not null && !StationKinds.IsKnown(kind))
-            throw new CliException($"--kind must be a station kind ({string.Join(", ", StationKinds.All.Select(k => k.Key))})");
+        var (buildings, stations, network, lineCount, kind, speed) = await ReadWalkInputsAsync(a);
         var thresholds = Thresholds(a, kind, speed);
-
-        var problems = new List<FeatureProblem>();
-        async Task<byte[]?> Bytes(string option)
-        {
-            if (a.Get(option) is not { } path) return null;
-            if (!File.Exists(path)) throw new CliException($"--{option} {path} does not exist");
-            return await File.ReadAllBytesAsync(path);
-        }
-        var buildingsFile = a.Require("buildings", "buildings with households (GeoJSON)");
-        var stationsFile = a.Require("stations", "stations (GeoJSON points)");
-        var buildings = CoverageFiles.ReadBuildings(Path.GetFileName(buildingsFile), (await Bytes("buildings"))!, problems);
-        var stations = CoverageFiles.ReadStations(Path.GetFileName(stationsFile), (await Bytes("stations"))!, problems);
-        var lineCount = 0;
-        var network = a.Get("network") is { } networkFile
-            ? CoverageFiles.ReadNetwork(Path.GetFileName(networkFile), (await Bytes("network"))!, problems, out lineCount)
-            : null;
-        if (problems.Count > 0) throw new InvalidFeaturesException(problems);
-        if (kind is not null) stations = stations.Where(s => s.Kind == kind).ToList();
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var model = WalkModel.Build(buildings.Select(b => b.Geometry), stations.Select(s => s.Location), network);
@@ -79,8 +48,50 @@ public static class CoverageCommand
         return 0;
     }
 
+    /// <summary>
+    /// What `coverage` and `site` both read: buildings, stations (of --kind only, when given), the walkable lines of
+    /// --network, and the walking speed (--profile or --speed-kmh). Every file problem is reported before anything runs.
+    /// </summary>
+    internal static async Task<(IReadOnlyList<CoveragePlace> Buildings, IReadOnlyList<CoverageStation> Stations, IReadOnlyList<NetTopologySuite.Geometries.LineString>? Network,
+        int LineCount, string? Kind, double Speed)> ReadWalkInputsAsync(CliArgs a)
+    {
+        if (a.Has("minutes") && a.Has("meters")) throw new CliException("give --minutes or --meters, not both");
+        if (a.Has("profile") && a.Has("speed-kmh")) throw new CliException("give --profile or --speed-kmh, not both");
+        var kmh = a.Get("profile") switch
+        {
+            null => a.Double("speed-kmh", WalkingSpeed.AdultKmh),
+            "adult" => WalkingSpeed.AdultKmh,
+            "elderly" => WalkingSpeed.ElderlyKmh,
+            var p => throw new CliException($"--profile must be adult or elderly, not '{p}'"),
+        };
+        if (!(kmh > 0 && kmh < 20)) throw new CliException("--speed-kmh must be between 0 and 20");
+        var kind = a.Get("kind");
+        if (kind is not null && !StationKinds.IsKnown(kind))
+            throw new CliException($"--kind must be a station kind ({string.Join(", ", StationKinds.All.Select(k => k.Key))})");
+
+        var problems = new List<FeatureProblem>();
+        var buildingsFile = a.Require("buildings", "buildings with households (GeoJSON)");
+        var stationsFile = a.Require("stations", "stations (GeoJSON points)");
+        var buildings = CoverageFiles.ReadBuildings(Path.GetFileName(buildingsFile), await BytesAsync(a, "buildings"), problems);
+        var stations = CoverageFiles.ReadStations(Path.GetFileName(stationsFile), await BytesAsync(a, "stations"), problems);
+        var lineCount = 0;
+        var network = a.Get("network") is { } networkFile
+            ? CoverageFiles.ReadNetwork(Path.GetFileName(networkFile), await BytesAsync(a, "network"), problems, out lineCount)
+            : null;
+        if (problems.Count > 0) throw new InvalidFeaturesException(problems);
+        if (kind is not null) stations = stations.Where(s => s.Kind == kind).ToList();
+        return (buildings, stations, network, lineCount, kind, WalkingSpeed.MetresPerSecond(kmh));
+    }
+
+    internal static async Task<byte[]> BytesAsync(CliArgs a, string option)
+    {
+        var path = a.Get(option)!;
+        if (!File.Exists(path)) throw new CliException($"--{option} {path} does not exist");
+        return await File.ReadAllBytesAsync(path);
+    }
+
     /// <summary>--minutes (at the walking speed) or --meters; else the GB 50180 radius of --kind; else 5, 10, 15 minutes.</summary>
-    static IReadOnlyList<CoverageThreshold> Thresholds(CliArgs a, string? kind, double speed)
+    internal static IReadOnlyList<CoverageThreshold> Thresholds(CliArgs a, string? kind, double speed)
     {
         if (a.Get("meters") is { } meters)
             return Parse(meters, "meters").Select(m => new CoverageThreshold(Label(m), m)).ToList();

@@ -29,7 +29,9 @@ public static class GridMapCli
                           [--min 200 --max 300 --target 250] [--existing G.geojson] --out grids.geojson [--report report.json]
           gridmap coverage --buildings B.geojson --stations S.geojson [--network R.geojson] [--kind KIND]
                           [--minutes 5,10,15 | --meters 300,500,1000] [--profile adult|elderly | --speed-kmh 4.5]
-                          --out buildings_out.geojson [--report report.json]
+                          --out buildings_out.geojson [--isochrones iso.geojson] [--gaps gaps.geojson] [--report report.json]
+          gridmap site    --buildings B.geojson --stations S.geojson [--network R.geojson] (--minutes 15 | --meters 500)
+                          (--add K | --share 0.95) (--candidates C.geojson | --candidates auto [--spacing M]) --out sites.geojson [--report report.json]
           gridmap bench partition [--instances singapore,chengdu,sample,lattice40,lattice100,lattice317] [--runs 3] [--out docs/benchmarks.md]
 
         layers: districts streets communities compounds buildings grids stations network
@@ -59,6 +61,7 @@ public static class GridMapCli
                 "sample" => await SampleAsync(rest, stdout),
                 "partition" => await PartitionCommand.RunAsync(rest, stdout),
                 "coverage" => await CoverageCommand.RunAsync(rest, stdout),
+                "site" => await SiteCommand.RunAsync(rest, stdout),
                 "bench" => await BenchCommand.RunAsync(rest, stdout),
                 _ => throw new CliException($"unknown verb '{verb}'"),
             };
