@@ -20,8 +20,9 @@ public static class BenchCommand
     public static async Task<int> RunAsync(CliArgs a, TextWriter stdout)
     {
         if (a.Positional is ["repartition"]) return await RepartitionBench.RunAsync(a, stdout);
+        if (a.Positional is ["coverage"]) return await CoverageBench.RunAsync(a, stdout);
         a.Allow("instances", "out", "runs", "metis-edges", "warmup");
-        if (a.Positional.Count != 1 || a.Positional[0] != "partition") throw new CliException(Usage + "\n" + RepartitionBench.Usage);
+        if (a.Positional.Count != 1 || a.Positional[0] != "partition") throw new CliException(Usage + "\n" + RepartitionBench.Usage + "\n" + CoverageBench.Usage);
         var names = (a.Get("instances") ?? string.Join(",", BenchInstances.All))
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         foreach (var n in names)
@@ -325,18 +326,35 @@ public static class BenchDocument
     const string LatestEnd = "<!-- /bench:latest -->";
     const string PreviousStart = "<!-- bench:previous -->";
     const string PreviousEnd = "<!-- /bench:previous -->";
-    const string RepartitionStart = "<!-- bench:repartition -->";
-    const string RepartitionEnd = "<!-- /bench:repartition -->";
+
+    /// <summary>Sections other benches own, carried over as they are when the partition tables are rewritten.</summary>
+    static readonly string[] OwnSections = ["repartition", "coverage"];
 
     /// <summary>Puts (or replaces) the re-partition section; the partition tables stay as they are.</summary>
-    public static string WithRepartition(string old, string table)
+    public static string WithRepartition(string old, string table) => WithSection(old, "repartition", "Re-partition (stable codes, churn)", table);
+
+    /// <summary>
+    /// Puts (or replaces) section <paramref name="key"/>, before "Previous figures"; what it held before goes under its
+    /// own "Previous run" heading, so the next run can be compared against it.
+    /// </summary>
+    public static string WithSection(string old, string key, string title, string table)
     {
-        var section = $"{RepartitionStart}\n## Re-partition (stable codes, churn)\n\n{table.TrimEnd()}\n{RepartitionEnd}\n";
-        var i = old.IndexOf(RepartitionStart, StringComparison.Ordinal);
-        var j = old.IndexOf(RepartitionEnd, StringComparison.Ordinal);
-        if (i >= 0 && j > i) return old[..i] + section + old[(j + RepartitionEnd.Length)..].TrimStart('\n');
-        var previous = old.IndexOf("## Previous figures", StringComparison.Ordinal);
-        return previous >= 0 ? old[..previous] + section + "\n" + old[previous..] : old.TrimEnd() + "\n\n" + section;
+        var (start, end) = ($"<!-- bench:{key} -->", $"<!-- /bench:{key} -->");
+        var i = old.IndexOf(start, StringComparison.Ordinal);
+        var j = old.IndexOf(end, StringComparison.Ordinal);
+        var before = i >= 0 && j > i ? old[(i + start.Length)..j] : null;
+        var previous = "";
+        if (key != "repartition" && before is not null)
+        {
+            // Only the last run is kept as "previous": the one before it was already compared.
+            var current = before.Split("\n### Previous run", 2)[0];
+            var body = current[(current.IndexOf('\n', current.IndexOf("## ", StringComparison.Ordinal)) + 1)..].Trim();
+            previous = $"\n### Previous run\n\n{body}\n";
+        }
+        var section = $"{start}\n## {title}\n\n{table.TrimEnd()}\n{previous}{end}\n";
+        if (before is not null) return old[..i] + section + old[(j + end.Length)..].TrimStart('\n');
+        var at = old.IndexOf("## Previous figures", StringComparison.Ordinal);
+        return at >= 0 ? old[..at] + section + "\n" + old[at..] : old.TrimEnd() + "\n\n" + section;
     }
 
     const string Intro = """
@@ -357,9 +375,10 @@ public static class BenchDocument
         var sb = new StringBuilder();
         sb.AppendLine(Intro).AppendLine();
         sb.AppendLine(LatestStart).AppendLine(latest.TrimEnd()).AppendLine(LatestEnd).AppendLine();
-        // The re-partition section is written by its own bench and carried over as it is.
-        if (old is not null && Between(old, RepartitionStart, RepartitionEnd) is { } repartition)
-            sb.AppendLine(RepartitionStart).AppendLine(repartition.Trim()).AppendLine(RepartitionEnd).AppendLine();
+        // Sections written by other benches are carried over as they are.
+        foreach (var key in OwnSections)
+            if (old is not null && Between(old, $"<!-- bench:{key} -->", $"<!-- /bench:{key} -->") is { } own)
+                sb.AppendLine($"<!-- bench:{key} -->").AppendLine(own.Trim()).AppendLine($"<!-- /bench:{key} -->").AppendLine();
         sb.AppendLine("## Previous figures").AppendLine();
         sb.AppendLine(PreviousStart);
         sb.AppendLine(previous is null ? "(none yet)" : Demote(previous.Trim()));
