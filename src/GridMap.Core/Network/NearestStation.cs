@@ -17,62 +17,161 @@ public static class NearestStation
 {
     public static StationReach[] Compute(WalkNetwork network, IReadOnlyList<NetworkAnchor?> stations, IReadOnlyList<NetworkAnchor?> places)
     {
-        var n = network.NodeCount;
-        var dist = new double[n];
-        var source = new int[n];
-        Array.Fill(dist, double.PositiveInfinity);
-        Array.Fill(source, -1);
-        var queue = new PriorityQueue<int, double>();
-        var onEdge = new Dictionary<int, List<int>>();
-        for (var s = 0; s < stations.Count; s++)
-        {
-            if (stations[s] is not { } a) continue;
-            var len = network.Length[a.Edge];
-            Relax(network.From[a.Edge], a.Access + a.T * len, s);
-            Relax(network.To[a.Edge], a.Access + (1 - a.T) * len, s);
-            if (!onEdge.TryGetValue(a.Edge, out var list)) onEdge[a.Edge] = list = [];
-            list.Add(s);
-        }
-        while (queue.TryDequeue(out var v, out var d))
-        {
-            if (d > dist[v]) continue; // a stale entry
-            for (var i = network.Offset[v]; i < network.Offset[v + 1]; i++)
-            {
-                var e = network.IncidentEdge[i];
-                Relax(network.Other(e, v), d + network.Length[e], source[v]);
-            }
-        }
-
+        var labels = new NodeLabels(network, stations);
         var result = new StationReach[places.Count];
-        for (var p = 0; p < places.Count; p++)
-        {
-            var best = new StationReach(-1, double.PositiveInfinity);
-            if (places[p] is { } a)
-            {
-                var len = network.Length[a.Edge];
-                int from = network.From[a.Edge], to = network.To[a.Edge];
-                Consider(ref best, source[from], dist[from] + a.T * len + a.Access);
-                Consider(ref best, source[to], dist[to] + (1 - a.T) * len + a.Access);
-                if (onEdge.TryGetValue(a.Edge, out var here))
-                    foreach (var s in here)
-                    {
-                        var sa = stations[s]!.Value;
-                        Consider(ref best, s, sa.Access + Math.Abs(sa.T - a.T) * len + a.Access);
-                    }
-            }
-            result[p] = best;
-        }
+        for (var p = 0; p < places.Count; p++) result[p] = labels.ReachOf(places[p]);
         return result;
+    }
+}
 
-        void Relax(int v, double d, int s)
-        {
-            // Ties go to the lower station index, so that the answer does not depend on the queue's order.
-            if (d < dist[v] || (d == dist[v] && s < source[v] && s >= 0))
+/// <summary>
+/// Every node's nearest station and its walk (the multi-source Dijkstra behind <see cref="NearestStation"/>), kept so
+/// that one station can be added, moved or removed afterwards at the cost of the nodes it changes: an added station
+/// relaxes outwards only while it is nearer; a removed one clears its own region and lets the neighbours' stations
+/// flow back in from its border. Ties go to the lower station index, as in a full run.
+/// </summary>
+public sealed class NodeLabels
+{
+    readonly WalkNetwork _network;
+    readonly double[] _dist;
+    readonly int[] _source;
+    readonly List<NetworkAnchor?> _stations;
+    readonly Dictionary<int, List<int>> _onEdge = new();
+    readonly PriorityQueue<int, double> _queue = new();
+    List<int>? _changed;
+
+    public NodeLabels(WalkNetwork network, IReadOnlyList<NetworkAnchor?> stations)
+    {
+        _network = network;
+        _dist = new double[network.NodeCount];
+        _source = new int[network.NodeCount];
+        Array.Fill(_dist, double.PositiveInfinity);
+        Array.Fill(_source, -1);
+        _stations = [.. stations];
+        for (var s = 0; s < _stations.Count; s++) Seed(s);
+        Run();
+    }
+
+    public int StationCount => _stations.Count;
+
+    /// <summary>Where station <paramref name="s"/> meets the network (null when removed or never attached).</summary>
+    public NetworkAnchor? StationAt(int s) => _stations[s];
+
+    /// <summary>A place's nearest station: through either end of its edge, or along the edge to a station on it.</summary>
+    public StationReach ReachOf(NetworkAnchor? place)
+    {
+        var best = new StationReach(-1, double.PositiveInfinity);
+        if (place is not { } a) return best;
+        var n = _network;
+        var len = n.Length[a.Edge];
+        int from = n.From[a.Edge], to = n.To[a.Edge];
+        Consider(ref best, _source[from], _dist[from] + a.T * len + a.Access);
+        Consider(ref best, _source[to], _dist[to] + (1 - a.T) * len + a.Access);
+        if (_onEdge.TryGetValue(a.Edge, out var here))
+            foreach (var s in here)
             {
-                dist[v] = d;
-                source[v] = s;
-                queue.Enqueue(v, d);
+                var sa = _stations[s]!.Value;
+                Consider(ref best, s, sa.Access + Math.Abs(sa.T - a.T) * len + a.Access);
             }
+        return best;
+    }
+
+    /// <summary>Puts station <paramref name="s"/> (a new index = <see cref="StationCount"/>, or a removed one) at <paramref name="anchor"/>; returns the nodes whose label changed.</summary>
+    public List<int> Add(int s, NetworkAnchor? anchor)
+    {
+        if (s == _stations.Count) _stations.Add(null);
+        if (_stations[s] is not null) throw new InvalidOperationException($"station {s} is in place; remove it first");
+        _stations[s] = anchor;
+        _changed = [];
+        Seed(s);
+        Run();
+        var changed = _changed;
+        _changed = null;
+        return changed;
+    }
+
+    /// <summary>Takes station <paramref name="s"/> away; returns the nodes whose label changed.</summary>
+    public List<int> Remove(int s)
+    {
+        if (_stations[s] is not { } a) return [];
+        var n = _network;
+        _stations[s] = null;
+        _onEdge[a.Edge].Remove(s);
+        // Its region: the nodes labelled with it, connected to its edge through one another.
+        var region = new List<int>();
+        foreach (var end in new[] { n.From[a.Edge], n.To[a.Edge] })
+            if (_source[end] == s)
+            {
+                _source[end] = -2; // in the region, not yet cleared
+                region.Add(end);
+            }
+        for (var k = 0; k < region.Count; k++)
+        {
+            var v = region[k];
+            for (var i = n.Offset[v]; i < n.Offset[v + 1]; i++)
+            {
+                var u = n.Other(n.IncidentEdge[i], v);
+                if (_source[u] != s) continue;
+                _source[u] = -2;
+                region.Add(u);
+            }
+        }
+        foreach (var v in region)
+        {
+            _dist[v] = double.PositiveInfinity;
+            _source[v] = -1;
+        }
+        _changed = [.. region];
+        // The neighbours' stations flow back in from the region's border, and stations on its edges from there.
+        foreach (var v in region)
+            for (var i = n.Offset[v]; i < n.Offset[v + 1]; i++)
+            {
+                var e = n.IncidentEdge[i];
+                var u = n.Other(e, v);
+                if (_source[u] >= 0) Relax(v, _dist[u] + n.Length[e], _source[u]);
+                if (_onEdge.TryGetValue(e, out var on))
+                    foreach (var other in on) Seed(other, e);
+            }
+        Run();
+        var changed = _changed.Distinct().ToList();
+        _changed = null;
+        return changed;
+    }
+
+    void Seed(int s, int onlyEdge = -1)
+    {
+        if (_stations[s] is not { } a || (onlyEdge >= 0 && a.Edge != onlyEdge)) return;
+        var len = _network.Length[a.Edge];
+        Relax(_network.From[a.Edge], a.Access + a.T * len, s);
+        Relax(_network.To[a.Edge], a.Access + (1 - a.T) * len, s);
+        if (onlyEdge >= 0) return;
+        if (!_onEdge.TryGetValue(a.Edge, out var list)) _onEdge[a.Edge] = list = [];
+        list.Add(s);
+    }
+
+    void Run()
+    {
+        var n = _network;
+        while (_queue.TryDequeue(out var v, out var d))
+        {
+            if (d > _dist[v]) continue; // a stale entry
+            for (var i = n.Offset[v]; i < n.Offset[v + 1]; i++)
+            {
+                var e = n.IncidentEdge[i];
+                Relax(n.Other(e, v), d + n.Length[e], _source[v]);
+            }
+        }
+    }
+
+    void Relax(int v, double d, int s)
+    {
+        // Ties go to the lower station index, so that the answer does not depend on the queue's order.
+        if (d < _dist[v] || (d == _dist[v] && s < _source[v] && s >= 0))
+        {
+            _dist[v] = d;
+            _source[v] = s;
+            _queue.Enqueue(v, d);
+            _changed?.Add(v);
         }
     }
 

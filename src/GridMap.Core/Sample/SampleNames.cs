@@ -92,7 +92,9 @@ internal sealed class SampleNames
     public string Place() => Generated();
 
     /// <summary>A compound name typical of its class, e.g. 阳光花园, 化肥厂家属院, 龙坑安置小区.</summary>
-    public string Compound(string compoundClass, string localPlace)
+    public string Compound(string compoundClass, string localPlace) => Compound(compoundClass, localPlace, 0);
+
+    string Compound(string compoundClass, string localPlace, int attempt)
     {
         string Pick(IReadOnlyList<string> list) => list[_random.Next(list.Count)];
         var name = compoundClass switch
@@ -111,6 +113,10 @@ internal sealed class SampleNames
         if (_used.Add(name)) return name;
         foreach (var phase in Phases)
             if (_used.Add(name + phase)) return name + phase;
-        return Compound(compoundClass, Generated());
+        // A very large city runs out of place names: number the name rather than search for ever.
+        if (attempt >= 20)
+            for (var k = 2; ; k++)
+                if (_used.Add($"{name}{k}区")) return $"{name}{k}区";
+        return Compound(compoundClass, Generated(), attempt + 1);
     }
 }
