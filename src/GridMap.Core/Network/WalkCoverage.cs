@@ -79,7 +79,8 @@ public static class WalkCoverage
         var results = new PlaceReach[places.Length];
         var households = input.Places.Sum(p => (long)p.Households);
         var covered = new long[input.Thresholds.Count];
-        var load = input.Stations.ToDictionary(s => s.Id, _ => 0L);
+        var load = new long[stations.Length];
+        var thresholds = input.Thresholds.Select(t => t.Metres).ToArray();
         var unreachable = new List<string>();
         long beyondAll = 0;
         var largest = input.Thresholds.Count == 0 ? double.PositiveInfinity : input.Thresholds.Max(t => t.Metres);
@@ -94,11 +95,10 @@ public static class WalkCoverage
                 beyondAll += place.Households;
                 continue;
             }
-            var station = input.Stations[r.Station].Id;
-            results[i] = new PlaceReach(place.Id, station, r.Metres, r.Metres / input.SpeedMetresPerSecond / 60);
-            load[station] += place.Households;
-            for (var t = 0; t < covered.Length; t++)
-                if (r.Metres <= input.Thresholds[t].Metres) covered[t] += place.Households;
+            results[i] = new PlaceReach(place.Id, input.Stations[r.Station].Id, r.Metres, r.Metres / input.SpeedMetresPerSecond / 60);
+            load[r.Station] += place.Households;
+            for (var t = 0; t < thresholds.Length; t++)
+                if (r.Metres <= thresholds[t]) covered[t] += place.Households;
             if (r.Metres > largest) beyondAll += place.Households;
         }
         var coverage = new Dictionary<string, double>();
@@ -108,7 +108,9 @@ public static class WalkCoverage
             coverage[input.Thresholds[t].Label] = households == 0 ? 1 : (double)covered[t] / households;
             uncovered[input.Thresholds[t].Label] = households - covered[t];
         }
-        var report = new CoverageReport(coverage, beyondAll, uncovered, load, unreachable, mode, households, places.Length,
+        var loads = new Dictionary<string, long>(stations.Length);
+        for (var k = 0; k < stations.Length; k++) loads[input.Stations[k].Id] = load[k];
+        var report = new CoverageReport(coverage, beyondAll, uncovered, loads, unreachable, mode, households, places.Length,
             stations.Length, clock.Elapsed.TotalSeconds)
         {
             ByCommunity = Shares(input, results, p => p.Community),
@@ -137,6 +139,7 @@ public static class WalkCoverage
     /// <summary>Covered share per threshold for each group of places (by community, by grid); null when no place names one.</summary>
     static IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>? Shares(CoverageInput input, PlaceReach[] reach, Func<CoveragePlace, string?> key)
     {
+        if (!input.Places.Any(p => key(p) is not null)) return null;
         var groups = input.Places.Select((p, i) => (Key: key(p), Place: p, Reach: reach[i])).Where(x => x.Key is not null).GroupBy(x => x.Key!).ToList();
         if (groups.Count == 0) return null;
         var result = new SortedDictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
