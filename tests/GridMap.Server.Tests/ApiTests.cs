@@ -117,6 +117,10 @@ public abstract class ApiTests(string storeKind) : IAsyncLifetime
         Assert.Equal("party_service_centre", station.GetProperty("kind").GetString());
         // (106.8215, 27.5215) to (106.825, 27.525): about 345 m east and 388 m north → ≈ 520 m.
         Assert.InRange(station.GetProperty("distance_m").GetDouble(), 480, 560);
+        // On foot: 388 m north to 南坛路, then 345 m east along it to the station on the road.
+        Assert.Equal("network", r.GetProperty("distance_mode").GetString());
+        Assert.InRange(station.GetProperty("walk_m").GetDouble(), 700, 770);
+        Assert.InRange(station.GetProperty("walk_min").GetDouble(), 9.3, 10.3);
     }
 
     [Fact]

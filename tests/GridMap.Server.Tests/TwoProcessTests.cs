@@ -99,4 +99,30 @@ public sealed class TwoProcessTests : IAsyncLifetime
         var final = JsonDocument.Parse(await b.GetStringAsync("/api/layers/compounds/features/c1")).RootElement;
         Assert.Equal("阳光花园B", final.GetProperty("properties").GetProperty("name").GetString());
     }
+
+    [Fact]
+    public async Task A_network_change_through_one_process_reaches_the_others_walking_model()
+    {
+        var (a, b) = (await StartServerAsync(), await StartServerAsync());
+        foreach (var (layer, json) in new[] { ("network", TinyCity.Road), ("stations", TinyCity.Station), ("buildings", TinyCity.Building) })
+            Assert.True((await a.PostAsync($"/api/layers/{layer}/features", ServerHost.Json(json))).IsSuccessStatusCode, layer);
+
+        // B builds its walking model: b1 walks up to 南坛路 and along it to the station.
+        async Task<JsonElement> Coverage(HttpClient http) =>
+            JsonDocument.Parse(await http.GetStringAsync("/api/coverage?meters=1000")).RootElement;
+        Assert.Equal("network", (await Coverage(b)).GetProperty("mode").GetString());
+        Assert.Equal(1.0, (await Coverage(b)).GetProperty("coverage").GetProperty("1000").GetDouble());
+
+        // A deletes the road; B hears of it (NOTIFY) and drops its model: with no network, walks become straight lines.
+        Assert.Equal(HttpStatusCode.NoContent, (await a.DeleteAsync("/api/layers/network/features/r1")).StatusCode);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        string mode;
+        do
+        {
+            mode = (await Coverage(b)).GetProperty("mode").GetString()!;
+            if (mode == "euclidean") break;
+            await Task.Delay(100);
+        } while (DateTime.UtcNow < deadline);
+        Assert.Equal("euclidean", mode);
+    }
 }

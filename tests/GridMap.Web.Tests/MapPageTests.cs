@@ -104,7 +104,8 @@ public sealed partial class MapPageTests(WebFixture web, ITestOutputHelper outpu
         await Assertions.Expect(info).ToBeVisibleAsync();
         await Assertions.Expect(info.Locator(".grid-code")).ToHaveTextAsync(GridCode());
         Assert.Equal(code, await info.Locator(".grid-code").InnerTextAsync());
-        await Assertions.Expect(info.Locator(".stations li").First).ToContainTextAsync(" m");
+        // The sample city has a walking network: the nearest stations are by walk, in minutes.
+        await Assertions.Expect(info.Locator(".stations li .st-dist").First).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^步行 \d+ 分钟$"));
         await ShotAsync(page, "desktop-lookup");
         Assert.Empty(errors);
         await page.Context.CloseAsync();

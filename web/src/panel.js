@@ -64,20 +64,22 @@ export class InfoPanel {
       r.building ? row("楼栋", `${r.building.address || r.building.id} · ${r.building.households ?? "—"} 户`) : null,
     );
 
-    // One line per kind: the nearest of each (the API may list several of a kind).
+    // One line per kind: the nearest of each (the API may list several of a kind), by walk when the network is loaded.
+    const far = (s) => s.walk_m ?? s.distance_m + 1e9;
     const nearest = new Map();
     for (const s of r.nearest_stations ?? []) {
       const seen = nearest.get(s.kind);
-      if (!seen || s.distance_m < seen.distance_m) nearest.set(s.kind, s);
+      if (!seen || far(s) < far(seen)) nearest.set(s.kind, s);
     }
-    const stations = [...nearest.values()].sort((a, b) => a.distance_m - b.distance_m);
+    const stations = [...nearest.values()].sort((a, b) => far(a) - far(b));
     const list = stations.length
       ? el("ul", { class: "stations" }, ...stations.map((s) => el("li", {},
         el("button", { type: "button", class: "linkish", title: "在地图上显示", onclick: () => this.onStation(s.lon, s.lat) },
           el("span", { class: "kind-dot", style: `--c:${STATION_KINDS.find((k) => k.key === s.kind)?.color ?? "#777"}` }),
           el("span", { class: "st-kind" }, STATION_KINDS.some((k) => k.key === s.kind) ? stationLabel(s.kind) : s.label || s.kind),
           el("span", { class: "st-name" }, s.name || ""),
-          el("span", { class: "st-dist" }, metres(s.distance_m))))))
+          el("span", { class: "st-dist", title: s.walk_m == null ? "直线距离" : `步行 ${metres(s.walk_m)}（直线 ${metres(s.distance_m)}）` },
+            s.walk_min == null ? `直线 ${metres(s.distance_m)}` : `步行 ${Math.max(1, Math.round(s.walk_min))} 分钟`)))))
       : el("p", { class: "muted" }, "附近没有服务站点");
 
     this.body.replaceChildren(

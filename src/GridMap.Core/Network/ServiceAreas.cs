@@ -25,6 +25,12 @@ public static class ServiceAreas
     /// <summary>How far around places and stations the raster reaches (m).</summary>
     const double Margin = 100;
 
+    /// <summary>Uncovered land this close (m) joins into one gap.</summary>
+    const double GapClosing = 20;
+
+    /// <summary>A gap holding no uncovered building is shown only from this size (m²): residential land without buildings, not slivers.</summary>
+    const double MinEmptyGapM2 = 500;
+
     /// <summary>A building given as a point is drawn as a disc of this radius (m) when it is part of a gap.</summary>
     const double PointBuildingRadius = 15;
 
@@ -109,7 +115,8 @@ public static class ServiceAreas
         {
             var limit = thresholds[t];
             var uncovered = raster.Polygon(all, i => !(cells[i].Metres <= limit), factory);
-            var gap = residential.Intersection(uncovered);
+            // Closing by a street's width groups the uncovered buildings of a block into one gap, still within the uncovered cells.
+            var gap = residential.Intersection(uncovered).Buffer(GapClosing, 4).Buffer(-GapClosing, 4).Intersection(uncovered);
             var outside = Enumerable.Range(0, model.Places.Length).Where(i => !(reach[i].Metres <= limit)).ToList();
             for (var k = 0; k < gap.NumGeometries; k++)
             {
@@ -117,6 +124,8 @@ public static class ServiceAreas
                 if (piece is not Polygon || piece.Area < 1) continue;
                 var prepared = PreparedGeometryFactory.Prepare(piece);
                 var inside = outside.Where(i => prepared.Covers(factory.CreatePoint(model.Places[i]))).ToList();
+                // A sliver of a covered building's footprint in an uncovered cell is no gap.
+                if (inside.Count == 0 && piece.Area < MinEmptyGapM2) continue;
                 gaps.Add(new CoverageGap(t, Display(model, piece), inside.Sum(i => households[i]), inside.Count, Math.Round(piece.Area, 1)));
             }
         }

@@ -20,6 +20,51 @@ public static class WalkingSpeed
     public const double ElderlyKmh = 3.3;
 
     public static double MetresPerSecond(double kmh) => kmh * 1000 / 3600;
+
+    /// <summary>km/h of a profile ("adult", "elderly") or as given; throws <see cref="ArgumentException"/> naming the bad parameter.</summary>
+    public static double Kmh(string? profile, double? kmh)
+    {
+        if (profile is not null && kmh is not null) throw new ArgumentException("give a profile or a speed, not both", "profile");
+        var value = profile switch
+        {
+            null => kmh ?? AdultKmh,
+            "adult" => AdultKmh,
+            "elderly" => ElderlyKmh,
+            _ => throw new ArgumentException($"must be adult or elderly, not '{profile}'", "profile"),
+        };
+        if (!(value > 0 && value < 20)) throw new ArgumentException("must be between 0 and 20 km/h", "speed-kmh");
+        return value;
+    }
+}
+
+/// <summary>Thresholds as planners give them: minutes at a walking speed, metres, or the GB 50180 radius of a station kind.</summary>
+public static class CoverageThresholds
+{
+    /// <summary>
+    /// <paramref name="minutes"/> (a comma-separated list, at the speed) or <paramref name="meters"/>; else the GB 50180
+    /// radius of <paramref name="kind"/>; else 5, 10 and 15 minutes. Throws <see cref="ArgumentException"/> naming the bad parameter.
+    /// </summary>
+    public static IReadOnlyList<CoverageThreshold> From(string? minutes, string? meters, string? kind, double speedMetresPerSecond)
+    {
+        if (minutes is not null && meters is not null) throw new ArgumentException("give minutes or meters, not both", "minutes");
+        if (meters is not null) return Parse(meters, "meters").Select(m => new CoverageThreshold(Label(m), m)).ToList();
+        if (minutes is not null) return Parse(minutes, "minutes").Select(m => new CoverageThreshold(Label(m), m * 60 * speedMetresPerSecond)).ToList();
+        if (kind is not null && Model.StationKinds.All.FirstOrDefault(k => k.Key == kind)?.PresetMeters is { } preset)
+            return [new CoverageThreshold(Label(preset), preset)];
+        return new double[] { 5, 10, 15 }.Select(m => new CoverageThreshold(Label(m), m * 60 * speedMetresPerSecond)).ToList();
+    }
+
+    static double[] Parse(string list, string name)
+    {
+        var values = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(v => double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && d > 0 && d < 1e6 ? d : double.NaN)
+            .ToArray();
+        if (values.Length is 0 or > 10 || values.Any(double.IsNaN))
+            throw new ArgumentException("must be a comma-separated list of up to 10 positive numbers, e.g. 5,10,15", name);
+        return values;
+    }
+
+    public static string Label(double v) => v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>

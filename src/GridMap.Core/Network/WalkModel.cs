@@ -24,16 +24,28 @@ public sealed class WalkModel
     public NetworkAnchor?[]? PlaceAnchors { get; }
     public NetworkAnchor?[]? StationAnchors { get; }
 
-    WalkModel(MetricProjection projection, WalkNetwork? network, Coordinate[] places, Coordinate[] stations)
+    WalkModel(MetricProjection projection, WalkNetwork? network, Coordinate[] places, Coordinate[] stations, NetworkAnchor?[]? placeAnchors = null)
     {
         Projection = projection;
         Network = network;
         Places = places;
         Stations = stations;
         if (network is null) return;
-        PlaceAnchors = places.Select(network.Attach).ToArray();
+        PlaceAnchors = placeAnchors ?? Attach(network, places);
         StationAnchors = stations.Select(network.Attach).ToArray();
     }
+
+    /// <summary>Attaching 100k buildings is most of a model's set-up, and each is independent.</summary>
+    static NetworkAnchor?[] Attach(WalkNetwork network, Coordinate[] points)
+    {
+        var anchors = new NetworkAnchor?[points.Length];
+        Parallel.For(0, points.Length, i => anchors[i] = network.Attach(points[i]));
+        return anchors;
+    }
+
+    /// <summary>The same places and network with other stations (lon/lat): a kind's stations, or a what-if's.</summary>
+    public WalkModel WithStations(IEnumerable<Point> stations) =>
+        new(Projection, Network, Places, stations.Select(s => Metric(Projection, s)).ToArray(), PlaceAnchors);
 
     /// <summary>The model of lon/lat places, stations and walkable lines (null or empty: straight lines).</summary>
     public static WalkModel Build(IEnumerable<Geometry> places, IEnumerable<Point> stations, IReadOnlyList<LineString>? network)

@@ -31,6 +31,12 @@ public interface IFeatureStore : IJobStore, IAsyncDisposable
     /// <summary>"sqlite" or "postgis".</summary>
     string Kind { get; }
 
+    /// <summary>
+    /// Raised after a write to a layer commits, so that in-memory models of it (the walking graph) can be dropped.
+    /// The PostGIS store also raises it for writes by other processes, when something listens (<c>ListenAsync</c>).
+    /// </summary>
+    event Action<Layer>? Changed;
+
     Task<FeaturePage> ListAsync(Layer layer, FeatureQuery query, CancellationToken ct = default);
 
     Task<StoredFeature?> GetAsync(Layer layer, string id, CancellationToken ct = default);

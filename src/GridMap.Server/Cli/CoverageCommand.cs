@@ -1,4 +1,3 @@
-using System.Globalization;
 using GridMap.Core.Model;
 using GridMap.Core.Network;
 using GridMap.Core.Schema;
@@ -57,14 +56,9 @@ public static class CoverageCommand
     {
         if (a.Has("minutes") && a.Has("meters")) throw new CliException("give --minutes or --meters, not both");
         if (a.Has("profile") && a.Has("speed-kmh")) throw new CliException("give --profile or --speed-kmh, not both");
-        var kmh = a.Get("profile") switch
-        {
-            null => a.Double("speed-kmh", WalkingSpeed.AdultKmh),
-            "adult" => WalkingSpeed.AdultKmh,
-            "elderly" => WalkingSpeed.ElderlyKmh,
-            var p => throw new CliException($"--profile must be adult or elderly, not '{p}'"),
-        };
-        if (!(kmh > 0 && kmh < 20)) throw new CliException("--speed-kmh must be between 0 and 20");
+        double kmh;
+        try { kmh = WalkingSpeed.Kmh(a.Get("profile"), a.Has("speed-kmh") ? a.Double("speed-kmh", 0) : null); }
+        catch (ArgumentException e) { throw new CliException($"--{e.ParamName} {e.Message.Split(" (Parameter")[0]}"); }
         var kind = a.Get("kind");
         if (kind is not null && !StationKinds.IsKnown(kind))
             throw new CliException($"--kind must be a station kind ({string.Join(", ", StationKinds.All.Select(k => k.Key))})");
@@ -93,22 +87,7 @@ public static class CoverageCommand
     /// <summary>--minutes (at the walking speed) or --meters; else the GB 50180 radius of --kind; else 5, 10, 15 minutes.</summary>
     internal static IReadOnlyList<CoverageThreshold> Thresholds(CliArgs a, string? kind, double speed)
     {
-        if (a.Get("meters") is { } meters)
-            return Parse(meters, "meters").Select(m => new CoverageThreshold(Label(m), m)).ToList();
-        if (a.Get("minutes") is { } minutes)
-            return Parse(minutes, "minutes").Select(m => new CoverageThreshold(Label(m), m * 60 * speed)).ToList();
-        if (kind is not null && StationKinds.All.First(k => k.Key == kind).PresetMeters is { } preset)
-            return [new CoverageThreshold(Label(preset), preset)];
-        return new double[] { 5, 10, 15 }.Select(m => new CoverageThreshold(Label(m), m * 60 * speed)).ToList();
+        try { return CoverageThresholds.From(a.Get("minutes"), a.Get("meters"), kind, speed); }
+        catch (ArgumentException e) { throw new CliException($"--{e.ParamName} {e.Message.Split(" (Parameter")[0]}"); }
     }
-
-    static double[] Parse(string list, string option)
-    {
-        var values = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d > 0 && d < 1e6 ? d : double.NaN).ToArray();
-        if (values.Length == 0 || values.Any(double.IsNaN)) throw new CliException($"--{option} must be a comma-separated list of positive numbers, e.g. 5,10,15");
-        return values;
-    }
-
-    static string Label(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 }

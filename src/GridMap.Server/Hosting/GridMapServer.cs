@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using GridMap.Core.Store;
+using GridMap.Server.Coverage;
 using GridMap.Server.Import;
 using GridMap.Server.Features;
 using GridMap.Server.Lookup;
@@ -22,6 +23,8 @@ public static class GridMapServer
         builder.Services.AddSingleton(store);
         builder.Services.AddProblemDetails();
         if (options.RunJobs) builder.Services.AddHostedService<PartitionJobRunner>();
+        builder.Services.AddSingleton<WalkModelCache>();
+        builder.Services.AddHostedService<StoreChangeListener>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "GridMap API";
@@ -62,6 +65,7 @@ public static class GridMapServer
         app.MapSearch();
         app.MapOsmImport();
         app.MapPartition();
+        app.MapCoverage();
         return app;
     }
 

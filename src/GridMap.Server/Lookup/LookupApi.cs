@@ -1,6 +1,8 @@
 using GridMap.Core.Model;
 using GridMap.Core.Spatial;
 using GridMap.Core.Store;
+using GridMap.Core.Network;
+using GridMap.Server.Coverage;
 using GridMap.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NetTopologySuite.Geometries;
@@ -14,7 +16,8 @@ public static class LookupApi
     public sealed record CompoundRef(string Id, string Name, string Class);
     public sealed record GridRef(string Code, string Name, int Households, IReadOnlyList<Person> Workers);
     public sealed record BuildingRef(string Id, int Households, string? Address, string? GridCode);
-    public sealed record NearestStation(string Kind, string Label, string Id, string Name, double DistanceM, double Lon, double Lat);
+    /// <summary>The nearest station of a kind: by walk over the network when one is loaded (<c>walk_m</c>, <c>walk_min</c> at 4.5 km/h), else as the crow flies; <c>distance_m</c> is always the straight line.</summary>
+    public sealed record NearestStation(string Kind, string Label, string Id, string Name, double DistanceM, double Lon, double Lat, double? WalkM = null, double? WalkMin = null);
     public sealed record LookupResult(
         double Lon, double Lat, AreaRef? District, AreaRef? Street, AreaRef? Community, CompoundRef? Compound,
         GridRef? Grid, BuildingRef? Building, IReadOnlyList<NearestStation> NearestStations, string DistanceMode);
@@ -27,7 +30,7 @@ public static class LookupApi
         return group;
     }
 
-    static async Task<Results<Ok<LookupResult>, ProblemHttpResult>> LookupAsync(double? lon, double? lat, IFeatureStore store, CancellationToken ct)
+    static async Task<Results<Ok<LookupResult>, ProblemHttpResult>> LookupAsync(double? lon, double? lat, IFeatureStore store, WalkModelCache walks, CancellationToken ct)
     {
         if (lon is null || !double.IsFinite(lon.Value) || lon is < -180 or > 180) return Problem.BadParameter("lon", "is required: a longitude in -180..180");
         if (lat is null || !double.IsFinite(lat.Value) || lat is < -90 or > 90) return Problem.BadParameter("lat", "is required: a latitude in -90..90");
@@ -43,7 +46,8 @@ public static class LookupApi
         var grid = await At(Layer.Grids);
         var building = await At(Layer.Buildings);
 
-        var stations = await NearestStationsAsync(store, point, ct);
+        var setting = await walks.GetAsync(ct);
+        var stations = setting.Model.Network is null ? await NearestStationsAsync(store, point, ct) : NearestByWalk(setting, point);
         return TypedResults.Ok(new LookupResult(
             lon.Value, lat.Value,
             district is null ? null : new AreaRef(district.Text("code") ?? district.Id, district.Text("name") ?? ""),
@@ -52,10 +56,38 @@ public static class LookupApi
             compound is null ? null : Compound.From(compound) is var c ? new CompoundRef(c.Id, c.Name, c.Class) : null,
             grid is null ? null : Grid.From(grid) is var g ? new GridRef(g.Code, g.Name, g.Households, g.Workers) : null,
             building is null ? null : Building.From(building) is var b ? new BuildingRef(b.Id, b.Households, b.Address, b.GridCode) : null,
-            stations, "straight_line"));
+            stations, setting.Model.Network is null ? "straight_line" : "network"));
     }
 
-    /// <summary>Straight-line distance in the local Gauss–Krüger plane; walking times come with the walking graph.</summary>
+    /// <summary>How far (m) a lookup walks the network for stations; kinds beyond it fall back to the straight line.</summary>
+    const double WalkLimit = 5_000;
+
+    /// <summary>The nearest station of each kind by walk (one walk from the point, bounded), else by straight line.</summary>
+    static IReadOnlyList<NearestStation> NearestByWalk(WalkSetting setting, Point point)
+    {
+        var model = setting.Model;
+        var network = model.Network!;
+        var here = model.Projection.Project(point.Coordinate);
+        var walks = new double[setting.Stations.Count];
+        Array.Fill(walks, double.PositiveInfinity);
+        if (network.Attach(here) is { } anchor)
+            new BoundedWalk(network).Reach(anchor, WalkLimit, new AnchoredPoints(network, model.StationAnchors!), (s, m) => walks[s] = m);
+        var speed = WalkingSpeed.MetresPerSecond(WalkingSpeed.AdultKmh);
+        return setting.Stations.Select((s, i) => (Station: s, Walk: walks[i], Straight: here.Distance(model.Stations[i])))
+            .GroupBy(x => x.Station.Kind)
+            .Select(g => g.MinBy(x => (double.IsInfinity(x.Walk) ? 1 : 0, double.IsInfinity(x.Walk) ? x.Straight : x.Walk)))
+            .Select(x =>
+            {
+                var label = StationKinds.All.FirstOrDefault(k => k.Key == x.Station.Kind)?.Label ?? x.Station.Kind;
+                var at = x.Station.Location.Coordinate;
+                double? walk = double.IsInfinity(x.Walk) ? null : Math.Round(x.Walk, 1);
+                return new NearestStation(x.Station.Kind, label, x.Station.Id, x.Station.Name, Math.Round(x.Straight, 1), at.X, at.Y,
+                    walk, walk is null ? null : Math.Round(x.Walk / speed / 60, 1));
+            })
+            .OrderBy(s => s.WalkM ?? double.MaxValue).ThenBy(s => s.DistanceM).ToList();
+    }
+
+    /// <summary>Straight-line distance in the local Gauss–Krüger plane, when no walking network is loaded.</summary>
     static async Task<IReadOnlyList<NearestStation>> NearestStationsAsync(IFeatureStore store, Point point, CancellationToken ct)
     {
         var projection = MetricProjection.ForLongitude(point.X);

@@ -3,6 +3,7 @@ using GridMap.Core.Codes;
 using GridMap.Core.Model;
 using GridMap.Core.Partitioning;
 using GridMap.Core.Store;
+using GridMap.Server.Hosting;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Prepared;
 
@@ -23,7 +24,7 @@ public static class StorePartitionInput
 
     public static async Task<ScopeInput> LoadAsync(IFeatureStore store, string scope, Bounds bounds, CancellationToken ct)
     {
-        var communities = (await All(store, Layer.Communities, null, ct)).Where(c => InScope(scope, c.Text("code") ?? c.Id)).ToList();
+        var communities = (await StoreReads.AllAsync(store, Layer.Communities, null, ct)).Where(c => InScope(scope, c.Text("code") ?? c.Id)).ToList();
         Envelope? box = null;
         if (communities.Count > 0)
         {
@@ -32,7 +33,7 @@ public static class StorePartitionInput
         }
         else if (scope != "all") throw new ArgumentException($"no community has the code {scope} or lies in it");
 
-        var buildings = await All(store, Layer.Buildings, box, ct);
+        var buildings = await StoreReads.AllAsync(store, Layer.Buildings, box, ct);
         if (communities.Count > 0)
         {
             // Only buildings inside the scope's communities: neighbours outside stay with their own grids.
@@ -43,10 +44,10 @@ public static class StorePartitionInput
                 return prepared.Any(c => c.Covers(p));
             }).ToList();
         }
-        var compounds = await All(store, Layer.Compounds, box, ct);
+        var compounds = await StoreReads.AllAsync(store, Layer.Compounds, box, ct);
         var withBuildings = buildings.Select(b => b.Text("compound")).OfType<string>().ToHashSet();
-        var network = await All(store, Layer.Network, box, ct);
-        var grids = (await All(store, Layer.Grids, box, ct))
+        var network = await StoreReads.AllAsync(store, Layer.Network, box, ct);
+        var grids = (await StoreReads.AllAsync(store, Layer.Grids, box, ct))
             .Where(g => communities.Count == 0 || InScope(scope, g.Text("community_code") ?? "") || communities.Any(c => GridCode.SequenceOf(c.Text("code") ?? c.Id, g.Id) is not null))
             .ToList();
 
@@ -59,16 +60,5 @@ public static class StorePartitionInput
                 (g.Properties["unit_ids"] as JsonArray)?.Select(n => n?.ToString() ?? "").ToList() ?? [], (int?)g.Integer("households"))).ToList(),
             Bounds: bounds);
         return new ScopeInput(input, communities, grids);
-    }
-
-    static async Task<List<StoredFeature>> All(IFeatureStore store, Layer layer, Envelope? box, CancellationToken ct)
-    {
-        var all = new List<StoredFeature>();
-        for (var offset = 0; ; offset += 10_000)
-        {
-            var page = await store.ListAsync(layer, new FeatureQuery(box, 10_000, offset), ct);
-            all.AddRange(page.Features);
-            if (page.Features.Count == 0 || all.Count >= page.NumberMatched) return all;
-        }
     }
 }

@@ -32,6 +32,37 @@ public sealed partial class PostGisStore : IFeatureStore
 
     public string Kind => "postgis";
 
+    public event Action<Layer>? Changed;
+
+    /// <summary>
+    /// Listens on <see cref="ChangesChannel"/> until cancelled and raises <see cref="Changed"/> for every write any
+    /// process commits (this one's included); reconnects after a lost connection, raising Changed for every layer then,
+    /// since notifications sent meanwhile are lost.
+    /// </summary>
+    public async Task ListenAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var conn = await DataSource.OpenConnectionAsync(ct);
+                conn.Notification += (_, e) =>
+                {
+                    if (e.Channel == ChangesChannel && Layers.All.FirstOrDefault(l => l.Key() == e.Payload) is var layer && layer.Key() == e.Payload)
+                        Changed?.Invoke(layer);
+                };
+                await using (var listen = new NpgsqlCommand($"LISTEN {ChangesChannel}", conn)) await listen.ExecuteNonQueryAsync(ct);
+                foreach (var layer in Layers.All) Changed?.Invoke(layer);
+                while (true) await conn.WaitAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception e) when (e is NpgsqlException or System.IO.IOException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
     /// <summary>Applies pending schema migrations, then opens the store.</summary>
     public static async Task<PostGisStore> OpenAsync(string connectionString, CancellationToken ct = default)
     {
@@ -314,6 +345,7 @@ public sealed partial class PostGisStore : IFeatureStore
             await notify.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
+        foreach (var layer in touched.Distinct()) Changed?.Invoke(layer);
         return result;
     }
 

@@ -15,6 +15,8 @@ namespace GridMap.Storage.Sqlite;
 /// </summary>
 public sealed partial class SqliteStore : IFeatureStore
 {
+    public event Action<Layer>? Changed;
+
     public const string FileName = "gridmap.db";
 
     readonly string _connectionString;
@@ -115,6 +117,7 @@ public sealed partial class SqliteStore : IFeatureStore
         if (await GetAsync(c, tx, layer, draft.Id, ct) is not null) throw new DuplicateFeatureException(layer, draft.Id);
         await WriteAsync(c, tx, layer, draft, 1, ct);
         await tx.CommitAsync(ct);
+        Changed?.Invoke(layer);
         return Stored(layer, draft, 1);
     }
 
@@ -127,6 +130,7 @@ public sealed partial class SqliteStore : IFeatureStore
             throw new VersionConflictException(layer, draft.Id, expected, current.Version);
         await WriteAsync(c, tx, layer, draft, current.Version + 1, ct);
         await tx.CommitAsync(ct);
+        Changed?.Invoke(layer);
         return Stored(layer, draft, current.Version + 1);
     }
 
@@ -139,6 +143,7 @@ public sealed partial class SqliteStore : IFeatureStore
             throw new VersionConflictException(layer, id, expected, current.Version);
         await DeleteRowAsync(c, tx, layer, id, ct);
         await tx.CommitAsync(ct);
+        Changed?.Invoke(layer);
     }
 
     static async Task DeleteRowAsync(SqliteConnection c, SqliteTransaction tx, Layer layer, string id, CancellationToken ct)
@@ -174,6 +179,7 @@ public sealed partial class SqliteStore : IFeatureStore
             written[batch.Layer] = written.GetValueOrDefault(batch.Layer) + batch.Features.Count;
         }
         await tx.CommitAsync(ct);
+        foreach (var layer in batches.Select(b => b.Layer).Distinct()) Changed?.Invoke(layer);
         return new(written);
     }
 
@@ -184,6 +190,7 @@ public sealed partial class SqliteStore : IFeatureStore
         foreach (var (layer, id) in deletes) await DeleteRowAsync(c, tx, layer, id, ct);
         foreach (var batch in upserts) await UpsertAsync(c, tx, batch, ct);
         await tx.CommitAsync(ct);
+        foreach (var layer in deletes.Select(d => d.Layer).Concat(upserts.Select(b => b.Layer)).Distinct()) Changed?.Invoke(layer);
     }
 
     /// <summary>Inserts new ids at version 1 and replaces existing ones, raising their version.</summary>

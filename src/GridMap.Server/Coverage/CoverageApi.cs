@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GridMap.Core.Model;
+using GridMap.Core.Network;
+using GridMap.Core.Spatial;
+using GridMap.IO.GeoJson;
+using GridMap.Server.Hosting;
+using GridMap.Server.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+using NetTopologySuite.Geometries;
+
+namespace GridMap.Server.Coverage;
+
+/// <summary>
+/// Service circles over HTTP, on the store's buildings, stations and walking network: the coverage report, every
+/// building's walk, isochrones and gaps for the map, new-station siting and one-station what-ifs. Every request names
+/// its stations (<c>kind</c>, all when absent) and thresholds (<c>minutes</c> at a <c>profile</c> or <c>speed_kmh</c>,
+/// or <c>meters</c>; else the kind's GB 50180 radius; else 5, 10 and 15 minutes), as `gridmap coverage` does.
+/// </summary>
+public static class CoverageApi
+{
+    /// <summary>Isochrones are drawn for at most this many stations per request.</summary>
+    const int MaxIsochroneStations = 100;
+
+    public sealed record WalkQuery(string? Kind, string? Minutes, string? Meters, string? Profile, double? SpeedKmh);
+
+    public sealed record SiteRequest(string? Kind, string? Minutes, string? Meters, string? Profile, double? SpeedKmh,
+        int? Add, double? Share, JsonNode? Candidates, double? Spacing);
+
+    public sealed record StationChange(string? Op, string? Station, double? Lon, double? Lat);
+
+    public sealed record WhatIfRequest(string? Kind, string? Minutes, string? Meters, string? Profile, double? SpeedKmh, IReadOnlyList<StationChange>? Changes);
+
+    public sealed record LoadChange(long Before, long After);
+
+    public sealed record WhatIfResponse(
+        string Mode, long Households, IReadOnlyDictionary<string, double> CoverageBefore, IReadOnlyDictionary<string, double> CoverageAfter,
+        IReadOnlyDictionary<string, LoadChange> LoadChanges, IReadOnlyList<string> Added, double Seconds);
+
+    public static RouteGroupBuilder MapCoverage(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/coverage").WithTags("Coverage");
+        group.MapGet("/", ReportAsync).WithSummary("The coverage report: covered share per threshold, uncovered and unreachable households, station loads, by community, grid and kind");
+        group.MapGet("/buildings", BuildingsAsync).WithSummary("Every building with its nearest station, walk (m, min) and the smallest threshold it is within (GeoJSON)");
+        group.MapGet("/isochrones", IsochronesAsync).WithSummary("Isochrones per station and threshold, for display (GeoJSON); ?station=ID for one");
+        group.MapGet("/gaps", GapsAsync).WithSummary("Residential land no station reaches within each threshold, with its households (GeoJSON)");
+        group.MapPost("/sites", SitesAsync).WithSummary("Where new stations would cover the most households (add) or the fewest that reach a share (share); GeoJSON with the report");
+        group.MapPost("/whatif", WhatIfAsync).WithSummary("Coverage and loads after adding, moving or removing stations, updated incrementally");
+        return group;
+    }
+
+    /// <summary>The request's stations, thresholds and speed on the cached model, or the problem with them.</summary>
+    sealed record Walk(WalkSetting Setting, IReadOnlyList<int> StationIndices, WalkModel Model, IReadOnlyList<CoverageThreshold> Thresholds, double Speed)
+    {
+        public IReadOnlyList<CoverageStation> Stations => StationIndices.Select(i => Setting.Stations[i]).Select(s => new CoverageStation(s.Id, s.Kind, s.Location)).ToList();
+        public CoverageInput Input => new(Setting.Places, Stations, null, Thresholds, Speed);
+        public List<long> Households => Setting.Places.Select(p => (long)p.Households).ToList();
+    }
+
+    static async Task<(Walk? Walk, ProblemHttpResult? Problem)> WalkOf(WalkModelCache cache, string? kind, string? minutes, string? meters, string? profile, double? kmh, CancellationToken ct)
+    {
+        if (kind is not null && !StationKinds.IsKnown(kind))
+            return (null, Problem.BadParameter("kind", $"is not a station kind (known: {string.Join(", ", StationKinds.All.Select(k => k.Key))})"));
+        try
+        {
+            var speed = WalkingSpeed.MetresPerSecond(WalkingSpeed.Kmh(profile, kmh));
+            var thresholds = CoverageThresholds.From(minutes, meters, kind, speed);
+            var setting = await cache.GetAsync(ct);
+            var (indices, model) = setting.For(kind);
+            return (new Walk(setting, indices, model, thresholds, speed), null);
+        }
+        catch (ArgumentException e)
+        {
+            return (null, Problem.BadParameter((e.ParamName ?? "query").Replace('-', '_'), e.Message.Split(" (Parameter")[0]));
+        }
+    }
+
+    static async Task<Results<Ok<CoverageReport>, ProblemHttpResult>> ReportAsync([AsParameters] WalkQuery q, WalkModelCache cache, CancellationToken ct)
+    {
+        var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, ct);
+        if (walk is null) return problem!;
+        return TypedResults.Ok(WalkCoverage.Compute(walk.Input, walk.Model).Report);
+    }
+
+    static async Task<Results<GeoJsonResult, ProblemHttpResult>> BuildingsAsync([AsParameters] WalkQuery q, WalkModelCache cache, CancellationToken ct)
+    {
+        var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, ct);
+        if (walk is null) return problem!;
+        var result = WalkCoverage.Compute(walk.Input, walk.Model);
+        var ordered = walk.Thresholds.OrderBy(t => t.Metres).ToList();
+        return Collection(walk.Setting.Places.Select((p, i) =>
+        {
+            var r = result.Places[i];
+            return new FeatureDraft(p.Id, p.Geometry, new JsonObject
+            {
+                ["households"] = p.Households,
+                ["station"] = r.Station,
+                ["walk_m"] = r.Metres is { } m ? Math.Round(m, 1) : null,
+                ["walk_min"] = r.Minutes is { } t ? Math.Round(t, 2) : null,
+                ["within"] = r.Metres is { } w ? ordered.FirstOrDefault(x => w <= x.Metres)?.Label : null,
+                ["mode"] = walk.Model.Mode,
+            });
+        }), new JsonObject { ["mode"] = walk.Model.Mode, ["thresholds"] = new JsonArray(ordered.Select(t => (JsonNode)t.Label).ToArray()) });
+    }
+
+    static async Task<Results<GeoJsonResult, ProblemHttpResult>> IsochronesAsync([AsParameters] WalkQuery q, string? station, WalkModelCache cache, CancellationToken ct)
+    {
+        var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, ct);
+        if (walk is null) return problem!;
+        var stations = walk.Stations;
+        var model = walk.Model;
+        if (station is not null)
+        {
+            var at = stations.Select((s, i) => (s, i)).Where(x => x.s.Id == station).Select(x => x.i).DefaultIfEmpty(-1).First();
+            if (at < 0) return Problem.Of(StatusCodes.Status404NotFound, "not-found", "Station not found", $"station: no station {station}{(q.Kind is null ? "" : $" of kind {q.Kind}")}",
+                new Dictionary<string, object?> { ["errors"] = new[] { new { pointer = "station", field = "station", message = "no such station" } } });
+            stations = [stations[at]];
+            model = walk.Setting.Model.WithStations([stations[0].Location]);
+        }
+        else if (stations.Count > MaxIsochroneStations)
+            return Problem.BadParameter("station", $"{stations.Count} stations: ask for one station, or a kind with at most {MaxIsochroneStations}");
+        var isochrones = ServiceAreas.Isochrones(model, walk.Households, walk.Thresholds.Select(t => t.Metres).ToList());
+        return Collection(isochrones.OrderByDescending(i => walk.Thresholds[i.Threshold].Metres).Select(i => new FeatureDraft(
+            $"{stations[i.Station].Id}-{walk.Thresholds[i.Threshold].Label}", i.Polygon, new JsonObject
+            {
+                ["station"] = stations[i.Station].Id,
+                ["kind"] = stations[i.Station].Kind,
+                ["threshold"] = walk.Thresholds[i.Threshold].Label,
+                ["meters"] = Math.Round(walk.Thresholds[i.Threshold].Metres, 1),
+                ["households"] = i.Households,
+                ["mode"] = model.Mode,
+            })), new JsonObject { ["mode"] = model.Mode });
+    }
+
+    static async Task<Results<GeoJsonResult, ProblemHttpResult>> GapsAsync([AsParameters] WalkQuery q, WalkModelCache cache, CancellationToken ct)
+    {
+        var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, ct);
+        if (walk is null) return problem!;
+        var gaps = ServiceAreas.Gaps(walk.Model, walk.Setting.Places.Select(p => p.Geometry).ToList(), walk.Households, walk.Model.Nearest(),
+            walk.Thresholds.Select(t => t.Metres).ToList());
+        return Collection(gaps.Select((g, k) => new FeatureDraft($"gap-{walk.Thresholds[g.Threshold].Label}-{k + 1}", g.Polygon, new JsonObject
+        {
+            ["threshold"] = walk.Thresholds[g.Threshold].Label,
+            ["meters"] = Math.Round(walk.Thresholds[g.Threshold].Metres, 1),
+            ["households"] = g.Households,
+            ["buildings"] = g.Buildings,
+            ["area_m2"] = g.AreaM2,
+            ["mode"] = walk.Model.Mode,
+        })), new JsonObject { ["mode"] = walk.Model.Mode });
+    }
+
+    static async Task<Results<GeoJsonResult, ProblemHttpResult>> SitesAsync(SiteRequest? request, WalkModelCache cache, CancellationToken ct)
+    {
+        if (request is null) return Problem.BadParameter("body", "is required: {\"minutes\": \"15\", \"add\": 3, \"candidates\": \"auto\"}");
+        var (walk, problem) = await WalkOf(cache, request.Kind, request.Minutes, request.Meters, request.Profile, request.SpeedKmh, ct);
+        if (walk is null) return problem!;
+        if (walk.Thresholds.Count != 1) return Problem.BadParameter(request.Meters is null ? "minutes" : "meters", "siting takes one threshold, e.g. \"15\"");
+        if ((request.Add is null) == (request.Share is null)) return Problem.BadParameter("add", "give add (new stations for the most households) or share (the fewest stations for a covered share), one of them");
+        if (request.Add is < 1 or > 1000) return Problem.BadParameter("add", "must be a whole number from 1 to 1000");
+        if (request.Share is <= 0 or > 1) return Problem.BadParameter("share", "must be above 0 and at most 1, e.g. 0.95");
+        var spacing = request.Spacing ?? Math.Round(walk.Thresholds[0].Metres / 4);
+        if (!(spacing >= 10)) return Problem.BadParameter("spacing", "must be at least 10 (metres between automatic candidates)");
+
+        var model = walk.Model;
+        List<(string Id, Coordinate At)>? given = null;
+        if (request.Candidates is not null && !(request.Candidates is JsonValue v && v.ToString() == "auto"))
+        {
+            if (request.Candidates is not JsonObject fc || fc["features"] is not JsonArray features)
+                return Problem.BadParameter("candidates", "must be \"auto\" or a GeoJSON FeatureCollection of points");
+            var problems = new List<GridMap.Core.Schema.FeatureProblem>();
+            var read = GridMap.IO.Coverage.CoverageFiles.ReadStations("candidates", System.Text.Encoding.UTF8.GetBytes(fc.ToJsonString()), problems);
+            if (problems.Count > 0) return Problem.InvalidFeatures(problems, "Invalid candidates");
+            if (read.Count is 0 or > 20_000) return Problem.BadParameter("candidates", "must hold 1 to 20,000 points");
+            given = read.Select(c => (c.Id, WalkModel.Metric(model.Projection, c.Location))).ToList();
+        }
+        var households = walk.Households;
+        var clock = Stopwatch.StartNew();
+        var candidates = given?.Select(g => g.At).ToList() ?? StationSiting.AutomaticCandidates(model, households, walk.Thresholds[0].Metres, spacing).ToList();
+        var result = request.Add is { } add
+            ? StationSiting.MaximalCovering(model, households, candidates, walk.Thresholds[0].Metres, add)
+            : StationSiting.SetCovering(model, households, candidates, walk.Thresholds[0].Metres, request.Share!.Value);
+        double Share(long covered) => result.Households == 0 ? 1 : (double)covered / result.Households;
+        var report = new JsonObject
+        {
+            ["strategy"] = request.Add is null ? "set_covering" : "maximal_covering",
+            ["threshold"] = walk.Thresholds[0].Label,
+            ["meters"] = Math.Round(walk.Thresholds[0].Metres, 1),
+            ["mode"] = model.Mode,
+            ["households"] = result.Households,
+            ["coverage_before"] = Share(result.CoveredBefore),
+            ["coverage_after"] = Share(result.CoveredAfter),
+            ["households_gained"] = result.Gained,
+            ["added"] = result.Sites.Count,
+            ["candidates"] = result.Candidates,
+            ["candidates_source"] = given is null ? "auto" : "given",
+            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 4),
+        };
+        if (result.GainBound is { } bound)
+        {
+            report["bound"] = bound;
+            report["gap"] = bound == 0 ? 0 : Math.Round((double)(bound - result.Gained) / bound, 4);
+        }
+        if (request.Share is { } share)
+        {
+            report["target_share"] = share;
+            report["reached"] = Share(result.CoveredAfter) >= share;
+            report["sites_lower_bound"] = result.SitesLowerBound;
+        }
+        return Collection(result.Sites.Select(s => new FeatureDraft(
+            given?[s.Candidate].Id ?? $"auto-{s.Candidate + 1}",
+            GeometryRules.Factory.CreatePoint(model.Projection.Unproject(candidates[s.Candidate])),
+            new JsonObject { ["rank"] = s.Rank, ["households_gained"] = s.HouseholdsGained, ["buildings_gained"] = s.BuildingsGained, ["mode"] = model.Mode })),
+            new JsonObject { ["report"] = report });
+    }
+
+    static async Task<Results<Ok<WhatIfResponse>, ProblemHttpResult>> WhatIfAsync(WhatIfRequest? request, WalkModelCache cache, CancellationToken ct)
+    {
+        if (request?.Changes is not { Count: > 0 } changes)
+            return Problem.BadParameter("changes", "is required: [{\"op\": \"add\"|\"move\"|\"remove\", \"station\": id, \"lon\": …, \"lat\": …}]");
+        if (changes.Count > 100) return Problem.BadParameter("changes", "at most 100 changes per request");
+        var (walk, problem) = await WalkOf(cache, request.Kind, request.Minutes, request.Meters, request.Profile, request.SpeedKmh, ct);
+        if (walk is null) return problem!;
+        var stations = walk.Stations;
+        var ids = stations.Select(s => s.Id).ToList();
+        // Everything is checked before anything is computed.
+        for (var k = 0; k < changes.Count; k++)
+        {
+            var c = changes[k];
+            var at = $"changes/{k}";
+            if (c.Op is not ("add" or "move" or "remove")) return Problem.BadParameter($"{at}/op", "must be add, move or remove");
+            if (c.Op != "add" && (c.Station is null || !ids.Contains(c.Station)))
+                return Problem.BadParameter($"{at}/station", $"must name a station{(request.Kind is null ? "" : $" of kind {request.Kind}")}");
+            if (c.Op != "remove" && (c.Lon is not (>= -180 and <= 180) || c.Lat is not (>= -90 and <= 90)))
+                return Problem.BadParameter($"{at}/lon", "lon and lat are required: where the station goes");
+        }
+
+        var clock = Stopwatch.StartNew();
+        var metres = walk.Thresholds.Select(t => t.Metres).ToList();
+        var state = new CoverageWhatIf(walk.Model, walk.Households, metres);
+        var before = Shares(state, walk);
+        var loadsBefore = Enumerable.Range(0, stations.Count).Select(state.LoadOf).ToList();
+        var added = new List<string>();
+        foreach (var c in changes)
+        {
+            Coordinate Here() => walk.Model.Projection.Project(new Coordinate(c.Lon!.Value, c.Lat!.Value));
+            switch (c.Op)
+            {
+                case "add":
+                    var id = c.Station ?? $"new-{added.Count + 1}";
+                    state.Add(Here());
+                    ids.Add(id);
+                    added.Add(id);
+                    break;
+                case "move": state.Move(ids.IndexOf(c.Station!), Here()); break;
+                default: state.Remove(ids.IndexOf(c.Station!)); break;
+            }
+        }
+        var loads = new Dictionary<string, LoadChange>();
+        for (var s = 0; s < ids.Count; s++)
+        {
+            var was = s < loadsBefore.Count ? loadsBefore[s] : 0;
+            if (state.LoadOf(s) != was) loads[ids[s]] = new LoadChange(was, state.LoadOf(s));
+        }
+        return TypedResults.Ok(new WhatIfResponse(walk.Model.Mode, walk.Households.Sum(), before, Shares(state, walk), loads, added, clock.Elapsed.TotalSeconds));
+    }
+
+    static Dictionary<string, double> Shares(CoverageWhatIf state, Walk walk)
+    {
+        var total = walk.Households.Sum();
+        return walk.Thresholds.Select((t, i) => (t.Label, Share: total == 0 ? 1 : (double)state.Covered(i) / total)).ToDictionary(x => x.Label, x => x.Share);
+    }
+
+    /// <summary>A FeatureCollection with foreign members (mode, thresholds, report) beside the features.</summary>
+    static GeoJsonResult Collection(IEnumerable<FeatureDraft> features, JsonObject members) => new(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "FeatureCollection");
+        foreach (var (key, value) in members)
+        {
+            w.WritePropertyName(key);
+            if (value is null) w.WriteNullValue();
+            else value.WriteTo(w);
+        }
+        w.WriteStartArray("features");
+        foreach (var f in features) GeoJsonFeatures.WriteFeature(w, f.Id, f.Geometry, f.Properties);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+}

@@ -1,0 +1,86 @@
+using GridMap.Core.Model;
+using GridMap.Core.Network;
+using GridMap.Core.Store;
+using GridMap.Server.Hosting;
+using NetTopologySuite.Geometries;
+
+namespace GridMap.Server.Coverage;
+
+/// <summary>
+/// The store's buildings, stations and walking network as one walking model, with the generation it was built at.
+/// <see cref="For"/> gives the model of a subset of the stations (one kind) on the same graph and building anchors.
+/// </summary>
+public sealed record WalkSetting(long Generation, WalkModel Model, IReadOnlyList<CoveragePlace> Places, IReadOnlyList<Station> Stations, int WalkableLines)
+{
+    /// <summary>The stations of <paramref name="kind"/> (all when null), their indices into <see cref="Stations"/>, and the model over them.</summary>
+    public (IReadOnlyList<int> Indices, WalkModel Model) For(string? kind)
+    {
+        if (kind is null) return (Enumerable.Range(0, Stations.Count).ToList(), Model);
+        var indices = Enumerable.Range(0, Stations.Count).Where(i => Stations[i].Kind == kind).ToList();
+        return (indices, Model.WithStations(indices.Select(i => Stations[i].Location)));
+    }
+}
+
+/// <summary>
+/// Holds the walking model in memory, built on first use, and drops it whenever buildings, stations or the network
+/// change — through this server, or (PostGIS) through any replica, whose NOTIFY <see cref="StoreChangeListener"/>
+/// turns into the same store event.
+/// </summary>
+public sealed class WalkModelCache : IDisposable
+{
+    static readonly Layer[] Inputs = [Layer.Buildings, Layer.Stations, Layer.Network];
+    readonly IFeatureStore _store;
+    readonly object _gate = new();
+    long _generation;
+    Task<WalkSetting>? _current;
+
+    public WalkModelCache(IFeatureStore store)
+    {
+        _store = store;
+        _store.Changed += OnChanged;
+    }
+
+    /// <summary>Bumped on every change to an input layer; a model built before it is never handed out again.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
+
+    void OnChanged(Layer layer)
+    {
+        if (!Inputs.Contains(layer)) return;
+        lock (_gate)
+        {
+            _generation++;
+            _current = null;
+        }
+    }
+
+    public Task<WalkSetting> GetAsync(CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            if (_current is { IsFaulted: false, IsCanceled: false } current) return current;
+            // Built without the caller's token: other requests share the build.
+            return _current = BuildAsync(_generation);
+        }
+    }
+
+    async Task<WalkSetting> BuildAsync(long generation)
+    {
+        var buildings = (await StoreReads.AllAsync(_store, Layer.Buildings, null, CancellationToken.None)).Select(Building.From)
+            .Where(b => b.Households > 0)
+            .Select(b => new CoveragePlace(b.Id, b.Households, b.Geometry, b.CommunityCode, b.GridCode)).ToList();
+        var stations = (await StoreReads.AllAsync(_store, Layer.Stations, null, CancellationToken.None)).Select(Station.From).ToList();
+        var lines = (await StoreReads.AllAsync(_store, Layer.Network, null, CancellationToken.None))
+            .SelectMany(WalkLine.From).Where(l => l.Walkable).Select(l => l.Line).ToList();
+        var model = await Task.Run(() => WalkModel.Build(buildings.Select(b => b.Geometry), stations.Select(s => s.Location), lines));
+        return new WalkSetting(generation, model, buildings, stations, lines.Count);
+    }
+
+    public void Dispose() => _store.Changed -= OnChanged;
+}
+
+/// <summary>On the PostGIS store: LISTENs for writes from every replica, so that each drops its walking model.</summary>
+public sealed class StoreChangeListener(IFeatureStore store) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        store is GridMap.Storage.PostGis.PostGisStore postgis ? postgis.ListenAsync(stoppingToken) : Task.CompletedTask;
+}

@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using GridMap.Core.Model;
+
+namespace GridMap.Server.Tests;
+
+/// <summary>
+/// Service circles over HTTP on both stores. One street 2 km long: a canteen near its west end, a clinic near its east
+/// end, and three buildings — b1 (100 households) by the canteen, b2 (50) 700 m along, b3 (30) by the clinic.
+/// </summary>
+public abstract class CoverageApiTests(string storeKind) : IAsyncLifetime
+{
+    ServerHost _host = null!;
+    HttpClient Http => _host.Http;
+
+    static readonly (Layer Layer, string Json)[] City =
+    [
+        (Layer.Network, """{"type":"Feature","id":"r1","geometry":{"type":"LineString","coordinates":[[106.820,27.540],[106.830,27.540],[106.840,27.540]]},"properties":{"highway":"residential","name":"长街"}}"""),
+        (Layer.Stations, """{"type":"Feature","id":"s1","geometry":{"type":"Point","coordinates":[106.822,27.5401]},"properties":{"kind":"canteen","name":"长街老年食堂"}}"""),
+        (Layer.Stations, """{"type":"Feature","id":"s2","geometry":{"type":"Point","coordinates":[106.838,27.5401]},"properties":{"kind":"clinic","name":"长街卫生室"}}"""),
+        (Layer.Buildings, """{"type":"Feature","id":"b1","geometry":{"type":"Point","coordinates":[106.823,27.5405]},"properties":{"households":100}}"""),
+        (Layer.Buildings, """{"type":"Feature","id":"b2","geometry":{"type":"Point","coordinates":[106.829,27.5405]},"properties":{"households":50}}"""),
+        (Layer.Buildings, """{"type":"Feature","id":"b3","geometry":{"type":"Point","coordinates":[106.837,27.5405]},"properties":{"households":30}}"""),
+    ];
+
+    public async Task InitializeAsync()
+    {
+        _host = await ServerHost.StartAsync(storeKind);
+        foreach (var (layer, json) in City)
+        {
+            var response = await Http.PostAsync($"/api/layers/{layer.Key()}/features", ServerHost.Json(json));
+            Assert.True(response.IsSuccessStatusCode, $"{layer}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    async Task<JsonElement> Get(string path)
+    {
+        var response = await Http.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    async Task<JsonElement> Post(string path, object body)
+    {
+        var response = await Http.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    static Dictionary<string, JsonElement> ById(JsonElement collection) =>
+        collection.GetProperty("features").EnumerateArray().ToDictionary(f => f.GetProperty("id").GetString()!, f => f.GetProperty("properties"));
+
+    [Fact]
+    public async Task The_report_counts_households_by_walk_and_follows_the_store_when_a_station_goes()
+    {
+        var r = await Get("/api/coverage?meters=300,1000");
+        Assert.Equal("network", r.GetProperty("mode").GetString());
+        Assert.Equal(130.0 / 180, r.GetProperty("coverage").GetProperty("300").GetDouble(), 6);
+        Assert.Equal(1.0, r.GetProperty("coverage").GetProperty("1000").GetDouble(), 6);
+        Assert.Equal(150, r.GetProperty("station_load").GetProperty("s1").GetInt64());
+        Assert.Equal(30, r.GetProperty("station_load").GetProperty("s2").GetInt64());
+
+        // One kind: only the clinic counts, with the kind's GB 50180 radius when no threshold is given.
+        var clinic = await Get("/api/coverage?kind=clinic&meters=300");
+        Assert.Equal(30.0 / 180, clinic.GetProperty("coverage").GetProperty("300").GetDouble(), 6);
+        Assert.Equal(["s2"], clinic.GetProperty("station_load").EnumerateObject().Select(p => p.Name));
+
+        // The canteen closes: the walking model is rebuilt from the store, and the clinic takes everyone.
+        Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync("/api/layers/stations/features/s1")).StatusCode);
+        var after = await Get("/api/coverage?meters=300,1000");
+        Assert.Equal(30.0 / 180, after.GetProperty("coverage").GetProperty("300").GetDouble(), 6);
+        Assert.Equal(180, after.GetProperty("station_load").GetProperty("s2").GetInt64());
+    }
+
+    [Fact]
+    public async Task Buildings_carry_their_walk_and_the_smallest_threshold_they_are_within()
+    {
+        var buildings = ById(await Get("/api/coverage/buildings?meters=300,1000"));
+
+        Assert.Equal("s1", buildings["b2"].GetProperty("station").GetString());
+        Assert.InRange(buildings["b2"].GetProperty("walk_m").GetDouble(), 690, 780); // 44 m up to the street, 690 m along, 11 m to the canteen
+        Assert.Equal("1000", buildings["b2"].GetProperty("within").GetString());
+        Assert.Equal("300", buildings["b1"].GetProperty("within").GetString());
+    }
+
+    [Fact]
+    public async Task An_isochrone_of_one_station_holds_who_walks_there_in_time_and_an_unknown_station_is_404()
+    {
+        var iso = await Get("/api/coverage/isochrones?station=s1&meters=300");
+        var feature = Assert.Single(iso.GetProperty("features").EnumerateArray());
+        Assert.Equal("Polygon", feature.GetProperty("geometry").GetProperty("type").GetString());
+        Assert.Equal(100, feature.GetProperty("properties").GetProperty("households").GetInt64());
+
+        var missing = await Http.GetAsync("/api/coverage/isochrones?station=s9");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Gaps_show_where_uncovered_households_live()
+    {
+        var gaps = await Get("/api/coverage/gaps?meters=300");
+        var gap = Assert.Single(gaps.GetProperty("features").EnumerateArray());
+        Assert.Equal(50, gap.GetProperty("properties").GetProperty("households").GetInt64());
+        Assert.Equal("300", gap.GetProperty("properties").GetProperty("threshold").GetString());
+    }
+
+    [Fact]
+    public async Task Siting_puts_a_new_station_where_the_uncovered_households_are()
+    {
+        var sites = await Post("/api/coverage/sites", new { meters = "300", add = 1, candidates = "auto" });
+
+        var site = Assert.Single(sites.GetProperty("features").EnumerateArray());
+        Assert.Equal(50, site.GetProperty("properties").GetProperty("households_gained").GetInt64());
+        var report = sites.GetProperty("report");
+        Assert.Equal(130.0 / 180, report.GetProperty("coverage_before").GetDouble(), 6);
+        Assert.Equal(1.0, report.GetProperty("coverage_after").GetDouble(), 6);
+        Assert.Equal(50, report.GetProperty("bound").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_what_if_moves_a_station_and_reports_coverage_and_the_loads_that_change()
+    {
+        // The clinic moves to the middle of the street: b2 comes within 300 m, b3 falls out.
+        var r = await Post("/api/coverage/whatif", new { meters = "300", changes = new[] { new { op = "move", station = "s2", lon = 106.8295, lat = 27.5401 } } });
+
+        Assert.Equal(130.0 / 180, r.GetProperty("coverage_before").GetProperty("300").GetDouble(), 6);
+        Assert.Equal(150.0 / 180, r.GetProperty("coverage_after").GetProperty("300").GetDouble(), 6);
+        var loads = r.GetProperty("load_changes");
+        Assert.Equal(150, loads.GetProperty("s1").GetProperty("before").GetInt64());
+        Assert.Equal(100, loads.GetProperty("s1").GetProperty("after").GetInt64());
+        Assert.Equal(80, loads.GetProperty("s2").GetProperty("after").GetInt64());
+
+        // Nothing was written: the store still has the clinic where it was.
+        var clinic = await Get("/api/layers/stations/features/s2");
+        Assert.Equal(106.838, clinic.GetProperty("geometry").GetProperty("coordinates")[0].GetDouble(), 6);
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/coverage?minutes=abc", null, "minutes")]
+    [InlineData("GET", "/api/coverage?kind=spaceport", null, "kind")]
+    [InlineData("GET", "/api/coverage?minutes=5&meters=300", null, "minutes")]
+    [InlineData("GET", "/api/coverage/buildings?profile=runner", null, "profile")]
+    [InlineData("POST", "/api/coverage/sites", """{"meters":"300","candidates":"auto"}""", "add")]
+    [InlineData("POST", "/api/coverage/sites", """{"meters":"300,500","add":1}""", "meters")]
+    [InlineData("POST", "/api/coverage/sites", """{"meters":"300","add":1,"candidates":{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"LineString","coordinates":[[106.82,27.54],[106.83,27.54]]},"properties":{}}]}}""", "candidates")]
+    [InlineData("POST", "/api/coverage/whatif", """{"changes":[{"op":"fly"}]}""", "changes/0/op")]
+    [InlineData("POST", "/api/coverage/whatif", """{"changes":[{"op":"remove","station":"s9"}]}""", "changes/0/station")]
+    [InlineData("POST", "/api/coverage/whatif", """{"changes":[{"op":"add"}]}""", "changes/0/lon")]
+    public async Task Bad_requests_get_400_with_a_problem_that_says_where(string method, string path, string? body, string pointer)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (body is not null) request.Content = ServerHost.Json(body, "application/json");
+
+        var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var pointers = problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("pointer").GetString()!).ToList();
+        Assert.Contains(pointers, p => p.Contains(pointer));
+    }
+}
+
+public sealed class SqliteCoverageApiTests() : CoverageApiTests("sqlite");
+
+public sealed class PostGisCoverageApiTests() : CoverageApiTests("postgis");
