@@ -86,7 +86,7 @@ public class ServiceAreasTests
     {
         // A street 2 km long; the station at its west end; one building near it, two side by side at the far end.
         string[] street = ["LINESTRING (0 0, 1000 0, 2000 0)"];
-        Geometry[] buildings = [LonLat<Polygon>("POLYGON ((90 10, 130 10, 130 40, 90 40, 90 10))"), At(1900, 20), At(1920, 20)];
+        Geometry[] buildings = [LonLat<Polygon>("POLYGON ((90 10, 130 10, 130 40, 90 40, 90 10))"), At(1903, 23), At(1923, 23)];
         var model = WalkModel.Build(buildings, [At(0, -5)], street.Select(LonLat<LineString>).ToList());
 
         var gaps = ServiceAreas.Gaps(model, buildings, [120, 60, 70], model.Nearest(), [500]);
@@ -94,8 +94,8 @@ public class ServiceAreasTests
         var gap = Assert.Single(gaps);
         Assert.Equal(130, gap.Households);
         Assert.Equal(2, gap.Buildings);
-        Assert.True(gap.Polygon.Covers(At(1900, 20)) && !gap.Polygon.Covers(At(110, 25)));
-        Assert.InRange(gap.AreaM2, 700, 1500); // two 15 m discs that overlap
+        Assert.True(gap.Polygon.Covers(At(1903, 23)) && gap.Polygon.Covers(At(1923, 23)) && !gap.Polygon.Covers(At(110, 25)), $"{Zone.Project(gap.Polygon)}");
+        Assert.InRange(gap.AreaM2, 200, 600); // the two buildings' 10 m cells and the one between them that closing fills
     }
 
     [Fact]

@@ -205,4 +205,36 @@ public sealed partial class MapPageTests(WebFixture web, ITestOutputHelper outpu
         Assert.All(errors, e => Assert.Contains("404", e)); // the browser logs the failed request itself
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task The_service_circle_panel_shows_coverage_gaps_isochrones_and_suggested_sites()
+    {
+        var (page, errors) = await OpenAsync();
+        await page.Locator("#coverage-open").ClickAsync();
+        var panel = page.Locator("#coverage");
+        await Assertions.Expect(panel).ToBeVisibleAsync();
+        await panel.Locator("button[type=submit]").ClickAsync();
+
+        // The panel's 5-minute share is the API's, from each building's walk over the network.
+        var share = await page.EvaluateAsync<double>("async () => (await (await fetch('/api/coverage?minutes=5,10,15')).json()).coverage['5']");
+        await Assertions.Expect(panel.Locator(".coverage-share[data-threshold='5']")).ToContainTextAsync($"{100 * share:0.0}%");
+        await Assertions.Expect(panel.Locator(".coverage-mode")).ToContainTextAsync("按步行路网计算");
+        Assert.True(await page.EvaluateAsync<int>("() => window.gridmap.coverage.shown.buildings") > 1000,
+            "every building is coloured by its walk");
+
+        await panel.Locator("button", new() { HasText = "显示缺口" }).ClickAsync();
+        await Assertions.Expect(panel.Locator(".coverage-gaps")).ToContainTextAsync("处缺口");
+
+        await panel.Locator(".coverage-loads button").First.ClickAsync();
+        await Assertions.Expect(panel.Locator(".coverage-isochrone")).ToContainTextAsync("户");
+        Assert.Equal(3, await page.EvaluateAsync<int>("() => window.gridmap.coverage.shown.isochrones"));
+
+        await panel.Locator("button", new() { HasText = "建议新站点" }).ClickAsync();
+        // The widest circle that still leaves households out gets up to three new stations, drawn on the map.
+        await Assertions.Expect(panel.Locator(".coverage-sites")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"分钟圈新增 [1-3] 个站点"), new() { Timeout = 30_000 });
+        Assert.InRange(await page.EvaluateAsync<int>("() => window.gridmap.coverage.shown.sites"), 1, 3);
+        await ShotAsync(page, "desktop-coverage");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
 }

@@ -94,3 +94,21 @@ export const acceptJob = (id, signal) => postJson(`/api/partition/jobs/${encodeU
 
 /** Asks a queued or running job to stop. */
 export const cancelJob = (id, signal) => postJson(`/api/partition/jobs/${encodeURIComponent(id)}/cancel`, null, signal);
+
+/** Query string of a coverage request: `{kind, minutes | meters, profile}` (empty values left out). */
+const coverageQuery = (q) => new URLSearchParams(Object.entries(q).filter(([, v]) => v != null && v !== "")).toString();
+
+/** The coverage report: `{coverage, uncovered_households, station_load, unreachable, mode, …}`. */
+export const getCoverage = (q, signal) => getJson(`/api/coverage?${coverageQuery(q)}`, signal);
+
+/** Every building with `station`, `walk_m`, `walk_min` and `within` (the smallest threshold it is within). */
+export const getCoverageBuildings = (q, signal) => getJson(`/api/coverage/buildings?${coverageQuery(q)}`, signal);
+
+/** Isochrones (GeoJSON) of one station (`station`) or of all stations of a kind. */
+export const getIsochrones = (q, signal) => getJson(`/api/coverage/isochrones?${coverageQuery(q)}`, signal);
+
+/** Residential land no station reaches within each threshold, with its households (GeoJSON). */
+export const getGaps = (q, signal) => getJson(`/api/coverage/gaps?${coverageQuery(q)}`, signal);
+
+/** Suggested new stations (GeoJSON, with `report`): `{kind, minutes, add | share, candidates: "auto"}`. */
+export const suggestSites = (request, signal) => postJson("/api/coverage/sites", request, signal);

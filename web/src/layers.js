@@ -73,9 +73,11 @@ function prepare(layer, features) {
     f.properties ??= {};
     if (layer === "grids") f.properties._fill = gridColor(f.properties.code ?? f.id);
     else if (layer === "network") f.properties._walkable = isWalkable(f.properties);
-    else if (layer === "stations" && f.geometry && f.geometry.type !== "Point") {
+    else if (layer === "stations") {
+      // MapLibre keeps only numeric feature ids: the station's id travels as a property for clicks.
+      f.properties._id = f.id;
       // A station drawn as a building outline is shown as its point, as walks start from one.
-      f.geometry = { type: "Point", coordinates: labelPoint(f.geometry) };
+      if (f.geometry && f.geometry.type !== "Point") f.geometry = { type: "Point", coordinates: labelPoint(f.geometry) };
     }
   }
   return features;

@@ -3,6 +3,7 @@ import { getFeature, getHealth, getLayers, lookup } from "./api.js";
 import { extentOf, labelPoint } from "./geo.js";
 import { buildLayerPanel, updateZoomHints } from "./layerpanel.js";
 import { MapLayers } from "./layers.js";
+import { CoveragePanel } from "./coverage.js";
 import { InfoPanel } from "./panel.js";
 import { PartitionPanel } from "./partition.js";
 import { setupSearch } from "./search.js";
@@ -40,6 +41,7 @@ map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
 const infoRoot = document.getElementById("info");
 let clickMarker = null;
 let partition = null;
+let coverage = null;
 const info = new InfoPanel(infoRoot, {
   onStation: (lon, lat) => map.flyTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), 16) }),
   onPartition: (code) => partition?.open(code),
@@ -74,7 +76,12 @@ function keepAboveSheet(lngLat) {
 }
 
 map.on("click", (e) => {
-  if (layers) showLookup(e.lngLat.lng, e.lngLat.lat);
+  if (!layers) return;
+  // With the service-circle panel open, a click on a station shows its isochrones.
+  const station = coverage?.isOpen && map.getLayer("stations-circle")
+    ? map.queryRenderedFeatures(e.point, { layers: ["stations-circle"] })[0] : null;
+  if (station) coverage.showIsochrones(String(station.properties._id));
+  else showLookup(e.lngLat.lng, e.lngLat.lat);
 });
 
 async function pickSearchResult(r) {
@@ -120,6 +127,8 @@ async function start() {
     },
   });
   document.getElementById("partition-open").addEventListener("click", () => partition.open());
+  coverage = new CoveragePanel(document.getElementById("coverage"), map);
+  document.getElementById("coverage-open").addEventListener("click", () => coverage.open());
   const closeResults = setupSearch(document.getElementById("search"), document.getElementById("results"), { onPick: pickSearchResult });
   map.on("click", closeResults);
 
@@ -148,5 +157,5 @@ async function start() {
 }
 
 // Exposed for the browser tests and for poking at the map from the console.
-window.gridmap = { map, get layers() { return layers; }, get partition() { return partition; }, showLookup };
+window.gridmap = { map, get layers() { return layers; }, get partition() { return partition; }, get coverage() { return coverage; }, showLookup };
 start();

@@ -7,7 +7,7 @@ namespace GridMap.Core.Network;
 /// <summary>
 /// The polygon of the cells of a raster for which a test holds: runs of cells along each row, stacked into rectangles
 /// where consecutive rows repeat the same run, then unioned (holes kept) and smoothed by a cell's width without
-/// changing its topology. Cells are <c>cell</c> metres square from <c>(x0, y0)</c>, row-major from the south-west.
+/// changing its topology (unless that would change its area by more than a tenth). Cells are <c>cell</c> metres square from <c>(x0, y0)</c>, row-major from the south-west.
 /// </summary>
 public static class CellRegion
 {
@@ -37,7 +37,9 @@ public static class CellRegion
         }
         if (rectangles.Count == 0) return factory.CreatePolygon();
         var union = CascadedPolygonUnion.Union(rectangles);
-        return TopologyPreservingSimplifier.Simplify(union, cell);
+        // Smoothing by a cell's width turns stairs into diagonals; on a shape a few cells across it would eat the shape.
+        var smooth = TopologyPreservingSimplifier.Simplify(union, cell);
+        return Math.Abs(smooth.Area - union.Area) <= 0.1 * union.Area ? smooth : union;
 
         Polygon Rectangle(int c0, int r0, int c1, int r1)
         {

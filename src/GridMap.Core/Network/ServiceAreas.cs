@@ -1,7 +1,5 @@
 using GridMap.Core.Spatial;
 using NetTopologySuite.Geometries;
-using NetTopologySuite.Geometries.Prepared;
-using NetTopologySuite.Operation.Union;
 
 namespace GridMap.Core.Network;
 
@@ -30,9 +28,6 @@ public static class ServiceAreas
 
     /// <summary>A gap holding no uncovered building is shown only from this size (m²): residential land without buildings, not slivers.</summary>
     const double MinEmptyGapM2 = 500;
-
-    /// <summary>A building given as a point is drawn as a disc of this radius (m) when it is part of a gap.</summary>
-    const double PointBuildingRadius = 15;
 
     /// <summary>Every station's isochrone at every threshold (metres), thresholds nested.</summary>
     public static IReadOnlyList<Isochrone> Isochrones(WalkModel model, IReadOnlyList<long> households, IReadOnlyList<double> thresholds)
@@ -91,8 +86,10 @@ public static class ServiceAreas
     }
 
     /// <summary>
-    /// Per threshold, the residential land (building footprints, buildings given as points drawn as small discs, and
-    /// <paramref name="land"/> such as compounds, lon/lat) that no station reaches within it; one gap per separate piece.
+    /// Per threshold, the residential land (building footprints, buildings given as points, and <paramref name="land"/>
+    /// such as compounds, lon/lat) that no station reaches within it, in cells: the residential cells beyond the
+    /// threshold, closed by a street's width so that a block's uncovered buildings form one gap, and never reaching into
+    /// covered cells. One gap per connected piece, with the uncovered buildings (by their own walk) whose cell is in it.
     /// </summary>
     public static IReadOnlyList<CoverageGap> Gaps(WalkModel model, IReadOnlyList<Geometry> placeGeometries, IReadOnlyList<long> households,
         StationReach[] reach, IReadOnlyList<double> thresholds, IEnumerable<Geometry>? land = null)
@@ -101,32 +98,42 @@ public static class ServiceAreas
         var cells = model.Network is { } network && model.Stations.Length > 0
             ? NearestStation.Compute(network, model.StationAnchors!, raster.Anchors!.Anchors)
             : WalkModel.StraightLine(model.Stations, raster.Centres());
-        var factory = new GeometryFactory();
-        var pieces = placeGeometries
-            .Select((g, i) => g is Point ? factory.CreatePoint(model.Places[i]).Buffer(PointBuildingRadius, 8) : model.Projection.Project(g))
-            .Concat((land ?? []).Select(model.Projection.Project))
-            .Where(g => g.Dimension == Dimension.Surface)
-            .ToList();
-        var residential = pieces.Count == 0 ? factory.CreatePolygon() : CascadedPolygonUnion.Union(pieces);
+        var residential = new bool[raster.Count];
+        for (var i = 0; i < placeGeometries.Count; i++)
+            if (placeGeometries[i] is Point) raster.Mark(residential, model.Places[i]);
+            else raster.Mark(residential, model.Projection.Project(placeGeometries[i]), model.Places[i]);
+        foreach (var piece in land ?? []) raster.Mark(residential, model.Projection.Project(piece), null);
+        var placeCell = model.Places.Select(raster.IndexOf).ToArray();
 
+        var factory = new GeometryFactory();
         var gaps = new List<CoverageGap>();
-        var all = raster.Box(null, 0);
+        var closing = Math.Max(1, (int)Math.Round(GapClosing / raster.Cell));
         for (var t = 0; t < thresholds.Count; t++)
         {
             var limit = thresholds[t];
-            var uncovered = raster.Polygon(all, i => !(cells[i].Metres <= limit), factory);
-            // Closing by a street's width groups the uncovered buildings of a block into one gap, still within the uncovered cells.
-            var gap = residential.Intersection(uncovered).Buffer(GapClosing, 4).Buffer(-GapClosing, 4).Intersection(uncovered);
-            var outside = Enumerable.Range(0, model.Places.Length).Where(i => !(reach[i].Metres <= limit)).ToList();
-            for (var k = 0; k < gap.NumGeometries; k++)
+            // Beyond the threshold: cells whose centre is, and the cell of every building that is (the two differ by
+            // less than a cell), so that every uncovered building lies in a gap.
+            var uncovered = cells.Select(c => !(c.Metres <= limit)).ToArray();
+            for (var p = 0; p < placeCell.Length; p++)
+                if (!(reach[p].Metres <= limit) && placeCell[p] >= 0) uncovered[placeCell[p]] = true;
+            var gap = raster.Close(residential.Select((r, i) => r && uncovered[i]).ToArray(), closing);
+            for (var i = 0; i < gap.Length; i++) gap[i] &= uncovered[i];
+            var (label, boxes) = raster.Components(gap);
+            var holds = new long[boxes.Count];
+            var buildings = new int[boxes.Count];
+            for (var p = 0; p < placeCell.Length; p++)
+                if (!(reach[p].Metres <= limit) && placeCell[p] >= 0 && label[placeCell[p]] > 0)
+                {
+                    holds[label[placeCell[p]] - 1] += households[p];
+                    buildings[label[placeCell[p]] - 1]++;
+                }
+            for (var k = 0; k < boxes.Count; k++)
             {
-                var piece = gap.GetGeometryN(k);
-                if (piece is not Polygon || piece.Area < 1) continue;
-                var prepared = PreparedGeometryFactory.Prepare(piece);
-                var inside = outside.Where(i => prepared.Covers(factory.CreatePoint(model.Places[i]))).ToList();
-                // A sliver of a covered building's footprint in an uncovered cell is no gap.
-                if (inside.Count == 0 && piece.Area < MinEmptyGapM2) continue;
-                gaps.Add(new CoverageGap(t, Display(model, piece), inside.Sum(i => households[i]), inside.Count, Math.Round(piece.Area, 1)));
+                var id = k + 1;
+                var area = boxes[k].Cells * raster.Cell * raster.Cell;
+                if (buildings[k] == 0 && area < MinEmptyGapM2) continue;
+                var polygon = raster.Polygon(boxes[k].Box, i => label[i] == id, factory);
+                gaps.Add(new CoverageGap(t, Display(model, polygon), holds[k], buildings[k], Math.Round(polygon.Area, 1)));
             }
         }
         return gaps;
@@ -198,6 +205,103 @@ public static class ServiceAreas
             }
             Parallel.For(0, Count, i => anchors[i] ??= network.Attach(Centre(i)));
             return anchors;
+        }
+
+        /// <summary>The cell holding <paramref name="c"/>, or -1 outside the raster.</summary>
+        public int IndexOf(Coordinate c)
+        {
+            var col = (int)Math.Floor((c.X - X0) / Cell);
+            var row = (int)Math.Floor((c.Y - Y0) / Cell);
+            return col < 0 || row < 0 || col >= Width || row >= Height ? -1 : row * Width + col;
+        }
+
+        /// <summary>Marks the cell of a point.</summary>
+        public void Mark(bool[] cells, Coordinate c)
+        {
+            if (IndexOf(c) is >= 0 and var i) cells[i] = true;
+        }
+
+        /// <summary>Marks the cells whose centre lies in <paramref name="polygon"/>, and the cell of <paramref name="inside"/> so that a building smaller than a cell still counts.</summary>
+        public void Mark(bool[] cells, Geometry polygon, Coordinate? inside)
+        {
+            if (inside is not null) Mark(cells, inside);
+            if (polygon.Dimension != Dimension.Surface) return;
+            var locator = new NetTopologySuite.Algorithm.Locate.IndexedPointInAreaLocator(polygon);
+            var e = polygon.EnvelopeInternal;
+            var (c0, r0, cols, rows) = Box(e.Centre, Math.Max(e.Width, e.Height) / 2 + Cell);
+            for (var r = r0; r < r0 + rows; r++)
+            for (var c = c0; c < c0 + cols; c++)
+            {
+                var i = r * Width + c;
+                if (!cells[i] && locator.Locate(Centre(i)) != Location.Exterior) cells[i] = true;
+            }
+        }
+
+        /// <summary>Morphological closing (dilate, then erode) by <paramref name="radius"/> cells, square neighbourhood.</summary>
+        public bool[] Close(bool[] cells, int radius) => Spread(Spread(cells, radius, true), radius, false);
+
+        /// <summary>Dilation (a cell becomes set when any cell within the radius is) or erosion (stays set only when all are), separably by rows then columns.</summary>
+        bool[] Spread(bool[] cells, int radius, bool dilate)
+        {
+            var rows = new bool[Count];
+            for (var r = 0; r < Height; r++)
+            {
+                var count = 0; // set cells in the window [c - radius, c + radius] of this row
+                for (var c = 0; c < Math.Min(radius, Width); c++) if (cells[r * Width + c] == dilate) count++;
+                for (var c = 0; c < Width; c++)
+                {
+                    if (c + radius < Width && cells[r * Width + c + radius] == dilate) count++;
+                    if (c - radius - 1 >= 0 && cells[r * Width + c - radius - 1] == dilate) count--;
+                    rows[r * Width + c] = dilate ? count > 0 : count == 0;
+                }
+            }
+            var result = new bool[Count];
+            for (var c = 0; c < Width; c++)
+            {
+                var count = 0;
+                for (var r = 0; r < Math.Min(radius, Height); r++) if (rows[r * Width + c] == dilate) count++;
+                for (var r = 0; r < Height; r++)
+                {
+                    if (r + radius < Height && rows[(r + radius) * Width + c] == dilate) count++;
+                    if (r - radius - 1 >= 0 && rows[(r - radius - 1) * Width + c] == dilate) count--;
+                    result[r * Width + c] = dilate ? count > 0 : count == 0;
+                }
+            }
+            return result;
+        }
+
+        /// <summary>Connected pieces (4-neighbours) of the set cells: a label per cell (0 = none, k = piece k) and each piece's box and size.</summary>
+        public (int[] Label, List<((int C0, int R0, int Cols, int Rows) Box, int Cells)> Pieces) Components(bool[] cells)
+        {
+            var label = new int[Count];
+            var pieces = new List<((int, int, int, int), int)>();
+            var stack = new Stack<int>();
+            for (var start = 0; start < Count; start++)
+            {
+                if (!cells[start] || label[start] != 0) continue;
+                var id = pieces.Count + 1;
+                int minC = int.MaxValue, minR = int.MaxValue, maxC = -1, maxR = -1, size = 0;
+                label[start] = id;
+                stack.Push(start);
+                while (stack.TryPop(out var i))
+                {
+                    size++;
+                    int c = i % Width, r = i / Width;
+                    (minC, maxC, minR, maxR) = (Math.Min(minC, c), Math.Max(maxC, c), Math.Min(minR, r), Math.Max(maxR, r));
+                    void Visit(int j)
+                    {
+                        if (!cells[j] || label[j] != 0) return;
+                        label[j] = id;
+                        stack.Push(j);
+                    }
+                    if (c > 0) Visit(i - 1);
+                    if (c + 1 < Width) Visit(i + 1);
+                    if (r > 0) Visit(i - Width);
+                    if (r + 1 < Height) Visit(i + Width);
+                }
+                pieces.Add(((minC, minR, maxC - minC + 1, maxR - minR + 1), size));
+            }
+            return (label, pieces);
         }
 
         public Coordinate Centre(int i) => new(X0 + (i % Width + 0.5) * Cell, Y0 + (i / Width + 0.5) * Cell);

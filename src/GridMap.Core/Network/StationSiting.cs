@@ -165,7 +165,10 @@ public static class StationSiting
         }
         var chosen = new List<int>();
         long total = 0;
-        var bound = TopK(gains, k); // before any choice: the k largest gains
+        // Before any choice: the k largest gains, and never more than all the households some candidate reaches.
+        var reachable = new bool[s.Households.Length];
+        foreach (var set in s.Reach) foreach (var p in set) reachable[p] = true;
+        var bound = Math.Min(TopK(gains, k), s.Households.Where((_, p) => reachable[p]).Sum());
         while (chosen.Count < k && total < stopAt && queue.TryDequeue(out var c, out var negative))
         {
             var g = Gain(c);
