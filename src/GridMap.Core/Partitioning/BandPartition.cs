@@ -113,6 +113,9 @@ internal sealed class BandWork
     public int[] Count = new int[16];
     public int[] Seed = new int[16];
     public byte[] Kind = new byte[16];
+    /// <summary>When each group last changed (a tick of <see cref="Clock"/>), so that a re-solve of unchanged groups can be skipped.</summary>
+    public int[] ChangedAt = new int[16];
+    public int Clock = 1;
     public BandRng Rng;
     public readonly TreeDp Dp;
     private BandExact? _exact;
@@ -140,7 +143,9 @@ internal sealed class BandWork
             Array.Resize(ref Count, cap);
             Array.Resize(ref Seed, cap);
             Array.Resize(ref Kind, cap);
+            Array.Resize(ref ChangedAt, cap);
         }
+        ChangedAt[GroupCount] = Clock;
         Weight[GroupCount] = 0;
         Count[GroupCount] = 0;
         Seed[GroupCount] = -1;
@@ -154,6 +159,7 @@ internal sealed class BandWork
         Weight[group] += G.Weight[v];
         Count[group]++;
         Seed[group] = v;
+        ChangedAt[group] = Clock;
     }
 
     /// <summary>Components, oversized units, and the tree DP on every remaining piece.</summary>
@@ -244,6 +250,7 @@ internal sealed class BandWork
     /// <summary>Writes groups given per local node, reusing the given ids first (unused ones become empty).</summary>
     public void Adopt(ReadOnlySpan<int> nodes, int[] localGroup, int groupCount, List<int>? reuse)
     {
+        Clock++;
         Span<int> ids = groupCount <= 256 ? stackalloc int[groupCount] : new int[groupCount];
         var r = 0;
         for (var k = 0; k < groupCount; k++)
@@ -266,6 +273,7 @@ internal sealed class BandWork
                 Weight[id] = 0;
                 Count[id] = 0;
                 Seed[id] = -1;
+                ChangedAt[id] = Clock;
             }
         for (var i = 0; i < nodes.Length; i++) Assign(nodes[i], ids[localGroup[i]]);
     }

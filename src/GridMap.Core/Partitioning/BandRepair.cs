@@ -15,6 +15,20 @@ internal static class BandRepair
         var ctx = new Scratch(w.N);
         ctx.Budget = (long)o.RepairWork * w.N;
         var deep = o.RepairWork >= DeepRepairWork;
+        Rounds(w, ctx, deep);
+        // A small graph left with one group out of band, not holding a node that no combination brings into the band,
+        // looks like an unlucky planted city rather than a hard one: it gets the deep tries too, on a budget of its own.
+        if (deep || w.N > DeepBelowNodes) return;
+        var outOfBand = Enumerable.Range(0, w.GroupCount).Where(grp => w.Kind[grp] == BandWork.Normal && w.Count[grp] > 0 && !w.InBand(w.Weight[grp])).ToList();
+        if (outOfBand.Count != 1 || HasStuckNode(w, ctx, outOfBand[0])) return;
+        ctx.Budget = (long)SmallDeepWork * w.N;
+        ctx.Tried.Clear();
+        Rounds(w, ctx, true);
+    }
+
+    private static void Rounds(BandWork w, Scratch ctx, bool deep)
+    {
+        var o = w.Options;
         for (var round = 0; round < o.RepairRounds && ctx.Budget > 0; round++)
         {
             var any = false;
@@ -54,6 +68,12 @@ internal static class BandRepair
 
     /// <summary>From this <see cref="BandOptions.RepairWork"/> on, tree-DP recombination also follows exactly solved first rings.</summary>
     private const int DeepRepairWork = 5000;
+
+    /// <summary>Graphs of at most this many nodes may get the deep tries whatever the budget (see <see cref="Recombine"/>).</summary>
+    private const int DeepBelowNodes = 200;
+
+    /// <summary>Their budget, node-visits per node.</summary>
+    private const int SmallDeepWork = 100;
 
     /// <summary>
     /// Largest union re-solved exactly (bitmask search). Larger unions mostly run out of budget: on Singapore 30 keeps the
@@ -109,9 +129,21 @@ internal static class BandRepair
     /// </summary>
     private static Outcome TryExact(BandWork w, Scratch s, int grp, int rings)
     {
-        var g = w.G;
         if (w.Count[grp] > ExactMaxNodes) return Outcome.Unknown;
         var truncated = CollectRings(w, s, grp, rings, ExactMaxNodes);
+        // The same union, unchanged since it was last re-solved here, gives the same answer: skip it.
+        var lastChange = 0;
+        foreach (var h in s.Groups) lastChange = Math.Max(lastChange, w.ChangedAt[h]);
+        if (s.Tried.TryGetValue((grp, rings), out var tried) && tried.At >= lastChange) return tried.Outcome;
+        var (outcome, solved) = SolveExact(w, s, grp, truncated);
+        if (solved && outcome != Outcome.Improved) s.Tried[(grp, rings)] = (w.Clock, outcome);
+        return outcome;
+    }
+
+    /// <summary>The exact re-solve of the collected union; <c>Solved</c> is false when it was not attempted.</summary>
+    private static (Outcome Outcome, bool Solved) SolveExact(BandWork w, Scratch s, int grp, bool truncated)
+    {
+        var g = w.G;
         int inBefore = 0, outBefore = 0;
         foreach (var h in s.Groups)
         {
@@ -135,7 +167,7 @@ internal static class BandRepair
                 q[tail++] = u;
             }
         }
-        if (s.ExactFails > 8 && s.ExactFails > s.ExactOks) return Outcome.Unknown; // dense graph: the search rarely finishes
+        if (s.ExactFails > 8 && s.ExactFails > s.ExactOks) return (Outcome.Unknown, false); // dense graph: the search rarely finishes
         var ex = w.Exact;
         long spent = 0;
         var ok = ex.Solve(q.AsSpan(0, tail), ExactBudget, ref spent);
@@ -143,15 +175,15 @@ internal static class BandRepair
         if (!ok)
         {
             s.ExactFails++;
-            return Outcome.Unknown;
+            return (Outcome.Unknown, true);
         }
         s.ExactOks++;
         if (ex.InCount > inBefore || (ex.InCount == inBefore && ex.OutCount < outBefore))
         {
             w.Adopt(ex.Nodes, ex.LocalGroup, ex.GroupCount, s.Groups);
-            return Outcome.Improved;
+            return (Outcome.Improved, true);
         }
-        return truncated ? Outcome.Unknown : Outcome.Proven;
+        return (truncated ? Outcome.Unknown : Outcome.Proven, true);
     }
 
     private sealed class Scratch(int n)
@@ -164,6 +196,8 @@ internal static class BandRepair
         public readonly int[] Guide = new int[n];
         public long Budget;
         public int ExactFails, ExactOks;
+        /// <summary>Per (group, rings): the clock tick of the last exact re-solve and what it gave.</summary>
+        public readonly Dictionary<(int, int), (int At, Outcome Outcome)> Tried = new();
         public readonly List<int> Groups = new();
         public readonly List<int> Nodes = new();
 
@@ -343,6 +377,7 @@ internal static class BandRepair
                 w.Count[a]--;
                 w.Weight[to] += wv;
                 w.Count[to]++;
+                w.ChangedAt[a] = w.ChangedAt[to] = ++w.Clock;
                 if (w.Seed[a] == v) w.Seed[a] = anyANb;
                 moves++;
             }
