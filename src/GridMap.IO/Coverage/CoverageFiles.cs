@@ -110,15 +110,52 @@ public static class CoverageFiles
     }
 
     /// <summary>Chosen sites in the order chosen: `rank`, `households_gained` and `buildings_gained` (covered by no station and no site ranked before), `mode`.</summary>
-    public static void WriteSites(Stream stream, IReadOnlyList<(string Id, Point Location, ChosenSite Site)> sites, string mode)
-    {
-        GeoJsonFeatures.WriteCollection(stream, sites.Select(s => new FeatureDraft(s.Id, s.Location, new JsonObject
+    public static IEnumerable<FeatureDraft> SiteFeatures(IReadOnlyList<(string Id, Point Location, ChosenSite Site)> sites, string mode) =>
+        sites.Select(s => new FeatureDraft(s.Id, s.Location, new JsonObject
         {
             ["rank"] = s.Site.Rank,
             ["households_gained"] = s.Site.HouseholdsGained,
             ["buildings_gained"] = s.Site.BuildingsGained,
             ["mode"] = mode,
-        })));
+        }));
+
+    public static void WriteSites(Stream stream, IReadOnlyList<(string Id, Point Location, ChosenSite Site)> sites, string mode) =>
+        GeoJsonFeatures.WriteCollection(stream, SiteFeatures(sites, mode));
+
+    /// <summary>
+    /// The siting report, for `gridmap site --report` and POST /api/coverage/sites alike: strategy, threshold, coverage
+    /// before and after, households gained, and the bound (maximal covering) or the target share and lower bound (set covering).
+    /// </summary>
+    public static JsonObject SitingReport(SitingResult result, CoverageThreshold threshold, string mode, double? targetShare, string candidatesSource, double seconds)
+    {
+        double Share(long covered) => result.Households == 0 ? 1 : (double)covered / result.Households;
+        var report = new JsonObject
+        {
+            ["strategy"] = targetShare is null ? "maximal_covering" : "set_covering",
+            ["threshold"] = threshold.Label,
+            ["meters"] = Math.Round(threshold.Metres, 1),
+            ["mode"] = mode,
+            ["households"] = result.Households,
+            ["coverage_before"] = Share(result.CoveredBefore),
+            ["coverage_after"] = Share(result.CoveredAfter),
+            ["households_gained"] = result.Gained,
+            ["added"] = result.Sites.Count,
+            ["candidates"] = result.Candidates,
+            ["candidates_source"] = candidatesSource,
+            ["seconds"] = Math.Round(seconds, 4),
+        };
+        if (result.GainBound is { } bound)
+        {
+            report["bound"] = bound;
+            report["gap"] = bound == 0 ? 0 : Math.Round((double)(bound - result.Gained) / bound, 4);
+        }
+        if (targetShare is { } share)
+        {
+            report["target_share"] = share;
+            report["reached"] = Share(result.CoveredAfter) >= share;
+            report["sites_lower_bound"] = result.SitesLowerBound;
+        }
+        return report;
     }
 
     /// <summary>The report as the contract names it (snake_case).</summary>

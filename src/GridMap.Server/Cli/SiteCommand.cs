@@ -48,39 +48,13 @@ public static class SiteCommand
         var seconds = clock.Elapsed.TotalSeconds;
 
         var factory = GridMap.Core.Spatial.GeometryRules.Factory;
-        var sites = result.Sites.Select(s => new SiteOut(
-            given?[s.Candidate].Id ?? $"auto-{s.Candidate + 1}",
+        var sites = result.Sites.Select(s => (given?[s.Candidate].Id ?? $"auto-{s.Candidate + 1}",
             factory.CreatePoint(model.Projection.Unproject(candidates[s.Candidate])), s)).ToList();
-        await using (var file = File.Create(output)) CoverageFiles.WriteSites(file, sites.Select(s => (s.Id, s.Location, s.Site)).ToList(), model.Mode);
+        await using (var file = File.Create(output)) CoverageFiles.WriteSites(file, sites, model.Mode);
         double Share(long covered) => result.Households == 0 ? 1 : (double)covered / result.Households;
         if (a.Get("report") is { } reportPath)
         {
-            var report = new JsonObject
-            {
-                ["strategy"] = a.Has("add") ? "maximal_covering" : "set_covering",
-                ["threshold"] = threshold.Label,
-                ["meters"] = Math.Round(threshold.Metres, 1),
-                ["mode"] = model.Mode,
-                ["households"] = result.Households,
-                ["coverage_before"] = Share(result.CoveredBefore),
-                ["coverage_after"] = Share(result.CoveredAfter),
-                ["households_gained"] = result.Gained,
-                ["added"] = result.Sites.Count,
-                ["candidates"] = result.Candidates,
-                ["candidates_source"] = given is null ? "auto" : "file",
-                ["seconds"] = Math.Round(seconds, 4),
-            };
-            if (result.GainBound is { } bound)
-            {
-                report["bound"] = bound;
-                report["gap"] = bound == 0 ? 0 : Math.Round((double)(bound - result.Gained) / bound, 4);
-            }
-            if (a.Has("share"))
-            {
-                report["target_share"] = share;
-                report["reached"] = Share(result.CoveredAfter) >= share;
-                report["sites_lower_bound"] = result.SitesLowerBound;
-            }
+            var report = CoverageFiles.SitingReport(result, threshold, model.Mode, a.Has("share") ? share : null, given is null ? "auto" : "file", seconds);
             await File.WriteAllTextAsync(reportPath, report.ToJsonString(new() { WriteIndented = true }));
         }
         stdout.WriteLine($"{result.Sites.Count} site(s) of {result.Candidates:N0} candidates, {model.Mode}, {threshold.Label}: " +
@@ -88,6 +62,4 @@ public static class SiteCommand
                          $"(+{result.Gained:N0}{(result.GainBound is { } b ? $", bound {b:N0}" : "")}); {seconds:0.000} s");
         return 0;
     }
-
-    sealed record SiteOut(string Id, Point Location, ChosenSite Site);
 }

@@ -180,37 +180,11 @@ public static class CoverageApi
         var result = request.Add is { } add
             ? StationSiting.MaximalCovering(model, households, candidates, walk.Thresholds[0].Metres, add)
             : StationSiting.SetCovering(model, households, candidates, walk.Thresholds[0].Metres, request.Share!.Value);
-        double Share(long covered) => result.Households == 0 ? 1 : (double)covered / result.Households;
-        var report = new JsonObject
-        {
-            ["strategy"] = request.Add is null ? "set_covering" : "maximal_covering",
-            ["threshold"] = walk.Thresholds[0].Label,
-            ["meters"] = Math.Round(walk.Thresholds[0].Metres, 1),
-            ["mode"] = model.Mode,
-            ["households"] = result.Households,
-            ["coverage_before"] = Share(result.CoveredBefore),
-            ["coverage_after"] = Share(result.CoveredAfter),
-            ["households_gained"] = result.Gained,
-            ["added"] = result.Sites.Count,
-            ["candidates"] = result.Candidates,
-            ["candidates_source"] = given is null ? "auto" : "given",
-            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 4),
-        };
-        if (result.GainBound is { } bound)
-        {
-            report["bound"] = bound;
-            report["gap"] = bound == 0 ? 0 : Math.Round((double)(bound - result.Gained) / bound, 4);
-        }
-        if (request.Share is { } share)
-        {
-            report["target_share"] = share;
-            report["reached"] = Share(result.CoveredAfter) >= share;
-            report["sites_lower_bound"] = result.SitesLowerBound;
-        }
-        return Collection(result.Sites.Select(s => new FeatureDraft(
-            given?[s.Candidate].Id ?? $"auto-{s.Candidate + 1}",
-            GeometryRules.Factory.CreatePoint(model.Projection.Unproject(candidates[s.Candidate])),
-            new JsonObject { ["rank"] = s.Rank, ["households_gained"] = s.HouseholdsGained, ["buildings_gained"] = s.BuildingsGained, ["mode"] = model.Mode })),
+        var report = GridMap.IO.Coverage.CoverageFiles.SitingReport(result, walk.Thresholds[0], model.Mode, request.Share,
+            given is null ? "auto" : "given", clock.Elapsed.TotalSeconds);
+        var sites = result.Sites.Select(s => (given?[s.Candidate].Id ?? $"auto-{s.Candidate + 1}",
+            GeometryRules.Factory.CreatePoint(model.Projection.Unproject(candidates[s.Candidate])), s)).ToList();
+        return Collection(GridMap.IO.Coverage.CoverageFiles.SiteFeatures(sites, model.Mode),
             new JsonObject { ["report"] = report });
     }
 
