@@ -79,7 +79,8 @@ public class CoverageWhatIfTests
             var straight = WalkModel.StraightLine(live.Select(x => x.c!).ToArray(), model.Places);
             return straight.Select(x => x.Reachable ? x with { Station = live[x.Station].i } : x).ToArray();
         }
-        return NearestStation.Compute(n, stations.Select(c => c is null ? null : n.Attach(c)).ToList(), model.PlaceAnchors!);
+        var labels = new NodeLabels(n, stations.Select(c => c is null ? null : n.Attach(c)).ToList());
+        return Enumerable.Range(0, model.Places.Length).Select(p => model.ReachOf(labels, p)).ToArray();
     }
 
     [Fact]

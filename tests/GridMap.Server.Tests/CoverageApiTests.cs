@@ -141,6 +141,27 @@ public abstract class CoverageApiTests(string storeKind) : IAsyncLifetime
         Assert.Equal(106.838, clinic.GetProperty("geometry").GetProperty("coordinates")[0].GetDouble(), 6);
     }
 
+    [Fact]
+    public async Task A_compound_with_gates_makes_its_buildings_walk_out_through_them()
+    {
+        var before = ById(await Get("/api/coverage/buildings?meters=300,1000"))["b2"].GetProperty("walk_m").GetDouble();
+
+        // b2 stands in a walled compound whose only gate is on its north wall, away from the street.
+        var compound = """{"type":"Feature","id":"c2","geometry":{"type":"Polygon","coordinates":[[[106.8285,27.5403],[106.8295,27.5403],[106.8295,27.5408],[106.8285,27.5408],[106.8285,27.5403]]]},"properties":{"name":"长街北院","gates":[[106.829,27.5408]]}}""";
+        var created = await Http.PostAsync("/api/layers/compounds/features", ServerHost.Json(compound));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        // 33 m up to the gate, then 89 m back down to the street instead of 55 m straight to it.
+        var after = ById(await Get("/api/coverage/buildings?meters=300,1000"))["b2"].GetProperty("walk_m").GetDouble();
+        Assert.InRange(after - before, 55, 80);
+
+        // Gates must be [lon, lat] pairs: anything else is refused and nothing is written.
+        var bad = await Http.PostAsync("/api/layers/compounds/features", ServerHost.Json(compound.Replace("\"c2\"", "\"c3\"").Replace("[[106.829,27.5408]]", "[[106.829]]")));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("gates", await bad.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/api/layers/compounds/features/c3")).StatusCode);
+    }
+
     [Theory]
     [InlineData("GET", "/api/coverage?minutes=abc", null, "minutes")]
     [InlineData("GET", "/api/coverage?kind=spaceport", null, "kind")]

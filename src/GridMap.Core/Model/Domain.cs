@@ -20,12 +20,21 @@ public sealed record Compound(
     string Id, string Name, string Class, bool PropertyManagement,
     int Households, bool HouseholdsEstimated, string? CommunityCode, Geometry Geometry)
 {
+    /// <summary>Gates (出入口) in its wall, when known: walks from its buildings leave through them.</summary>
+    public IReadOnlyList<Point> Gates { get; init; } = [];
+
     public static Compound From(StoredFeature f) => new(
         f.Id, f.Text("name") ?? "", f.Text("class") ?? CompoundClasses.Other,
         f.Properties["property_management"]?.GetValue<bool>() ?? false,
         (int)(f.Integer("households") ?? 0),
         f.Properties["households_estimated"]?.GetValue<bool>() ?? false,
-        f.Text("community_code"), f.Geometry);
+        f.Text("community_code"), f.Geometry)
+    {
+        Gates = (f.Properties["gates"] as JsonArray)?.OfType<JsonArray>()
+            .Where(p => p.Count == 2 && JsonNumber.ToDouble(p[0]) is not null && JsonNumber.ToDouble(p[1]) is not null)
+            .Select(p => Spatial.GeometryRules.Factory.CreatePoint(new Coordinate(JsonNumber.ToDouble(p[0])!.Value, JsonNumber.ToDouble(p[1])!.Value)))
+            .ToList() ?? [],
+    };
 }
 
 /// <summary>A stairwell (单元) of a building; a high-rise may be split between grids only by whole units.</summary>

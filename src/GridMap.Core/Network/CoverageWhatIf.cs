@@ -32,8 +32,8 @@ public sealed class CoverageWhatIf
         if (model.Network is { } network)
         {
             _labels = new NodeLabels(network, model.StationAnchors!);
-            _places = new AnchoredPoints(network, model.PlaceAnchors!);
-            _reach = model.PlaceAnchors!.Select(_labels.ReachOf).ToArray();
+            _places = new AnchoredPoints(network, model.PlaceDoors!);
+            _reach = Enumerable.Range(0, model.Places.Length).Select(p => model.ReachOf(_labels, p)).ToArray();
         }
         else _reach = WalkModel.StraightLine(model.Stations, model.Places);
         _covered = new long[_thresholds.Length];
@@ -104,8 +104,8 @@ public sealed class CoverageWhatIf
         }
         void Edge(int e)
         {
-            foreach (var p in _places!.On(e))
-                if (_stamp[p] != _round)
+            foreach (var door in _places!.On(e))
+                if (_model.DoorPlace![door] is var p && _stamp[p] != _round)
                 {
                     _stamp[p] = _round;
                     places.Add(p);
@@ -117,7 +117,7 @@ public sealed class CoverageWhatIf
         foreach (var p in places)
         {
             Count(p, -1);
-            _reach[p] = _labels!.ReachOf(_places!.Anchors[p]);
+            _reach[p] = _model.ReachOf(_labels!, p);
             Count(p, +1);
         }
     }

@@ -51,7 +51,7 @@ public static class ServiceAreas
         }
 
         var raster = WalkRaster.Over(model, largest);
-        var places = new AnchoredPoints(network, model.PlaceAnchors!);
+        var places = new AnchoredPoints(network, model.PlaceDoors!);
         Parallel.For(0, model.Stations.Length,
             () => (Walk: new BoundedWalk(network), Cells: new float[raster.Count]),
             (s, _, local) =>
@@ -65,11 +65,16 @@ public static class ServiceAreas
                         local.Cells[cell] = (float)m + 1; // 0 means "not reached"
                         touched.Add(cell);
                     });
-                    local.Walk.Reach(anchor, largest, places, (p, m) =>
+                    // A place's walk from the station: the best of its doors.
+                    var walks = new Dictionary<int, double>();
+                    local.Walk.Reach(anchor, largest, places, (door, m) =>
                     {
+                        var p = model.DoorPlace![door];
+                        walks[p] = walks.TryGetValue(p, out var had) ? Math.Min(had, m) : m;
+                    });
+                    foreach (var (p, m) in walks)
                         for (var t = 0; t < thresholds.Count; t++)
                             if (m <= thresholds[t]) within[t] += households[p];
-                    });
                 }
                 var box = raster.Box(model.Stations[s], largest + raster.Cell);
                 for (var t = 0; t < thresholds.Count; t++)
@@ -173,15 +178,15 @@ public static class ServiceAreas
                 Width = Math.Max(1, (int)Math.Ceiling(extent.Width / cell)),
                 Height = Math.Max(1, (int)Math.Ceiling(extent.Height / cell)),
             };
-            if (model.Network is { } network) raster.Anchors = new AnchoredPoints(network, raster.Attach(network));
+            if (model.Network is { } network) raster.Anchors = new AnchoredPoints(network, raster.Attach(network, model.Walled));
             return raster;
         }
 
         /// <summary>Near is this close (m): edges stamp their nearest point on the cells around them, and only the cells no edge is this near to ask the index.</summary>
         const double Near = 100;
 
-        /// <summary>Every cell centre's nearest edge, as <see cref="WalkNetwork.Attach"/> finds it.</summary>
-        NetworkAnchor?[] Attach(WalkNetwork network)
+        /// <summary>Every cell centre's nearest edge, as <see cref="WalkNetwork.Attach"/> finds it — or, inside a walled compound, its nearest gate.</summary>
+        NetworkAnchor?[] Attach(WalkNetwork network, IReadOnlyList<(Geometry Outline, Coordinate[] Gates)> walled)
         {
             var anchors = new NetworkAnchor?[Count];
             var best = new double[Count];
@@ -204,6 +209,24 @@ public static class ServiceAreas
                 }
             }
             Parallel.For(0, Count, i => anchors[i] ??= network.Attach(Centre(i)));
+            // Land inside a walled compound is left through its nearest gate, never across the wall.
+            foreach (var (outline, gates) in walled)
+            {
+                var doors = gates.Select(g => (At: g, Anchor: network.Attach(g))).Where(d => d.Anchor is not null).ToList();
+                var locator = new NetTopologySuite.Algorithm.Locate.IndexedPointInAreaLocator(outline);
+                var e = outline.EnvelopeInternal;
+                var (c0, r0, cols, rows) = Box(e.Centre, Math.Max(e.Width, e.Height) / 2 + Cell);
+                for (var r = r0; r < r0 + rows; r++)
+                for (var c = c0; c < c0 + cols; c++)
+                {
+                    var i = r * Width + c;
+                    var centre = Centre(i);
+                    if (locator.Locate(centre) == Location.Exterior) continue;
+                    anchors[i] = doors.Count == 0 ? null : doors
+                        .Select(d => d.Anchor!.Value with { Access = d.Anchor!.Value.Access + centre.Distance(d.At) })
+                        .MinBy(a => a.Access);
+                }
+            }
             return anchors;
         }
 

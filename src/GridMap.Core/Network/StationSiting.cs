@@ -89,16 +89,18 @@ public static class StationSiting
             var sets = new int[candidates.Count][];
             if (model.Network is { } network)
             {
-                var places = new AnchoredPoints(network, model.PlaceAnchors!);
+                var places = new AnchoredPoints(network, model.PlaceDoors!);
                 Parallel.For(0, candidates.Count, () => (Walk: new BoundedWalk(network), List: new List<int>()), (c, _, local) =>
                 {
                     local.List.Clear();
                     if (network.Attach(candidates[c]) is { } anchor)
-                        local.Walk.Reach(anchor, metres, places, (p, _) =>
+                        local.Walk.Reach(anchor, metres, places, (door, _) =>
                         {
+                            var p = model.DoorPlace![door];
                             if (!covered[p] && hh[p] > 0) local.List.Add(p);
                         });
-                    sets[c] = local.List.ToArray();
+                    // A place reached through two gates counts once.
+                    sets[c] = local.List.Distinct().ToArray();
                     return local;
                 }, _ => { });
             }

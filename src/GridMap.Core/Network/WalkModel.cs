@@ -4,6 +4,9 @@ using NetTopologySuite.Index.Strtree;
 
 namespace GridMap.Core.Network;
 
+/// <summary>A compound with a wall and known gates (lon/lat): whoever lives inside walks out through a gate.</summary>
+public sealed record WalledCompound(Geometry Outline, IReadOnlyList<Point> Gates);
+
 /// <summary>
 /// Places and stations in one metric plane, on the walking network when there is one: what coverage, isochrones, gaps
 /// and siting all start from. Without a network every walk is a straight line (<see cref="Mode"/> "euclidean").
@@ -20,35 +23,82 @@ public sealed class WalkModel
     public Coordinate[] Places { get; }
     public Coordinate[] Stations { get; }
 
-    /// <summary>Where each place and station meets the network (null without a network).</summary>
-    public NetworkAnchor?[]? PlaceAnchors { get; }
+    /// <summary>
+    /// Where places meet the network (null without a network): one door per place — its nearest edge — or, for a place
+    /// inside a walled compound with known gates, one door per gate (the walk to the gate counted in its access leg).
+    /// Doors of place p are <c>PlaceDoors[DoorOffset[p]..DoorOffset[p+1]]</c>; <see cref="DoorPlace"/> maps a door back.
+    /// </summary>
+    public NetworkAnchor?[]? PlaceDoors { get; }
+    public int[]? DoorOffset { get; }
+    public int[]? DoorPlace { get; }
+
+    /// <summary>Where each station meets the network (null without a network).</summary>
     public NetworkAnchor?[]? StationAnchors { get; }
 
-    WalkModel(MetricProjection projection, WalkNetwork? network, Coordinate[] places, Coordinate[] stations, NetworkAnchor?[]? placeAnchors = null)
+    /// <summary>The gates (projected metres) each place must walk out through; null where it walks straight to its nearest edge.</summary>
+    readonly Coordinate[]?[]? _gates;
+
+    WalkModel(MetricProjection projection, WalkNetwork? network, Coordinate[] places, Coordinate[] stations, Coordinate[]?[]? gates,
+        (NetworkAnchor?[] Doors, int[] Offset, int[] Place)? doors = null)
     {
         Projection = projection;
         Network = network;
         Places = places;
         Stations = stations;
+        _gates = gates;
         if (network is null) return;
-        PlaceAnchors = placeAnchors ?? Attach(network, places);
+        (PlaceDoors, DoorOffset, DoorPlace) = doors ?? Doors(network, places, gates);
         StationAnchors = stations.Select(network.Attach).ToArray();
     }
 
     /// <summary>Attaching 100k buildings is most of a model's set-up, and each is independent.</summary>
-    static NetworkAnchor?[] Attach(WalkNetwork network, Coordinate[] points)
+    static (NetworkAnchor?[] Doors, int[] Offset, int[] Place) Doors(WalkNetwork network, Coordinate[] places, Coordinate[]?[]? gates)
     {
-        var anchors = new NetworkAnchor?[points.Length];
-        Parallel.For(0, points.Length, i => anchors[i] = network.Attach(points[i]));
-        return anchors;
+        var offset = new int[places.Length + 1];
+        for (var p = 0; p < places.Length; p++) offset[p + 1] = offset[p] + (gates?[p] is { Length: > 0 } g ? g.Length : 1);
+        var doors = new NetworkAnchor?[offset[^1]];
+        var owner = new int[doors.Length];
+        Parallel.For(0, places.Length, p =>
+        {
+            if (gates?[p] is not { Length: > 0 } through)
+            {
+                doors[offset[p]] = network.Attach(places[p]);
+                owner[offset[p]] = p;
+                return;
+            }
+            for (var k = 0; k < through.Length; k++)
+            {
+                owner[offset[p] + k] = p;
+                if (network.Attach(through[k]) is { } at) doors[offset[p] + k] = at with { Access = at.Access + places[p].Distance(through[k]) };
+            }
+        });
+        return (doors, offset, owner);
+    }
+
+    /// <summary>A place's walk to its nearest station: the best of its doors.</summary>
+    public StationReach ReachOf(NodeLabels labels, int place)
+    {
+        var best = new StationReach(-1, double.PositiveInfinity);
+        for (var d = DoorOffset![place]; d < DoorOffset[place + 1]; d++)
+            if (labels.ReachOf(PlaceDoors![d]) is { Reachable: true } r && (r.Metres < best.Metres || (r.Metres == best.Metres && r.Station < best.Station)))
+                best = r;
+        return best;
     }
 
     /// <summary>The same places and network with other stations (lon/lat): a kind's stations, or a what-if's.</summary>
     public WalkModel WithStations(IEnumerable<Point> stations) =>
-        new(Projection, Network, Places, stations.Select(s => Metric(Projection, s)).ToArray(), PlaceAnchors);
+        new(Projection, Network, Places, stations.Select(s => Metric(Projection, s)).ToArray(), _gates,
+            PlaceDoors is null ? null : (PlaceDoors, DoorOffset!, DoorPlace!)) { Walled = Walled };
 
-    /// <summary>The model of lon/lat places, stations and walkable lines (null or empty: straight lines).</summary>
-    public static WalkModel Build(IEnumerable<Geometry> places, IEnumerable<Point> stations, IReadOnlyList<LineString>? network)
+    /// <summary>Walled compounds with known gates, projected: outline and gates.</summary>
+    public IReadOnlyList<(Geometry Outline, Coordinate[] Gates)> Walled { get; private init; } = [];
+
+    /// <summary>
+    /// The model of lon/lat places, stations and walkable lines (null or empty: straight lines). A place inside one of
+    /// the <paramref name="walled"/> compounds walks out through its gates, not across the wall to the nearest street.
+    /// </summary>
+    public static WalkModel Build(IEnumerable<Geometry> places, IEnumerable<Point> stations, IReadOnlyList<LineString>? network,
+        IReadOnlyList<WalledCompound>? walled = null)
     {
         var placeList = places.ToList();
         var stationList = stations.ToList();
@@ -57,8 +107,21 @@ public sealed class WalkModel
         foreach (var s in stationList) envelope.ExpandToInclude(s.EnvelopeInternal);
         var projection = MetricProjection.For(new GeometryFactory().ToGeometry(envelope));
         var graph = network is { Count: > 0 } lines ? WalkNetwork.Build(lines.Select(l => (LineString)projection.Project(l))) : null;
+        var walls = (walled ?? []).Where(w => w.Gates.Count > 0)
+            .Select(w => (Outline: projection.Project(w.Outline), Gates: w.Gates.Select(g => projection.Project(g.Coordinate)).ToArray())).ToList();
+        var metricPlaces = placeList.Select(p => Metric(projection, p)).ToArray();
+        var through = walls.Count == 0 ? null : metricPlaces.Select(p => WallAround(walls, p)?.Gates).ToArray();
         return new WalkModel(projection, graph is { EdgeCount: > 0 } ? graph : null,
-            placeList.Select(p => Metric(projection, p)).ToArray(), stationList.Select(s => Metric(projection, s)).ToArray());
+            metricPlaces, stationList.Select(s => Metric(projection, s)).ToArray(), through) { Walled = walls };
+    }
+
+    /// <summary>The walled compound a point stands in, if any.</summary>
+    public static (Geometry Outline, Coordinate[] Gates)? WallAround(IReadOnlyList<(Geometry Outline, Coordinate[] Gates)> walls, Coordinate at)
+    {
+        var point = new GeometryFactory().CreatePoint(at);
+        foreach (var w in walls)
+            if (w.Outline.EnvelopeInternal.Contains(at) && w.Outline.Covers(point)) return w;
+        return null;
     }
 
     /// <summary>A place's position in the plane: a point as it is, anything else by its interior point.</summary>
@@ -66,9 +129,17 @@ public sealed class WalkModel
         projection.Project(g is Point pt ? pt : g.InteriorPoint).Coordinate;
 
     /// <summary>Every place's nearest station among <paramref name="chosen"/> (indices into <see cref="Stations"/>).</summary>
-    public StationReach[] Nearest(IReadOnlyList<int> chosen) => Network is { } network
-        ? NearestStation.Compute(network, chosen.Select(s => StationAnchors![s]).ToList(), PlaceAnchors!)
-        : StraightLine(chosen.Select(s => Stations[s]).ToArray(), Places);
+    public StationReach[] Nearest(IReadOnlyList<int> chosen)
+    {
+        if (Network is not { } network) return StraightLine(chosen.Select(s => Stations[s]).ToArray(), Places);
+        var labels = new NodeLabels(network, chosen.Select(s => StationAnchors![s]).ToList());
+        var result = new StationReach[Places.Length];
+        for (var p = 0; p < result.Length; p++) result[p] = ReachOf(labels, p);
+        return result;
+    }
+
+    /// <summary>Gates of the place's walled compound (projected metres), if any are known.</summary>
+    public Coordinate[]? GatesOf(int place) => _gates?[place];
 
     /// <summary>Every place's nearest station among all of them.</summary>
     public StationReach[] Nearest() => Nearest(Enumerable.Range(0, Stations.Length).ToList());

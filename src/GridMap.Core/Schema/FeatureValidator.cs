@@ -93,6 +93,9 @@ public static class FeatureValidator
         if (layer == Layer.Communities && p["street_code"] is null && GridCode.IsCommunityCode(code)) p["street_code"] = code[..9];
     }
 
+    /// <summary>One property checked and normalised as the layer's validation does it; <paramref name="error"/> says what is wrong.</summary>
+    public static JsonNode? CoerceProperty(PropertySpec spec, JsonNode node, out string? error) => Coerce(spec, node, out error);
+
     static JsonNode? Coerce(PropertySpec spec, JsonNode node, out string? error)
     {
         error = null;
@@ -139,6 +142,19 @@ public static class FeatureValidator
                     else { error = "must be an array of strings"; return null; }
                 }
                 return texts;
+
+            case PropertyType.Positions:
+                if (node is not JsonArray positions) { error = $"must be an array of [lon, lat] positions, not {Describe(kind)}"; return null; }
+                if (positions.Count > 100) { error = "holds more than 100 positions"; return null; }
+                var rounded = new JsonArray();
+                for (var i = 0; i < positions.Count; i++)
+                {
+                    if (positions[i] is not JsonArray { Count: 2 } pair || JsonNumber.ToDouble(pair[0]) is not { } lon || JsonNumber.ToDouble(pair[1]) is not { } lat)
+                    { error = $"[{i}] must be a [lon, lat] pair of numbers"; return null; }
+                    if (lon is < -180 or > 180 || lat is < -90 or > 90) { error = $"[{i}] is outside lon -180..180, lat -90..90"; return null; }
+                    rounded.Add(new JsonArray(Math.Round(lon, 7), Math.Round(lat, 7)));
+                }
+                return rounded;
 
             case PropertyType.People:
             case PropertyType.Units:

@@ -5,7 +5,7 @@ using GridMap.Core.Model;
 
 namespace GridMap.Core.Schema;
 
-public enum PropertyType { Text, Integer, Number, Boolean, Key, People, Units, TextList }
+public enum PropertyType { Text, Integer, Number, Boolean, Key, People, Units, TextList, Positions }
 
 /// <summary>One property of a layer as files and the API carry it (snake_case).</summary>
 public sealed record PropertySpec(
@@ -54,6 +54,7 @@ public sealed record LayerSchema(Layer Layer, IReadOnlyList<string> GeometryType
             new("property_management", PropertyType.Boolean, "has property management (物业)"),
             new("households", PropertyType.Integer, "households (户), given or estimated"),
             new("households_estimated", PropertyType.Boolean, "true when households is an estimate"),
+            new("gates", PropertyType.Positions, "gates (出入口) in the compound wall, as [lon, lat] positions: when given, the compound is walled and walks from its buildings leave through them"),
             CommunityCode,
         ]),
         new(Layer.Buildings, ["Polygon", "MultiPolygon", "Point"],

@@ -64,6 +64,7 @@ public static class SchemaDocument
         PropertyType.People => "array of {name, phone}",
         PropertyType.Units => "array of {id, households}",
         PropertyType.TextList => "array of strings",
+        PropertyType.Positions => "array of [lon, lat]",
         _ => t.ToString(),
     };
 

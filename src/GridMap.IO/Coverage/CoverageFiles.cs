@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using GridMap.Core.Model;
 using GridMap.Core.Network;
 using GridMap.Core.Schema;
+using GridMap.Core.Spatial;
 using GridMap.IO.GeoJson;
 using NetTopologySuite.Geometries;
 using static GridMap.IO.GeoJson.FeatureFiles;
@@ -26,6 +27,24 @@ public static class CoverageFiles
     }
 
     static string? Text(JsonNode? node) => node is JsonValue v && v.ToString() is { Length: > 0 } s ? s : null;
+
+    /// <summary>Compounds (Polygon/MultiPolygon features) with `gates` ([lon, lat] positions): the walled ones buildings walk out of through a gate; compounds without gates are skipped.</summary>
+    public static IReadOnlyList<WalledCompound> ReadWalledCompounds(string file, byte[] utf8, List<FeatureProblem> problems)
+    {
+        var walled = new List<WalledCompound>();
+        foreach (var f in ReadRaw(file, utf8, problems))
+        {
+            Require(f.Geometry is Polygon or MultiPolygon, problems, f, file, "geometry", "must be a Polygon or MultiPolygon");
+            if (f.Properties["gates"] is not { } node) continue;
+            var spec = LayerSchema.For(Layer.Compounds).Find("gates")!;
+            var checkedGates = FeatureValidator.CoerceProperty(spec, node, out var error);
+            Require(error is null, problems, f, file, "properties.gates", error ?? "");
+            if (error is not null || f.Geometry is not (Polygon or MultiPolygon) || checkedGates is not JsonArray gates || gates.Count == 0) continue;
+            walled.Add(new WalledCompound(f.Geometry, gates.OfType<JsonArray>()
+                .Select(p => (Point)GeometryRules.Factory.CreatePoint(new Coordinate(p[0]!.GetValue<double>(), p[1]!.GetValue<double>()))).ToList()));
+        }
+        return walled;
+    }
 
     /// <summary>Point features with an id and an optional kind key.</summary>
     public static IReadOnlyList<CoverageStation> ReadStations(string file, byte[] utf8, List<FeatureProblem> problems)

@@ -10,13 +10,13 @@ public static class CoverageCommand
 {
     public static async Task<int> RunAsync(CliArgs a, TextWriter stdout)
     {
-        a.Allow("buildings", "stations", "network", "kind", "minutes", "meters", "profile", "speed-kmh", "out", "isochrones", "gaps", "report");
+        a.Allow("buildings", "stations", "network", "compounds", "kind", "minutes", "meters", "profile", "speed-kmh", "out", "isochrones", "gaps", "report");
         var output = a.Require("out", "where to write the buildings with their walk (GeoJSON)");
-        var (buildings, stations, network, lineCount, kind, speed) = await ReadWalkInputsAsync(a);
+        var (buildings, stations, network, walled, lineCount, kind, speed) = await ReadWalkInputsAsync(a);
         var thresholds = Thresholds(a, kind, speed);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var model = WalkModel.Build(buildings.Select(b => b.Geometry), stations.Select(s => s.Location), network);
+        var model = WalkModel.Build(buildings.Select(b => b.Geometry), stations.Select(s => s.Location), network, walled);
         var result = WalkCoverage.Compute(new CoverageInput(buildings, stations, network, thresholds, speed), model, clock);
         await using (var file = File.Create(output)) CoverageFiles.WriteBuildings(file, buildings, result.Places, result.Report.Mode);
         // Polygons for display only, after the timed step: the numbers above come from each building's walk.
@@ -49,10 +49,10 @@ public static class CoverageCommand
 
     /// <summary>
     /// What `coverage` and `site` both read: buildings, stations (of --kind only, when given), the walkable lines of
-    /// --network, and the walking speed (--profile or --speed-kmh). Every file problem is reported before anything runs.
+    /// --network, the walled compounds of --compounds (those with `gates`), and the walking speed (--profile or --speed-kmh). Every file problem is reported before anything runs.
     /// </summary>
     internal static async Task<(IReadOnlyList<CoveragePlace> Buildings, IReadOnlyList<CoverageStation> Stations, IReadOnlyList<NetTopologySuite.Geometries.LineString>? Network,
-        int LineCount, string? Kind, double Speed)> ReadWalkInputsAsync(CliArgs a)
+        IReadOnlyList<WalledCompound>? Walled, int LineCount, string? Kind, double Speed)> ReadWalkInputsAsync(CliArgs a)
     {
         if (a.Has("minutes") && a.Has("meters")) throw new CliException("give --minutes or --meters, not both");
         if (a.Has("profile") && a.Has("speed-kmh")) throw new CliException("give --profile or --speed-kmh, not both");
@@ -72,9 +72,12 @@ public static class CoverageCommand
         var network = a.Get("network") is { } networkFile
             ? CoverageFiles.ReadNetwork(Path.GetFileName(networkFile), await BytesAsync(a, "network"), problems, out lineCount)
             : null;
+        var walled = a.Get("compounds") is { } compoundsFile
+            ? CoverageFiles.ReadWalledCompounds(Path.GetFileName(compoundsFile), await BytesAsync(a, "compounds"), problems)
+            : null;
         if (problems.Count > 0) throw new InvalidFeaturesException(problems);
         if (kind is not null) stations = stations.Where(s => s.Kind == kind).ToList();
-        return (buildings, stations, network, lineCount, kind, WalkingSpeed.MetresPerSecond(kmh));
+        return (buildings, stations, network, walled, lineCount, kind, WalkingSpeed.MetresPerSecond(kmh));
     }
 
     internal static async Task<byte[]> BytesAsync(CliArgs a, string option)

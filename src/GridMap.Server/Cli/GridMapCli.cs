@@ -27,7 +27,7 @@ public static class GridMapCli
           gridmap sample  [--seed 1] [--scale 1] (--out DIR | [--data DIR | --postgres CONN])
           gridmap partition --units U.geojson [--areas A.geojson] [--compounds C.geojson] [--barriers R.geojson]
                           [--min 200 --max 300 --target 250] [--existing G.geojson] --out grids.geojson [--report report.json]
-          gridmap coverage --buildings B.geojson --stations S.geojson [--network R.geojson] [--kind KIND]
+          gridmap coverage --buildings B.geojson --stations S.geojson [--network R.geojson] [--compounds C.geojson] [--kind KIND]
                           [--minutes 5,10,15 | --meters 300,500,1000] [--profile adult|elderly | --speed-kmh 4.5]
                           --out buildings_out.geojson [--isochrones iso.geojson] [--gaps gaps.geojson] [--report report.json]
           gridmap site    --buildings B.geojson --stations S.geojson [--network R.geojson] (--minutes 15 | --meters 500)

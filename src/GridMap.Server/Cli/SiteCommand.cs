@@ -14,7 +14,7 @@ public static class SiteCommand
 {
     public static async Task<int> RunAsync(CliArgs a, TextWriter stdout)
     {
-        a.Allow("buildings", "stations", "network", "kind", "minutes", "meters", "profile", "speed-kmh", "add", "share", "candidates", "spacing", "out", "report");
+        a.Allow("buildings", "stations", "network", "compounds", "kind", "minutes", "meters", "profile", "speed-kmh", "add", "share", "candidates", "spacing", "out", "report");
         var output = a.Require("out", "where to write the chosen sites (GeoJSON)");
         if (a.Has("add") == a.Has("share")) throw new CliException("give --add K (the most households for K new stations) or --share S (the fewest stations for a covered share), one of them");
         var add = a.Int("add", 0);
@@ -22,7 +22,7 @@ public static class SiteCommand
         if (a.Has("add") && add is < 1 or > 10_000) throw new CliException("--add must be a whole number from 1 to 10000");
         if (a.Has("share") && share is <= 0 or > 1) throw new CliException("--share must be a share of households above 0 and at most 1, e.g. 0.95");
         var candidatesArg = a.Require("candidates", "a GeoJSON file of candidate points, or auto for candidates in the gaps");
-        var (buildings, stations, network, _, kind, speed) = await CoverageCommand.ReadWalkInputsAsync(a);
+        var (buildings, stations, network, walled, _, kind, speed) = await CoverageCommand.ReadWalkInputsAsync(a);
         var thresholds = CoverageCommand.Thresholds(a, kind, speed);
         if (thresholds.Count != 1) throw new CliException("site takes one threshold: --minutes 15 or --meters 500");
         var threshold = thresholds[0];
@@ -38,7 +38,7 @@ public static class SiteCommand
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var model = WalkModel.Build(buildings.Select(b => b.Geometry), stations.Select(s => s.Location), network);
+        var model = WalkModel.Build(buildings.Select(b => b.Geometry), stations.Select(s => s.Location), network, walled);
         var households = buildings.Select(b => (long)b.Households).ToList();
         var candidates = given?.Select(c => WalkModel.Metric(model.Projection, c.Location)).ToList()
                          ?? StationSiting.AutomaticCandidates(model, households, threshold.Metres, spacing).ToList();

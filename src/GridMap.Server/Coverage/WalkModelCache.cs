@@ -7,7 +7,7 @@ using NetTopologySuite.Geometries;
 namespace GridMap.Server.Coverage;
 
 /// <summary>
-/// The store's buildings, stations and walking network as one walking model, with the generation it was built at.
+/// The store's buildings, stations, walking network and walled compounds as one walking model, with the generation it was built at.
 /// <see cref="For"/> gives the model of a subset of the stations (one kind) on the same graph and building anchors.
 /// </summary>
 public sealed record WalkSetting(long Generation, WalkModel Model, IReadOnlyList<CoveragePlace> Places, IReadOnlyList<Station> Stations, int WalkableLines)
@@ -22,13 +22,13 @@ public sealed record WalkSetting(long Generation, WalkModel Model, IReadOnlyList
 }
 
 /// <summary>
-/// Holds the walking model in memory, built on first use, and drops it whenever buildings, stations or the network
-/// change — through this server, or (PostGIS) through any replica, whose NOTIFY <see cref="StoreChangeListener"/>
+/// Holds the walking model in memory, built on first use, and drops it whenever buildings, stations, compounds or the
+/// network change — through this server, or (PostGIS) through any replica, whose NOTIFY <see cref="StoreChangeListener"/>
 /// turns into the same store event.
 /// </summary>
 public sealed class WalkModelCache : IDisposable
 {
-    static readonly Layer[] Inputs = [Layer.Buildings, Layer.Stations, Layer.Network];
+    static readonly Layer[] Inputs = [Layer.Buildings, Layer.Stations, Layer.Network, Layer.Compounds];
     readonly IFeatureStore _store;
     readonly object _gate = new();
     long _generation;
@@ -71,7 +71,10 @@ public sealed class WalkModelCache : IDisposable
         var stations = (await StoreReads.AllAsync(_store, Layer.Stations, null, CancellationToken.None)).Select(Station.From).ToList();
         var lines = (await StoreReads.AllAsync(_store, Layer.Network, null, CancellationToken.None))
             .SelectMany(WalkLine.From).Where(l => l.Walkable).Select(l => l.Line).ToList();
-        var model = await Task.Run(() => WalkModel.Build(buildings.Select(b => b.Geometry), stations.Select(s => s.Location), lines));
+        // Compounds with gates are walled: their buildings walk out through the gates.
+        var walled = (await StoreReads.AllAsync(_store, Layer.Compounds, null, CancellationToken.None)).Select(Compound.From)
+            .Where(c => c.Gates.Count > 0).Select(c => new WalledCompound(c.Geometry, c.Gates)).ToList();
+        var model = await Task.Run(() => WalkModel.Build(buildings.Select(b => b.Geometry), stations.Select(s => s.Location), lines, walled));
         return new WalkSetting(generation, model, buildings, stations, lines.Count);
     }
 
