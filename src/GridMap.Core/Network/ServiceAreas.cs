@@ -213,19 +213,10 @@ public static class ServiceAreas
             foreach (var (outline, gates) in walled)
             {
                 var doors = gates.Select(g => (At: g, Anchor: network.Attach(g))).Where(d => d.Anchor is not null).ToList();
-                var locator = new NetTopologySuite.Algorithm.Locate.IndexedPointInAreaLocator(outline);
-                var e = outline.EnvelopeInternal;
-                var (c0, r0, cols, rows) = Box(e.Centre, Math.Max(e.Width, e.Height) / 2 + Cell);
-                for (var r = r0; r < r0 + rows; r++)
-                for (var c = c0; c < c0 + cols; c++)
-                {
-                    var i = r * Width + c;
-                    var centre = Centre(i);
-                    if (locator.Locate(centre) == Location.Exterior) continue;
+                foreach (var i in CellsIn(outline))
                     anchors[i] = doors.Count == 0 ? null : doors
-                        .Select(d => d.Anchor!.Value with { Access = d.Anchor!.Value.Access + centre.Distance(d.At) })
+                        .Select(d => d.Anchor!.Value with { Access = d.Anchor!.Value.Access + Centre(i).Distance(d.At) })
                         .MinBy(a => a.Access);
-                }
             }
             return anchors;
         }
@@ -248,16 +239,19 @@ public static class ServiceAreas
         public void Mark(bool[] cells, Geometry polygon, Coordinate? inside)
         {
             if (inside is not null) Mark(cells, inside);
-            if (polygon.Dimension != Dimension.Surface) return;
+            foreach (var i in CellsIn(polygon)) cells[i] = true;
+        }
+
+        /// <summary>The cells whose centre lies in <paramref name="polygon"/> (none for a point or a line).</summary>
+        IEnumerable<int> CellsIn(Geometry polygon)
+        {
+            if (polygon.Dimension != Dimension.Surface) yield break;
             var locator = new NetTopologySuite.Algorithm.Locate.IndexedPointInAreaLocator(polygon);
             var e = polygon.EnvelopeInternal;
             var (c0, r0, cols, rows) = Box(e.Centre, Math.Max(e.Width, e.Height) / 2 + Cell);
             for (var r = r0; r < r0 + rows; r++)
             for (var c = c0; c < c0 + cols; c++)
-            {
-                var i = r * Width + c;
-                if (!cells[i] && locator.Locate(Centre(i)) != Location.Exterior) cells[i] = true;
-            }
+                if (locator.Locate(Centre(r * Width + c)) != Location.Exterior) yield return r * Width + c;
         }
 
         /// <summary>Morphological closing (dilate, then erode) by <paramref name="radius"/> cells, square neighbourhood.</summary>
