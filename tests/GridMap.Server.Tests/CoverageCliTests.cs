@@ -143,6 +143,13 @@ public sealed class CoverageCliTests : IDisposable
         Assert.Equal(1.0, r.GetProperty("coverage").GetProperty("500").GetDouble(), 6); // every building has some station
         Assert.Equal(100.0 / 150, r.GetProperty("by_kind").GetProperty("kindergarten").GetProperty("500").GetDouble(), 6);
         Assert.Equal(50.0 / 150, r.GetProperty("by_kind").GetProperty("clinic").GetProperty("500").GetDouble(), 6);
+
+        // Every building also carries its walk to the nearest station of each kind; b2 cannot cross the river to the kindergarten.
+        var b2 = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "o.geojson"))).RootElement.GetProperty("features")
+            .EnumerateArray().Single(f => f.GetProperty("id").GetString() == "b2").GetProperty("properties").GetProperty("by_kind");
+        Assert.Equal("s2", b2.GetProperty("clinic").GetProperty("station").GetString());
+        Assert.True(b2.GetProperty("clinic").GetProperty("walk_m").GetDouble() > 0);
+        Assert.Equal(JsonValueKind.Null, b2.GetProperty("kindergarten").GetProperty("walk_m").ValueKind);
     }
 
     [Fact]

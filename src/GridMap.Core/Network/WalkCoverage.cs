@@ -98,7 +98,11 @@ public sealed record CoverageReport(
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>? ByKind { get; init; }
 }
 
-public sealed record CoverageResult(IReadOnlyList<PlaceReach> Places, CoverageReport Report);
+public sealed record CoverageResult(IReadOnlyList<PlaceReach> Places, CoverageReport Report)
+{
+    /// <summary>Per station kind (when the stations are of several kinds): every place's nearest station of that kind and the walk to it.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<PlaceReach>>? PlacesByKind { get; init; }
+}
 
 /// <summary>
 /// Who reaches a station on foot: every place's walk to its nearest station over the walking network (or in a straight
@@ -155,28 +159,31 @@ public static class WalkCoverage
         }
         var loads = new Dictionary<string, long>(stations.Length);
         for (var k = 0; k < stations.Length; k++) loads[input.Stations[k].Id] = load[k];
+        var byKind = PlacesByKind(input, model.Nearest);
         var report = new CoverageReport(coverage, beyondAll, uncovered, loads, unreachable, mode, households, places.Length,
             stations.Length, clock.Elapsed.TotalSeconds)
         {
             ByCommunity = Shares(input, results, p => p.Community),
             ByGrid = Shares(input, results, p => p.Grid),
-            ByKind = ByKind(input, households, model.Nearest),
+            ByKind = byKind?.ToDictionary(k => k.Key, k => (IReadOnlyDictionary<string, double>)input.Thresholds.ToDictionary(t => t.Label,
+                t => households == 0 ? 1 : (double)input.Places.Where((_, i) => k.Value[i].Metres <= t.Metres).Sum(p => (long)p.Households) / households)),
         };
-        return new CoverageResult(results, report);
+        return new CoverageResult(results, report) { PlacesByKind = byKind };
     }
 
-    /// <summary>Coverage by each kind's own stations, when there are several kinds; null otherwise.</summary>
-    static IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>? ByKind(CoverageInput input, long households,
-        Func<IReadOnlyList<int>, StationReach[]> reach)
+    /// <summary>Each kind's own nearest station for every place, when there are several kinds; null otherwise.</summary>
+    static SortedDictionary<string, IReadOnlyList<PlaceReach>>? PlacesByKind(CoverageInput input, Func<IReadOnlyList<int>, StationReach[]> nearest)
     {
         var kinds = input.Stations.Select((s, i) => (s.Kind, i)).Where(x => x.Kind is not null).GroupBy(x => x.Kind!).ToList();
         if (kinds.Count < 2) return null;
-        var result = new SortedDictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
+        var result = new SortedDictionary<string, IReadOnlyList<PlaceReach>>(StringComparer.Ordinal);
         foreach (var kind in kinds)
         {
-            var r = reach(kind.Select(x => x.i).ToList());
-            result[kind.Key] = input.Thresholds.ToDictionary(t => t.Label, t => households == 0 ? 1
-                : (double)input.Places.Where((p, i) => r[i].Reachable && r[i].Metres <= t.Metres).Sum(p => (long)p.Households) / households);
+            var indices = kind.Select(x => x.i).ToList();
+            var reach = nearest(indices);
+            result[kind.Key] = input.Places.Select((p, i) => reach[i].Reachable
+                ? new PlaceReach(p.Id, input.Stations[indices[reach[i].Station]].Id, reach[i].Metres, reach[i].Metres / input.SpeedMetresPerSecond / 60)
+                : new PlaceReach(p.Id, null, null, null)).ToList();
         }
         return result;
     }

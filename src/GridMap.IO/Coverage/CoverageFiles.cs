@@ -84,17 +84,35 @@ public static class CoverageFiles
         return lines;
     }
 
-    /// <summary>Every building with `station` (its nearest station's id), `walk_m` and `walk_min` (null when unreachable).</summary>
-    public static void WriteBuildings(Stream stream, IReadOnlyList<CoveragePlace> places, IReadOnlyList<PlaceReach> reach, string mode)
-    {
-        GeoJsonFeatures.WriteCollection(stream, places.Select((p, i) => new FeatureDraft(p.Id, p.Geometry, new JsonObject
+    /// <summary>
+    /// Every building with `station` (its nearest station's id), `walk_m` and `walk_min` (null when unreachable), and,
+    /// when the stations are of several kinds, `by_kind`: the same for the nearest station of each kind.
+    /// </summary>
+    public static void WriteBuildings(Stream stream, IReadOnlyList<CoveragePlace> places, CoverageResult result, string mode) =>
+        GeoJsonFeatures.WriteCollection(stream, places.Select((p, i) =>
         {
-            ["households"] = p.Households,
-            ["station"] = reach[i].Station,
-            ["walk_m"] = reach[i].Metres is { } m ? Math.Round(m, 1) : null,
-            ["walk_min"] = reach[i].Minutes is { } t ? Math.Round(t, 2) : null,
-            ["mode"] = mode,
-        })));
+            var properties = WalkProperties(result.Places[i]);
+            properties.Insert(0, "households", p.Households);
+            if (ByKind(result, i) is { } byKind) properties["by_kind"] = byKind;
+            properties["mode"] = mode;
+            return new FeatureDraft(p.Id, p.Geometry, properties);
+        }));
+
+    /// <summary>`station`, `walk_m` (0.1 m) and `walk_min` (0.01 min) of one walk; nulls when unreachable.</summary>
+    public static JsonObject WalkProperties(PlaceReach reach) => new()
+    {
+        ["station"] = reach.Station,
+        ["walk_m"] = reach.Metres is { } m ? Math.Round(m, 1) : null,
+        ["walk_min"] = reach.Minutes is { } t ? Math.Round(t, 2) : null,
+    };
+
+    /// <summary>Place <paramref name="i"/>'s walk to the nearest station of each kind, when there are several kinds.</summary>
+    public static JsonObject? ByKind(CoverageResult result, int i)
+    {
+        if (result.PlacesByKind is not { } kinds) return null;
+        var o = new JsonObject();
+        foreach (var (kind, reach) in kinds) o[kind] = WalkProperties(reach[i]);
+        return o;
     }
 
     /// <summary>One feature per station and threshold: `station`, `kind`, `threshold` (as given), `meters`, `households` (whose walk from this station is within it), `mode`.</summary>

@@ -18,7 +18,7 @@ public static class CoverageCommand
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var model = WalkModel.Build(buildings.Select(b => b.Geometry), stations.Select(s => s.Location), network, walled);
         var result = WalkCoverage.Compute(new CoverageInput(buildings, stations, network, thresholds, speed), model, clock);
-        await using (var file = File.Create(output)) CoverageFiles.WriteBuildings(file, buildings, result.Places, result.Report.Mode);
+        await using (var file = File.Create(output)) CoverageFiles.WriteBuildings(file, buildings, result, result.Report.Mode);
         // Polygons for display only, after the timed step: the numbers above come from each building's walk.
         var households = buildings.Select(b => (long)b.Households).ToList();
         var metres = thresholds.Select(t => t.Metres).ToList();

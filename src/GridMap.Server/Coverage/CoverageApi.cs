@@ -92,15 +92,12 @@ public static class CoverageApi
         return Collection(walk.Setting.Places.Select((p, i) =>
         {
             var r = result.Places[i];
-            return new FeatureDraft(p.Id, p.Geometry, new JsonObject
-            {
-                ["households"] = p.Households,
-                ["station"] = r.Station,
-                ["walk_m"] = r.Metres is { } m ? Math.Round(m, 1) : null,
-                ["walk_min"] = r.Minutes is { } t ? Math.Round(t, 2) : null,
-                ["within"] = r.Metres is { } w ? ordered.FirstOrDefault(x => w <= x.Metres)?.Label : null,
-                ["mode"] = walk.Model.Mode,
-            });
+            var properties = GridMap.IO.Coverage.CoverageFiles.WalkProperties(r);
+            properties.Insert(0, "households", p.Households);
+            properties["within"] = r.Metres is { } w ? ordered.FirstOrDefault(x => w <= x.Metres)?.Label : null;
+            if (GridMap.IO.Coverage.CoverageFiles.ByKind(result, i) is { } byKind) properties["by_kind"] = byKind;
+            properties["mode"] = walk.Model.Mode;
+            return new FeatureDraft(p.Id, p.Geometry, properties);
         }), new JsonObject { ["mode"] = walk.Model.Mode, ["thresholds"] = new JsonArray(ordered.Select(t => (JsonNode)t.Label).ToArray()) });
     }
 
