@@ -136,6 +136,15 @@ public abstract class CoverageApiTests(string storeKind) : IAsyncLifetime
         Assert.Equal(100, loads.GetProperty("s1").GetProperty("after").GetInt64());
         Assert.Equal(80, loads.GetProperty("s2").GetProperty("after").GetInt64());
 
+        // A station added in one change can be moved by the next; it is called new-1 when it has no id.
+        var added = await Post("/api/coverage/whatif", new { meters = "300", changes = new object[]
+        {
+            new { op = "add", lon = 106.8295, lat = 27.5401 },
+            new { op = "move", station = "new-1", lon = 106.830, lat = 27.5401 },
+        } });
+        Assert.Equal(["new-1"], added.GetProperty("added").EnumerateArray().Select(e => e.GetString()!));
+        Assert.Equal(50, added.GetProperty("load_changes").GetProperty("new-1").GetProperty("after").GetInt64());
+
         // Nothing was written: the store still has the clinic where it was.
         var clinic = await Get("/api/layers/stations/features/s2");
         Assert.Equal(106.838, clinic.GetProperty("geometry").GetProperty("coordinates")[0].GetDouble(), 6);
@@ -173,6 +182,8 @@ public abstract class CoverageApiTests(string storeKind) : IAsyncLifetime
     [InlineData("POST", "/api/coverage/whatif", """{"changes":[{"op":"fly"}]}""", "changes/0/op")]
     [InlineData("POST", "/api/coverage/whatif", """{"changes":[{"op":"remove","station":"s9"}]}""", "changes/0/station")]
     [InlineData("POST", "/api/coverage/whatif", """{"changes":[{"op":"add"}]}""", "changes/0/lon")]
+    [InlineData("POST", "/api/coverage/whatif", """{"changes":[{"op":"add","station":"s1","lon":106.83,"lat":27.54}]}""", "changes/0/station")]
+    [InlineData("POST", "/api/coverage/whatif", """{"changes":[{"op":"remove","station":"s1"},{"op":"move","station":"s1","lon":106.83,"lat":27.54}]}""", "changes/1/station")]
     public async Task Bad_requests_get_400_with_a_problem_that_says_where(string method, string path, string? body, string pointer)
     {
         var request = new HttpRequestMessage(new HttpMethod(method), path);

@@ -194,14 +194,30 @@ public static class CoverageApi
         if (walk is null) return problem!;
         var stations = walk.Stations;
         var ids = stations.Select(s => s.Id).ToList();
-        // Everything is checked before anything is computed.
+        // Everything is checked before anything is computed, in order: a change may name a station an earlier one added,
+        // never one an earlier one removed. Added stations without an id are called new-1, new-2, …
+        var live = new HashSet<string>(ids);
+        var names = new List<string?>();
         for (var k = 0; k < changes.Count; k++)
         {
             var c = changes[k];
             var at = $"changes/{k}";
             if (c.Op is not ("add" or "move" or "remove")) return Problem.BadParameter($"{at}/op", "must be add, move or remove");
-            if (c.Op != "add" && (c.Station is null || !ids.Contains(c.Station)))
-                return Problem.BadParameter($"{at}/station", $"must name a station{(request.Kind is null ? "" : $" of kind {request.Kind}")}");
+            if (c.Op == "add")
+            {
+                if (c.Station is not null && live.Contains(c.Station)) return Problem.BadParameter($"{at}/station", $"{c.Station} already exists: move it instead");
+                var name = c.Station;
+                for (var n = 1; name is null || live.Contains(name); n++) name = $"new-{n}";
+                live.Add(name);
+                names.Add(name);
+            }
+            else
+            {
+                if (c.Station is null || !live.Contains(c.Station))
+                    return Problem.BadParameter($"{at}/station", $"must name a station{(request.Kind is null ? "" : $" of kind {request.Kind}")} that is there at this step");
+                if (c.Op == "remove") live.Remove(c.Station);
+                names.Add(c.Station);
+            }
             if (c.Op != "remove" && (c.Lon is not (>= -180 and <= 180) || c.Lat is not (>= -90 and <= 90)))
                 return Problem.BadParameter($"{at}/lon", "lon and lat are required: where the station goes");
         }
@@ -212,16 +228,16 @@ public static class CoverageApi
         var before = Shares(state, walk);
         var loadsBefore = Enumerable.Range(0, stations.Count).Select(state.LoadOf).ToList();
         var added = new List<string>();
-        foreach (var c in changes)
+        for (var k = 0; k < changes.Count; k++)
         {
+            var c = changes[k];
             Coordinate Here() => walk.Model.Projection.Project(new Coordinate(c.Lon!.Value, c.Lat!.Value));
             switch (c.Op)
             {
                 case "add":
-                    var id = c.Station ?? $"new-{added.Count + 1}";
                     state.Add(Here());
-                    ids.Add(id);
-                    added.Add(id);
+                    ids.Add(names[k]!);
+                    added.Add(names[k]!);
                     break;
                 case "move": state.Move(ids.IndexOf(c.Station!), Here()); break;
                 default: state.Remove(ids.IndexOf(c.Station!)); break;
