@@ -138,9 +138,6 @@ public sealed class WalkModel
         return result;
     }
 
-    /// <summary>Gates of the place's walled compound (projected metres), if any are known.</summary>
-    public Coordinate[]? GatesOf(int place) => _gates?[place];
-
     /// <summary>Every place's nearest station among all of them.</summary>
     public StationReach[] Nearest() => Nearest(Enumerable.Range(0, Stations.Length).ToList());
 

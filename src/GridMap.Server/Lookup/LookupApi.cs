@@ -47,7 +47,7 @@ public static class LookupApi
         var building = await At(Layer.Buildings);
 
         var setting = await walks.GetAsync(ct);
-        var stations = setting.Model.Network is null ? await NearestStationsAsync(store, point, ct) : NearestByWalk(setting, point);
+        var stations = NearestStations(setting, point);
         return TypedResults.Ok(new LookupResult(
             lon.Value, lat.Value,
             district is null ? null : new AreaRef(district.Text("code") ?? district.Id, district.Text("name") ?? ""),
@@ -62,15 +62,17 @@ public static class LookupApi
     /// <summary>How far (m) a lookup walks the network for stations; kinds beyond it fall back to the straight line.</summary>
     const double WalkLimit = 5_000;
 
-    /// <summary>The nearest station of each kind by walk (one walk from the point, bounded), else by straight line.</summary>
-    static IReadOnlyList<NearestStation> NearestByWalk(WalkSetting setting, Point point)
+    /// <summary>
+    /// The nearest station of each kind, from the cached walking model: by walk (one walk from the point, bounded) when a
+    /// network is loaded, else — and for kinds beyond the walk — by straight line.
+    /// </summary>
+    static IReadOnlyList<NearestStation> NearestStations(WalkSetting setting, Point point)
     {
         var model = setting.Model;
-        var network = model.Network!;
         var here = model.Projection.Project(point.Coordinate);
         var walks = new double[setting.Stations.Count];
         Array.Fill(walks, double.PositiveInfinity);
-        if (network.Attach(here) is { } anchor)
+        if (model.Network is { } network && network.Attach(here) is { } anchor)
             new BoundedWalk(network).Reach(anchor, WalkLimit, new AnchoredPoints(network, model.StationAnchors!), (s, m) => walks[s] = m);
         var speed = WalkingSpeed.MetresPerSecond(WalkingSpeed.AdultKmh);
         return setting.Stations.Select((s, i) => (Station: s, Walk: walks[i], Straight: here.Distance(model.Stations[i])))
@@ -85,30 +87,5 @@ public static class LookupApi
                     walk, walk is null ? null : Math.Round(x.Walk / speed / 60, 1));
             })
             .OrderBy(s => s.WalkM ?? double.MaxValue).ThenBy(s => s.DistanceM).ToList();
-    }
-
-    /// <summary>Straight-line distance in the local Gauss–Krüger plane, when no walking network is loaded.</summary>
-    static async Task<IReadOnlyList<NearestStation>> NearestStationsAsync(IFeatureStore store, Point point, CancellationToken ct)
-    {
-        var projection = MetricProjection.ForLongitude(point.X);
-        var here = projection.Project(point.Coordinate);
-        var best = new Dictionary<string, NearestStation>();
-        for (var offset = 0; ; offset += 10_000)
-        {
-            var page = await store.ListAsync(Layer.Stations, new FeatureQuery(null, 10_000, offset), ct);
-            foreach (var f in page.Features)
-            {
-                var s = Station.From(f);
-                var at = s.Location.Coordinate;
-                var d = here.Distance(projection.Project(at));
-                if (!best.TryGetValue(s.Kind, out var current) || d < current.DistanceM)
-                {
-                    var label = StationKinds.All.FirstOrDefault(k => k.Key == s.Kind)?.Label ?? s.Kind;
-                    best[s.Kind] = new NearestStation(s.Kind, label, s.Id, s.Name, Math.Round(d, 1), at.X, at.Y);
-                }
-            }
-            if (offset + page.Features.Count >= page.NumberMatched) break;
-        }
-        return best.Values.OrderBy(s => s.DistanceM).ToList();
     }
 }

@@ -48,8 +48,7 @@ public sealed partial class PostGisStore : IFeatureStore
                 await using var conn = await DataSource.OpenConnectionAsync(ct);
                 conn.Notification += (_, e) =>
                 {
-                    if (e.Channel == ChangesChannel && Layers.All.FirstOrDefault(l => l.Key() == e.Payload) is var layer && layer.Key() == e.Payload)
-                        Changed?.Invoke(layer);
+                    if (e.Channel == ChangesChannel && Layers.TryParse(e.Payload, out var layer)) Changed?.Invoke(layer);
                 };
                 await using (var listen = new NpgsqlCommand($"LISTEN {ChangesChannel}", conn)) await listen.ExecuteNonQueryAsync(ct);
                 foreach (var layer in Layers.All) Changed?.Invoke(layer);
