@@ -84,9 +84,9 @@ public static class GridReassignment
             var land = Divide(set, source, b => leaving.Contains(b) ? targetOf[b] : null);
             var stays = source.UnitIds.Where(id => !leaving.Contains(GridSet.BuildingOf(id))).ToList();
             var taken = land.Values.Where(g => !g.IsEmpty).ToList();
-            var polygon = stays.Count == 0 && land.Count > 0 ? GeometryRules.Factory.CreatePolygon()
-                : taken.Count == 0 ? source.Polygon : Clean(OverlayNG.Overlay(source.Polygon, Union(taken), SpatialFunction.Difference, Grid7));
+            // A retired grid keeps its last polygon as history; it is no longer drawn or counted.
             var retire = stays.Count == 0 && source.Type == GridTypes.Basic;
+            var polygon = retire || taken.Count == 0 ? source.Polygon : Clean(OverlayNG.Overlay(source.Polygon, Union(taken), SpatialFunction.Difference, Grid7));
             set.Put(source with
             {
                 UnitIds = stays,

@@ -80,7 +80,7 @@ public static class GridRebalance
             created.Add(code);
         }
         foreach (var g in grids.Where(g => !kept.Contains(g.Code)))
-            set.Put(g with { Polygon = GridMap.Core.Spatial.GeometryRules.Factory.CreatePolygon(), UnitIds = [], Households = 0, Status = g.Type == GridTypes.Basic ? "retired" : g.Status });
+            set.Put(g with { UnitIds = [], Households = 0, Status = g.Type == GridTypes.Basic ? "retired" : g.Status }); // keeps its last polygon as history
         return created;
     }
 }

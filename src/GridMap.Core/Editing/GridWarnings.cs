@@ -9,7 +9,8 @@ public sealed record GridWarning(string Code, string Grid, IReadOnlyDictionary<s
 /// <summary>What is wrong with grids after an edit: out of band, in several parts, splitting a compound or a building's units.</summary>
 public static class GridWarnings
 {
-    public static IReadOnlyList<GridWarning> For(GridSet set, IEnumerable<string> codes, Func<string, Bounds> boundsOf)
+    /// <param name="moved">Buildings the edit moved: only their compounds are checked for a split (null: every touched grid's).</param>
+    public static IReadOnlyList<GridWarning> For(GridSet set, IEnumerable<string> codes, Func<string, Bounds> boundsOf, IReadOnlyCollection<string>? moved = null)
     {
         var warnings = new List<GridWarning>();
         var grids = codes.Distinct().Select(set.Grid).OfType<EditGrid>().Where(g => !g.IsRetired).ToList();
@@ -28,7 +29,7 @@ public static class GridWarnings
 
         // Compounds and buildings whose members now lie in several grids.
         var touchedBuildings = grids.SelectMany(g => g.UnitIds).Select(GridSet.BuildingOf).Distinct().ToList();
-        var byCompound = touchedBuildings.Select(id => set.Buildings.GetValueOrDefault(id)).OfType<EditBuilding>()
+        var byCompound = (moved ?? touchedBuildings).Select(id => set.Buildings.GetValueOrDefault(id)).OfType<EditBuilding>()
             .Where(b => b.Compound is not null).Select(b => b.Compound!).Distinct();
         foreach (var compound in byCompound)
         {
