@@ -3,6 +3,7 @@
 // discards them. Jobs live in the store, so the page can be reloaded and any server replica can answer.
 import { acceptJob, cancelJob, getJob, getProposal, startPartition } from "./api.js";
 import { extentOf } from "./geo.js";
+import { problemText } from "./i18n.js";
 import { el } from "./panel.js";
 
 const REASONS = {
@@ -61,7 +62,7 @@ export class PartitionPanel {
     try {
       this.follow(await startPartition(body));
     } catch (e) {
-      this.renderError(e.message);
+      this.renderError(e, { scope: body.scope });
     }
   }
 
@@ -74,7 +75,7 @@ export class PartitionPanel {
         try {
           this.follow(await getJob(job.id));
         } catch (e) {
-          this.renderError(e.message);
+          this.renderError(e, { id: job.id });
         }
       }, POLL_MS);
     } else if (job.status === "done") {
@@ -97,7 +98,7 @@ export class PartitionPanel {
       const extent = extentOf(fc.features);
       if (extent) this.map.fitBounds([[extent[0], extent[1]], [extent[2], extent[3]]], { padding: 60, maxZoom: 17 });
     } catch (e) {
-      this.renderError(`方案无法显示: ${e.message}`);
+      this.renderError(e, { id: job.id }, "方案无法显示: ");
     }
   }
 
@@ -113,7 +114,7 @@ export class PartitionPanel {
       this.out.append(el("p", { class: "partition-accepted" }, `已采用: ${r.grids} 个网格写入, ${r.buildings_updated} 栋楼更新网格编码`));
       this.onAccepted(r);
     } catch (e) {
-      this.renderError(`采用失败: ${e.message}`);
+      this.renderError(e, { id: this.job.id }, "采用失败: ");
     }
   }
 
@@ -122,15 +123,20 @@ export class PartitionPanel {
     this.stopPolling();
     this.showProposal(null);
     if (job && (job.status === "queued" || job.status === "running")) {
-      try { this.follow(await cancelJob(job.id)); } catch (e) { this.renderError(e.message); }
+      try { this.follow(await cancelJob(job.id)); } catch (e) { this.renderError(e, { id: job.id }, "取消失败: "); }
     } else {
       this.out.hidden = true;
     }
   }
 
-  renderError(message) {
+  /** A refusal in Chinese (i18n.js); the server's English detail is the tooltip. */
+  renderError(e, context = {}, prefix = "") {
     this.out.hidden = false;
-    this.out.replaceChildren(el("p", { class: "error" }, message));
+    const text = typeof e === "string" ? e : problemText(e, context);
+    const attrs = { class: "error" };
+    if (e?.code) attrs["data-code"] = e.code;
+    if (e?.message && typeof e !== "string") attrs.title = e.message;
+    this.out.replaceChildren(el("p", attrs, `${prefix}${text}`));
   }
 
   render(job) {
