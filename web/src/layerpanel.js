@@ -43,7 +43,7 @@ export function buildLayerPanel(root, layers, onToggle, { band = DEFAULT_BAND } 
         el("span", { class: "layer-count" }, Number(info.count ?? 0).toLocaleString("zh-CN")),
         ...hint),
       // The grid legend is open: band colours are what a planner reads the map by.
-      details ? el("details", key === "grids" ? { open: "" } : {}, el("summary", {}, "图例"), details) : null);
+      details ? el("details", key === "grids" && info.count > 0 ? { open: "" } : {}, el("summary", {}, "图例"), details) : null);
   });
   list.replaceChildren(...items);
 

@@ -317,6 +317,7 @@ export class MapLayers {
         el.append(span);
       }
       el.dataset.layer = layer;
+      el.dataset.id = String(f.id ?? "");
       const marker = new maplibregl.Marker({ element: el }).setLngLat(f._labelAt).addTo(this.map);
       this.labels.set(key, marker);
     }

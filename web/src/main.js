@@ -194,9 +194,14 @@ async function dataExtent(layerList) {
   return null;
 }
 
-/** The store's band (200–300 unless set); a server without the setting yet gives the default. */
+/**
+ * The store's band (200–300 unless set). Only a server that sends `band_status` has the setting: asking an older one
+ * would log a 404 on every page load.
+ */
 async function readBand() {
   try {
+    const probe = await getJson("/api/layers/grids/features?limit=1");
+    if (!probe.features?.some((f) => f.properties && "band_status" in f.properties)) return DEFAULT_BAND;
     const b = await getJson("/api/settings/band");
     return Number.isFinite(b?.min) && Number.isFinite(b?.max) ? { min: b.min, max: b.max } : DEFAULT_BAND;
   } catch {

@@ -116,7 +116,8 @@ export class InfoPanel {
       : el("p", { class: "muted" }, "附近没有服务站点");
 
     const coords = join(", ", fixed(r.lon, 6), fixed(r.lat, 6));
-    this.body.replaceChildren(
+    // replaceChildren prints a null as "null": leave the missing parts out.
+    this.body.replaceChildren(...[
       facts,
       has(r.community?.code) && this.onPartition
         ? el("button", { type: "button", class: "partition-here", onclick: () => this.onPartition(r.community.code) }, "划分此社区网格")
@@ -124,7 +125,7 @@ export class InfoPanel {
       el("h3", {}, "最近的服务站点"),
       list,
       coords ? el("p", { class: "coords muted" }, coords) : null,
-    );
+    ].filter(Boolean));
   }
 }
 
