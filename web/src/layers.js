@@ -168,8 +168,15 @@ export class MapLayers {
     for (const { layer, ...spec } of styleLayers()) {
       map.addLayer({ ...spec, source: layer, minzoom: CONFIG[layer].minzoom });
     }
+    this.updateCompoundOpacity();
     map.addSource("highlight", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
     map.addLayer({ id: "highlight-line", type: "line", source: "highlight", paint: { "line-color": "#e31a1c", "line-width": 3 } });
+  }
+
+  /** Compounds fade out, zoomed out, for the grids' band colours; with no grid in the store they need not. */
+  updateCompoundOpacity() {
+    const opacity = this.state.grids.count > 0 ? ["interpolate", ["linear"], ["zoom"], 13, 0.15, 16, 0.8] : 0.8;
+    this.map.setPaintProperty("compounds-fill", "fill-opacity", opacity);
   }
 
   styleLayerIds(layer) {
@@ -194,6 +201,7 @@ export class MapLayers {
       st.complete = false;
       st.loadedBox = null;
     }
+    this.updateCompoundOpacity();
     await this.refresh();
   }
 
