@@ -42,18 +42,26 @@ const range = (p) => (p.min != null && p.max != null ? `（应在 ${p.min}–${p
 
 /** Codes → sentences. Each gets the error's parameters merged over the problem's members and the caller's context. */
 const SENTENCES = {
-  out_of_range: (p) => `${fieldLabel(p)}超出允许范围${range(p)}`,
+  out_of_range: (p) => {
+    const f = fieldOf(p);
+    // The band setting: min, target and max are checked together.
+    if ((f === "min" || f === "max" || f === "target") && p.target != null) return "户数标准须满足 1 ≤ 下限 ≤ 目标 ≤ 上限 ≤ 100000";
+    return `${fieldLabel(p)}超出允许范围${f === "min" || f === "max" ? "" : range(p)}`;
+  },
+  // Per error `grid` (and `current`, a number); on the problem `current` by layer ({"grids": {code: version}}).
   missing_version: (p) => {
-    const ids = versionList(p.current);
-    return `保存时需要注明所改数据的版本${ids.length ? `（${some(ids)}）` : ""}，请刷新后重试`;
+    const ids = p._grids ?? (has(p.grid) ? [p.grid] : versionList(p.current));
+    return `保存时需要注明${ids.length ? `网格 ${some(ids)} 的` : "所改数据的"}版本，请刷新后重试`;
   },
   stale_version: (p) => {
-    const ids = versionList(p.current);
-    const what = ids.length ? `网格 ${some(ids)} ` : p.feature ? `${p.feature} ` : "";
+    const ids = p._grids ?? (has(p.grid) ? [p.grid] : versionList(p.current));
+    const what = ids.length ? `网格 ${some(ids)} ` : has(p.feature) ? `${p.feature} ` : "数据";
     return `${what}已被他人修改，请刷新后重新编辑`;
   },
+  duplicate: (p) => `楼栋${has(p.building) ? ` ${p.building}` : ""} 被重复分配`,
+  no_community: (p) => `楼栋${has(p.building) ? ` ${p.building}` : ""} 不在任何网格中，无法确定新网格所属社区`,
   changed_since_read: (p) => {
-    const n = Array.isArray(p.changed) ? p.changed.length : versionList(p.changed ?? p.current).length;
+    const n = Number.isFinite(p.count) ? p.count : Array.isArray(p.changed) ? p.changed.length : versionList(p.changed ?? p.current).length;
     return `方案计算之后，相关的${n ? ` ${n} 个` : ""}网格或楼栋已被修改，未写入任何数据；请重新划分`;
   },
   cross_community: (p) => `楼栋${p.building ? ` ${p.building}` : ""} 不能移入其他社区的网格${p.grid ? ` ${p.grid}` : ""}`,
@@ -138,7 +146,11 @@ export function describeProblem(err, context = {}) {
   const detail = problem?.detail ?? problem?.title ?? (err instanceof Error ? err.message : String(err));
   // Problem-level members (current, changed, …) are parameters of every error it lists.
   const members = problem ? Object.fromEntries(Object.entries(problem).filter(([k]) => !["type", "title", "status", "detail", "errors", "instance", "trace_id"].includes(k))) : {};
-  const errors = Array.isArray(problem?.errors) && problem.errors.length ? problem.errors : [null];
+  let errors = Array.isArray(problem?.errors) && problem.errors.length ? problem.errors : [null];
+  // Several grids with a missing or stale version: one sentence naming them all.
+  const first = normaliseCode(errors[0]?.code);
+  if (errors.length > 1 && ["missing_version", "stale_version"].includes(first) && errors.every((e) => normaliseCode(e?.code) === first && has(e.grid)))
+    errors = [{ ...errors[0], grid: null, _grids: errors.map((e) => e.grid) }];
   const lines = [];
   for (const e of errors) {
     const params = { ...context, ...members, ...(e ?? {}) };
