@@ -68,7 +68,8 @@ export class PartitionPanel {
 
   follow(job) {
     this.job = job;
-    this.render(job);
+    // A finished job says 已完成 once its proposal is on the map, not before.
+    this.render(job, { drawing: job.status === "done" });
     this.stopPolling();
     if (job.status === "queued" || job.status === "running") {
       this.timer = setTimeout(async () => {
@@ -95,11 +96,24 @@ export class PartitionPanel {
       const max = job.parameters?.max ?? 300;
       for (const g of fc.features) g.properties.in_band = g.properties.households >= min && g.properties.households <= max;
       this.showProposal(fc);
+      await this.sourceLoaded();
+      if (this.job?.id === job.id && this.job.status === "done") this.render(this.job);
       const extent = extentOf(fc.features);
       if (extent) this.map.fitBounds([[extent[0], extent[1]], [extent[2], extent[3]]], { padding: 60, maxZoom: 17 });
     } catch (e) {
       this.renderError(e, { id: job.id }, "方案无法显示: ");
     }
+  }
+
+  /** Resolves once the map has taken in the proposal (setData is parsed off the main thread), or after 5 s. */
+  sourceLoaded() {
+    return new Promise((resolve) => {
+      const done = () => { this.map.off("sourcedata", check); clearTimeout(timer); resolve(); };
+      const check = () => { if (this.map.isSourceLoaded("proposal")) done(); };
+      const timer = setTimeout(done, 5000);
+      // No check before the first event: right after setData the source may still report its old data as loaded.
+      this.map.on("sourcedata", check);
+    });
   }
 
   showProposal(fc) {
@@ -139,11 +153,11 @@ export class PartitionPanel {
     this.out.replaceChildren(el("p", attrs, `${prefix}${text}`));
   }
 
-  render(job) {
+  render(job, { drawing = false } = {}) {
     this.out.hidden = false;
     const running = job.status === "queued" || job.status === "running";
     const parts = [
-      el("p", { class: "partition-status" }, `状态: ${STATUS[job.status] ?? job.status}`),
+      el("p", { class: "partition-status" }, `状态: ${STATUS[job.status] ?? job.status}${drawing ? "，正在载入方案…" : ""}`),
       running ? el("progress", { max: "1", value: String(job.progress ?? 0) }) : null,
     ];
     const r = job.report;
