@@ -201,7 +201,8 @@ public sealed partial class MapPageTests(WebFixture web, ITestOutputHelper outpu
         var panel = page.Locator("#partition");
         await panel.Locator("input[name=scope]").FillAsync("999999999999");
         await panel.Locator("button[type=submit]").ClickAsync();
-        await Assertions.Expect(panel.Locator(".partition-job .error")).ToContainTextAsync("404");
+        // In Chinese, from the problem's code (web/src/i18n.js), not the raw "/api/…: 404 scope: …".
+        await Assertions.Expect(panel.Locator(".partition-job .error")).ToHaveTextAsync("没有编码为 999999999999 的社区、街道或区县");
         Assert.All(errors, e => Assert.Contains("404", e)); // the browser logs the failed request itself
         await page.Context.CloseAsync();
     }

@@ -12,8 +12,9 @@ namespace GridMap.Web.Tests;
 /// <summary>
 /// Starts the gridmap server (the real one: `gridmap.dll serve --data &lt;temp&gt; --urls … --web web/`, which seeds the
 /// sample city on first run) and Debian's Chromium through Playwright, once for all tests of a class.
+/// A subclass may fill the store first (<see cref="PrepareStoreAsync"/>) and add serve options (<see cref="ServeOptions"/>).
 /// </summary>
-public sealed class WebFixture : IAsyncLifetime
+public class WebFixture : IAsyncLifetime
 {
     /// <summary>Debian's browser: Playwright must never download one.</summary>
     public const string ChromiumPath = "/usr/bin/chromium";
@@ -33,7 +34,30 @@ public sealed class WebFixture : IAsyncLifetime
 
     public WebFixture(IMessageSink sink) => _sink = sink;
 
-    void Say(string message) => _sink.OnMessage(new DiagnosticMessage($"[web-tests] {message}"));
+    protected void Say(string message) => _sink.OnMessage(new DiagnosticMessage($"[web-tests] {message}"));
+
+    /// <summary>Extra `gridmap serve` options, e.g. `--no-sample`.</summary>
+    protected virtual IEnumerable<string> ServeOptions => [];
+
+    /// <summary>Runs before the server starts, on its (empty) data directory; `gridmap` runs the built CLI.</summary>
+    protected virtual Task PrepareStoreAsync(string dataDir, Func<string[], Task> gridmap) => Task.CompletedTask;
+
+    /// <summary>Runs the built `gridmap` CLI (gridmap.dll) to the end; throws with its output when it fails.</summary>
+    async Task RunGridmapAsync(string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(WebRoot)!, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gridmap.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Say($"gridmap {string.Join(' ', args)}: exit {p.ExitCode}\n{await output}");
+        if (p.ExitCode != 0) throw new InvalidOperationException($"gridmap {string.Join(' ', args)} failed ({p.ExitCode}):\n{await output}\n{await error}");
+    }
 
     public async Task InitializeAsync()
     {
@@ -65,6 +89,7 @@ public sealed class WebFixture : IAsyncLifetime
         if (!File.Exists(dll)) return "gridmap.dll is not in the test output";
         _dataDir = Path.Combine(Path.GetTempPath(), $"gridmap-web-{Guid.NewGuid():N}");
         Directory.CreateDirectory(_dataDir);
+        await PrepareStoreAsync(_dataDir, RunGridmapAsync);
         var url = $"http://127.0.0.1:{port}";
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -73,7 +98,7 @@ public sealed class WebFixture : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { dll, "serve", "--data", _dataDir, "--urls", url, "--web", WebRoot }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { dll, "serve", "--data", _dataDir, "--urls", url, "--web", WebRoot }.Concat(ServeOptions)) psi.ArgumentList.Add(a);
         _server = Process.Start(psi)!;
         _server.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_serverLog) _serverLog.AppendLine(e.Data); };
         _server.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_serverLog) _serverLog.AppendLine(e.Data); };

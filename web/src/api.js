@@ -1,37 +1,66 @@
 // The GridMap HTTP API of the same origin. Every call throws ApiError on a non-2xx answer
 // so callers can show one message; AbortSignals let a new map move cancel a stale load.
+import { normaliseCode } from "./i18n.js";
 
+/**
+ * A refused or failed request. `problem` is the application/problem+json body (or null), `errors` its `errors[]`,
+ * `code` the first stable code (`not_found`, `stale_version`, …; from `errors[].code`, the problem's `code`, or the
+ * last segment of its `type`), `codes` all of them. `message` is English, for logs: the UI shows Chinese through
+ * i18n.js (`problemText(e)`). A request that never reached the server has status 0 and code `network`.
+ */
 export class ApiError extends Error {
-  constructor(status, message) {
-    super(message);
+  constructor(status, problem = null, { path = "", cause } = {}) {
+    const errors = Array.isArray(problem?.errors) ? problem.errors : [];
+    const first = errors[0];
+    super(`${path}: ${status} ${problem?.detail ?? problem?.title ?? ""}${first?.message ? ` (${first.pointer ?? first.field ?? ""}: ${first.message})` : ""}`.trim(),
+      cause ? { cause } : undefined);
+    this.name = "ApiError";
     this.status = status;
+    this.path = path;
+    this.problem = problem;
+    this.errors = errors;
+    const codes = [...errors.map((e) => normaliseCode(e?.code)), normaliseCode(problem?.code), normaliseCode(problem?.type)]
+      .filter(Boolean);
+    this.codes = [...new Set(codes)];
+    this.code = this.codes[0] ?? (status === 0 ? "network" : null);
   }
 }
 
-async function getJson(path, signal) {
-  return readJson(path, await fetch(path, { signal, headers: { Accept: "application/json" } }));
+/** fetch, with a failure to connect turned into ApiError(0) (an abort stays an AbortError). */
+async function send(path, init) {
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch (e) {
+    if (e.name === "AbortError") throw e;
+    throw new ApiError(0, null, { path, cause: e });
+  }
+  return readJson(path, res);
 }
 
-async function postJson(path, body, signal) {
-  return readJson(path, await fetch(path, {
-    method: "POST", signal,
-    headers: { Accept: "application/json", "Content-Type": "application/json" },
-    body: JSON.stringify(body ?? {}),
-  }));
-}
+/** GET a JSON answer. */
+export const getJson = (path, signal) => send(path, { signal, headers: { Accept: "application/json" } });
 
-/** The body of a 2xx answer; otherwise an ApiError carrying the problem's detail (and the first field error). */
+/** POST (or another method) a JSON body; extra headers (e.g. If-Match) as given. */
+export const sendJson = (method, path, body, { signal, headers = {} } = {}) => send(path, {
+  method, signal,
+  headers: { Accept: "application/json", "Content-Type": "application/json", ...headers },
+  body: body === undefined ? undefined : JSON.stringify(body ?? {}),
+});
+
+export const postJson = (path, body, signal) => sendJson("POST", path, body, { signal });
+
+/** The body of a 2xx answer; otherwise an ApiError carrying the problem. */
 async function readJson(path, res) {
   if (!res.ok) {
-    let detail = "";
+    let problem = null;
     try {
       const body = await res.json();
-      detail = body.detail ?? body.title ?? body.error ?? "";
-      const first = body.errors?.[0];
-      if (first?.message) detail += ` (${first.field ?? first.pointer ?? ""}: ${first.message})`;
-    } catch { /* not JSON: status is enough */ }
-    throw new ApiError(res.status, `${path}: ${res.status} ${detail}`.trim());
+      if (body && typeof body === "object") problem = body;
+    } catch { /* not JSON: the status is all there is */ }
+    throw new ApiError(res.status, problem, { path });
   }
+  if (res.status === 204) return null;
   return res.json();
 }
 

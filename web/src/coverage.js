@@ -3,6 +3,7 @@
 // Numbers come from each building's own walk; the polygons are for the eye only.
 import { getCoverage, getCoverageBuildings, getGaps, getIsochrones, suggestSites } from "./api.js";
 import { STATION_KINDS } from "./domain.js";
+import { problemText } from "./i18n.js";
 import { el } from "./panel.js";
 
 const EMPTY = { type: "FeatureCollection", features: [] };
@@ -89,7 +90,7 @@ export class CoveragePanel {
       this.report = report;
       this.render(report, labels);
     } catch (e) {
-      this.out.replaceChildren(el("p", { class: "error" }, `计算失败: ${e.message}`));
+      this.out.replaceChildren(el("p", { class: "error", title: e.message }, `计算失败: ${problemText(e)}`));
     }
   }
 
@@ -129,7 +130,7 @@ export class CoveragePanel {
       this.extra(el("p", { class: "coverage-isochrone" }, `${station} 的步行圈: `,
         ...fc.features.slice().reverse().map((f) => `${f.properties.threshold} → ${f.properties.households} 户 `)));
     } catch (e) {
-      this.extra(el("p", { class: "error" }, `步行圈失败: ${e.message}`));
+      this.extra(el("p", { class: "error", title: e.message }, `步行圈失败: ${problemText(e, { layer: "stations", id: station })}`));
     }
   }
 
@@ -142,7 +143,7 @@ export class CoveragePanel {
       const households = shown.features.reduce((s, f) => s + f.properties.households, 0);
       this.extra(el("p", { class: "coverage-gaps" }, `${shown.features.length} 处缺口 (${largest} 以外), 共 ${households} 户`));
     } catch (e) {
-      this.extra(el("p", { class: "error" }, `缺口失败: ${e.message}`));
+      this.extra(el("p", { class: "error", title: e.message }, `缺口失败: ${problemText(e)}`));
     }
   }
 
@@ -165,7 +166,7 @@ export class CoveragePanel {
         `${open} ${this.query.minutes || !this.query.kind ? "分钟" : "米"}圈新增 ${r.added} 个站点: ${percent(r.coverage_before)} → ${percent(r.coverage_after)} (+${r.households_gained} 户, 上界 ${r.bound} 户)`),
       el("ol", {}, ...fc.features.map((f) => el("li", {}, `+${f.properties.households_gained} 户`))));
     } catch (e) {
-      this.extra(el("p", { class: "error" }, `选址失败: ${e.message}`));
+      this.extra(el("p", { class: "error", title: e.message }, `选址失败: ${problemText(e)}`));
     }
   }
 }

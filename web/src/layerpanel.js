@@ -1,7 +1,7 @@
 // The layer panel: one checkbox per store layer (Chinese label + count from /api/layers)
 // and the legends that explain the colours.
 import { COMPOUND_CLASSES, HOUSEHOLD_STEPS, LAYER_LABELS, LAYER_ORDER, STATION_KINDS } from "./domain.js";
-import { DETAIL_MIN_ZOOM } from "./layers.js";
+import { DEDICATED_COLOR, DEFAULT_BAND, DETAIL_MIN_ZOOM, GRID_BANDS } from "./layers.js";
 import { el } from "./panel.js";
 
 const swatch = (color, shape = "box") => el("span", { class: `swatch swatch-${shape}`, style: `--c:${color}` });
@@ -9,6 +9,9 @@ const legend = (items, shape) => el("ul", { class: "legend" },
   ...items.map((i) => el("li", {}, swatch(i.color, shape), i.label)));
 
 const LEGENDS = {
+  grids: (band) => el("ul", { class: "legend grid-legend" },
+    ...GRID_BANDS.map((b) => el("li", { "data-band": b.key }, swatch(b.color), b.label(band))),
+    el("li", { "data-band": "dedicated" }, swatch(DEDICATED_COLOR, "hatch"), "专属网格 (不计户数)")),
   compounds: () => legend(COMPOUND_CLASSES),
   buildings: () => legend(HOUSEHOLD_STEPS),
   stations: () => legend(STATION_KINDS, "dot"),
@@ -23,7 +26,7 @@ const LEGENDS = {
  * @param layers [{layer, label, count}] from /api/layers
  * @param onToggle (layer, visible) => void
  */
-export function buildLayerPanel(root, layers, onToggle) {
+export function buildLayerPanel(root, layers, onToggle, { band = DEFAULT_BAND } = {}) {
   const byKey = Object.fromEntries(layers.map((l) => [l.layer, l]));
   const list = root.querySelector(".layer-list");
   const items = LAYER_ORDER.map((key) => {
@@ -31,7 +34,7 @@ export function buildLayerPanel(root, layers, onToggle) {
     const box = el("input", { type: "checkbox", "data-layer": key });
     box.checked = true;
     box.addEventListener("change", () => onToggle(key, box.checked));
-    const details = LEGENDS[key]?.();
+    const details = LEGENDS[key]?.(band);
     const hint = [key === "buildings" || key === "network"
       ? el("span", { class: "zoom-hint muted" }, `≥${DETAIL_MIN_ZOOM}级显示`) : null];
     return el("li", { class: "layer-item", "data-layer": key },
@@ -39,7 +42,8 @@ export function buildLayerPanel(root, layers, onToggle) {
         el("span", { class: "layer-label" }, LAYER_LABELS[key] ?? info.label),
         el("span", { class: "layer-count" }, Number(info.count ?? 0).toLocaleString("zh-CN")),
         ...hint),
-      details ? el("details", {}, el("summary", {}, "图例"), details) : null);
+      // The grid legend is open: band colours are what a planner reads the map by.
+      details ? el("details", key === "grids" && info.count > 0 ? { open: "" } : {}, el("summary", {}, "图例"), details) : null);
   });
   list.replaceChildren(...items);
 
@@ -52,6 +56,14 @@ export function buildLayerPanel(root, layers, onToggle) {
   if (window.matchMedia("(max-width: 700px)").matches) {
     root.classList.add("collapsed");
     toggle.setAttribute("aria-expanded", "false");
+  }
+}
+
+/** New counts from /api/layers (after an accept or a save). */
+export function updateLayerCounts(root, layers) {
+  for (const l of layers) {
+    const count = root.querySelector(`.layer-item[data-layer="${l.layer}"] .layer-count`);
+    if (count) count.textContent = Number(l.count ?? 0).toLocaleString("zh-CN");
   }
 }
 

@@ -1,6 +1,7 @@
 // One GeoJSON source per store layer, fed with setData from the API. Small layers are loaded
 // whole once; large ones (buildings, network, or any layer past WHOLE_LIMIT) by the view's bbox.
 import { getFeatures } from "./api.js";
+import { problemText } from "./i18n.js";
 import { COMPOUND_CLASSES, FOOTWAY_HIGHWAYS, HOUSEHOLD_STEPS, LAYER_LABELS, LAYER_ORDER, STATION_KINDS, isWalkable } from "./domain.js";
 import { boxContains, boxHas, labelPoint } from "./geo.js";
 
@@ -25,6 +26,35 @@ const CONFIG = {
   network: { minzoom: DETAIL_MIN_ZOOM, bboxOnly: true },
 };
 
+/**
+ * Grid fills by household band (contract: `band_status` of basic grids, computed by the server with the band in
+ * force; where a server does not send it yet, `households` against the band's min/max). Dedicated grids (专属网格)
+ * have no band: grey hatching. Retired grids are not drawn at all.
+ */
+export const GRID_BANDS = [
+  { key: "below", color: "#4a90d9", label: (b) => `不足 ${b.min} 户` },
+  { key: "in", color: "#5ab45a", label: (b) => `${b.min}–${b.max} 户 (达标)` },
+  { key: "above", color: "#e8590c", label: (b) => `超过 ${b.max} 户` },
+];
+export const DEDICATED_COLOR = "#9e9e9e";
+const UNKNOWN_BAND_COLOR = "#d0d0d0";
+export const DEFAULT_BAND = { min: 200, max: 300 };
+
+/** below | in | above | dedicated | unknown, for a grid's properties. */
+export function gridBand(p, band = DEFAULT_BAND) {
+  if (p.type === "dedicated") return "dedicated";
+  if (["below", "in", "above"].includes(p.band_status)) return p.band_status;
+  const h = Number(p.households);
+  if (p.households == null || !Number.isFinite(h)) return "unknown";
+  return h < band.min ? "below" : h > band.max ? "above" : "in";
+}
+
+/** The grid's sequence in its community: the last 3 digits of its 15-digit code. */
+export const gridSeq = (code) => {
+  const s = String(code ?? "");
+  return /^\d{4,}$/.test(s) ? s.slice(-3) : s;
+};
+
 const matchColor = (prop, entries, fallback) => [
   "match", ["get", prop], ...entries.flatMap((e) => [e.key, e.color]), fallback,
 ];
@@ -37,9 +67,16 @@ function styleLayers() {
   const steps = HOUSEHOLD_STEPS.slice(1).flatMap((s) => [s.min, s.color]);
   const households = ["step", ["coalesce", ["get", "households"], 0], HOUSEHOLD_STEPS[0].color, ...steps];
   return [
-    // Grids under compounds: the compound colours must match their legend.
-    { id: "grids-fill", layer: "grids", type: "fill", paint: { "fill-color": ["get", "_fill"], "fill-opacity": 0.4 } },
-    { id: "compounds-fill", layer: "compounds", type: "fill", paint: { "fill-color": matchColor("class", COMPOUND_CLASSES, "#d9d9d9"), "fill-opacity": 0.8 } },
+    // Grids under compounds. Zoomed out, the grids' band colours are the picture (compounds faint); zoomed in to
+    // compounds and buildings, the compound colours take over and match their legend.
+    { id: "grids-fill", layer: "grids", type: "fill", filter: ["!=", ["get", "_band"], "dedicated"], paint: {
+      "fill-color": ["match", ["get", "_band"], ...GRID_BANDS.flatMap((b) => [b.key, b.color]), UNKNOWN_BAND_COLOR],
+      "fill-opacity": 0.55 } },
+    { id: "grids-dedicated", layer: "grids", type: "fill", filter: ["==", ["get", "_band"], "dedicated"], paint: {
+      "fill-pattern": "gridmap-hatch", "fill-opacity": 0.9 } },
+    { id: "compounds-fill", layer: "compounds", type: "fill", paint: {
+      "fill-color": matchColor("class", COMPOUND_CLASSES, "#d9d9d9"),
+      "fill-opacity": ["interpolate", ["linear"], ["zoom"], 13, 0.15, 16, 0.8] } },
     { id: "buildings-fill", layer: "buildings", type: "fill", filter: ["!", isPoint], paint: { "fill-color": households, "fill-opacity": 0.9 } },
     { id: "buildings-line", layer: "buildings", type: "line", filter: ["!", isPoint], paint: { "line-color": "#8a6d5a", "line-width": 0.5 } },
     { id: "compounds-line", layer: "compounds", type: "line", paint: { "line-color": "#9a7b4f", "line-width": 1, "line-dasharray": [3, 2] } },
@@ -57,21 +94,31 @@ function styleLayers() {
   ];
 }
 
-/** Distinct pastel per grid: neighbours are numbered in sequence, so step the hue by the golden angle. */
-function gridColor(code) {
-  const s = String(code ?? "");
-  const seq = parseInt(s.slice(-3), 10);
-  let h = 0;
-  for (const ch of s.slice(0, -3)) h = (h * 31 + ch.charCodeAt(0)) % 360;
-  const hue = Number.isFinite(seq) ? (h + seq * 137.508) % 360 : h;
-  return `hsl(${hue.toFixed(0)}, 70%, 72%)`;
+/** An 8×8 grey diagonal hatch for dedicated grids (no sprite server: drawn here). */
+function hatchImage() {
+  const size = 8;
+  const data = new Uint8Array(size * size * 4);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const i = (y * size + x) * 4;
+      const stripe = (x + y) % size < 2;
+      const [r, g, b, a] = stripe ? [120, 120, 120, 230] : [190, 190, 190, 110];
+      data.set([r, g, b, a], i);
+    }
+  }
+  return { width: size, height: size, data };
 }
 
 /** Per-layer fixes before setData: computed colours and flags MapLibre expressions cannot derive. */
-function prepare(layer, features) {
+function prepare(layer, features, band) {
+  // A retired grid is kept in the store with its history, never drawn or counted.
+  if (layer === "grids") features = features.filter((f) => f.properties?.status !== "retired");
   for (const f of features) {
     f.properties ??= {};
-    if (layer === "grids") f.properties._fill = gridColor(f.properties.code ?? f.id);
+    if (layer === "grids") {
+      f.properties.code ??= f.id;
+      f.properties._band = gridBand(f.properties, band);
+    }
     else if (layer === "network") f.properties._walkable = isWalkable(f.properties);
     else if (layer === "stations") {
       // MapLibre keeps only numeric feature ids: the station's id travels as a property for clicks.
@@ -83,10 +130,12 @@ function prepare(layer, features) {
   return features;
 }
 
-function labelText(layer, p) {
+/** A grid shows "013 · 258户" (the full code is in the lookup panel); areas their name. */
+export function labelText(layer, p) {
   if (layer === "grids") {
-    const hh = p.households != null ? `${p.households} 户` : "";
-    return [p.code ?? "", hh];
+    const seq = gridSeq(p.code);
+    const what = p.type === "dedicated" ? "专属" : p.households != null && Number.isFinite(Number(p.households)) ? `${p.households}户` : "";
+    return [[seq, what].filter(Boolean).join(" · ")];
   }
   return [p.name ?? p.code ?? ""];
 }
@@ -96,9 +145,11 @@ export class MapLayers {
    * @param map a maplibregl.Map whose style is loaded
    * @param counts {layer: count} from /api/layers
    */
-  constructor(map, counts, { onStatus = () => {} } = {}) {
+  constructor(map, counts, { onStatus = () => {}, band = DEFAULT_BAND } = {}) {
     this.map = map;
     this.onStatus = onStatus;
+    this.band = band;
+    if (!map.hasImage("gridmap-hatch")) map.addImage("gridmap-hatch", hatchImage());
     this.state = {};
     this.controller = null;
     this.labels = new Map();
@@ -117,8 +168,15 @@ export class MapLayers {
     for (const { layer, ...spec } of styleLayers()) {
       map.addLayer({ ...spec, source: layer, minzoom: CONFIG[layer].minzoom });
     }
+    this.updateCompoundOpacity();
     map.addSource("highlight", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
     map.addLayer({ id: "highlight-line", type: "line", source: "highlight", paint: { "line-color": "#e31a1c", "line-width": 3 } });
+  }
+
+  /** Compounds fade out, zoomed out, for the grids' band colours; with no grid in the store they need not. */
+  updateCompoundOpacity() {
+    const opacity = this.state.grids.count > 0 ? ["interpolate", ["linear"], ["zoom"], 13, 0.15, 16, 0.8] : 0.8;
+    this.map.setPaintProperty("compounds-fill", "fill-opacity", opacity);
   }
 
   styleLayerIds(layer) {
@@ -143,6 +201,7 @@ export class MapLayers {
       st.complete = false;
       st.loadedBox = null;
     }
+    this.updateCompoundOpacity();
     await this.refresh();
   }
 
@@ -157,7 +216,7 @@ export class MapLayers {
   }
 
   setFeatures(layer, features) {
-    this.state[layer].features = prepare(layer, features);
+    this.state[layer].features = prepare(layer, features, this.band);
     this.map.getSource(layer).setData({ type: "FeatureCollection", features: this.state[layer].features });
   }
 
@@ -214,7 +273,7 @@ export class MapLayers {
     try {
       await Promise.all(jobs);
     } catch (e) {
-      if (e.name !== "AbortError") this.onStatus({ error: `加载失败: ${e.message}` });
+      if (e.name !== "AbortError") this.onStatus({ error: `加载失败: ${problemText(e)}` });
       return;
     }
     if (!controller.signal.aborted) this.updateLabels();
@@ -249,22 +308,24 @@ export class MapLayers {
         const h = lines.length * 8 + 2;
         if (placed.some((b) => Math.abs(b.x - p.x) < b.w + w && Math.abs(b.y - p.y) < b.h + h)) continue;
         placed.push({ x: p.x, y: p.y, w, h });
-        wanted.set(`${layer}/${f.id}`, { layer, f });
+        // Keyed by the text too: a reload that changes a grid's households replaces its label.
+        wanted.set(`${layer}/${f.id}/${lines.join("|")}`, { layer, f, lines });
       }
     }
     for (const [key, marker] of this.labels) {
       if (!wanted.has(key)) { marker.remove(); this.labels.delete(key); }
     }
-    for (const [key, { layer, f }] of wanted) {
+    for (const [key, { layer, f, lines }] of wanted) {
       if (this.labels.has(key)) continue;
       const el = document.createElement("div");
-      el.className = `map-label ${CONFIG[layer].labelClass}`;
-      for (const line of labelText(layer, f.properties)) {
+      el.className = `map-label ${CONFIG[layer].labelClass}${layer === "grids" ? ` lbl-band-${f.properties._band}` : ""}`;
+      for (const line of lines) {
         const span = document.createElement("span");
         span.textContent = line;
         el.append(span);
       }
       el.dataset.layer = layer;
+      el.dataset.id = String(f.id ?? "");
       const marker = new maplibregl.Marker({ element: el }).setLngLat(f._labelAt).addTo(this.map);
       this.labels.set(key, marker);
     }

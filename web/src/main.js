@@ -1,14 +1,25 @@
-// GridMap 网格地图: wires the API, the map layers, the layer panel, search and the lookup panel.
-import { getFeature, getHealth, getLayers, lookup } from "./api.js";
+// GridMap 网格地图: wires the API, the map layers, the layer panel, search, the lookup panel, the tool panels and
+// the shareable link. Panels are built in start(); `window.gridmap` is what tests and other panels reach them by.
+import { getFeature, getFeatures, getHealth, getJson, getLayers, lookup } from "./api.js";
+import { LAYER_ORDER } from "./domain.js";
 import { extentOf, labelPoint } from "./geo.js";
-import { buildLayerPanel, updateZoomHints } from "./layerpanel.js";
-import { MapLayers } from "./layers.js";
+import { problemText } from "./i18n.js";
+import { buildLayerPanel, updateLayerCounts, updateZoomHints } from "./layerpanel.js";
+import { DEFAULT_BAND, MapLayers } from "./layers.js";
+import { followMap, readLink } from "./link.js";
 import { CoveragePanel } from "./coverage.js";
 import { InfoPanel } from "./panel.js";
 import { PartitionPanel } from "./partition.js";
 import { setupSearch } from "./search.js";
 
 const ATTRIBUTION = "© OpenStreetMap contributors (where OSM data is loaded)";
+/** Where the map waits while the store's extent loads: all of China, never one city's centre. */
+const OVERVIEW = { center: [104.2, 35.9], zoom: 3.2 };
+/** The layers to fit the first view to, in order of preference (the first that holds anything). */
+const FIT_ORDER = ["districts", "communities", "grids", "compounds", "buildings", "network", "stations"];
+/** Fitting to a large layer reads one page of it: enough for its extent, cheap on a big store. */
+const FIT_SAMPLE = 2000;
+const isPhone = () => window.matchMedia("(max-width: 700px)").matches;
 
 // No basemap tiles (offline): a plain background, the data layers are the map.
 const style = {
@@ -25,11 +36,12 @@ function renderStatus(update = {}) {
   statusEl.classList.toggle("has-error", Boolean(status.error));
 }
 
+const link = readLink();
 const map = new maplibregl.Map({
   container: "map",
   style,
-  center: [106.93, 27.7],
-  zoom: 11,
+  center: link.center ?? OVERVIEW.center,
+  zoom: link.zoom ?? OVERVIEW.zoom,
   attributionControl: { compact: true, customAttribution: ATTRIBUTION },
   dragRotate: false,
   pitchWithRotate: false,
@@ -38,17 +50,59 @@ map.touchZoomRotate.disableRotation();
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "bottom-right");
 map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
 
+const layerPanel = document.getElementById("layers");
 const infoRoot = document.getElementById("info");
-let clickMarker = null;
+let layers = null;
 let partition = null;
 let coverage = null;
+let clickMarker = null;
 const info = new InfoPanel(infoRoot, {
   onStation: (lon, lat) => map.flyTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), 16) }),
   onPartition: (code) => partition?.open(code),
 });
-infoRoot.addEventListener("closed", () => { clickMarker?.remove(); clickMarker = null; layers?.highlight(null); });
+const updateLink = followMap(map, () => info.gridCode);
+infoRoot.addEventListener("closed", () => {
+  clickMarker?.remove();
+  clickMarker = null;
+  layers?.highlight(null);
+  updateLink();
+});
 
-let layers = null;
+/** A note over the map (an empty store): the status line is too small to be the only place it is said. */
+function showNote(text) {
+  let note = document.querySelector(".map-note");
+  if (!note) {
+    note = document.createElement("div");
+    note.className = "map-note";
+    note.setAttribute("role", "note");
+    document.querySelector(".stage").append(note);
+  }
+  note.textContent = text;
+}
+
+/** Padding that keeps what is fitted clear of the open layer panel and, on phones, of the bottom sheet. */
+function fitPadding() {
+  if (isPhone()) {
+    const h = map.getContainer().clientHeight;
+    return { top: 60, bottom: infoRoot.hidden ? 30 : Math.round(h * 0.5) + 10, left: 20, right: 20 };
+  }
+  const panelOpen = !layerPanel.classList.contains("collapsed");
+  return { top: 20, bottom: 30, right: infoRoot.hidden ? 20 : infoRoot.offsetWidth + 30, left: panelOpen ? layerPanel.offsetWidth + 20 : 20 };
+}
+
+function fitTo(extent, { maxZoom = 17 } = {}) {
+  map.fitBounds([[extent[0], extent[1]], [extent[2], extent[3]]], { padding: fitPadding(), maxZoom, duration: 0 });
+}
+
+/** Outlines a grid of a lookup: from the loaded features, else (a large layer loaded by view) from the store. */
+async function outlineGrid(code) {
+  const loaded = code && layers?.findLoaded("grids", "code", code);
+  if (loaded || !code) return layers?.highlight(loaded?.geometry ?? null);
+  try {
+    const f = await getFeature("grids", code);
+    if (info.gridCode === code) layers?.highlight(f.geometry);
+  } catch { layers?.highlight(null); }
+}
 
 /** Looks up a point, marks it, outlines its grid and fills the side panel. */
 async function showLookup(lon, lat) {
@@ -59,17 +113,44 @@ async function showLookup(lon, lat) {
   try {
     const r = await lookup(lon, lat);
     info.show(r);
-    // The grid is what a field worker asks about: outline it (from the loaded, unclipped feature).
-    const grid = r.grid && layers?.findLoaded("grids", "code", r.grid.code);
-    layers?.highlight(grid?.geometry ?? null);
+    // The grid is what a field worker asks about: outline it.
+    await outlineGrid(r.grid?.code ?? null);
   } catch (e) {
-    info.error(`查询失败: ${e.message}`);
+    info.error(`查询失败: ${problemText(e)}`, { detail: e.message });
+    layers?.highlight(null);
   }
+  updateLink();
+}
+
+/**
+ * Opens a grid by its code (`/?grid=`): fits the map to it (unless `fit` is false), outlines it and shows its lookup.
+ * A retired grid with `replaced_by` opens its successor (codes are never reused; old links keep working).
+ * @returns whether the grid was found
+ */
+async function openGrid(code, { fit = true } = {}) {
+  let f;
+  try {
+    f = await getFeature("grids", code);
+    const next = [f.properties?.replaced_by].flat().find(Boolean);
+    if (f.properties?.status === "retired" && next) f = await getFeature("grids", String(next));
+  } catch (e) {
+    const text = e.status === 404 ? `没有编码为 ${code} 的网格` : `无法打开网格 ${code}: ${problemText(e, { layer: "grids", id: code })}`;
+    info.error(text, { detail: e.message });
+    renderStatus({ error: text });
+    return false;
+  }
+  const at = labelPoint(f.geometry);
+  if (!at) return false;
+  info.root.hidden = false; // fit around the panel that is about to show
+  if (fit) fitTo(extentOf([f]));
+  await showLookup(at[0], at[1]);
+  layers.highlight(f.geometry);
+  return true;
 }
 
 /** On phones the bottom sheet covers the lower half: pan so the looked-up point stays in sight. */
 function keepAboveSheet(lngLat) {
-  if (!window.matchMedia("(max-width: 700px)").matches) return;
+  if (!isPhone()) return;
   const h = map.getContainer().clientHeight;
   const p = map.project(lngLat);
   if (p.y > h * 0.45) map.easeTo({ center: lngLat, offset: [0, -h / 4], duration: 300 });
@@ -94,7 +175,53 @@ async function pickSearchResult(r) {
     layers.highlight(f.geometry); // the found feature itself, which may be a compound, not a grid
   } catch (e) {
     if (r.center) await showLookup(r.center[0], r.center[1]);
-    else renderStatus({ error: `无法显示: ${e.message}` });
+    else renderStatus({ error: `无法显示: ${problemText(e, { layer: r.layer, id: r.id })}` });
+  }
+}
+
+/** The extent of the store's data: of the first layer in FIT_ORDER that holds anything; null for an empty store. */
+async function dataExtent(layerList) {
+  for (const layer of FIT_ORDER) {
+    const entry = layerList.find((l) => l.layer === layer);
+    if (!(entry?.count > 0)) continue;
+    if (Array.isArray(entry.bbox) && entry.bbox.length === 4) return entry.bbox; // a server that knows its extents
+    const features = layers.state[layer].whole
+      ? await layers.loadWhole(layer)
+      : (await getFeatures(layer, null, { pageSize: FIT_SAMPLE, max: FIT_SAMPLE })).features;
+    const extent = extentOf(features);
+    if (extent) return extent;
+  }
+  return null;
+}
+
+/**
+ * The store's band (200–300 unless set). Only a server that sends `band_status` has the setting: asking an older one
+ * would log a 404 on every page load.
+ */
+async function readBand() {
+  try {
+    const probe = await getJson("/api/layers/grids/features?limit=1");
+    if (!probe.features?.some((f) => f.properties && "band_status" in f.properties)) return DEFAULT_BAND;
+    const b = await getJson("/api/settings/band");
+    return Number.isFinite(b?.min) && Number.isFinite(b?.max) ? { min: b.min, max: b.max } : DEFAULT_BAND;
+  } catch {
+    return DEFAULT_BAND;
+  }
+}
+
+/**
+ * Reloads layers whose data changed in the store (after a partition accept, a planner's save): new counts in the
+ * layer panel, the named layers fetched again, the selected grid's outline redrawn.
+ */
+async function reloadLayers(names = LAYER_ORDER) {
+  try {
+    const list = await getLayers();
+    updateLayerCounts(layerPanel, list);
+    await layers.reload(names, Object.fromEntries(list.map((l) => [l.layer, l.count])));
+    if (info.gridCode) await outlineGrid(info.gridCode);
+    renderStatus({ error: "" });
+  } catch (e) {
+    renderStatus({ error: `刷新失败: ${problemText(e)}` });
   }
 }
 
@@ -103,59 +230,73 @@ function debounce(fn, ms) {
   return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
 }
 
+/** Phones: the tools (网格划分, 服务圈, a planner's) sit in a menu behind one button; choosing one closes it. */
+function setupToolsMenu() {
+  const tools = document.getElementById("tools");
+  const toggle = tools?.querySelector(".tools-toggle");
+  if (!toggle) return;
+  const close = () => { tools.classList.remove("open"); toggle.setAttribute("aria-expanded", "false"); };
+  toggle.addEventListener("click", () => {
+    const open = tools.classList.toggle("open");
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+  tools.querySelector(".tools-menu").addEventListener("click", (e) => { if (e.target.closest("button")) close(); });
+  map.on("click", close);
+}
+
 async function start() {
   const loaded = new Promise((resolve) => map.once("load", resolve));
   getHealth().then((h) => renderStatus({ store: h.store ?? h.status }))
-    .catch((e) => renderStatus({ error: `服务不可用: ${e.message}` }));
+    .catch((e) => renderStatus({ error: `服务不可用: ${problemText(e)}` }));
 
   let layerList;
+  let band;
   try {
-    layerList = await getLayers();
+    [layerList, band] = await Promise.all([getLayers(), readBand()]);
   } catch (e) {
-    renderStatus({ error: `无法读取图层: ${e.message}` });
+    renderStatus({ error: `无法读取图层: ${problemText(e)}` });
     return;
   }
   await loaded;
   const counts = Object.fromEntries(layerList.map((l) => [l.layer, l.count]));
-  layers = new MapLayers(map, counts, { onStatus: renderStatus });
-  const layerPanel = document.getElementById("layers");
-  buildLayerPanel(layerPanel, layerList, (layer, visible) => layers.setVisible(layer, visible));
+  layers = new MapLayers(map, counts, { onStatus: renderStatus, band });
+  buildLayerPanel(layerPanel, layerList, (layer, visible) => layers.setVisible(layer, visible), { band });
   partition = new PartitionPanel(document.getElementById("partition"), map, {
-    onAccepted: async () => {
-      const counts = Object.fromEntries((await getLayers()).map((l) => [l.layer, l.count]));
-      await layers.reload(["grids", "buildings"], counts);
-    },
+    onAccepted: () => reloadLayers(["grids", "buildings"]),
   });
   document.getElementById("partition-open").addEventListener("click", () => partition.open());
   coverage = new CoveragePanel(document.getElementById("coverage"), map);
   document.getElementById("coverage-open").addEventListener("click", () => coverage.open());
+  setupToolsMenu();
   const closeResults = setupSearch(document.getElementById("search"), document.getElementById("results"), { onPick: pickSearchResult });
   map.on("click", closeResults);
 
-  // Start on the whole area: districts, else communities, else grids.
-  const fitLayer = ["districts", "communities", "grids"].find((l) => counts[l] > 0);
-  if (fitLayer) {
+  // The first view: the link's, else the linked grid, else the whole of what the store holds.
+  const empty = layerList.every((l) => !(l.count > 0));
+  let placed = Boolean(link.center);
+  if (link.grid && (await openGrid(link.grid, { fit: !placed }))) placed = true;
+  if (!placed && !empty) {
     try {
-      const extent = extentOf(await layers.loadWhole(fitLayer));
-      // Keep the open layer panel from covering the west of the area.
-      const panelOpen = !layerPanel.classList.contains("collapsed");
-      const left = panelOpen ? layerPanel.offsetWidth + 20 : 20;
-      if (extent) map.fitBounds([[extent[0], extent[1]], [extent[2], extent[3]]], { padding: { top: 20, bottom: 30, right: 20, left }, duration: 0 });
+      const extent = await dataExtent(layerList);
+      if (extent) fitTo(extent, { maxZoom: 16 });
     } catch (e) {
-      renderStatus({ error: `加载失败: ${e.message}` });
+      renderStatus({ error: `加载失败: ${problemText(e)}` });
     }
-  } else {
-    renderStatus({ error: "存储中没有区县、社区或网格数据" });
   }
+  if (empty) showNote("存储中还没有数据：导入 OpenStreetMap 或 GeoJSON 数据（gridmap import …）后刷新页面");
 
   const onMove = debounce(() => layers.refresh(), 250);
   map.on("moveend", onMove);
   map.on("zoomend", () => updateZoomHints(layerPanel, map.getZoom()));
   updateZoomHints(layerPanel, map.getZoom());
   await layers.refresh();
+  updateLink();
   document.body.dataset.ready = "true";
 }
 
-// Exposed for the browser tests and for poking at the map from the console.
-window.gridmap = { map, get layers() { return layers; }, get partition() { return partition; }, get coverage() { return coverage; }, showLookup };
+// Exposed for the browser tests, the planner panel and poking at the map from the console.
+window.gridmap = {
+  map, info, showLookup, openGrid, reloadLayers, renderStatus,
+  get layers() { return layers; }, get partition() { return partition; }, get coverage() { return coverage; },
+};
 start();

@@ -14,7 +14,18 @@ const el = (tag, attrs = {}, ...children) => {
 
 const row = (label, ...value) => el("div", { class: "row" }, el("dt", {}, label), el("dd", {}, ...value));
 const none = () => el("span", { class: "muted" }, "—");
-const metres = (m) => (m >= 1000 ? `${(m / 1000).toFixed(2)} km` : `${Math.round(m)} m`);
+/** A value fit to print: null, undefined, NaN, "" and the strings "null"/"undefined" are nothing. */
+const has = (v) => v != null && v !== "" && !(typeof v === "number" && !Number.isFinite(v)) && v !== "null" && v !== "undefined";
+/** The given parts that are there, joined; null when none is. */
+const join = (sep, ...parts) => {
+  const got = parts.filter(has).map(String);
+  return got.length ? got.join(sep) : null;
+};
+const metres = (m) => (!has(m) ? null : m >= 1000 ? `${(m / 1000).toFixed(2)} km` : `${Math.round(m)} m`);
+const households = (n) => (has(n) ? `${n} 户` : null);
+/** "南坛社区 (520304001001)", or just one of them. */
+const area = (a) => a && join(" ", a.name, has(a.code) ? (has(a.name) ? `(${a.code})` : a.code) : null);
+const fixed = (v, digits) => (typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : null);
 
 export class InfoPanel {
   /**
@@ -26,72 +37,96 @@ export class InfoPanel {
     this.body = root.querySelector(".info-body");
     this.onStation = onStation;
     this.onPartition = onPartition;
+    this.shownGrid = null;
     root.querySelector(".info-close").addEventListener("click", () => this.hide());
+  }
+
+  /** The code of the grid the panel shows, or null (nothing shown, loading, an error, a point outside every grid). */
+  get gridCode() {
+    return this.root.hidden ? null : this.shownGrid;
   }
 
   hide() {
     this.root.hidden = true;
+    this.shownGrid = null;
     this.root.dispatchEvent(new CustomEvent("closed"));
   }
 
   loading(lon, lat) {
     this.root.hidden = false;
-    this.body.replaceChildren(el("p", { class: "muted" }, `查询中… ${lon.toFixed(5)}, ${lat.toFixed(5)}`));
+    this.shownGrid = null;
+    this.body.replaceChildren(el("p", { class: "muted" }, join(" ", "查询中…", join(", ", fixed(lon, 5), fixed(lat, 5)))));
   }
 
-  error(message) {
+  /** A Chinese message (see i18n.js); `detail` (the server's English text) goes in the tooltip for support. */
+  error(message, { detail = "" } = {}) {
     this.root.hidden = false;
-    this.body.replaceChildren(el("p", { class: "error" }, message));
+    this.shownGrid = null;
+    this.body.replaceChildren(el("p", { class: "error", ...(detail ? { title: detail } : {}) }, message));
   }
 
-  /** Renders an /api/lookup answer. */
+  /** Renders an /api/lookup answer; any member may be missing or null. */
   show(r) {
     this.root.hidden = false;
-    const grid = r.grid;
-    const workers = grid?.workers?.length
-      ? grid.workers.map((w) => el("div", { class: "worker" },
-        el("span", { class: "worker-name" }, w.name || "—"), " ",
-        w.phone ? el("a", { href: `tel:${w.phone.replace(/[^\d+]/g, "")}`, class: "worker-phone" }, w.phone) : none()))
+    const grid = r.grid && has(r.grid.code) ? r.grid : null;
+    this.shownGrid = grid ? String(grid.code) : null;
+    const workers = (grid?.workers ?? []).filter((w) => w && (has(w.name) || has(w.phone)));
+    const workerRows = workers.length
+      ? workers.map((w) => el("div", { class: "worker" },
+        el("span", { class: "worker-name" }, has(w.name) ? String(w.name) : "—"), " ",
+        has(w.phone) ? el("a", { href: `tel:${String(w.phone).replace(/[^\d+]/g, "")}`, class: "worker-phone" }, String(w.phone)) : none()))
       : [none()];
+    const compound = r.compound
+      ? join(" · ", has(r.compound.name) ? r.compound.name : "未命名", has(r.compound.class) ? compoundClassLabel(r.compound.class) : null)
+      : null;
+    const building = r.building && join(" · ", has(r.building.address) ? r.building.address : r.building.id, households(r.building.households));
     const facts = el("dl", { class: "facts" },
-      row("街道", r.street ? `${r.street.name} (${r.street.code})` : none()),
-      row("社区", r.community ? `${r.community.name} (${r.community.code})` : none()),
-      row("小区", r.compound ? `${r.compound.name || "未命名"} · ${compoundClassLabel(r.compound.class)}` : none()),
-      row("网格", grid ? el("span", { class: "grid-code" }, grid.code) : none()),
-      grid?.name ? row("网格名称", grid.name) : null,
-      grid ? row("户数", `${grid.households ?? "—"} 户`) : null,
-      row("网格员", ...workers),
-      r.building ? row("楼栋", `${r.building.address || r.building.id} · ${r.building.households ?? "—"} 户`) : null,
+      row("街道", area(r.street) ?? none()),
+      row("社区", area(r.community) ?? none()),
+      row("小区", compound ?? none()),
+      row("网格", grid ? el("span", { class: "grid-code" }, String(grid.code)) : none()),
+      has(grid?.name) ? row("网格名称", String(grid.name)) : null,
+      grid ? row("户数", households(grid.households) ?? none()) : null,
+      row("网格员", ...workerRows),
+      building ? row("楼栋", building) : null,
     );
 
     // One line per kind: the nearest of each (the API may list several of a kind), by walk when the network is loaded.
-    const far = (s) => s.walk_m ?? s.distance_m + 1e9;
+    const far = (s) => (has(s.walk_m) ? s.walk_m : has(s.distance_m) ? s.distance_m + 1e9 : Infinity);
     const nearest = new Map();
-    for (const s of r.nearest_stations ?? []) {
+    for (const s of (r.nearest_stations ?? []).filter((s) => s && has(s.kind))) {
       const seen = nearest.get(s.kind);
       if (!seen || far(s) < far(seen)) nearest.set(s.kind, s);
     }
     const stations = [...nearest.values()].sort((a, b) => far(a) - far(b));
+    const distance = (s) => (has(s.walk_min) ? `步行 ${Math.max(1, Math.round(s.walk_min))} 分钟`
+      : has(s.distance_m) ? `直线 ${metres(s.distance_m)}` : "");
+    const distanceTitle = (s) => (has(s.walk_m) ? join("", `步行 ${metres(s.walk_m)}`, has(s.distance_m) ? `（直线 ${metres(s.distance_m)}）` : null)
+      : has(s.distance_m) ? "直线距离" : "");
     const list = stations.length
       ? el("ul", { class: "stations" }, ...stations.map((s) => el("li", {},
-        el("button", { type: "button", class: "linkish", title: "在地图上显示", onclick: () => this.onStation(s.lon, s.lat) },
+        el("button", {
+          type: "button", class: "linkish", title: "在地图上显示",
+          onclick: () => { if (has(s.lon) && has(s.lat)) this.onStation(s.lon, s.lat); },
+        },
           el("span", { class: "kind-dot", style: `--c:${STATION_KINDS.find((k) => k.key === s.kind)?.color ?? "#777"}` }),
-          el("span", { class: "st-kind" }, STATION_KINDS.some((k) => k.key === s.kind) ? stationLabel(s.kind) : s.label || s.kind),
-          el("span", { class: "st-name" }, s.name || ""),
-          el("span", { class: "st-dist", title: s.walk_m == null ? "直线距离" : `步行 ${metres(s.walk_m)}（直线 ${metres(s.distance_m)}）` },
-            s.walk_min == null ? `直线 ${metres(s.distance_m)}` : `步行 ${Math.max(1, Math.round(s.walk_min))} 分钟`)))))
+          el("span", { class: "st-kind" }, STATION_KINDS.some((k) => k.key === s.kind) ? stationLabel(s.kind) : has(s.label) ? String(s.label) : String(s.kind)),
+          el("span", { class: "st-name" }, has(s.name) ? String(s.name) : ""),
+          el("span", { class: "st-dist", title: distanceTitle(s) }, distance(s))))))
       : el("p", { class: "muted" }, "附近没有服务站点");
 
-    this.body.replaceChildren(
+    const coords = join(", ", fixed(r.lon, 6), fixed(r.lat, 6));
+    // replaceChildren prints a null as "null": leave the missing parts out.
+    this.body.replaceChildren(...[
       facts,
-      r.community && this.onPartition
+      has(r.community?.code) && this.onPartition
         ? el("button", { type: "button", class: "partition-here", onclick: () => this.onPartition(r.community.code) }, "划分此社区网格")
         : null,
       el("h3", {}, "最近的服务站点"),
       list,
-      el("p", { class: "coords muted" }, `${r.lon.toFixed(6)}, ${r.lat.toFixed(6)}`),
-    );
+      coords ? el("p", { class: "coords muted" }, coords) : null,
+    ].filter(Boolean));
   }
 }
 
-export { el };
+export { el, has };

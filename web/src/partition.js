@@ -3,6 +3,7 @@
 // discards them. Jobs live in the store, so the page can be reloaded and any server replica can answer.
 import { acceptJob, cancelJob, getJob, getProposal, startPartition } from "./api.js";
 import { extentOf } from "./geo.js";
+import { problemText } from "./i18n.js";
 import { el } from "./panel.js";
 
 const REASONS = {
@@ -61,20 +62,21 @@ export class PartitionPanel {
     try {
       this.follow(await startPartition(body));
     } catch (e) {
-      this.renderError(e.message);
+      this.renderError(e, { scope: body.scope });
     }
   }
 
   follow(job) {
     this.job = job;
-    this.render(job);
+    // A finished job says 已完成 once its proposal is on the map, not before.
+    this.render(job, { drawing: job.status === "done" });
     this.stopPolling();
     if (job.status === "queued" || job.status === "running") {
       this.timer = setTimeout(async () => {
         try {
           this.follow(await getJob(job.id));
         } catch (e) {
-          this.renderError(e.message);
+          this.renderError(e, { id: job.id });
         }
       }, POLL_MS);
     } else if (job.status === "done") {
@@ -94,11 +96,24 @@ export class PartitionPanel {
       const max = job.parameters?.max ?? 300;
       for (const g of fc.features) g.properties.in_band = g.properties.households >= min && g.properties.households <= max;
       this.showProposal(fc);
+      await this.sourceLoaded();
+      if (this.job?.id === job.id && this.job.status === "done") this.render(this.job);
       const extent = extentOf(fc.features);
       if (extent) this.map.fitBounds([[extent[0], extent[1]], [extent[2], extent[3]]], { padding: 60, maxZoom: 17 });
     } catch (e) {
-      this.renderError(`方案无法显示: ${e.message}`);
+      this.renderError(e, { id: job.id }, "方案无法显示: ");
     }
+  }
+
+  /** Resolves once the map has taken in the proposal (setData is parsed off the main thread), or after 5 s. */
+  sourceLoaded() {
+    return new Promise((resolve) => {
+      const done = () => { this.map.off("sourcedata", check); clearTimeout(timer); resolve(); };
+      const check = () => { if (this.map.isSourceLoaded("proposal")) done(); };
+      const timer = setTimeout(done, 5000);
+      // No check before the first event: right after setData the source may still report its old data as loaded.
+      this.map.on("sourcedata", check);
+    });
   }
 
   showProposal(fc) {
@@ -113,7 +128,7 @@ export class PartitionPanel {
       this.out.append(el("p", { class: "partition-accepted" }, `已采用: ${r.grids} 个网格写入, ${r.buildings_updated} 栋楼更新网格编码`));
       this.onAccepted(r);
     } catch (e) {
-      this.renderError(`采用失败: ${e.message}`);
+      this.renderError(e, { id: this.job.id }, "采用失败: ");
     }
   }
 
@@ -122,22 +137,27 @@ export class PartitionPanel {
     this.stopPolling();
     this.showProposal(null);
     if (job && (job.status === "queued" || job.status === "running")) {
-      try { this.follow(await cancelJob(job.id)); } catch (e) { this.renderError(e.message); }
+      try { this.follow(await cancelJob(job.id)); } catch (e) { this.renderError(e, { id: job.id }, "取消失败: "); }
     } else {
       this.out.hidden = true;
     }
   }
 
-  renderError(message) {
+  /** A refusal in Chinese (i18n.js); the server's English detail is the tooltip. */
+  renderError(e, context = {}, prefix = "") {
     this.out.hidden = false;
-    this.out.replaceChildren(el("p", { class: "error" }, message));
+    const text = typeof e === "string" ? e : problemText(e, context);
+    const attrs = { class: "error" };
+    if (e?.code) attrs["data-code"] = e.code;
+    if (e?.message && typeof e !== "string") attrs.title = e.message;
+    this.out.replaceChildren(el("p", attrs, `${prefix}${text}`));
   }
 
-  render(job) {
+  render(job, { drawing = false } = {}) {
     this.out.hidden = false;
     const running = job.status === "queued" || job.status === "running";
     const parts = [
-      el("p", { class: "partition-status" }, `状态: ${STATUS[job.status] ?? job.status}`),
+      el("p", { class: "partition-status" }, `状态: ${STATUS[job.status] ?? job.status}${drawing ? "，正在载入方案…" : ""}`),
       running ? el("progress", { max: "1", value: String(job.progress ?? 0) }) : null,
     ];
     const r = job.report;

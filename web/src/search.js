@@ -1,6 +1,7 @@
 // Search box: grid codes, compound names and grid worker names via /api/search.
 import { search } from "./api.js";
 import { LAYER_LABELS } from "./domain.js";
+import { problemText } from "./i18n.js";
 import { el } from "./panel.js";
 
 /** Wires the form; returns a function that closes the result list (e.g. when the map is tapped). */
@@ -29,7 +30,7 @@ export function setupSearch(form, resultsList, { onPick }) {
     } catch (e) {
       if (e.name === "AbortError") return;
       resultsList.hidden = false;
-      resultsList.replaceChildren(el("li", { class: "error" }, `搜索失败: ${e.message}`));
+      resultsList.replaceChildren(el("li", { class: "error", title: e.message }, `搜索失败: ${problemText(e)}`));
     }
   }
 
