@@ -7,6 +7,7 @@ import { CoveragePanel } from "./coverage.js";
 import { InfoPanel } from "./panel.js";
 import { PartitionPanel } from "./partition.js";
 import { setupSearch } from "./search.js";
+import { PlannerPanel } from "./planner.js"; // 网格编辑 (branch web-planner)
 
 const ATTRIBUTION = "© OpenStreetMap contributors (where OSM data is loaded)";
 
@@ -129,6 +130,9 @@ async function start() {
   document.getElementById("partition-open").addEventListener("click", () => partition.open());
   coverage = new CoveragePanel(document.getElementById("coverage"), map);
   document.getElementById("coverage-open").addEventListener("click", () => coverage.open());
+  // 网格编辑 (branch web-planner): the grid editor panel; it reloads grids and buildings itself after a save.
+  window.gridmap.planner = new PlannerPanel(document.getElementById("planner"), map);
+  document.getElementById("planner-open").addEventListener("click", () => window.gridmap.planner.open());
   const closeResults = setupSearch(document.getElementById("search"), document.getElementById("results"), { onPick: pickSearchResult });
   map.on("click", closeResults);
 
