@@ -52,8 +52,23 @@ public interface IFeatureStore : IJobStore, IAsyncDisposable
     /// <summary>Writes all batches in one transaction: all or nothing.</summary>
     Task<ImportSummary> ImportAsync(IReadOnlyList<LayerBatch> batches, ImportMode mode, CancellationToken ct = default);
 
-    /// <summary>Deletes the named features (missing ones are ignored), then upserts the batches, in one transaction.</summary>
-    Task ApplyAsync(IReadOnlyList<(Layer Layer, string Id)> deletes, IReadOnlyList<LayerBatch> upserts, CancellationToken ct = default);
+    /// <summary>
+    /// Deletes the named features (missing ones are ignored), then upserts the batches, in one transaction. When
+    /// <paramref name="expected"/> is given, each named feature must still be at that version (0: must not exist) when the
+    /// transaction starts writing, or <see cref="VersionConflictsException"/> is thrown listing every one that is not, and
+    /// nothing is written.
+    /// </summary>
+    Task ApplyAsync(IReadOnlyList<(Layer Layer, string Id)> deletes, IReadOnlyList<LayerBatch> upserts,
+        IReadOnlyList<ExpectedVersion>? expected = null, CancellationToken ct = default);
+
+    /// <summary>A store setting (such as the band) and its version; null when it was never written.</summary>
+    Task<StoredSetting?> GetSettingAsync(string key, CancellationToken ct = default);
+
+    /// <summary>
+    /// Writes a setting; <paramref name="expectedVersion"/> is the version read (0 for one never written), else
+    /// <see cref="VersionConflictException"/>. Returns the new version.
+    /// </summary>
+    Task<long> PutSettingAsync(string key, System.Text.Json.Nodes.JsonObject value, long expectedVersion, CancellationToken ct = default);
 
     /// <summary>Polygons of a layer that contain the point (lon/lat).</summary>
     Task<IReadOnlyList<StoredFeature>> ContainingAsync(Layer layer, Point point, CancellationToken ct = default);
@@ -62,6 +77,18 @@ public interface IFeatureStore : IJobStore, IAsyncDisposable
     Task<IReadOnlyList<StoredFeature>> SearchAsync(string text, IReadOnlyList<Layer> layers, int limit, CancellationToken ct = default);
 
     Task<IReadOnlyDictionary<Layer, long>> CountAsync(CancellationToken ct = default);
+}
+
+/// <summary>The version a multi-feature write read of one feature (0: it did not exist).</summary>
+public sealed record ExpectedVersion(Layer Layer, string Id, long Version);
+
+public sealed record StoredSetting(string Key, long Version, System.Text.Json.Nodes.JsonObject Value);
+
+/// <summary>Features a multi-feature write read that have changed since: with their current versions (0: gone).</summary>
+public sealed class VersionConflictsException(IReadOnlyList<(ExpectedVersion Expected, long Current)> conflicts)
+    : Exception($"{conflicts.Count} feature(s) changed since they were read: " + string.Join(", ", conflicts.Select(c => $"{c.Expected.Layer.Key()}/{c.Expected.Id} is at {c.Current}, not {c.Expected.Version}")))
+{
+    public IReadOnlyList<(ExpectedVersion Expected, long Current)> Conflicts { get; } = conflicts;
 }
 
 public sealed class FeatureNotFoundException(Layer layer, string id)

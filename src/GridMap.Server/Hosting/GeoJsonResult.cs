@@ -14,6 +14,8 @@ public sealed class GeoJsonResult(Action<Utf8JsonWriter> write, int status = Sta
 
     public int? StatusCode => status;
 
+    public static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public async Task ExecuteAsync(HttpContext http)

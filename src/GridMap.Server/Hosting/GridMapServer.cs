@@ -4,6 +4,8 @@ using GridMap.Core.Store;
 using GridMap.Server.Coverage;
 using GridMap.Server.Import;
 using GridMap.Server.Features;
+using GridMap.Server.Grids;
+using GridMap.Server.Settings;
 using GridMap.Server.Lookup;
 using GridMap.Server.Partitioning;
 using GridMap.Server.Search;
@@ -66,6 +68,8 @@ public static class GridMapServer
         app.MapOsmImport();
         app.MapPartition();
         app.MapCoverage();
+        app.MapGrids();
+        app.MapSettings();
         return app;
     }
 

@@ -109,7 +109,7 @@ public static class PartitionApi
         var kept = grids.Select(g => g.Id).ToHashSet();
         var deletes = (job.Result["replaces"] as JsonArray ?? []).Select(n => n!.ToString()).Where(code => !kept.Contains(code))
             .Select(code => (Layer.Grids, code)).ToList();
-        await store.ApplyAsync(deletes, [new LayerBatch(Layer.Grids, grids), new LayerBatch(Layer.Buildings, buildings)], ct);
+        await store.ApplyAsync(deletes, [new LayerBatch(Layer.Grids, grids), new LayerBatch(Layer.Buildings, buildings)], ct: ct);
         await store.UpdateJobAsync(id, JobStatuses.Accepted, 1, ct: ct);
         return TypedResults.Ok(new AcceptResponse(id, grids.Count, deletes.Count, buildings.Count));
     }

@@ -18,6 +18,8 @@ public static class StorePartitionInput
     static readonly HashSet<string> BarrierClasses =
         ["motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential", "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link", "living_street"];
 
+    public static bool IsBarrier(StoredFeature road) => BarrierClasses.Contains(road.Text("highway") ?? "");
+
     /// <summary>"all", or the code of a district, street or community: communities whose code is, or starts with, it.</summary>
     public static bool InScope(string scope, string communityCode) =>
         scope == "all" || communityCode == scope || (GridCode.IsCommunityCode(communityCode) && communityCode.StartsWith(scope, StringComparison.Ordinal));

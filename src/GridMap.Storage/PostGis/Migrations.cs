@@ -35,6 +35,13 @@ public static class Migrations
             );
             CREATE INDEX jobs_status_idx ON jobs (status, created);
             """),
+        new(3, "store settings (the band), versioned", """
+            CREATE TABLE settings (
+                key text COLLATE "C" PRIMARY KEY,
+                version bigint NOT NULL,
+                value jsonb NOT NULL
+            );
+            """),
     ];
 
     /// <remarks>

@@ -117,6 +117,37 @@ public sealed partial class PostGisStore : IFeatureStore
         return await reader.ReadAsync(ct) ? Read(reader, layer) : null;
     }
 
+    public async Task<StoredSetting?> GetSettingAsync(string key, CancellationToken ct = default)
+    {
+        await using var cmd = DataSource.CreateCommand("SELECT version, value::text FROM settings WHERE key = $1");
+        cmd.Parameters.Add(new() { Value = key });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? new StoredSetting(key, r.GetInt64(0), System.Text.Json.Nodes.JsonNode.Parse(r.GetString(1))!.AsObject()) : null;
+    }
+
+    public async Task<long> PutSettingAsync(string key, System.Text.Json.Nodes.JsonObject value, long expectedVersion, CancellationToken ct = default)
+    {
+        return await InTransaction([Layer.Grids], async (conn, tx) =>
+        {
+            long current;
+            await using (var q = new NpgsqlCommand("SELECT version FROM settings WHERE key = $1 FOR UPDATE", conn, tx))
+            {
+                q.Parameters.Add(new() { Value = key });
+                current = await q.ExecuteScalarAsync(ct) is long v ? v : 0;
+            }
+            if (current != expectedVersion) throw new VersionConflictException(Layer.Grids, key, expectedVersion, current);
+            await using (var w = new NpgsqlCommand(
+                "INSERT INTO settings (key, version, value) VALUES ($1, $2, $3::jsonb) ON CONFLICT (key) DO UPDATE SET version = excluded.version, value = excluded.value", conn, tx))
+            {
+                w.Parameters.Add(new() { Value = key });
+                w.Parameters.Add(new() { Value = expectedVersion + 1 });
+                w.Parameters.Add(new() { Value = value.ToJsonString() });
+                await w.ExecuteNonQueryAsync(ct);
+            }
+            return expectedVersion + 1;
+        }, ct);
+    }
+
     public async Task<IReadOnlyList<StoredFeature>> ContainingAsync(Layer layer, Point point, CancellationToken ct = default)
     {
         await using var cmd = DataSource.CreateCommand(
@@ -248,12 +279,31 @@ public sealed partial class PostGisStore : IFeatureStore
         return new ImportSummary(written);
     }
 
-    public async Task ApplyAsync(IReadOnlyList<(Layer Layer, string Id)> deletes, IReadOnlyList<LayerBatch> upserts, CancellationToken ct = default)
+    public async Task ApplyAsync(IReadOnlyList<(Layer Layer, string Id)> deletes, IReadOnlyList<LayerBatch> upserts,
+        IReadOnlyList<ExpectedVersion>? expected = null, CancellationToken ct = default)
     {
         RefuseDuplicates(upserts.Select(b => (b.Layer, b.Features.ToList())));
         var touched = deletes.Select(d => d.Layer).Concat(upserts.Select(u => u.Layer)).Distinct().ToList();
         await InTransaction(touched, async (conn, tx) =>
         {
+            if (expected is { Count: > 0 })
+            {
+                // FOR UPDATE: the rows checked stay locked until commit, so no other writer slips in between check and write.
+                var conflicts = new List<(ExpectedVersion, long)>();
+                foreach (var group in expected.GroupBy(e => e.Layer))
+                {
+                    var current = new Dictionary<string, long>(StringComparer.Ordinal);
+                    await using (var q = new NpgsqlCommand($"SELECT id, version FROM {group.Key.Key()} WHERE id = ANY($1) ORDER BY id FOR UPDATE", conn, tx))
+                    {
+                        q.Parameters.Add(new() { Value = group.Select(e => e.Id).Distinct().ToArray() });
+                        await using var r = await q.ExecuteReaderAsync(ct);
+                        while (await r.ReadAsync(ct)) current[r.GetString(0)] = r.GetInt64(1);
+                    }
+                    foreach (var e in group)
+                        if (current.GetValueOrDefault(e.Id) != e.Version) conflicts.Add((e, current.GetValueOrDefault(e.Id)));
+                }
+                if (conflicts.Count > 0) throw new VersionConflictsException(conflicts);
+            }
             foreach (var group in deletes.GroupBy(d => d.Layer))
             {
                 await using var delete = new NpgsqlCommand($"DELETE FROM {group.Key.Key()} WHERE id = ANY($1)", conn, tx);

@@ -35,6 +35,13 @@ static class SqliteSchema
         CREATE INDEX jobs_status ON jobs (status, created);
 
         """,
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            value TEXT NOT NULL);
+
+        """,
     ];
 
     public static async Task MigrateAsync(SqliteConnection c, CancellationToken ct)

@@ -183,10 +183,26 @@ public sealed partial class SqliteStore : IFeatureStore
         return new(written);
     }
 
-    public async Task ApplyAsync(IReadOnlyList<(Layer Layer, string Id)> deletes, IReadOnlyList<LayerBatch> upserts, CancellationToken ct = default)
+    public async Task ApplyAsync(IReadOnlyList<(Layer Layer, string Id)> deletes, IReadOnlyList<LayerBatch> upserts,
+        IReadOnlyList<ExpectedVersion>? expected = null, CancellationToken ct = default)
     {
         await using var c = await ConnectAsync(ct);
+        // BEGIN IMMEDIATE: the write lock is held from here, so the versions checked are the ones overwritten.
         await using var tx = c.BeginTransaction(deferred: false);
+        if (expected is { Count: > 0 })
+        {
+            var conflicts = new List<(ExpectedVersion, long)>();
+            foreach (var e in expected)
+            {
+                await using var q = c.CreateCommand();
+                q.Transaction = tx;
+                q.CommandText = $"SELECT version FROM {T(e.Layer)} WHERE id = $id";
+                q.Parameters.AddWithValue("$id", e.Id);
+                var current = await q.ExecuteScalarAsync(ct) is long v ? v : 0;
+                if (current != e.Version) conflicts.Add((e, current));
+            }
+            if (conflicts.Count > 0) throw new VersionConflictsException(conflicts);
+        }
         foreach (var (layer, id) in deletes) await DeleteRowAsync(c, tx, layer, id, ct);
         foreach (var batch in upserts) await UpsertAsync(c, tx, batch, ct);
         await tx.CommitAsync(ct);
@@ -234,6 +250,42 @@ public sealed partial class SqliteStore : IFeatureStore
             pMaxY.Value = e.MaxY;
             await index.ExecuteNonQueryAsync(ct);
         }
+    }
+
+    public async Task<StoredSetting?> GetSettingAsync(string key, CancellationToken ct = default)
+    {
+        await using var c = await ConnectAsync(ct);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT version, value FROM settings WHERE key = $key";
+        cmd.Parameters.AddWithValue("$key", key);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? new StoredSetting(key, r.GetInt64(0), JsonNode.Parse(r.GetString(1))!.AsObject()) : null;
+    }
+
+    public async Task<long> PutSettingAsync(string key, JsonObject value, long expectedVersion, CancellationToken ct = default)
+    {
+        await using var c = await ConnectAsync(ct);
+        await using var tx = c.BeginTransaction(deferred: false);
+        await using (var q = c.CreateCommand())
+        {
+            q.Transaction = tx;
+            q.CommandText = "SELECT version FROM settings WHERE key = $key";
+            q.Parameters.AddWithValue("$key", key);
+            var current = await q.ExecuteScalarAsync(ct) is long v ? v : 0;
+            if (current != expectedVersion) throw new VersionConflictException(Layer.Grids, key, expectedVersion, current);
+        }
+        await using (var w = c.CreateCommand())
+        {
+            w.Transaction = tx;
+            w.CommandText = "INSERT INTO settings (key, version, value) VALUES ($key, $v, $value) ON CONFLICT(key) DO UPDATE SET version = excluded.version, value = excluded.value";
+            w.Parameters.AddWithValue("$key", key);
+            w.Parameters.AddWithValue("$v", expectedVersion + 1);
+            w.Parameters.AddWithValue("$value", value.ToJsonString());
+            await w.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        Changed?.Invoke(Layer.Grids);
+        return expectedVersion + 1;
     }
 
     public async Task<IReadOnlyList<StoredFeature>> ContainingAsync(Layer layer, Point point, CancellationToken ct = default)

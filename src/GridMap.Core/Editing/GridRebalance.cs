@@ -1,0 +1,86 @@
+using GridMap.Core.Partitioning;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Geometries.Prepared;
+using NetTopologySuite.Operation.OverlayNG;
+
+namespace GridMap.Core.Editing;
+
+/// <summary>
+/// Re-partitions a few grids' buildings (周边平衡) with the stable re-partitioner: the land they cover together is divided
+/// again, grids keep their codes where their households go, new grids take the community's next free code, and a grid left
+/// with no building is retired. A planner who fixes one grid by hand gets its neighbours brought back into band.
+/// </summary>
+public static class GridRebalance
+{
+    /// <summary>Active grids of the same community that share boundary with any of <paramref name="codes"/> (dedicated grids left out).</summary>
+    public static IReadOnlyList<string> Neighbours(GridSet set, IReadOnlyCollection<string> codes)
+    {
+        var named = codes.Select(set.Grid).OfType<EditGrid>().Where(g => !g.IsRetired && !g.Polygon.IsEmpty).ToList();
+        var result = new List<string>();
+        foreach (var grid in named)
+        {
+            var prepared = PreparedGeometryFactory.Prepare(grid.Polygon.Buffer(1e-7));
+            foreach (var other in set.InCommunity(grid.Community))
+            {
+                if (other.IsRetired || other.Type != GridTypes.Basic || other.Polygon.IsEmpty || codes.Contains(other.Code) || result.Contains(other.Code)) continue;
+                if (other.Polygon.EnvelopeInternal.Intersects(grid.Polygon.EnvelopeInternal) && prepared.Intersects(other.Polygon)) result.Add(other.Code);
+            }
+        }
+        return result;
+    }
+
+    /// <returns>Codes of the grids created.</returns>
+    public static IReadOnlyList<string> Apply(GridSet set, IReadOnlyList<string> codes, bool neighbours, Bounds bounds)
+    {
+        var named = codes.Distinct().Select(c => set.Grid(c) ?? throw new EditRefusedException("not_found", $"there is no grid {c}", codes.ToList().IndexOf(c),
+            new Dictionary<string, object?> { ["grid"] = c })).ToList();
+        foreach (var g in named.Where(g => g.IsRetired))
+            throw new EditRefusedException("retired_grid", $"grid {g.Code} is retired", codes.ToList().IndexOf(g.Code), new Dictionary<string, object?> { ["grid"] = g.Code });
+        var all = named.Select(g => g.Code).Concat(neighbours ? Neighbours(set, named.Select(g => g.Code).ToList()) : []).ToList();
+
+        var created = new List<string>();
+        foreach (var community in all.Select(c => set.Grid(c)!).GroupBy(g => g.Community))
+            created.AddRange(Rebalance(set, community.Key, community.ToList(), bounds));
+        return created;
+    }
+
+    static IReadOnlyList<string> Rebalance(GridSet set, string community, IReadOnlyList<EditGrid> grids, Bounds bounds)
+    {
+        var area = GridReassignment.Clean(UnaryUnionNG.Union(GridMap.Core.Spatial.GeometryRules.Factory.BuildGeometry(grids.Select(g => g.Polygon).ToList()), new PrecisionModel(1e7)));
+        if (area.IsEmpty) return [];
+        var buildingIds = grids.SelectMany(g => g.UnitIds).Select(GridSet.BuildingOf).Distinct().ToList();
+        var units = buildingIds.Select(id => set.Buildings.GetValueOrDefault(id)).OfType<EditBuilding>()
+            .Select(b => new PartitionUnit(b.Id, b.Households, b.Geometry, b.Compound, b.Units is { Count: > 0 } u ? u : null)).ToList();
+        // Compound pieces (households no mapped building holds) are divided again by area.
+        var pieces = grids.SelectMany(g => g.UnitIds).Where(id => !set.Buildings.ContainsKey(GridSet.BuildingOf(id)))
+            .Select(id => id.Split('#')[0]).ToHashSet(StringComparer.Ordinal);
+        var envelope = area.EnvelopeInternal;
+        var compounds = set.Compounds.Values.Where(c => c.Polygon.EnvelopeInternal.Intersects(envelope))
+            .Select(c => new PartitionCompound(c.Id, c.Polygon, pieces.Contains(c.Id) ? c.Households : null)).ToList();
+        var barriers = set.Barriers.Where(b => b.EnvelopeInternal.Intersects(envelope)).ToList();
+        var result = GridPartitioner.Partition(new PartitionInput(
+            units, [new PartitionArea(community, area)], compounds, barriers,
+            grids.Select(g => new ExistingGrid(g.Code, g.Polygon, g.UnitIds)).ToList(), bounds));
+
+        var given = grids.Select(g => g.Code).ToHashSet(StringComparer.Ordinal);
+        var kept = new HashSet<string>(StringComparer.Ordinal);
+        var created = new List<string>();
+        foreach (var r in result.Grids)
+        {
+            var polygon = GridReassignment.Clean(r.Polygon);
+            if (given.Contains(r.Code) && kept.Add(r.Code))
+            {
+                var old = set.Grid(r.Code)!;
+                set.Put(old with { Polygon = polygon, UnitIds = r.UnitIds.ToList(), Households = r.Households, Status = old.IsRetired ? "active" : old.Status });
+                continue;
+            }
+            // The partitioner numbers new grids after the ones it was given; the community may hold higher codes.
+            var code = GridReassignment.NextCode(set, community);
+            set.Put(new EditGrid(code, community, polygon, r.UnitIds.ToList(), r.Households), created: true);
+            created.Add(code);
+        }
+        foreach (var g in grids.Where(g => !kept.Contains(g.Code)))
+            set.Put(g with { UnitIds = [], Households = 0, Status = g.Type == GridTypes.Basic ? "retired" : g.Status }); // keeps its last polygon as history
+        return created;
+    }
+}
