@@ -79,8 +79,11 @@ export class PlannerPanel {
     this.message = null; // {kind: "ok"|"error"|"conflict"|"info", text, stale?}
     this.isOpen = false;
     this.busy = false;
+    this.loading = false; // a community is being read from the store
     this.markers = [];
     this.communities = null;
+    /** How many features each planner layer draws now (for tests and the console). */
+    this.shown = { grids: 0, buildings: 0, selected: 0, preview: 0 };
     this.session.subscribe(() => this.render());
 
     root.querySelector(".info-close").addEventListener("click", () => this.close());
@@ -280,6 +283,7 @@ export class PlannerPanel {
       if (info && !info.hidden) info.querySelector(".info-close")?.click();
       this.map.boxZoom.disable();
     }
+    const before = this.switchSeq ?? 0; // a community picked while this one is looked up wins
     try {
       if (!this.communities) await this.loadCommunities();
       let code = community ?? this.snapshot?.community ?? null;
@@ -287,7 +291,7 @@ export class PlannerPanel {
         const c = this.map.getCenter();
         code = (await lookup(c.lng, c.lat).catch(() => null))?.community?.code ?? this.communities[0]?.properties?.code ?? null;
       }
-      if (code && code !== this.snapshot?.community) await this.switchCommunity(String(code));
+      if (code && code !== this.snapshot?.community && (this.switchSeq ?? 0) === before) await this.switchCommunity(String(code));
       else { this.draw(); this.render(); }
     } catch (e) {
       this.say("error", `无法打开网格编辑: ${e.message}`);
@@ -302,6 +306,7 @@ export class PlannerPanel {
     this.picking = false;
     this.clearPreview();
     for (const id of ["planner-grids", "planner-preview", "planner-buildings"]) this.map.getSource(id)?.setData(EMPTY);
+    this.shown = { grids: 0, buildings: 0, selected: 0, preview: 0 };
     this.clearMarkers();
   }
 
@@ -324,8 +329,11 @@ export class PlannerPanel {
       return;
     }
     this.say("info", "加载社区数据…");
+    this.loading = true;
+    const seq = (this.switchSeq = (this.switchSeq ?? 0) + 1); // the latest pick wins over a slower earlier one
     try {
       const [{ community, grids, buildings }, band] = await Promise.all([getCommunityData(code), getBand(code)]);
+      if (seq !== this.switchSeq) return;
       this.band = band;
       this.communityFeature = community;
       if (code !== this.snapshot?.community) {
@@ -341,6 +349,8 @@ export class PlannerPanel {
       if (fit) this.fitTo(community.geometry);
     } catch (e) {
       this.say("error", `社区 ${code} 加载失败: ${e.message}`);
+    } finally {
+      if (seq === this.switchSeq) this.loading = false;
     }
   }
 
@@ -661,6 +671,7 @@ export class PlannerPanel {
       properties: { code: codeOf(g), households: hhOf(g), _colour: BAND_COLOURS[this.bandStatus(g)], _focus: codeOf(g) === this.focus, _changed: this.view.changed.has(codeOf(g)) },
     }));
     this.map.getSource("planner-grids").setData(fc(features));
+    this.shown.grids = features.length;
     this.drawLabels();
   }
 
@@ -670,6 +681,8 @@ export class PlannerPanel {
       type: "Feature", geometry: b.geometry, properties: { _id: String(b.id), households: hhOf(b), _sel: this.selection.has(String(b.id)) },
     }));
     this.map.getSource("planner-buildings").setData(fc(features));
+    this.shown.buildings = features.length;
+    this.shown.selected = features.filter((f) => f.properties._sel).length;
   }
 
   drawPreview() {
@@ -678,6 +691,7 @@ export class PlannerPanel {
       type: "Feature", geometry: f.geometry, properties: { code: codeOf(f), households: hhOf(f), _colour: BAND_COLOURS[this.bandStatus(f)] },
     }));
     this.map.getSource("planner-preview").setData(fc(features));
+    this.shown.preview = features.length;
     this.drawLabels();
   }
 

@@ -88,7 +88,11 @@ export function warningText(w) {
     case "below_band": return `${grid} ${w.households} 户，低于下限 ${w.min} 户`;
     case "above_band": return `${grid} ${w.households} 户，超过上限 ${w.max} 户`;
     case "noncontiguous": return `${grid} 不连片（${w.parts ?? "多"} 块）`;
-    case "compound_split": return `小区 ${w.compound_name ?? w.compound} 被分到 ${(w.grids ?? []).length || "多"} 个网格${w.grids?.length ? `（${w.grids.join("、")}）` : ""}`;
+    case "compound_split": {
+      const grids = w.grids ?? [];
+      const list = grids.length && grids.length <= 3 ? `（${grids.join("、")}）` : "";
+      return `小区 ${w.compound_name ?? w.compound} 分属 ${grids.length || "多"} 个网格${list}`;
+    }
     case "units_split": return `楼栋 ${w.building} 的单元分属 ${(w.grids ?? []).join("、") || "多个网格"}`;
     default: return w.message ?? w.code ?? "未知提示";
   }
