@@ -32,6 +32,10 @@ const el = (tag, attrs = {}, ...children) => {
 
 const codeOf = (f) => String(f.properties?.code ?? f.id);
 const hhOf = (f) => Number(f?.properties?.households ?? 0);
+const unitsKey = (g) => JSON.stringify([...(g?.properties?.unit_ids ?? [])].map(String).sort());
+/** Whether a grid of an answer holds what the grid before it held (same households, same buildings, still active). */
+const sameGrid = (before, after) => Boolean(before) && after.properties?.status !== "retired"
+  && hhOf(before) === hhOf(after) && unitsKey(before) === unitsKey(after);
 const active = (g) => g.properties?.status !== "retired";
 const fc = (features) => ({ type: "FeatureCollection", features });
 
@@ -256,7 +260,7 @@ export class PlannerPanel {
     // Outside the community: follow the grid clicked into its community.
     const other = this.gridAt(point, "grids-fill");
     const community = other?.properties?.community_code;
-    if (community && community !== this.snapshot?.community) this.switchCommunity(String(community));
+    if (community && community !== this.snapshot?.community) this.switchCommunity(String(community), { fit: false });
     else if (!shift) this.select([], "replace");
   }
 
@@ -332,8 +336,9 @@ export class PlannerPanel {
     this.loading = true;
     const seq = (this.switchSeq = (this.switchSeq ?? 0) + 1); // the latest pick wins over a slower earlier one
     try {
-      const [{ community, grids, buildings }, band] = await Promise.all([getCommunityData(code), getBand(code)]);
+      const [{ community, grids, buildings, compoundNames }, band] = await Promise.all([getCommunityData(code), getBand(code)]);
       if (seq !== this.switchSeq) return;
+      this.compoundNames = compoundNames;
       this.band = band;
       this.communityFeature = community;
       if (code !== this.snapshot?.community) {
@@ -535,9 +540,7 @@ export class PlannerPanel {
     const grids = new Set(p.op.grids);
     for (const c of p.answer.created ?? []) grids.add(String(c));
     for (const f of p.answer.features ?? []) {
-      const before = v.grids.get(codeOf(f));
-      const units = (g) => JSON.stringify([...(g?.properties?.unit_ids ?? [])].sort());
-      if (!before || hhOf(before) !== hhOf(f) || units(before) !== units(f) || f.properties?.status === "retired") grids.add(codeOf(f));
+      if (!sameGrid(v.grids.get(codeOf(f)), f)) grids.add(codeOf(f));
     }
     const state = mergeAnswers(this.session.state, p.answer);
     const created = (p.answer.created ?? []).map(String);
@@ -784,13 +787,20 @@ export class PlannerPanel {
         el("td", { class: "num after" }, status === "retired" ? "0" : String(hhOf(f))),
         el("td", {}, status === "retired" ? "" : bandLabel(status)));
     });
-    const warnings = (a.warnings ?? []).map((w) => el("li", { "data-code": w.code }, warningText(w)));
-    this.previewBox.replaceChildren(head,
+    const warnings = (a.warnings ?? []).map((w) => el("li", { "data-code": w.code }, warningText(w, this.compoundNames)));
+    const unchanged = (a.features ?? []).every((f) => sameGrid(this.view.grids.get(codeOf(f)), f))
+      && !(a.created ?? []).length && !(a.retired ?? []).length;
+    if (unchanged) {
+      this.previewBox.replaceChildren(head, el("p", { class: "muted planner-preview-hint" }, "无需调整：涉及的网格保持不变"),
+        el("div", { class: "planner-preview-actions" }, el("button", { type: "button", class: "planner-cancel", onclick: () => this.setAction(null) }, "取消")));
+      return;
+    }
+    this.previewBox.replaceChildren(...[head,
       el("table", { class: "planner-touched" }, el("thead", {}, el("tr", {}, el("th", {}, "网格"), el("th", {}, "原户数"), el("th", {}, "新户数"), el("th", {}, ""))), el("tbody", {}, rows)),
       warnings.length ? el("ul", { class: "planner-warnings" }, warnings) : null,
       el("div", { class: "planner-preview-actions" },
         el("button", { type: "button", class: "primary planner-apply", onclick: () => this.apply() }, "应用"),
-        el("button", { type: "button", class: "planner-cancel", onclick: () => this.setAction(null) }, "取消")));
+        el("button", { type: "button", class: "planner-cancel", onclick: () => this.setAction(null) }, "取消"))].filter(Boolean));
   }
 
   renderHistory() {

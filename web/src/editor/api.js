@@ -65,12 +65,15 @@ export async function getCommunityData(code, signal) {
   const community = await getFeature("communities", code, signal);
   const box = bboxOf(community.geometry);
   const pad = box ? [box[0] - 1e-4, box[1] - 1e-4, box[2] + 1e-4, box[3] + 1e-4] : null;
-  const [grids, buildings] = await Promise.all([
+  const [grids, buildings, compounds] = await Promise.all([
     getFeatures("grids", pad, { signal, max: 100000 }),
     getFeatures("buildings", pad, { signal, max: 200000 }),
+    getFeatures("compounds", pad, { signal, max: 100000 }).catch((e) => { if (e.name === "AbortError") throw e; return { features: [] }; }),
   ]);
   const mine = (f) => String(f.properties?.community_code ?? "") === String(code);
-  return { community, grids: grids.features.filter(mine), buildings: buildings.features.filter(mine) };
+  /** compound id → name, for warnings that name a compound. */
+  const compoundNames = new Map(compounds.features.map((c) => [String(c.id), c.properties?.name ?? String(c.id)]));
+  return { community, grids: grids.features.filter(mine), buildings: buildings.features.filter(mine), compoundNames };
 }
 
 /** One community's grids from /api/layers/grids/features, retired ones left out (the export). */
@@ -82,7 +85,7 @@ export async function getCommunityGrids(code, signal) {
 const LEVEL = { below: "低于下限", above: "超过上限", in: "达标" };
 
 /** One warning of an answer (`below_band`, `above_band`, `noncontiguous`, `compound_split`, `units_split`) in Chinese. */
-export function warningText(w) {
+export function warningText(w, compoundNames = null) {
   const grid = w.grid ? `网格 ${w.grid}` : "";
   switch (w.code) {
     case "below_band": return `${grid} ${w.households} 户，低于下限 ${w.min} 户`;
@@ -91,7 +94,7 @@ export function warningText(w) {
     case "compound_split": {
       const grids = w.grids ?? [];
       const list = grids.length && grids.length <= 3 ? `（${grids.join("、")}）` : "";
-      return `小区 ${w.compound_name ?? w.compound} 分属 ${grids.length || "多"} 个网格${list}`;
+      return `小区 ${w.compound_name ?? compoundNames?.get(String(w.compound)) ?? w.compound} 分属 ${grids.length || "多"} 个网格${list}`;
     }
     case "units_split": return `楼栋 ${w.building} 的单元分属 ${(w.grids ?? []).join("、") || "多个网格"}`;
     default: return w.message ?? w.code ?? "未知提示";
