@@ -1,6 +1,7 @@
 using GridMap.Core.Partitioning;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Prepared;
+using NetTopologySuite.Operation.Overlay;
 using NetTopologySuite.Operation.OverlayNG;
 
 namespace GridMap.Core.Editing;
@@ -44,6 +45,33 @@ public static class GridRebalance
         return created;
     }
 
+    static readonly PrecisionModel Grid7 = new(1e7);
+
+    /// <summary>
+    /// The new polygons made to tile exactly the land the old grids covered, on the 7-decimal grid: each is clipped to it
+    /// and to what earlier ones took, and slivers left over (metric rounding) go to the grid they share most boundary with.
+    /// </summary>
+    static Geometry[] Fit(Geometry area, IReadOnlyList<Geometry> pieces)
+    {
+        var result = new Geometry[pieces.Count];
+        Geometry taken = area.Factory.CreatePolygon();
+        for (var i = 0; i < pieces.Count; i++)
+        {
+            var p = OverlayNG.Overlay(GridReassignment.Clean(pieces[i]), area, SpatialFunction.Intersection, Grid7);
+            if (!taken.IsEmpty) p = OverlayNG.Overlay(p, taken, SpatialFunction.Difference, Grid7);
+            result[i] = GridReassignment.Clean(p);
+            taken = taken.IsEmpty ? result[i] : OverlayNG.Overlay(taken, result[i], SpatialFunction.Union, Grid7);
+        }
+        var left = OverlayNG.Overlay(area, taken, SpatialFunction.Difference, Grid7);
+        foreach (var sliver in AreaAtoms.Polygons(left))
+        {
+            var best = Enumerable.Range(0, result.Length).OrderByDescending(i => result[i].IsEmpty ? -1 : sliver.Boundary.Intersection(result[i]).Length)
+                .ThenBy(i => result[i].Distance(sliver)).FirstOrDefault(-1);
+            if (best >= 0) result[best] = GridReassignment.Clean(OverlayNG.Overlay(result[best], sliver, SpatialFunction.Union, Grid7));
+        }
+        return result;
+    }
+
     static IReadOnlyList<string> Rebalance(GridSet set, string community, IReadOnlyList<EditGrid> grids, Bounds bounds)
     {
         var area = GridReassignment.Clean(UnaryUnionNG.Union(GridMap.Core.Spatial.GeometryRules.Factory.BuildGeometry(grids.Select(g => g.Polygon).ToList()), new PrecisionModel(1e7)));
@@ -65,9 +93,10 @@ public static class GridRebalance
         var given = grids.Select(g => g.Code).ToHashSet(StringComparer.Ordinal);
         var kept = new HashSet<string>(StringComparer.Ordinal);
         var created = new List<string>();
-        foreach (var r in result.Grids)
+        var polygons = Fit(area, result.Grids.Select(r => r.Polygon).ToList());
+        for (var i = 0; i < result.Grids.Count; i++)
         {
-            var polygon = GridReassignment.Clean(r.Polygon);
+            var (r, polygon) = (result.Grids[i], polygons[i]);
             if (given.Contains(r.Code) && kept.Add(r.Code))
             {
                 var old = set.Grid(r.Code)!;

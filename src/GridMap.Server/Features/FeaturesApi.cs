@@ -8,6 +8,7 @@ using GridMap.IO.GeoJson;
 using GridMap.Server.Hosting;
 using GridMap.Server.Import;
 using GridMap.Server.Problems;
+using GridMap.Server.Settings;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NetTopologySuite.Geometries;
 
@@ -58,6 +59,7 @@ public static class FeaturesApi
         if (skip < 0) return Problem.BadParameter("offset", "must not be negative");
 
         var page = await store.ListAsync(l, new FeatureQuery(box, size, skip), ct);
+        var band = l == Layer.Grids ? await BandSetting.ReadAsync(store, ct) : null;
         string? next = skip + page.Features.Count < page.NumberMatched
             ? $"{http.Request.Path}?{(bbox is null ? "" : $"bbox={bbox}&")}limit={size}&offset={skip + page.Features.Count}"
             : null;
@@ -78,7 +80,7 @@ public static class FeaturesApi
             }
             w.WriteEndArray();
             w.WriteStartArray("features");
-            foreach (var f in page.Features) GeoJsonFeatures.WriteFeature(w, f);
+            foreach (var f in page.Features) GeoJsonFeatures.WriteFeature(w, band is null ? f : f with { Properties = band.WithBandStatus(f.Properties) });
             w.WriteEndArray();
             w.WriteEndObject();
         });
@@ -89,6 +91,7 @@ public static class FeaturesApi
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
         var f = await store.GetAsync(l, id, ct);
         if (f is null) return Problem.NotFound(l, id);
+        if (l == Layer.Grids) f = f with { Properties = (await BandSetting.ReadAsync(store, ct)).WithBandStatus(f.Properties) };
         http.Response.Headers.ETag = ETag(f.Version);
         return GeoJsonResult.Feature(f);
     }
@@ -99,6 +102,7 @@ public static class FeaturesApi
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
         var (draft, repairs, problem) = await ReadOneAsync(l, http, null, options, ct);
         if (problem is not null) return problem;
+        if (DerivedFields.Refuse(l, draft!, null) is { } derived) return derived;
         try
         {
             var created = await store.CreateAsync(l, draft!, ct);
@@ -119,6 +123,11 @@ public static class FeaturesApi
         if (!TryReadIfMatch(http, out var expected)) return Problem.BadParameter("If-Match", "must be the version number you read, e.g. \"3\"");
         var (draft, repairs, problem) = await ReadOneAsync(l, http, id, options, ct);
         if (problem is not null) return problem;
+        if (await store.GetAsync(l, id, ct) is { } current)
+        {
+            if (DerivedFields.Refuse(l, draft!, current) is { } derived) return derived;
+            draft = DerivedFields.KeepCurrent(l, draft!, current);
+        }
         try
         {
             var replaced = await store.ReplaceAsync(l, draft!, expected, ct);

@@ -36,8 +36,9 @@ public static class LookupApi
         if (lat is null || !double.IsFinite(lat.Value) || lat is < -90 or > 90) return Problem.BadParameter("lat", "is required: a latitude in -90..90");
         var point = GeometryRules.Factory.CreatePoint(new Coordinate(lon.Value, lat.Value));
 
+        // Retired grids keep their last polygon as history; they are no longer anyone's grid.
         async Task<StoredFeature?> At(Layer layer) =>
-            (await store.ContainingAsync(layer, point, ct)).OrderBy(f => f.Geometry.Area).FirstOrDefault();
+            (await store.ContainingAsync(layer, point, ct)).Where(f => f.Text("status") != "retired").OrderBy(f => f.Geometry.Area).FirstOrDefault();
 
         var district = await At(Layer.Districts);
         var street = await At(Layer.Streets);

@@ -15,7 +15,7 @@ namespace GridMap.Server.Partitioning;
 /// </summary>
 public static class PartitionApi
 {
-    public sealed record StartRequest(string? Scope, int? Min, int? Max, int? Target);
+    public sealed record StartRequest(string? Scope, int? Min, int? Max, int? Target, bool? Fresh = null);
 
     public sealed record JobView(
         string Id, string Kind, string Scope, string Status, double Progress, JsonObject Parameters,
@@ -51,7 +51,7 @@ public static class PartitionApi
                 return Problem.Of(StatusCodes.Status404NotFound, "unknown-scope", "Unknown scope", $"scope: no community has the code {scope} or lies in it",
                     new Dictionary<string, object?> { ["errors"] = new[] { new { pointer = "scope", field = "scope", message = "no such community, street or district" } } });
         }
-        var job = await store.CreateJobAsync(PartitionJobRunner.Kind, scope, new JsonObject { ["min"] = min, ["max"] = max, ["target"] = target }, ct);
+        var job = await store.CreateJobAsync(PartitionJobRunner.Kind, scope, new JsonObject { ["min"] = min, ["max"] = max, ["target"] = target, ["fresh"] = request.Fresh == true }, ct);
         return TypedResults.Accepted($"/api/partition/jobs/{job.Id}", View(job));
     }
 
@@ -78,6 +78,20 @@ public static class PartitionApi
         var job = await store.GetJobAsync(id, ct);
         if (job is null) return NoJob(id);
         if (job.Status != JobStatuses.Done || job.Result?["grids"] is not JsonObject collection) return NotNow(id, $"cannot be accepted (status {job.Status})");
+
+        // Nothing the job read may have changed since: a grid worker's correction must not be silently reverted.
+        var read = job.Result["read"] as JsonObject;
+        var expected = new List<ExpectedVersion>();
+        foreach (var (layer, member) in new[] { (Layer.Grids, "grids"), (Layer.Buildings, "buildings") })
+            foreach (var (fid, v) in read?[member] as JsonObject ?? [])
+                if (JsonNumber.ToLong(v) is { } version) expected.Add(new ExpectedVersion(layer, fid, version));
+        var changed = new List<object>();
+        foreach (var e in expected)
+        {
+            var now = await store.GetAsync(e.Layer, e.Id, ct);
+            if (now?.Version != e.Version) changed.Add(new { layer = e.Layer.Key(), id = e.Id, read = e.Version, current = now?.Version ?? 0 });
+        }
+        if (changed.Count > 0) return ChangedSinceRead(id, changed);
 
         var grids = new List<FeatureDraft>();
         var problems = new List<FeatureProblem>();
@@ -107,12 +121,37 @@ public static class PartitionApi
             buildings.Add(new FeatureDraft(b.Id, b.Geometry, props));
         }
         var kept = grids.Select(g => g.Id).ToHashSet();
-        var deletes = (job.Result["replaces"] as JsonArray ?? []).Select(n => n!.ToString()).Where(code => !kept.Contains(code))
-            .Select(code => (Layer.Grids, code)).ToList();
-        await store.ApplyAsync(deletes, [new LayerBatch(Layer.Grids, grids), new LayerBatch(Layer.Buildings, buildings)], ct: ct);
+        // Superseded grids are retired, not deleted: their codes stay reserved, with the grids that replaced them.
+        var retiring = (job.Result["replaces"] as JsonArray ?? []).Select(n => n!.ToString()).Where(code => !kept.Contains(code)).ToList();
+        foreach (var code in retiring)
+        {
+            if (await store.GetAsync(Layer.Grids, code, ct) is not { } old) continue;
+            var props = (JsonObject)old.Properties.DeepClone();
+            props["status"] = "retired";
+            props["households"] = 0;
+            props["unit_ids"] = new JsonArray();
+            props["replaced_by"] = new JsonArray(grids.Where(g => g.Geometry.Intersects(old.Geometry) && g.Geometry.Intersection(old.Geometry).Area > 0)
+                .Select(g => (JsonNode)JsonValue.Create(g.Id)!).ToArray());
+            grids.Add(new FeatureDraft(old.Id, old.Geometry, props));
+        }
+        var deletes = new List<(Layer, string)>();
+        try
+        {
+            await store.ApplyAsync(deletes, [new LayerBatch(Layer.Grids, grids), new LayerBatch(Layer.Buildings, buildings)], expected, ct);
+        }
+        catch (VersionConflictsException e)
+        {
+            return ChangedSinceRead(id, e.Conflicts.Select(c => (object)new { layer = c.Expected.Layer.Key(), id = c.Expected.Id, read = c.Expected.Version, current = c.Current }).ToList());
+        }
         await store.UpdateJobAsync(id, JobStatuses.Accepted, 1, ct: ct);
-        return TypedResults.Ok(new AcceptResponse(id, grids.Count, deletes.Count, buildings.Count));
+        return TypedResults.Ok(new AcceptResponse(id, grids.Count - retiring.Count, retiring.Count, buildings.Count));
     }
+
+    static ProblemHttpResult ChangedSinceRead(string job, IReadOnlyList<object> changed) =>
+        CodedProblem.Of(StatusCodes.Status409Conflict, "changed_since_read", "Changed since the job read it",
+            [new ProblemError("changed_since_read", "/read", $"{changed.Count} grid(s) or building(s) changed since job {job} read them: run the job again",
+                new Dictionary<string, object?> { ["job"] = job, ["count"] = changed.Count })],
+            new Dictionary<string, object?> { ["changed"] = changed });
 
     static ProblemHttpResult NoJob(string id) =>
         Problem.Of(StatusCodes.Status404NotFound, "unknown-job", "Job not found", $"id: there is no job {id}",

@@ -56,7 +56,7 @@ public sealed class PartitionJobRunner(IFeatureStore store, ILogger<PartitionJob
         {
             var bounds = new Bounds(
                 job.Parameters["min"]?.GetValue<int>() ?? 200, job.Parameters["max"]?.GetValue<int>() ?? 300, job.Parameters["target"]?.GetValue<int>() ?? 250);
-            var scope = await StorePartitionInput.LoadAsync(store, job.Scope, bounds, cancel.Token);
+            var scope = await StorePartitionInput.LoadAsync(store, job.Scope, bounds, cancel.Token, fresh: job.Parameters["fresh"]?.GetValue<bool>() == true);
             var result = await Task.Run(() => GridPartitioner.Partition(scope.Input, cancel.Token, new Progress<double>(p => progress = p)), cancel.Token);
             proposal = PartitionProposal.Build(scope, result);
             cancel.Token.ThrowIfCancellationRequested();
@@ -106,8 +106,17 @@ public static class PartitionProposal
         var names = scope.Communities.ToDictionary(c => c.Text("code") ?? c.Id, c => c.Text("name") ?? "");
         var previous = scope.ExistingGrids.ToDictionary(g => g.Id);
         var features = new JsonArray();
-        foreach (var g in result.Grids)
+        // A retired grid's code is never given again: a proposed grid that drew one takes the area's next free number.
+        var taken = result.Grids.Select(g => g.Code).Concat(scope.RetiredCodes).Concat(previous.Keys).ToList();
+        int NextSequence(string area) => GridMap.Core.Codes.GridCode.NextFree(taken.Select(c => GridMap.Core.Codes.GridCode.SequenceOf(area, c)).OfType<int>());
+        foreach (var proposed in result.Grids)
         {
+            var g = proposed;
+            if (scope.RetiredCodes.Contains(g.Code))
+            {
+                g = g with { Code = GridMap.Core.Codes.GridCode.Format(g.Area, NextSequence(g.Area)) };
+                taken.Add(g.Code);
+            }
             using var buffer = new MemoryStream();
             PartitionFiles.WriteGrids(buffer, [g]);
             var feature = JsonNode.Parse(buffer.ToArray())!["features"]![0]!.DeepClone().AsObject();
@@ -125,6 +134,12 @@ public static class PartitionProposal
             ["report"] = JsonSerializer.SerializeToNode(result.Report, PartitionFiles.ReportOptions),
             ["grids"] = new JsonObject { ["type"] = "FeatureCollection", ["features"] = features },
             ["replaces"] = new JsonArray(scope.ExistingGrids.Select(g => (JsonNode)JsonValue.Create(g.Id)!).ToArray()),
+            // What the job read: an accept refuses (409 changed_since_read) when any of it changed since.
+            ["read"] = new JsonObject
+            {
+                ["grids"] = new JsonObject(scope.ExistingGrids.Select(g => KeyValuePair.Create(g.Id, (JsonNode?)g.Version))),
+                ["buildings"] = new JsonObject(scope.Buildings.Select(b => KeyValuePair.Create(b.Id, (JsonNode?)b.Version))),
+            },
         };
     }
 }

@@ -10,7 +10,14 @@ using NetTopologySuite.Geometries.Prepared;
 namespace GridMap.Server.Partitioning;
 
 /// <summary>What a partition job of one scope reads from the store: its communities, their buildings, compounds, roads and current grids.</summary>
-public sealed record ScopeInput(PartitionInput Input, IReadOnlyList<StoredFeature> Communities, IReadOnlyList<StoredFeature> ExistingGrids);
+public sealed record ScopeInput(PartitionInput Input, IReadOnlyList<StoredFeature> Communities, IReadOnlyList<StoredFeature> ExistingGrids)
+{
+    /// <summary>The buildings the job read, with their versions: an accept checks none changed since.</summary>
+    public IReadOnlyList<StoredFeature> Buildings { get; init; } = [];
+
+    /// <summary>Codes of the scope's retired grids: reserved, never given again.</summary>
+    public IReadOnlySet<string> RetiredCodes { get; init; } = new HashSet<string>();
+}
 
 public static class StorePartitionInput
 {
@@ -24,7 +31,8 @@ public static class StorePartitionInput
     public static bool InScope(string scope, string communityCode) =>
         scope == "all" || communityCode == scope || (GridCode.IsCommunityCode(communityCode) && communityCode.StartsWith(scope, StringComparison.Ordinal));
 
-    public static async Task<ScopeInput> LoadAsync(IFeatureStore store, string scope, Bounds bounds, CancellationToken ct)
+    /// <param name="fresh">Ignore the existing grids (a new partition; codes are then matched by mutual majority on accept).</param>
+    public static async Task<ScopeInput> LoadAsync(IFeatureStore store, string scope, Bounds bounds, CancellationToken ct, bool fresh = false)
     {
         var communities = (await StoreReads.AllAsync(store, Layer.Communities, null, ct)).Where(c => InScope(scope, c.Text("code") ?? c.Id)).ToList();
         Envelope? box = null;
@@ -47,20 +55,28 @@ public static class StorePartitionInput
             }).ToList();
         }
         var compounds = await StoreReads.AllAsync(store, Layer.Compounds, box, ct);
+        if (communities.Count > 0)
+        {
+            // Compounds by containment, not by bbox: a compound whose inside point lies in no scope community is not ours.
+            var areas = communities.Select(c => PreparedGeometryFactory.Prepare(c.Geometry)).ToList();
+            compounds = compounds.Where(c => areas.Any(a => a.Covers(c.Geometry.InteriorPoint))).ToList();
+        }
         var withBuildings = buildings.Select(b => b.Text("compound")).OfType<string>().ToHashSet();
         var network = await StoreReads.AllAsync(store, Layer.Network, box, ct);
-        var grids = (await StoreReads.AllAsync(store, Layer.Grids, box, ct))
+        var inScope = (await StoreReads.AllAsync(store, Layer.Grids, box, ct))
             .Where(g => communities.Count == 0 || InScope(scope, g.Text("community_code") ?? "") || communities.Any(c => GridCode.SequenceOf(c.Text("code") ?? c.Id, g.Id) is not null))
             .ToList();
+        var grids = inScope.Where(g => g.Text("status") != "retired").ToList();
+        var retired = inScope.Where(g => g.Text("status") == "retired").Select(g => g.Id).ToHashSet(StringComparer.Ordinal);
 
         var input = new PartitionInput(
             Units: buildings.Select(b => Building.From(b)).Select(b => new PartitionUnit(b.Id, b.Households, b.Geometry, b.Compound, b.Units.Count > 0 ? b.Units : null)).ToList(),
             Areas: communities.Count == 0 ? null : communities.Select(c => new PartitionArea(c.Text("code") ?? c.Id, c.Geometry)).ToList(),
             Compounds: compounds.Select(c => new PartitionCompound(c.Id, c.Geometry, withBuildings.Contains(c.Id) ? null : (int?)c.Integer("households"))).ToList(),
             Barriers: network.Where(n => BarrierClasses.Contains(n.Text("highway") ?? "")).Select(n => n.Geometry).ToList(),
-            Existing: grids.Select(g => new ExistingGrid(g.Id, g.Geometry,
+            Existing: fresh ? null : grids.Select(g => new ExistingGrid(g.Id, g.Geometry,
                 (g.Properties["unit_ids"] as JsonArray)?.Select(n => n?.ToString() ?? "").ToList() ?? [], (int?)g.Integer("households"))).ToList(),
             Bounds: bounds);
-        return new ScopeInput(input, communities, grids);
+        return new ScopeInput(input, communities, grids) { Buildings = buildings, RetiredCodes = retired };
     }
 }

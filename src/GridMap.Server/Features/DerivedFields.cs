@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using GridMap.Core.Model;
+using GridMap.Server.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace GridMap.Server.Features;
+
+/// <summary>
+/// Grid membership belongs to the server (contract, "Derived fields"): a building's grid_code(s) and a grid's households,
+/// unit_ids and polygon change only through /api/grids/assign, rebalance, partition accepts and layer imports. A single
+/// feature write that sets one to anything but its current value is refused; one that leaves it out keeps it.
+/// </summary>
+public static class DerivedFields
+{
+    static readonly string[] BuildingFields = ["grid_code", "grid_codes"];
+    static readonly string[] GridFields = ["households", "unit_ids"];
+
+    public static ProblemHttpResult? Refuse(Layer layer, FeatureDraft draft, StoredFeature? current)
+    {
+        var fields = layer switch { Layer.Buildings => BuildingFields, Layer.Grids => GridFields, _ => [] };
+        var errors = new List<ProblemError>();
+        foreach (var name in fields)
+        {
+            if (!draft.Properties.TryGetPropertyValue(name, out var given)) continue;
+            var now = current?.Properties[name];
+            if (current is null ? IsEmpty(given) : JsonNode.DeepEquals(given, now)) continue;
+            errors.Add(Error(layer, name, $"/properties/{name}"));
+        }
+        if (layer == Layer.Grids && current is not null && !draft.Geometry.EqualsExact(current.Geometry, 1e-7))
+            errors.Add(Error(layer, "geometry", "/geometry"));
+        return errors.Count == 0 ? null
+            : CodedProblem.Of(StatusCodes.Status422UnprocessableEntity, "derived_field", "Derived fields are the server's", errors);
+    }
+
+    /// <summary>Derived fields a PUT left out are kept as they are.</summary>
+    public static FeatureDraft KeepCurrent(Layer layer, FeatureDraft draft, StoredFeature current)
+    {
+        var fields = layer switch { Layer.Buildings => BuildingFields, Layer.Grids => GridFields.Concat(["band_status"]).ToArray(), _ => [] };
+        var props = draft.Properties;
+        foreach (var name in fields)
+            if (!props.ContainsKey(name) && current.Properties[name] is { } value) props[name] = value.DeepClone();
+        props.Remove("band_status");
+        return draft;
+    }
+
+    static bool IsEmpty(JsonNode? n) => n is null || (n is JsonArray a && a.Count == 0) || (n is JsonValue v && JsonNumber.ToLong(v) == 0);
+
+    static ProblemError Error(Layer layer, string field, string pointer) => new("derived_field", pointer,
+        $"{layer.Key()}.{field} is derived: change grid membership with POST /api/grids/assign (or /api/grids/rebalance)",
+        new Dictionary<string, object?> { ["field"] = field, ["operation"] = "/api/grids/assign" });
+}
