@@ -191,6 +191,8 @@ export class PlannerPanel {
     }, true);
     container.addEventListener("dblclick", (e) => { if (this.isOpen && inCanvas(e) && (e.shiftKey || this.boxMode)) e.stopPropagation(); }, true);
     document.addEventListener("keydown", (e) => this.onKey(e));
+    // Unsaved edits live only in this tab: ask before the page goes away with them.
+    window.addEventListener("beforeunload", (e) => { if (this.session.dirty) { e.preventDefault(); e.returnValue = ""; } });
   }
 
   pointOf(e) {
