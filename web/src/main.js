@@ -11,6 +11,7 @@ import { CoveragePanel } from "./coverage.js";
 import { InfoPanel } from "./panel.js";
 import { PartitionPanel } from "./partition.js";
 import { setupSearch } from "./search.js";
+import { PlannerPanel } from "./planner.js";
 
 const ATTRIBUTION = "© OpenStreetMap contributors (where OSM data is loaded)";
 /** Where the map waits while the store's extent loads: all of China, never one city's centre. */
@@ -267,6 +268,9 @@ async function start() {
   document.getElementById("partition-open").addEventListener("click", () => partition.open());
   coverage = new CoveragePanel(document.getElementById("coverage"), map);
   document.getElementById("coverage-open").addEventListener("click", () => coverage.open());
+  // 网格编辑: the grid editor panel; it reloads grids and buildings itself after a save.
+  window.gridmap.planner = new PlannerPanel(document.getElementById("planner"), map);
+  document.getElementById("planner-open").addEventListener("click", () => window.gridmap.planner.open());
   setupToolsMenu();
   const closeResults = setupSearch(document.getElementById("search"), document.getElementById("results"), { onPick: pickSearchResult });
   map.on("click", closeResults);
