@@ -102,6 +102,7 @@ public static class PartitionApi
             var props = f["properties"]!.AsObject().DeepClone().AsObject();
             props["status"] = "active";
             props.Remove("out_of_band");
+            props.Remove("households_before");
             var geometry = JsonSerializer.Deserialize<NetTopologySuite.Geometries.Geometry>(f["geometry"]!.ToJsonString(), GeometryJson.Options);
             var checkedGrid = FeatureValidator.Validate(Layer.Grids, index++, f["id"]?.ToString(), geometry, props);
             if (checkedGrid.Draft is null) { problems.AddRange(checkedGrid.Problems); continue; }
