@@ -60,6 +60,7 @@ public static class FeaturesApi
 
         var page = await store.ListAsync(l, new FeatureQuery(box, size, skip), ct);
         var band = l == Layer.Grids ? await BandSetting.ReadAsync(store, ct) : null;
+        var personal = PersonalData.MaySee(http, options);
         string? next = skip + page.Features.Count < page.NumberMatched
             ? $"{http.Request.Path}?{(bbox is null ? "" : $"bbox={bbox}&")}limit={size}&offset={skip + page.Features.Count}"
             : null;
@@ -80,18 +81,26 @@ public static class FeaturesApi
             }
             w.WriteEndArray();
             w.WriteStartArray("features");
-            foreach (var f in page.Features) GeoJsonFeatures.WriteFeature(w, band is null ? f : f with { Properties = band.WithBandStatus(f.Properties) });
+            foreach (var f in page.Features) GeoJsonFeatures.WriteFeature(w, Shown(f, band, personal));
             w.WriteEndArray();
             w.WriteEndObject();
         });
     }
 
-    static async Task<Results<GeoJsonResult, ProblemHttpResult>> GetAsync(string layer, string id, IFeatureStore store, HttpContext http, CancellationToken ct)
+    /// <summary>A grid as a reader sees it: its band status, and names and phones only for those who may see them.</summary>
+    static StoredFeature Shown(StoredFeature f, BandSetting? band, bool personal)
+    {
+        if (f.Layer != Layer.Grids || band is null) return f;
+        var props = band.WithBandStatus(f.Properties);
+        return f with { Properties = personal ? props : PersonalData.Redact(props) };
+    }
+
+    static async Task<Results<GeoJsonResult, ProblemHttpResult>> GetAsync(string layer, string id, IFeatureStore store, GridMapOptions options, HttpContext http, CancellationToken ct)
     {
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
         var f = await store.GetAsync(l, id, ct);
         if (f is null) return Problem.NotFound(l, id);
-        if (l == Layer.Grids) f = f with { Properties = (await BandSetting.ReadAsync(store, ct)).WithBandStatus(f.Properties) };
+        if (l == Layer.Grids) f = Shown(f, await BandSetting.ReadAsync(store, ct), PersonalData.MaySee(http, options));
         http.Response.Headers.ETag = ETag(f.Version);
         return GeoJsonResult.Feature(f);
     }

@@ -65,11 +65,17 @@ public static class PartitionApi
         return TypedResults.Accepted($"/api/partition/jobs/{id}", View((await store.GetJobAsync(id, ct))!));
     }
 
-    static async Task<Results<GeoJsonResult, ProblemHttpResult>> ProposalAsync(string id, IFeatureStore store, CancellationToken ct)
+    static async Task<Results<GeoJsonResult, ProblemHttpResult>> ProposalAsync(string id, IFeatureStore store, GridMapOptions options, HttpContext http, CancellationToken ct)
     {
         var job = await store.GetJobAsync(id, ct);
         if (job is null) return NoJob(id);
         if (job.Result?["grids"] is not JsonObject grids) return NotNow(id, $"has no proposal (status {job.Status})");
+        if (!PersonalData.MaySee(http, options))
+        {
+            grids = (JsonObject)grids.DeepClone();
+            foreach (var f in grids["features"]!.AsArray().OfType<JsonObject>())
+                f["properties"] = PersonalData.Redact(f["properties"]!.AsObject()).DeepClone();
+        }
         return new GeoJsonResult(w => grids.WriteTo(w));
     }
 
