@@ -132,13 +132,38 @@ public static class FeaturesApi
         if (!TryReadIfMatch(http, out var expected)) return Problem.BadParameter("If-Match", "must be the version number you read, e.g. \"3\"");
         var (draft, repairs, problem) = await ReadOneAsync(l, http, id, options, ct);
         if (problem is not null) return problem;
-        if (await store.GetAsync(l, id, ct) is { } current)
+        var current = await store.GetAsync(l, id, ct);
+        if (current is not null)
         {
             if (DerivedFields.Refuse(l, draft!, current) is { } derived) return derived;
             draft = DerivedFields.KeepCurrent(l, draft!, current);
         }
         try
         {
+            var grids = l == Layer.Buildings && current is not null ? await GridRecount.ForAsync(store, current, draft, ct) : [];
+            if (grids.Count > 0)
+            {
+                if (expected is { } e && e != current!.Version) throw new VersionConflictException(l, id, e, current.Version);
+                try
+                {
+                    await store.ApplyAsync([], [new LayerBatch(l, [draft!]), new LayerBatch(Layer.Grids, grids.Select(g => g.Draft).ToList())],
+                        [new ExpectedVersion(l, id, current!.Version), .. grids.Select(g => new ExpectedVersion(Layer.Grids, g.Draft.Id, g.Version))], ct);
+                }
+                catch (VersionConflictsException conflict)
+                {
+                    var mine = conflict.Conflicts.FirstOrDefault(c => c.Expected.Layer == l);
+                    if (mine.Expected is not null) throw new VersionConflictException(l, id, mine.Expected.Version, mine.Current);
+                    // Only its grid changed meanwhile (another edit): the client's version is still right, so ask it to retry.
+                    return Problem.StaleVersion(Layer.Grids, conflict.Conflicts[0].Expected.Id, conflict.Conflicts[0].Expected.Version, conflict.Conflicts[0].Current);
+                }
+                var written = (await store.GetAsync(l, id, ct))!;
+                http.Response.Headers.ETag = ETag(written.Version);
+                return GeoJsonResult.Feature(written, repairs, touched: new Dictionary<string, IReadOnlyDictionary<string, long>>
+                {
+                    ["buildings"] = new Dictionary<string, long> { [id] = written.Version },
+                    ["grids"] = grids.ToDictionary(g => g.Draft.Id, g => g.Version + 1),
+                });
+            }
             var replaced = await store.ReplaceAsync(l, draft!, expected, ct);
             http.Response.Headers.ETag = ETag(replaced.Version);
             return GeoJsonResult.Feature(replaced, repairs);
@@ -159,6 +184,24 @@ public static class FeaturesApi
         if (!TryReadIfMatch(http, out var expected)) return Problem.BadParameter("If-Match", "must be the version number you read, e.g. \"3\"");
         try
         {
+            var current = l == Layer.Buildings ? await store.GetAsync(l, id, ct) : null;
+            var grids = current is not null ? await GridRecount.ForAsync(store, current, null, ct) : [];
+            if (grids.Count > 0)
+            {
+                // A deleted building leaves its grid's households and unit_ids; its land stays with the grid.
+                if (expected is { } e && e != current!.Version) throw new VersionConflictException(l, id, e, current.Version);
+                try
+                {
+                    await store.ApplyAsync([(l, id)], [new LayerBatch(Layer.Grids, grids.Select(g => g.Draft).ToList())],
+                        [new ExpectedVersion(l, id, current!.Version), .. grids.Select(g => new ExpectedVersion(Layer.Grids, g.Draft.Id, g.Version))], ct);
+                }
+                catch (VersionConflictsException conflict)
+                {
+                    var c = conflict.Conflicts[0];
+                    return Problem.StaleVersion(c.Expected.Layer, c.Expected.Id, c.Expected.Version, c.Current);
+                }
+                return TypedResults.NoContent();
+            }
             await store.DeleteAsync(l, id, expected, ct);
             return TypedResults.NoContent();
         }

@@ -5,6 +5,7 @@ using GridMap.Core.Schema;
 using GridMap.Core.Store;
 using GridMap.Server.Hosting;
 using GridMap.Server.Problems;
+using GridMap.Server.Settings;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GridMap.Server.Partitioning;
@@ -42,7 +43,9 @@ public static class PartitionApi
     {
         var scope = request?.Scope?.Trim();
         if (string.IsNullOrEmpty(scope) || scope.Length > 64) return Problem.BadParameter("scope", "is required: a community, street or district code, or \"all\"");
-        var (min, max, target) = (request!.Min ?? 200, request.Max ?? 300, request.Target ?? 250);
+        // Bounds not given come from the band setting (the scope's own when it is a community with one).
+        var band = (await BandSetting.ReadAsync(store, ct)).For(scope);
+        var (min, max, target) = (request!.Min ?? band.Min, request.Max ?? band.Max, request.Target ?? (request.Min is null && request.Max is null ? band.Target : null) ?? ((request.Min ?? band.Min) + (request.Max ?? band.Max)) / 2);
         if (min < 1 || max < min || target < min || target > max) return Problem.BadParameter("min", "bounds must satisfy 1 ≤ min ≤ target ≤ max");
         if (scope != "all")
         {
