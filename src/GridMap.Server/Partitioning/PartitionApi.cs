@@ -45,7 +45,8 @@ public static class PartitionApi
         if (string.IsNullOrEmpty(scope) || scope.Length > 64) return Problem.BadParameter("scope", "is required: a community, street or district code, or \"all\"");
         // Bounds not given come from the band setting (the scope's own when it is a community with one).
         var band = (await BandSetting.ReadAsync(store, ct)).For(scope);
-        var (min, max, target) = (request!.Min ?? band.Min, request.Max ?? band.Max, request.Target ?? (request.Min is null && request.Max is null ? band.Target : null) ?? ((request.Min ?? band.Min) + (request.Max ?? band.Max)) / 2);
+        var (min, max) = (request!.Min ?? band.Min, request.Max ?? band.Max);
+        var target = request.Target ?? (request.Min is null && request.Max is null ? band.Target : (min + max) / 2);
         if (min < 1 || max < min || target < min || target > max) return Problem.BadParameter("min", "bounds must satisfy 1 ≤ min ≤ target ≤ max");
         if (scope != "all")
         {
