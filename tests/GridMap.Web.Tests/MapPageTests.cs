@@ -182,9 +182,9 @@ public sealed partial class MapPageTests(WebFixture web, ITestOutputHelper outpu
             "async () => (await (await fetch('/api/partition/jobs')).json()).filter(j => j.status === 'done').map(j => j.report.grids)[0]");
         await ShotAsync(page, "desktop-partition-proposal");
 
-        await panel.Locator("button.primary", new() { HasText = "采用方案" }).ClickAsync();
+        await panel.Locator("button.primary", new() { HasText = "接受方案" }).ClickAsync();
         await Assertions.Expect(panel.Locator(".partition-accepted")).ToContainTextAsync($"{jobGrids} 个网格写入");
-        await Assertions.Expect(panel.Locator(".partition-status")).ToHaveTextAsync("状态: 已采用");
+        await Assertions.Expect(panel.Locator(".partition-status")).ToHaveTextAsync("状态: 已接受");
         Assert.Equal(0, await page.EvaluateAsync<int>("() => window.gridmap.map.querySourceFeatures('proposal').length"));
         // The store now holds the accepted grids of that community.
         var stored = await page.EvaluateAsync<int>($"async () => (await (await fetch('/api/layers/grids/features?limit=10000')).json()).features.filter(f => f.properties.community_code === '{community}').length");

@@ -61,9 +61,21 @@ const SENTENCES = {
   duplicate: (p) => `楼栋${has(p.building) ? ` ${p.building}` : ""} 被重复分配`,
   no_community: (p) => `楼栋${has(p.building) ? ` ${p.building}` : ""} 不在任何网格中，无法确定新网格所属社区`,
   changed_since_read: (p) => {
+    // `changed: [{layer, id, read, current}]` (a partition accept): say how many grids and how many buildings.
+    if (Array.isArray(p.changed) && p.changed.length && p.changed.every((c) => c && typeof c === "object" && c.layer)) {
+      const grids = p.changed.filter((c) => c.layer === "grids").length;
+      const buildings = p.changed.filter((c) => c.layer === "buildings").length;
+      const other = p.changed.length - grids - buildings;
+      const what = [grids ? `${grids} 个网格` : "", buildings ? `${buildings} 栋楼` : "", other ? `${other} 项其他数据` : ""].filter(Boolean).join("、");
+      return `方案计算之后，${what}已被修改，未写入任何数据；请重新运行划分`;
+    }
     const n = Number.isFinite(p.count) ? p.count : Array.isArray(p.changed) ? p.changed.length : versionList(p.changed ?? p.current).length;
     return `方案计算之后，相关的${n ? ` ${n} 个` : ""}网格或楼栋已被修改，未写入任何数据；请重新划分`;
   },
+  // A partition job's report (docs/partitioning.md): why a grid stays out of the band.
+  area_below_min: () => "所在社区总户数不足下限",
+  oversized_unit: () => "单栋楼户数超过上限，无法拆分",
+  no_contiguous_fit: () => "相邻楼栋无法组合到标准内",
   cross_community: (p) => `楼栋${p.building ? ` ${p.building}` : ""} 不能移入其他社区的网格${p.grid ? ` ${p.grid}` : ""}`,
   derived_field: (p) => `${fieldLabel(p)}由系统根据楼栋自动计算，不能直接修改；请在网格编辑中调整楼栋归属`,
   retired_grid: (p) => `网格${p.grid ? ` ${p.grid}` : ""} 已撤销，不能再移入楼栋`,
