@@ -86,6 +86,8 @@ public sealed class ReviewTests(WebFixture web, ITestOutputHelper output) : ICla
         await panel.Locator("input[name=min]").FillAsync(min.ToString());
         await panel.Locator("input[name=max]").FillAsync(max.ToString());
         await panel.Locator("input[name=target]").FillAsync(target.ToString());
+        // … and bounds other than the band tick the fresh run.
+        await Assertions.Expect(panel.Locator("input[name=fresh]")).ToBeCheckedAsync();
         await panel.Locator("button[type=submit]").ClickAsync();
         await Assertions.Expect(panel.Locator(".partition-status")).ToHaveTextAsync("状态: 已完成", new() { Timeout = 90_000 });
         await Assertions.Expect(panel.Locator(".review-table tbody tr").First).ToBeVisibleAsync();
@@ -378,7 +380,9 @@ public sealed class ReviewTests(WebFixture web, ITestOutputHelper output) : ICla
 
         // 重新运行: the same job on the store as it is now, with the same bounds and fresh; this one can be accepted.
         await panel.Locator("button.review-rerun", new() { HasText = "重新运行" }).ClickAsync();
-        await Assertions.Expect(panel.Locator(".partition-status")).ToHaveTextAsync("状态: 已完成", new() { Timeout = 90_000 });
+        await page.WaitForFunctionAsync("(old) => { const p = window.gridmap.partition; return p.job?.id !== old && p.job?.status === 'done' && p.review; }", id,
+            new() { Timeout = 90_000 });
+        await Assertions.Expect(panel.Locator(".partition-status")).ToHaveTextAsync("状态: 已完成");
         await Assertions.Expect(panel.Locator("button.review-accept")).ToBeVisibleAsync();
         var rerun = await GetAsync($"/api/partition/jobs/{await JobIdAsync(page)}");
         Assert.NotEqual(id, rerun.GetProperty("id").GetString());
@@ -424,7 +428,7 @@ public sealed class ReviewTests(WebFixture web, ITestOutputHelper output) : ICla
         {
             ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true, DeviceScaleFactor = 2,
         });
-        var panel = await RunJobAsync(page, "520304003003", 150, 220, 185, phone: true);
+        var panel = await RunJobAsync(page, "520304002002", 150, 220, 185, phone: true);
         var box = (await panel.BoundingBoxAsync())!;
         Assert.True(box.X >= 0 && box.X + box.Width <= 390.5, $"panel from {box.X} to {box.X + box.Width}");
         Assert.True(box.Y + box.Height <= 844.5, $"panel bottom {box.Y + box.Height}");

@@ -71,6 +71,7 @@ export class PartitionPanel {
     this.buildFreshOption();
     this.addMapLayers();
     map.on("zoomend", () => this.updateLabelZoom());
+    map.on("moveend", () => this.declutter());
   }
 
   /** 忽略现有网格重新划分 (`"fresh": true`), with why it is suggested. Built here so index.html stays as it is. */
@@ -82,6 +83,10 @@ export class PartitionPanel {
       this.fresh, " 忽略现有网格重新划分");
     this.form.querySelector("button[type=submit]").before(label, this.freshHint);
     this.fresh.addEventListener("change", () => { this.freshTouched = true; this.checkFresh(); });
+    // While a proposal is reviewed the form folds into one line (the table needs the room); 修改 unfolds it.
+    this.formSummary = el("div", { class: "form-summary", hidden: "" });
+    this.form.before(this.formSummary);
+    this.editingForm = false;
     for (const name of ["min", "max", "target"]) f[name].addEventListener("input", () => { this.boundsTouched = true; this.checkFresh(); });
     let t = 0;
     f.scope.addEventListener("input", () => { clearTimeout(t); t = setTimeout(() => this.loadBand(), 300); });
@@ -237,6 +242,7 @@ export class PartitionPanel {
       if (this.job?.id !== job.id) return; // another job started meanwhile
       const model = reviewModel(fc, changes, bounds, buildings, job.report);
       this.review = { proposal: fc, model, bounds, extent };
+      this.editingForm = false;
       this.draw();
       await this.sourceLoaded();
       if (this.job?.id === job.id && this.job.status === "done") this.render(this.job);
@@ -296,6 +302,23 @@ export class PartitionPanel {
     }
     this.labelTexts();
     this.updateLabelZoom();
+    this.declutter();
+  }
+
+  /** Hides proposed grids' labels that would overlap one placed before (out-of-band grids first), as layers.js does. */
+  declutter() {
+    if (!this.labels.length) return;
+    const first = (m) => (m.getElement()._row?.band === "in" ? 1 : 0);
+    const placed = [];
+    for (const m of [...this.labels].sort((a, b) => first(a) - first(b))) {
+      const node = m.getElement();
+      const p = this.map.project(m.getLngLat());
+      const w = (node.textContent.length * 6.2) / 2 + 3;
+      const h = 8;
+      const free = !placed.some((q) => Math.abs(q.x - p.x) < q.w + w && Math.abs(q.y - p.y) < q.h + h);
+      node.style.visibility = free ? "" : "hidden";
+      if (free) placed.push({ x: p.x, y: p.y, w, h });
+    }
   }
 
   /** 方案: "003 · 186户"; 对比: "003 · 258→186户" (新 for a new grid). */
@@ -330,6 +353,7 @@ export class PartitionPanel {
     const c = map.getContainer().classList;
     for (const m of MODES) c.toggle(`review-${m.key}`, reviewing && this.mode === m.key);
     this.labelTexts();
+    this.declutter();
     for (const b of this.out.querySelectorAll(".review-modes button")) b.setAttribute("aria-pressed", String(b.dataset.mode === this.mode));
   }
 
@@ -457,6 +481,7 @@ export class PartitionPanel {
     const running = job.status === "queued" || job.status === "running";
     const review = job.status === "done" ? this.review : null;
     this.root.classList.toggle("reviewing", Boolean(review));
+    this.foldForm(Boolean(review) && !this.editingForm);
     if (running || drawing) this.notice = null;
     const parts = [
       el("p", { class: "partition-status", "data-status": job.status ?? "" }, `状态: ${STATUS[job.status] ?? job.status}${drawing ? "，正在载入方案…" : ""}`),
@@ -484,6 +509,18 @@ export class PartitionPanel {
     parts.push(this.actions(job, running));
     this.out.replaceChildren(...parts.filter(Boolean));
     if (review) this.setMode(this.mode);
+  }
+
+  /** Folds the form into a line naming the scope and bounds of the job under review, or unfolds it. */
+  foldForm(fold) {
+    this.form.hidden = fold;
+    this.formSummary.hidden = !fold;
+    if (!fold) return;
+    const j = this.job ?? {};
+    const b = this.boundsOf(j);
+    this.formSummary.replaceChildren(
+      el("span", {}, el("span", { class: "grid-code" }, j.scope ?? ""), ` · ${b.min}–${b.max} 户（目标 ${b.target}）${j.parameters?.fresh ? " · 忽略现有网格" : ""}`),
+      el("button", { type: "button", class: "linkish-inline", onclick: () => { this.editingForm = true; this.foldForm(false); } }, "修改"));
   }
 
   /** The report: grids, band, households, moves, split compounds, non-contiguous grids, out-of-band grids with reasons. */
