@@ -218,6 +218,21 @@ public sealed class ReviewTests(WebFixture web, ITestOutputHelper output) : ICla
             job.GetProperty("report").GetProperty("split_compounds").GetInt32() is var sc and > 0 ? $"{sc} 个小区被分到多个网格" : "无");
         await Assertions.Expect(panel.Locator(".partition-report [data-fact=noncontiguous]")).ToBeVisibleAsync();
         await ShotAsync(page, "review-desktop-compare");
+        // The proposed grids' labels do not overlap one another (the ones that would are hidden).
+        var overlaps = await page.EvaluateAsync<string[]>("""
+            () => {
+              const boxes = [...document.querySelectorAll('#map .lbl-proposal')].filter((n) => getComputedStyle(n).visibility !== 'hidden' && getComputedStyle(n).display !== 'none')
+                .map((n) => ({ t: n.textContent, r: n.getBoundingClientRect() }));
+              const out = [];
+              for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+                const a = boxes[i].r, b = boxes[j].r;
+                if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) out.push(`${boxes[i].t} / ${boxes[j].t}`);
+              }
+              return out;
+            }
+            """);
+        Assert.True(overlaps.Length == 0, $"overlapping labels: {string.Join("; ", overlaps)}");
+        Assert.True(await page.Locator("#map .lbl-proposal").CountAsync() > 0);
 
         // Worst first: the first row is out of band when any is.
         var report = job.GetProperty("report");

@@ -313,7 +313,7 @@ export class PartitionPanel {
     for (const m of [...this.labels].sort((a, b) => first(a) - first(b))) {
       const node = m.getElement();
       const p = this.map.project(m.getLngLat());
-      const w = (node.textContent.length * 6.2) / 2 + 3;
+      const w = (node.textContent.length * 6.4) / 2 + 8;
       const h = 8;
       const free = !placed.some((q) => Math.abs(q.x - p.x) < q.w + w && Math.abs(q.y - p.y) < q.h + h);
       node.style.visibility = free ? "" : "hidden";
@@ -499,16 +499,17 @@ export class PartitionPanel {
     } else if (this.notice?.kind === "discarded") {
       parts.push(el("p", { class: "review-discarded" }, "已放弃方案，现有网格没有改变。"));
     }
+    // A refused accept is said first, where the planner is looking.
+    const refusal = this.conflict ? this.conflictPart(this.conflict)
+      : this.actionError ? el("p", { class: "error review-refused", "data-code": this.actionError.code ?? "", title: this.actionError.message ?? "" },
+        `接受失败：${problemText(this.actionError, { id: job.id })}`) : null;
+    parts.push(refusal);
     if (job.report && !this.notice) parts.push(...this.reportParts(job, review));
     if (review) parts.push(...this.reviewParts(review));
-    if (this.conflict) parts.push(this.conflictPart(this.conflict));
-    if (this.actionError) {
-      const e = this.actionError;
-      parts.push(el("p", { class: "error", "data-code": e.code ?? "", title: e.message ?? "" }, `接受失败：${problemText(e, { id: job.id })}`));
-    }
     parts.push(this.actions(job, running));
     this.out.replaceChildren(...parts.filter(Boolean));
     if (review) this.setMode(this.mode);
+    if (refusal) this.root.scrollTop = 0;
   }
 
   /** Folds the form into a line naming the scope and bounds of the job under review, or unfolds it. */
