@@ -72,6 +72,12 @@ export class PartitionPanel {
     this.addMapLayers();
     map.on("zoomend", () => this.updateLabelZoom());
     map.on("moveend", () => this.declutter());
+    // A click on a proposed grid picks its row (the lookup panel opens as for any click).
+    map.on("click", (e) => {
+      if (!this.review || this.mode === "current" || !map.getLayer("proposal-fill")) return;
+      const f = map.queryRenderedFeatures(e.point, { layers: ["proposal-fill"] })[0];
+      if (f) this.select(String(f.properties.code ?? f.id), { fly: false });
+    });
   }
 
   /** 忽略现有网格重新划分 (`"fresh": true`), with why it is suggested. Built here so index.html stays as it is. */
@@ -402,9 +408,12 @@ export class PartitionPanel {
   }
 
   /** A row's click: fly to the grid (a retired one to where it is now) and outline it. */
-  async select(code) {
+  async select(code, { fly = true } = {}) {
     this.selected = code;
-    for (const tr of this.out.querySelectorAll(".review-table tbody tr")) tr.classList.toggle("selected", tr.dataset.code === code);
+    for (const tr of this.out.querySelectorAll(".review-table tbody tr")) {
+      tr.classList.toggle("selected", tr.dataset.code === code);
+      if (!fly && tr.dataset.code === code) tr.scrollIntoView({ block: "nearest" });
+    }
     const row = this.review?.model.rows.find((r) => r.code === code);
     let geometry = row?.feature?.geometry ?? null;
     if (!geometry) {
@@ -413,7 +422,7 @@ export class PartitionPanel {
     }
     if (this.selected !== code) return;
     this.outline(geometry);
-    const box = geometry && bboxOf(geometry);
+    const box = fly && geometry && bboxOf(geometry);
     if (box) this.fit(box, 17);
     const details = this.out.querySelector(`.review-moves details[data-code="${code}"]`);
     if (details) details.open = true;
