@@ -263,6 +263,21 @@ public sealed class ReviewTests(WebFixture web, ITestOutputHelper output) : ICla
             """, targetCode);
         Assert.True(inside, $"the map shows grid {targetCode} after its row was clicked");
         await Assertions.Expect(panel.Locator($".review-table tbody tr[data-code='{targetCode}']")).ToHaveClassAsync("selected");
+        // And back: a click on the proposed grid in the map picks its row.
+        var at = await page.EvaluateAsync<JsonElement>("""
+            async (code) => {
+              const { labelPoint } = await import('/src/geo.js');
+              const p = window.gridmap.partition;
+              p.selected = null;
+              for (const tr of document.querySelectorAll('#partition .review-table tbody tr')) tr.classList.remove('selected');
+              const f = p.review.proposal.features.find((x) => x.properties.code === code);
+              const pt = window.gridmap.map.project(labelPoint(f.geometry));
+              const box = window.gridmap.map.getContainer().getBoundingClientRect();
+              return { x: box.left + pt.x, y: box.top + pt.y };
+            }
+            """, targetCode);
+        await page.Mouse.ClickAsync((float)at.GetProperty("x").GetDouble(), (float)at.GetProperty("y").GetDouble());
+        await Assertions.Expect(panel.Locator($".review-table tbody tr[data-code='{targetCode}']")).ToHaveClassAsync("selected");
 
         // 现状 / 方案 / 对比.
         await panel.Locator(".review-modes button[data-mode=proposal]").ClickAsync();
