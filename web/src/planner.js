@@ -164,11 +164,15 @@ export class PlannerPanel {
 
   addLayers() {
     const map = this.map;
-    for (const id of ["planner-grids", "planner-preview", "planner-buildings"]) map.addSource(id, { type: "geojson", data: EMPTY });
-    // Band colours over the compounds, under the buildings (so buildings stay clickable-looking and legible).
+    // Grids are keyed by code (promoteId) so a preview can hide their own fill by feature state.
+    map.addSource("planner-grids", { type: "geojson", data: EMPTY, promoteId: "code" });
+    for (const id of ["planner-preview", "planner-buildings"]) map.addSource(id, { type: "geojson", data: EMPTY });
+    // Band colours over the compounds, under the buildings (so buildings stay clickable-looking and legible). A grid
+    // under a preview shows the preview's colour alone (two band colours over each other would read as a third).
     const under = map.getLayer("buildings-fill") ? "buildings-fill" : undefined;
     map.addLayer({ id: "planner-grids-fill", type: "fill", source: "planner-grids",
-      paint: { "fill-color": ["get", "_colour"], "fill-opacity": ["case", ["get", "_focus"], 0.6, 0.45] } }, under);
+      paint: { "fill-color": ["get", "_colour"],
+        "fill-opacity": ["case", ["boolean", ["feature-state", "previewed"], false], 0, ["get", "_focus"], 0.6, 0.45] } }, under);
     map.addLayer({ id: "planner-buildings-fill", type: "fill", source: "planner-buildings", filter: ["!=", ["geometry-type"], "Point"],
       paint: { "fill-color": "#1e88e5", "fill-opacity": ["case", ["get", "_sel"], 0.95, 0] } });
     map.addLayer({ id: "planner-buildings-point", type: "circle", source: "planner-buildings", filter: ["==", ["geometry-type"], "Point"],
@@ -178,7 +182,7 @@ export class PlannerPanel {
     map.addLayer({ id: "planner-grids-line", type: "line", source: "planner-grids",
       paint: { "line-color": ["case", ["get", "_focus"], "#0d2c6b", "#37474f"], "line-width": ["case", ["get", "_focus"], 3, ["get", "_changed"], 2.2, 1.2] } });
     map.addLayer({ id: "planner-preview-fill", type: "fill", source: "planner-preview",
-      paint: { "fill-color": ["get", "_colour"], "fill-opacity": 0.3 } });
+      paint: { "fill-color": ["get", "_colour"], "fill-opacity": 0.5 } });
     map.addLayer({ id: "planner-preview-line", type: "line", source: "planner-preview",
       paint: { "line-color": "#6a1b9a", "line-width": 3, "line-dasharray": [2, 1.2] } });
   }
@@ -548,6 +552,7 @@ export class PlannerPanel {
     this.previewAbort?.abort();
     this.preview = null;
     this.map.getSource("planner-preview")?.setData(EMPTY);
+    this.markPreviewed(new Set());
   }
 
   /** Dry-runs the pending operation on top of the session and draws the answer. */
@@ -795,7 +800,18 @@ export class PlannerPanel {
     }));
     this.map.getSource("planner-preview").setData(fc(features));
     this.shown.preview = features.length;
+    // The grids the preview redraws (retired ones included: they go blank) lose their own fill meanwhile.
+    const previewed = new Set((answer?.features ?? []).map(codeOf));
+    this.markPreviewed(previewed);
     this.drawLabels();
+  }
+
+  markPreviewed(codes) {
+    for (const code of this.previewedCodes ?? []) {
+      if (!codes.has(code)) this.map.setFeatureState({ source: "planner-grids", id: code }, { previewed: false });
+    }
+    for (const code of codes) this.map.setFeatureState({ source: "planner-grids", id: code }, { previewed: true });
+    this.previewedCodes = codes;
   }
 
   clearMarkers() {
