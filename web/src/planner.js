@@ -315,7 +315,8 @@ export class PlannerPanel {
     }
     const before = this.switchSeq ?? 0; // a community picked while this one is looked up wins
     try {
-      if (!this.communities) await this.loadCommunities();
+      // An empty list is read again: grids may have come since (a partition accepted in this page makes an area).
+      if (!this.communities?.length) await this.loadCommunities();
       let code = community ?? this.snapshot?.community ?? null;
       if (!code) {
         const c = this.map.getCenter();
