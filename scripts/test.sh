@@ -149,6 +149,8 @@ run_tests() {
 
 main() {
   cd "$REPO_ROOT"
+  # The browser tests' screenshots go with the test output (git-ignored), so a run can be looked at afterwards.
+  export GRIDMAP_WEB_SCREENSHOTS="${GRIDMAP_WEB_SCREENSHOTS:-$REPO_ROOT/TestResults/screenshots}"
   install_packages
   start_postgres
 
@@ -158,6 +160,7 @@ main() {
   run_tests "$@" || status=$?
   stop_postgres
 
+  log "screenshots of the browser tests: $GRIDMAP_WEB_SCREENSHOTS"
   if [[ $status -eq 0 ]]; then
     log "PASSED (postgres: $POSTGRES_NOTE)"
   else

@@ -12,6 +12,19 @@ public sealed class BenchTests
         double.Parse(cell.Trim().Split(' ')[0].Replace(",", ""), NumberStyles.Float, CultureInfo.InvariantCulture);
 
     [Fact]
+    public async Task Bench_edit_times_moves_on_the_sample_city_beside_re_partitioning()
+    {
+        var output = new StringWriter();
+        var code = await BenchCommand.RunAsync(CliArgs.Parse(["edit", "--instances", "sample", "--moves", "3", "--out", "-"]), output);
+        var text = output.ToString();
+        Assert.True(code == 0, text);
+        var row = text.Split('\n').Select(l => l.Trim()).Last(l => l.StartsWith("| sample |", StringComparison.Ordinal)).Split('|', StringSplitOptions.TrimEntries);
+        // cells: "", instance, community, moves, dry run, compute, write, peer, ratio, ""
+        Assert.Equal(3, (int)Number(row[3]));
+        for (var c = 4; c <= 7; c++) Assert.True(Number(row[c]) > 0, $"cell {c} is not a positive time: {row[c]}\n{text}");
+    }
+
+    [Fact]
     public async Task Bench_on_lattice40_puts_GridMap_and_METIS_side_by_side()
     {
         Assert.True(File.Exists("/usr/bin/gpmetis"), "/usr/bin/gpmetis is missing: install Debian's metis package (apt-get install metis); CI installs it");

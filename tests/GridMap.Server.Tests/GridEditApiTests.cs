@@ -266,6 +266,37 @@ public abstract class GridEditApiTests(string storeKind) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_households_correction_or_a_deleted_building_recounts_its_grid_in_the_same_write()
+    {
+        var (a, b) = await NeighboursAsync();
+        var building = (await _host.Store.GetAsync(Layer.Buildings, await BorderBuildingAsync(a, b)))!;
+        var households = (int)building.Integer("households")!;
+        var feature = new JsonObject
+        {
+            ["type"] = "Feature", ["id"] = building.Id,
+            ["geometry"] = JsonNode.Parse(JsonSerializer.Serialize(building.Geometry, Partitioning.GeometryJson.Options)),
+            ["properties"] = building.Properties.DeepClone(),
+        };
+        feature["properties"]!["households"] = households + 7;
+        feature["properties"]!.AsObject().Remove("units"); // a plain count now, no stairwells
+        var put = new HttpRequestMessage(HttpMethod.Put, $"/api/layers/buildings/features/{building.Id}") { Content = JsonContent.Create(feature) };
+        put.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue($"\"{building.Version}\""));
+        var response = await Http.SendAsync(put);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(a.Version + 1, answer["touched"]!["grids"]![a.Id]!.GetValue<long>());
+        var a1 = (await _host.Store.GetAsync(Layer.Grids, a.Id))!;
+        Assert.Equal(a.Integer("households") + 7, a1.Integer("households"));
+
+        var delete = new HttpRequestMessage(HttpMethod.Delete, $"/api/layers/buildings/features/{building.Id}");
+        delete.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue($"\"{building.Version + 1}\""));
+        Assert.Equal(HttpStatusCode.NoContent, (await Http.SendAsync(delete)).StatusCode);
+        var a2 = (await _host.Store.GetAsync(Layer.Grids, a.Id))!;
+        Assert.Equal(a.Integer("households") - households, a2.Integer("households"));
+        Assert.DoesNotContain(building.Id, a2.Properties["unit_ids"]!.AsArray().Select(n => n!.ToString()));
+    }
+
+    [Fact]
     public async Task The_band_is_a_versioned_setting_and_grids_carry_their_band_status()
     {
         var band = JsonNode.Parse(await Http.GetStringAsync("/api/settings/band"))!;

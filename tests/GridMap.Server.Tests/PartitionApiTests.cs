@@ -67,6 +67,14 @@ public abstract class PartitionApiTests(string storeKind) : IAsyncLifetime
         // Nothing changes in the store before the planner accepts.
         Assert.Equal(before.Select(g => (g.Id, g.Version)), (await _host.Store.ListAsync(Layer.Grids, new(null, 10_000))).Features.Where(g => g.Text("community_code") == community).Select(g => (g.Id, g.Version)));
 
+        // The review's changes: every grid before and after, and exactly the buildings whose grid the accept changes.
+        var changes = proposal.GetProperty("changes");
+        Assert.Equal(features.Count + before.Count(g => !features.Any(f => f.GetProperty("id").GetString() == g.Id)), changes.GetProperty("grids").GetArrayLength());
+        var gridBefore = new Dictionary<string, string?>();
+        foreach (var f in features)
+            foreach (var unit in f.GetProperty("properties").GetProperty("unit_ids").EnumerateArray().Select(u => u.GetString()!.Split('/')[0]).Distinct())
+                if (await _host.Store.GetAsync(Layer.Buildings, unit) is { } b) gridBefore[b.Id] = b.Text("grid_code");
+
         var accept = await Http.PostAsync($"/api/partition/jobs/{id}/accept", null);
         Assert.Equal(HttpStatusCode.OK, accept.StatusCode);
         var after = (await _host.Store.ListAsync(Layer.Grids, new(null, 10_000))).Features.Where(g => g.Text("community_code") == community && g.Text("status") != "retired").ToList();
@@ -77,6 +85,12 @@ public abstract class PartitionApiTests(string storeKind) : IAsyncLifetime
         foreach (var grid in after)
             foreach (var unit in grid.Properties["unit_ids"]!.AsArray().Select(n => n!.ToString().Split('/')[0]).Distinct())
                 Assert.Equal(grid.Id, (await _host.Store.GetAsync(Layer.Buildings, unit))!.Text("grid_code"));
+
+        var changedNow = new List<string>();
+        foreach (var (b, was) in gridBefore)
+            if ((await _host.Store.GetAsync(Layer.Buildings, b))!.Text("grid_code") != was) changedNow.Add(b);
+        Assert.Equal(changedNow.Order(), changes.GetProperty("moved").EnumerateArray().Select(m => m.GetProperty("building").GetString()!).Order());
+        Assert.All(after, g => Assert.Null(g.Properties["households_before"]));
 
         Assert.Equal(HttpStatusCode.Conflict, (await Http.PostAsync($"/api/partition/jobs/{id}/accept", null)).StatusCode);
         Assert.Equal("accepted", (await WaitForAsync(id, "accepted")).GetProperty("status").GetString());

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using GridMap.Core.Model;
+using GridMap.Core.Store;
 using GridMap.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -48,4 +49,47 @@ public static class DerivedFields
     static ProblemError Error(Layer layer, string field, string pointer) => new("derived_field", pointer,
         $"{layer.Key()}.{field} is derived: change grid membership with POST /api/grids/assign (or /api/grids/rebalance)",
         new Dictionary<string, object?> { ["field"] = field, ["operation"] = "/api/grids/assign" });
+}
+
+/// <summary>
+/// A building's households (or stairwells) changed, or it was deleted: the grids holding it get their households (and on a
+/// delete their unit_ids) recomputed in the same transaction, so a grid worker's correction shows in the grid at once.
+/// </summary>
+public static class GridRecount
+{
+    /// <summary>The grids to rewrite when <paramref name="current"/> becomes <paramref name="next"/> (null: deleted), with the versions read.</summary>
+    public static async Task<IReadOnlyList<(FeatureDraft Draft, long Version)>> ForAsync(IFeatureStore store, StoredFeature current, FeatureDraft? next, CancellationToken ct)
+    {
+        var codes = new HashSet<string>(StringComparer.Ordinal);
+        if (current.Text("grid_code") is { } code) codes.Add(code);
+        foreach (var c in (current.Properties["grid_codes"] as JsonArray ?? []).Select(n => n?.ToString()).OfType<string>()) codes.Add(c);
+        var before = Building.From(current);
+        var after = next is null ? null : Building.From(new StoredFeature(Layer.Buildings, next.Id, current.Version, next.Geometry, next.Properties));
+        if (after is not null && after.Households == before.Households && after.Units.SequenceEqual(before.Units)) return [];
+
+        var result = new List<(FeatureDraft, long)>();
+        foreach (var c in codes)
+        {
+            if (await store.GetAsync(Layer.Grids, c, ct) is not { } grid) continue;
+            var units = (grid.Properties["unit_ids"] as JsonArray ?? []).Select(n => n?.ToString() ?? "").ToList();
+            var mine = units.Where(u => u == current.Id || u.StartsWith(current.Id + "/", StringComparison.Ordinal)).ToList();
+            if (mine.Count == 0) continue;
+            var delta = mine.Sum(u => (long)Share(after, u) - Share(before, u));
+            var props = (JsonObject)grid.Properties.DeepClone();
+            props["households"] = Math.Max(0, (grid.Integer("households") ?? 0) + delta);
+            if (after is null) props["unit_ids"] = new JsonArray(units.Except(mine).Select(u => (JsonNode)JsonValue.Create(u)!).ToArray());
+            result.Add((new FeatureDraft(grid.Id, grid.Geometry, props), grid.Version));
+        }
+        return result;
+    }
+
+    /// <summary>Households a unit id stands for: the whole building, or one stairwell of it.</summary>
+    static int Share(Building? b, string unitId)
+    {
+        if (b is null) return 0;
+        var slash = unitId.IndexOf('/');
+        if (slash < 0) return b.Households;
+        var unit = unitId[(slash + 1)..];
+        return b.Units.FirstOrDefault(u => u.Id == unit || u.Id == unitId)?.Households ?? 0;
+    }
 }

@@ -60,6 +60,7 @@ public static class FeaturesApi
 
         var page = await store.ListAsync(l, new FeatureQuery(box, size, skip), ct);
         var band = l == Layer.Grids ? await BandSetting.ReadAsync(store, ct) : null;
+        var personal = PersonalData.MaySee(http, options);
         string? next = skip + page.Features.Count < page.NumberMatched
             ? $"{http.Request.Path}?{(bbox is null ? "" : $"bbox={bbox}&")}limit={size}&offset={skip + page.Features.Count}"
             : null;
@@ -80,18 +81,26 @@ public static class FeaturesApi
             }
             w.WriteEndArray();
             w.WriteStartArray("features");
-            foreach (var f in page.Features) GeoJsonFeatures.WriteFeature(w, band is null ? f : f with { Properties = band.WithBandStatus(f.Properties) });
+            foreach (var f in page.Features) GeoJsonFeatures.WriteFeature(w, Shown(f, band, personal));
             w.WriteEndArray();
             w.WriteEndObject();
         });
     }
 
-    static async Task<Results<GeoJsonResult, ProblemHttpResult>> GetAsync(string layer, string id, IFeatureStore store, HttpContext http, CancellationToken ct)
+    /// <summary>A grid as a reader sees it: its band status, and names and phones only for those who may see them.</summary>
+    static StoredFeature Shown(StoredFeature f, BandSetting? band, bool personal)
+    {
+        if (f.Layer != Layer.Grids || band is null) return f;
+        var props = band.WithBandStatus(f.Properties);
+        return f with { Properties = personal ? props : PersonalData.Redact(props) };
+    }
+
+    static async Task<Results<GeoJsonResult, ProblemHttpResult>> GetAsync(string layer, string id, IFeatureStore store, GridMapOptions options, HttpContext http, CancellationToken ct)
     {
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
         var f = await store.GetAsync(l, id, ct);
         if (f is null) return Problem.NotFound(l, id);
-        if (l == Layer.Grids) f = f with { Properties = (await BandSetting.ReadAsync(store, ct)).WithBandStatus(f.Properties) };
+        if (l == Layer.Grids) f = Shown(f, await BandSetting.ReadAsync(store, ct), PersonalData.MaySee(http, options));
         http.Response.Headers.ETag = ETag(f.Version);
         return GeoJsonResult.Feature(f);
     }
@@ -123,13 +132,38 @@ public static class FeaturesApi
         if (!TryReadIfMatch(http, out var expected)) return Problem.BadParameter("If-Match", "must be the version number you read, e.g. \"3\"");
         var (draft, repairs, problem) = await ReadOneAsync(l, http, id, options, ct);
         if (problem is not null) return problem;
-        if (await store.GetAsync(l, id, ct) is { } current)
+        var current = await store.GetAsync(l, id, ct);
+        if (current is not null)
         {
             if (DerivedFields.Refuse(l, draft!, current) is { } derived) return derived;
             draft = DerivedFields.KeepCurrent(l, draft!, current);
         }
         try
         {
+            var grids = l == Layer.Buildings && current is not null ? await GridRecount.ForAsync(store, current, draft, ct) : [];
+            if (grids.Count > 0)
+            {
+                if (expected is { } e && e != current!.Version) throw new VersionConflictException(l, id, e, current.Version);
+                try
+                {
+                    await store.ApplyAsync([], [new LayerBatch(l, [draft!]), new LayerBatch(Layer.Grids, grids.Select(g => g.Draft).ToList())],
+                        [new ExpectedVersion(l, id, current!.Version), .. grids.Select(g => new ExpectedVersion(Layer.Grids, g.Draft.Id, g.Version))], ct);
+                }
+                catch (VersionConflictsException conflict)
+                {
+                    var mine = conflict.Conflicts.FirstOrDefault(c => c.Expected.Layer == l);
+                    if (mine.Expected is not null) throw new VersionConflictException(l, id, mine.Expected.Version, mine.Current);
+                    // Only its grid changed meanwhile (another edit): the client's version is still right, so ask it to retry.
+                    return Problem.StaleVersion(Layer.Grids, conflict.Conflicts[0].Expected.Id, conflict.Conflicts[0].Expected.Version, conflict.Conflicts[0].Current);
+                }
+                var written = (await store.GetAsync(l, id, ct))!;
+                http.Response.Headers.ETag = ETag(written.Version);
+                return GeoJsonResult.Feature(written, repairs, touched: new Dictionary<string, IReadOnlyDictionary<string, long>>
+                {
+                    ["buildings"] = new Dictionary<string, long> { [id] = written.Version },
+                    ["grids"] = grids.ToDictionary(g => g.Draft.Id, g => g.Version + 1),
+                });
+            }
             var replaced = await store.ReplaceAsync(l, draft!, expected, ct);
             http.Response.Headers.ETag = ETag(replaced.Version);
             return GeoJsonResult.Feature(replaced, repairs);
@@ -150,6 +184,24 @@ public static class FeaturesApi
         if (!TryReadIfMatch(http, out var expected)) return Problem.BadParameter("If-Match", "must be the version number you read, e.g. \"3\"");
         try
         {
+            var current = l == Layer.Buildings ? await store.GetAsync(l, id, ct) : null;
+            var grids = current is not null ? await GridRecount.ForAsync(store, current, null, ct) : [];
+            if (grids.Count > 0)
+            {
+                // A deleted building leaves its grid's households and unit_ids; its land stays with the grid.
+                if (expected is { } e && e != current!.Version) throw new VersionConflictException(l, id, e, current.Version);
+                try
+                {
+                    await store.ApplyAsync([(l, id)], [new LayerBatch(Layer.Grids, grids.Select(g => g.Draft).ToList())],
+                        [new ExpectedVersion(l, id, current!.Version), .. grids.Select(g => new ExpectedVersion(Layer.Grids, g.Draft.Id, g.Version))], ct);
+                }
+                catch (VersionConflictsException conflict)
+                {
+                    var c = conflict.Conflicts[0];
+                    return Problem.StaleVersion(c.Expected.Layer, c.Expected.Id, c.Expected.Version, c.Current);
+                }
+                return TypedResults.NoContent();
+            }
             await store.DeleteAsync(l, id, expected, ct);
             return TypedResults.NoContent();
         }

@@ -43,7 +43,7 @@ public static class GridsApi
         // A concurrent writer may change a building between our read and our write: read again, a few times.
         for (var attempt = 0; ; attempt++)
         {
-            var outcome = await EditOnceAsync(store, request, ct);
+            var outcome = await EditOnceAsync(store, request, PersonalData.MaySee(http, options), ct);
             if (outcome.Retry && attempt < 3) continue;
             return outcome.Result!;
         }
@@ -51,7 +51,7 @@ public static class GridsApi
 
     sealed record Attempt(Results<GeoJsonResult, ProblemHttpResult>? Result, bool Retry = false);
 
-    static async Task<Attempt> EditOnceAsync(IFeatureStore store, EditRequest request, CancellationToken ct)
+    static async Task<Attempt> EditOnceAsync(IFeatureStore store, EditRequest request, bool personal, CancellationToken ct)
     {
         var band = await BandSetting.ReadAsync(store, ct);
         var scope = await GridEditScope.LoadAsync(store, request.BuildingIds(), request.GridCodes(), ct);
@@ -125,7 +125,8 @@ public static class GridsApi
             foreach (var code in touchedGrids)
             {
                 var draft = scope.GridDraft(set.Grid(code)!);
-                GeoJsonFeatures.WriteFeature(w, draft.Id, draft.Geometry, band.WithBandStatus(draft.Properties),
+                var shown = band.WithBandStatus(draft.Properties);
+                GeoJsonFeatures.WriteFeature(w, draft.Id, draft.Geometry, personal ? shown : PersonalData.Redact(shown),
                     current.TryGetValue(code, out var v) ? v + bump : bump);
             }
             w.WriteEndArray();

@@ -27,10 +27,12 @@ public sealed class GeoJsonResult(Action<Utf8JsonWriter> write, int status = Sta
         await w.FlushAsync();
     }
 
-    public static GeoJsonResult Feature(StoredFeature f, IReadOnlyList<object>? repairs = null, int status = StatusCodes.Status200OK) =>
+    /// <param name="touched">Features whose version the write raised besides this one, by layer (contract: derived fields).</param>
+    public static GeoJsonResult Feature(StoredFeature f, IReadOnlyList<object>? repairs = null, int status = StatusCodes.Status200OK,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>>? touched = null) =>
         new(w =>
         {
-            if (repairs is not { Count: > 0 })
+            if (repairs is not { Count: > 0 } && touched is null)
             {
                 GeoJsonFeatures.WriteFeature(w, f);
                 return;
@@ -39,7 +41,8 @@ public sealed class GeoJsonResult(Action<Utf8JsonWriter> write, int status = Sta
             using var buffer = new MemoryStream();
             using (var inner = new Utf8JsonWriter(buffer, WriterOptions)) GeoJsonFeatures.WriteFeature(inner, f);
             var node = System.Text.Json.Nodes.JsonNode.Parse(buffer.ToArray())!.AsObject();
-            node["repairs"] = JsonSerializer.SerializeToNode(repairs);
+            if (repairs is { Count: > 0 }) node["repairs"] = JsonSerializer.SerializeToNode(repairs);
+            if (touched is not null) node["touched"] = JsonSerializer.SerializeToNode(touched);
             node.WriteTo(w);
         }, status);
 

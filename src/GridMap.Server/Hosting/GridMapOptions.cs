@@ -27,4 +27,10 @@ public sealed record GridMapOptions
 
     /// <summary>Run queued jobs (partitioning) in this process; every replica may, since jobs are claimed in the store.</summary>
     public bool RunJobs { get; init; } = true;
+
+    /// <summary>
+    /// Until accounts exist, grid workers' and building heads' names and phones go to loopback clients only (contract,
+    /// personal data). Tests turn this off to see what a visitor from another machine sees.
+    /// </summary>
+    public bool PersonalDataOnLoopback { get; init; } = true;
 }

@@ -1,4 +1,5 @@
 using GridMap.Core.Model;
+using GridMap.Server.Hosting;
 using GridMap.Core.Spatial;
 using GridMap.Core.Store;
 using GridMap.Core.Network;
@@ -30,7 +31,7 @@ public static class LookupApi
         return group;
     }
 
-    static async Task<Results<Ok<LookupResult>, ProblemHttpResult>> LookupAsync(double? lon, double? lat, IFeatureStore store, WalkModelCache walks, CancellationToken ct)
+    static async Task<Results<Ok<LookupResult>, ProblemHttpResult>> LookupAsync(double? lon, double? lat, IFeatureStore store, WalkModelCache walks, GridMapOptions options, HttpContext http, CancellationToken ct)
     {
         if (lon is null || !double.IsFinite(lon.Value) || lon is < -180 or > 180) return Problem.BadParameter("lon", "is required: a longitude in -180..180");
         if (lat is null || !double.IsFinite(lat.Value) || lat is < -90 or > 90) return Problem.BadParameter("lat", "is required: a latitude in -90..90");
@@ -55,7 +56,7 @@ public static class LookupApi
             street is null ? null : new AreaRef(street.Text("code") ?? street.Id, street.Text("name") ?? ""),
             community is null ? null : new AreaRef(community.Text("code") ?? community.Id, community.Text("name") ?? ""),
             compound is null ? null : Compound.From(compound) is var c ? new CompoundRef(c.Id, c.Name, c.Class) : null,
-            grid is null ? null : Grid.From(grid) is var g ? new GridRef(g.Code, g.Name, g.Households, g.Workers) : null,
+            grid is null ? null : Grid.From(grid) is var g ? new GridRef(g.Code, g.Name, g.Households, PersonalData.MaySee(http, options) ? g.Workers : []) : null,
             building is null ? null : Building.From(building) is var b ? new BuildingRef(b.Id, b.Households, b.Address, b.GridCode) : null,
             stations, setting.Model.Network is null ? "straight_line" : "network"));
     }

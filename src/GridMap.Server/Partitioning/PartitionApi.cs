@@ -5,6 +5,7 @@ using GridMap.Core.Schema;
 using GridMap.Core.Store;
 using GridMap.Server.Hosting;
 using GridMap.Server.Problems;
+using GridMap.Server.Settings;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GridMap.Server.Partitioning;
@@ -42,7 +43,10 @@ public static class PartitionApi
     {
         var scope = request?.Scope?.Trim();
         if (string.IsNullOrEmpty(scope) || scope.Length > 64) return Problem.BadParameter("scope", "is required: a community, street or district code, or \"all\"");
-        var (min, max, target) = (request!.Min ?? 200, request.Max ?? 300, request.Target ?? 250);
+        // Bounds not given come from the band setting (the scope's own when it is a community with one).
+        var band = (await BandSetting.ReadAsync(store, ct)).For(scope);
+        var (min, max) = (request!.Min ?? band.Min, request.Max ?? band.Max);
+        var target = request.Target ?? (request.Min is null && request.Max is null ? band.Target : (min + max) / 2);
         if (min < 1 || max < min || target < min || target > max) return Problem.BadParameter("min", "bounds must satisfy 1 ≤ min ≤ target ≤ max");
         if (scope != "all")
         {
@@ -65,11 +69,17 @@ public static class PartitionApi
         return TypedResults.Accepted($"/api/partition/jobs/{id}", View((await store.GetJobAsync(id, ct))!));
     }
 
-    static async Task<Results<GeoJsonResult, ProblemHttpResult>> ProposalAsync(string id, IFeatureStore store, CancellationToken ct)
+    static async Task<Results<GeoJsonResult, ProblemHttpResult>> ProposalAsync(string id, IFeatureStore store, GridMapOptions options, HttpContext http, CancellationToken ct)
     {
         var job = await store.GetJobAsync(id, ct);
         if (job is null) return NoJob(id);
         if (job.Result?["grids"] is not JsonObject grids) return NotNow(id, $"has no proposal (status {job.Status})");
+        if (!PersonalData.MaySee(http, options))
+        {
+            grids = (JsonObject)grids.DeepClone();
+            foreach (var f in grids["features"]!.AsArray().OfType<JsonObject>())
+                f["properties"] = PersonalData.Redact(f["properties"]!.AsObject()).DeepClone();
+        }
         return new GeoJsonResult(w => grids.WriteTo(w));
     }
 
@@ -102,6 +112,7 @@ public static class PartitionApi
             var props = f["properties"]!.AsObject().DeepClone().AsObject();
             props["status"] = "active";
             props.Remove("out_of_band");
+            props.Remove("households_before");
             var geometry = JsonSerializer.Deserialize<NetTopologySuite.Geometries.Geometry>(f["geometry"]!.ToJsonString(), GeometryJson.Options);
             var checkedGrid = FeatureValidator.Validate(Layer.Grids, index++, f["id"]?.ToString(), geometry, props);
             if (checkedGrid.Draft is null) { problems.AddRange(checkedGrid.Problems); continue; }

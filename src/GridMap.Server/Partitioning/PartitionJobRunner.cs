@@ -101,6 +101,45 @@ public sealed class PartitionJobRunner(IFeatureStore store, ILogger<PartitionJob
 /// <summary>A finished partition as it is kept for review: the report and the proposed grids as GeoJSON.</summary>
 public static class PartitionProposal
 {
+    /// <summary>
+    /// What accepting would change, for the review: each grid's households before and after (new, kept or retired) and every
+    /// building whose grid changes.
+    /// </summary>
+    static JsonObject Changes(ScopeInput scope, JsonArray proposed)
+    {
+        var oldGrid = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var g in scope.ExistingGrids)
+            foreach (var id in (g.Properties["unit_ids"] as JsonArray ?? []).Select(n => n?.ToString() ?? ""))
+                oldGrid.TryAdd(id.Split('/')[0], g.Id);
+        var buildings = scope.Buildings.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
+        var previous = scope.ExistingGrids.ToDictionary(g => g.Id);
+        var grids = new JsonArray();
+        var moved = new JsonArray();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in proposed.OfType<JsonObject>())
+        {
+            var code = f["id"]!.ToString();
+            var props = f["properties"]!.AsObject();
+            seen.Add(code);
+            grids.Add(new JsonObject
+            {
+                ["code"] = code,
+                ["before"] = previous.TryGetValue(code, out var old) ? old.Integer("households") : null,
+                ["after"] = props["households"]?.DeepClone(),
+                ["status"] = old is null ? "new" : "kept",
+            });
+            foreach (var id in (props["unit_ids"] as JsonArray ?? []).Select(n => n?.ToString().Split('/')[0] ?? "").Distinct())
+            {
+                if (!buildings.Contains(id)) continue; // compound pieces are land, not buildings
+                var from = oldGrid.GetValueOrDefault(id);
+                if (from != code) moved.Add(new JsonObject { ["building"] = id, ["from"] = from, ["to"] = code });
+            }
+        }
+        foreach (var g in scope.ExistingGrids.Where(g => !seen.Contains(g.Id)))
+            grids.Add(new JsonObject { ["code"] = g.Id, ["before"] = g.Integer("households"), ["after"] = null, ["status"] = "retired" });
+        return new JsonObject { ["grids"] = grids, ["moved"] = moved };
+    }
+
     public static JsonObject Build(ScopeInput scope, PartitionResult result)
     {
         var names = scope.Communities.ToDictionary(c => c.Text("code") ?? c.Id, c => c.Text("name") ?? "");
@@ -127,12 +166,14 @@ public static class PartitionProposal
             props["status"] = "draft";
             if (old?.Properties["workers"] is JsonArray workers) props["workers"] = workers.DeepClone();
             if (g.Reason != OutOfBandReason.None) props["out_of_band"] = g.Reason.Key();
+            props["households_before"] = old is null ? null : old.Integer("households");
             features.Add(feature);
         }
+        var collection = new JsonObject { ["type"] = "FeatureCollection", ["features"] = features, ["changes"] = Changes(scope, features) };
         return new JsonObject
         {
             ["report"] = JsonSerializer.SerializeToNode(result.Report, PartitionFiles.ReportOptions),
-            ["grids"] = new JsonObject { ["type"] = "FeatureCollection", ["features"] = features },
+            ["grids"] = collection,
             ["replaces"] = new JsonArray(scope.ExistingGrids.Select(g => (JsonNode)JsonValue.Create(g.Id)!).ToArray()),
             // What the job read: an accept refuses (409 changed_since_read) when any of it changed since.
             ["read"] = new JsonObject

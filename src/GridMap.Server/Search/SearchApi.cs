@@ -1,5 +1,6 @@
 using GridMap.Core.Model;
 using GridMap.Core.Store;
+using GridMap.Server.Hosting;
 using GridMap.IO.GeoJson;
 using GridMap.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,7 +20,7 @@ public static class SearchApi
         return group;
     }
 
-    static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchAsync(string? q, int? limit, string? layers, IFeatureStore store, CancellationToken ct)
+    static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchAsync(string? q, int? limit, string? layers, IFeatureStore store, GridMapOptions options, HttpContext http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(q)) return Problem.BadParameter("q", "is required: a grid code, a compound or worker name");
         if (q.Length > 200) return Problem.BadParameter("q", "must be at most 200 characters");
@@ -37,6 +38,13 @@ public static class SearchApi
             searched = list;
         }
         var found = await store.SearchAsync(q, searched, size, ct);
+        if (!PersonalData.MaySee(http, options))
+        {
+            // Who may not see workers' names may not find grids by them either.
+            var text = q.Trim().ToLowerInvariant();
+            found = found.Where(f => f.Layer != Layer.Grids || SearchText.For(f.Id, PersonalData.Redact(f.Properties)).Contains(text, StringComparison.Ordinal))
+                .Select(PersonalData.Redact).ToList();
+        }
         return TypedResults.Ok(new SearchResponse(q, found.Select(Hit).ToList()));
     }
 
