@@ -47,6 +47,26 @@ public static class GridRebalance
 
     static readonly PrecisionModel Grid7 = new(1e7);
 
+    static int OutOfBand(PartitionResult r) => r.Report.Below + r.Report.Above;
+
+    /// <summary>Each new grid takes the old code it shares most households with (each code once); the rest get none ("").</summary>
+    static PartitionResult Recode(PartitionResult result, IReadOnlyList<EditGrid> old, IReadOnlyList<PartitionUnit> units)
+    {
+        var households = units.ToDictionary(u => u.Id, u => u.Households, StringComparer.Ordinal);
+        var oldOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var g in old) foreach (var id in g.UnitIds) oldOf.TryAdd(GridSet.BuildingOf(id), g.Code);
+        var pairs = new List<(int Grid, string Code, long Shared)>();
+        for (var i = 0; i < result.Grids.Count; i++)
+            foreach (var byCode in result.Grids[i].UnitIds.Select(GridSet.BuildingOf).Distinct().Where(oldOf.ContainsKey).GroupBy(id => oldOf[id]))
+                pairs.Add((i, byCode.Key, byCode.Sum(id => (long)households.GetValueOrDefault(id, 1))));
+        var codes = new string[result.Grids.Count];
+        Array.Fill(codes, "");
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (grid, code, _) in pairs.OrderByDescending(p => p.Shared).ThenBy(p => p.Code, StringComparer.Ordinal))
+            if (codes[grid] == "" && used.Add(code)) codes[grid] = code;
+        return result with { Grids = result.Grids.Select((g, i) => g with { Code = codes[i] }).ToList() };
+    }
+
     /// <summary>
     /// The new polygons made to tile exactly the land the old grids covered, on the 7-decimal grid: each is clipped to it
     /// and to what earlier ones took, and slivers left over (metric rounding) go to the grid they share most boundary with.
@@ -86,9 +106,14 @@ public static class GridRebalance
         var compounds = set.Compounds.Values.Where(c => c.Polygon.EnvelopeInternal.Intersects(envelope))
             .Select(c => new PartitionCompound(c.Id, c.Polygon, pieces.Contains(c.Id) ? c.Households : null)).ToList();
         var barriers = set.Barriers.Where(b => b.EnvelopeInternal.Intersects(envelope)).ToList();
-        var result = GridPartitioner.Partition(new PartitionInput(
-            units, [new PartitionArea(community, area)], compounds, barriers,
-            grids.Select(g => new ExistingGrid(g.Code, g.Polygon, g.UnitIds)).ToList(), bounds));
+        var input = new PartitionInput(units, [new PartitionArea(community, area)], compounds, barriers,
+            grids.Select(g => new ExistingGrid(g.Code, g.Polygon, g.UnitIds)).ToList(), bounds);
+        // The stable re-partitioner keeps what it can; after hand edits a fresh solve of the same land may reach the band
+        // where it cannot. The fresh one is taken only when it leaves fewer grids out of band; its grids then inherit
+        // the old codes they share most households with.
+        var stable = GridPartitioner.Partition(input);
+        var fresh = GridPartitioner.Partition(input with { Existing = null });
+        var result = OutOfBand(fresh) < OutOfBand(stable) ? Recode(fresh, grids, units) : stable;
 
         var given = grids.Select(g => g.Code).ToHashSet(StringComparer.Ordinal);
         var kept = new HashSet<string>(StringComparer.Ordinal);

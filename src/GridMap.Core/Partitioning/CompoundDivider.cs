@@ -18,6 +18,7 @@ public static class CompoundDivider
 
     public static IReadOnlyList<Piece> Divide(Geometry compound, int households, int pieces, IReadOnlyList<LineString>? roads = null)
     {
+        compound = Polygonal(compound);
         if (pieces <= 1 || compound.Area <= 0) return [new Piece(compound, households)];
         var polygons = new List<Geometry>();
         Split(compound, pieces, roads ?? [], polygons);
@@ -130,7 +131,7 @@ public static class CompoundDivider
     static Geometry Polygonal(Geometry g) => g switch
     {
         Polygon or MultiPolygon => g,
-        GeometryCollection c => g.Factory.CreateMultiPolygon(c.Geometries.OfType<Polygon>().ToArray()),
+        GeometryCollection c => g.Factory.CreateMultiPolygon(AreaAtoms.Polygons(c).ToArray()),
         _ => g.Factory.CreatePolygon(),
     };
 }

@@ -36,7 +36,8 @@ public static class GridPartitioner
         // Most compounds and roads lie wholly inside or outside: a prepared test spares them the overlay.
         var area = PreparedGeometryFactory.Prepare(polygon);
         var clipped = p.CompoundsByArea[i]
-            .Select(c => area.Contains(c.Polygon) ? c : c with { Polygon = c.Polygon.Intersection(polygon) })
+            // A clipped compound may come back as a collection (an edge shared with the area's boundary as a line): keep its polygons.
+            .Select(c => area.Contains(c.Polygon) ? c : c with { Polygon = PolygonalPart(c.Polygon.Intersection(polygon)) })
             .Where(c => !c.Polygon.IsEmpty && c.Polygon.Area > 0)
             .ToList();
         var inArea = p.Barriers.Query(polygon.EnvelopeInternal)
@@ -221,6 +222,9 @@ public static class GridPartitioner
         }
         return lists;
     }
+
+    static Geometry PolygonalPart(Geometry g) => g is Polygon or MultiPolygon ? g
+        : AreaAtoms.Polygons(g) is { Count: > 0 } parts ? g.Factory.CreateMultiPolygon(parts.ToArray()) : g.Factory.CreatePolygon();
 
     static IEnumerable<LineString> Lines(Geometry g) => g switch
     {
