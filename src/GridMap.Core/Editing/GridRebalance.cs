@@ -47,6 +47,35 @@ public static class GridRebalance
 
     static readonly PrecisionModel Grid7 = new(1e7);
 
+    /// <summary>
+    /// What compound pieces (households no mapped building holds) the grids hold, by compound: each grid's households beyond
+    /// its buildings, shared among its pieces by the area of their compound inside the grid. Only these households are
+    /// divided again, so a compound also held by grids outside the rebalance keeps its households there.
+    /// </summary>
+    static Dictionary<string, int> PieceHouseholds(GridSet set, IReadOnlyList<EditGrid> grids)
+    {
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var g in grids)
+        {
+            var pieces = g.UnitIds.Where(id => !set.Buildings.ContainsKey(GridSet.BuildingOf(id))).Select(id => id.Split('#')[0])
+                .Where(set.Compounds.ContainsKey).Distinct().ToList();
+            if (pieces.Count == 0) continue;
+            var buildings = g.UnitIds.Where(id => set.Buildings.ContainsKey(GridSet.BuildingOf(id))).ToList();
+            var remainder = Math.Max(0, g.Households - set.HouseholdsOf(buildings, null));
+            var weights = pieces.Select(c => Math.Max(set.Compounds[c].Polygon.Intersection(g.Polygon).Area, 1e-12)).ToList();
+            var total = weights.Sum();
+            var given = 0;
+            for (var i = 0; i < pieces.Count; i++)
+            {
+                var share = i == pieces.Count - 1 ? remainder - given : (int)Math.Round(remainder * weights[i] / total);
+                share = Math.Clamp(share, 0, remainder - given);
+                given += share;
+                result[pieces[i]] = result.GetValueOrDefault(pieces[i]) + share;
+            }
+        }
+        return result;
+    }
+
     static int OutOfBand(PartitionResult r) => r.Report.Below + r.Report.Above;
 
     /// <summary>Each new grid takes the old code it shares most households with (each code once); the rest get none ("").</summary>
@@ -77,12 +106,13 @@ public static class GridRebalance
         Geometry taken = area.Factory.CreatePolygon();
         for (var i = 0; i < pieces.Count; i++)
         {
-            var p = OverlayNG.Overlay(GridReassignment.Clean(pieces[i]), area, SpatialFunction.Intersection, Grid7);
-            if (!taken.IsEmpty) p = OverlayNG.Overlay(p, taken, SpatialFunction.Difference, Grid7);
-            result[i] = GridReassignment.Clean(p);
-            taken = taken.IsEmpty ? result[i] : OverlayNG.Overlay(taken, result[i], SpatialFunction.Union, Grid7);
+            // Overlays may answer with lines and points where pieces touch: only the polygons go on.
+            var p = GridReassignment.Clean(OverlayNG.Overlay(GridReassignment.Clean(pieces[i]), area, SpatialFunction.Intersection, Grid7));
+            if (!taken.IsEmpty && !p.IsEmpty) p = GridReassignment.Clean(OverlayNG.Overlay(p, taken, SpatialFunction.Difference, Grid7));
+            result[i] = p;
+            if (!p.IsEmpty) taken = taken.IsEmpty ? p : GridReassignment.Clean(OverlayNG.Overlay(taken, p, SpatialFunction.Union, Grid7));
         }
-        var left = OverlayNG.Overlay(area, taken, SpatialFunction.Difference, Grid7);
+        var left = taken.IsEmpty ? area : OverlayNG.Overlay(area, taken, SpatialFunction.Difference, Grid7);
         foreach (var sliver in AreaAtoms.Polygons(left))
         {
             var best = Enumerable.Range(0, result.Length).OrderByDescending(i => result[i].IsEmpty ? -1 : sliver.Boundary.Intersection(result[i]).Length)
@@ -99,12 +129,10 @@ public static class GridRebalance
         var buildingIds = grids.SelectMany(g => g.UnitIds).Select(GridSet.BuildingOf).Distinct().ToList();
         var units = buildingIds.Select(id => set.Buildings.GetValueOrDefault(id)).OfType<EditBuilding>()
             .Select(b => new PartitionUnit(b.Id, b.Households, b.Geometry, b.Compound, b.Units is { Count: > 0 } u ? u : null)).ToList();
-        // Compound pieces (households no mapped building holds) are divided again by area.
-        var pieces = grids.SelectMany(g => g.UnitIds).Where(id => !set.Buildings.ContainsKey(GridSet.BuildingOf(id)))
-            .Select(id => id.Split('#')[0]).ToHashSet(StringComparer.Ordinal);
         var envelope = area.EnvelopeInternal;
+        var pieceHouseholds = PieceHouseholds(set, grids);
         var compounds = set.Compounds.Values.Where(c => c.Polygon.EnvelopeInternal.Intersects(envelope))
-            .Select(c => new PartitionCompound(c.Id, c.Polygon, pieces.Contains(c.Id) ? c.Households : null)).ToList();
+            .Select(c => new PartitionCompound(c.Id, c.Polygon, pieceHouseholds.TryGetValue(c.Id, out var h) ? h : null)).ToList();
         var barriers = set.Barriers.Where(b => b.EnvelopeInternal.Intersects(envelope)).ToList();
         var input = new PartitionInput(units, [new PartitionArea(community, area)], compounds, barriers,
             grids.Select(g => new ExistingGrid(g.Code, g.Polygon, g.UnitIds)).ToList(), bounds);

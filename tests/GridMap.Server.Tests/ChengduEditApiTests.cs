@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using GridMap.Core.Estimation;
+using GridMap.Core.Model;
+using GridMap.Core.Store;
+using GridMap.IO.Osm;
+
+namespace GridMap.Server.Tests;
+
+/// <summary>
+/// Central Chengdu from OpenStreetMap has no communities: it is partitioned with scope `all` into one provisional area
+/// (AREA) and accepted, then edited by hand — moves and rebalances across the whole area, on both stores.
+/// </summary>
+public abstract class ChengduEditApiTests(string storeKind) : IAsyncLifetime
+{
+    ServerHost _host = null!;
+    HttpClient Http => _host.Http;
+
+    public async Task InitializeAsync()
+    {
+        _host = await ServerHost.StartAsync(storeKind);
+        await _host.Store.ImportAsync(OsmImporter.Read(CliTests.Shared("geodata/chengdu-2018/chengdu.osm.pbf"), new EstimationOptions()).Batches, ImportMode.ReplaceLayers);
+        var start = await Http.PostAsJsonAsync("/api/partition/jobs", new { scope = "all" });
+        var id = JsonNode.Parse(await start.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (JsonNode.Parse(await Http.GetStringAsync($"/api/partition/jobs/{id}"))!["status"]!.GetValue<string>() is not ("done" or "failed"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the partition job did not finish");
+            await Task.Delay(250);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await Http.PostAsync($"/api/partition/jobs/{id}/accept", null)).StatusCode);
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    async Task<List<StoredFeature>> ActiveGridsAsync() =>
+        (await _host.Store.ListAsync(Layer.Grids, new(null, 10_000))).Features.Where(g => g.Text("status") != "retired").ToList();
+
+    [Fact]
+    public async Task Rebalancing_any_grid_of_the_area_with_its_neighbours_answers_and_conserves_households()
+    {
+        var grids = await ActiveGridsAsync();
+        Assert.All(grids, g => Assert.Equal("AREA", g.Text("community_code")));
+        // Every 12th grid (about 29 of them), including those whose compounds straddle the rebalanced land's edge.
+        foreach (var grid in grids.OrderBy(g => g.Id, StringComparer.Ordinal).Where((_, i) => i % 12 == 0))
+        {
+            var response = await Http.PostAsJsonAsync("/api/grids/rebalance", new { grids = new[] { grid.Id }, neighbours = true, dry_run = true });
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{grid.Id}: {(int)response.StatusCode} {body}");
+            var answer = JsonNode.Parse(body)!;
+            var touched = answer["touched"]!["grids"]!.AsObject().Select(kv => kv.Key).ToHashSet();
+            var before = grids.Where(g => touched.Contains(g.Id)).Sum(g => g.Integer("households") ?? 0);
+            var after = answer["features"]!.AsArray().Where(f => f!["properties"]!["status"]!.GetValue<string>() != "retired")
+                .Sum(f => f!["properties"]!["households"]!.GetValue<long>());
+            Assert.True(before == after, $"{grid.Id}: {before} households before, {after} after");
+        }
+    }
+
+    [Fact]
+    public async Task A_building_moves_between_AREA_grids_and_a_new_grid_takes_the_next_AREA_code()
+    {
+        var grids = await ActiveGridsAsync();
+        var highest = grids.Max(g => int.Parse(g.Id["AREA-".Length..]));
+        var buildings = (await _host.Store.ListAsync(Layer.Buildings, new(null, 10_000))).Features.Where(b => b.Text("grid_code") is not null).ToList();
+        var building = buildings.First(b => (b.Integer("households") ?? 0) > 0);
+        var source = grids.Single(g => g.Id == building.Text("grid_code"));
+        var target = grids.First(g => g.Id != source.Id && g.Geometry.Intersection(source.Geometry).Length > 0);
+
+        var (_, dry) = await PostAsync(new { assignments = new[] { new { building = building.Id, grid = (string?)null } }, dry_run = true });
+        Assert.Equal($"AREA-{highest + 1:000}", dry["created"]![0]!.GetValue<string>());
+
+        var (status, moved) = await PostAsync(new { assignments = new[] { new { building = building.Id, grid = target.Id } },
+            versions = new Dictionary<string, long> { [source.Id] = source.Version, [target.Id] = target.Version } });
+        Assert.Equal(HttpStatusCode.OK, status);
+        var after = (await _host.Store.GetAsync(Layer.Grids, target.Id))!;
+        Assert.Equal(target.Integer("households") + building.Integer("households"), after.Integer("households"));
+        Assert.Equal(target.Id, (await _host.Store.GetAsync(Layer.Buildings, building.Id))!.Text("grid_code"));
+        Assert.False(moved["dry_run"]!.GetValue<bool>());
+    }
+
+    async Task<(HttpStatusCode, JsonObject)> PostAsync(object body)
+    {
+        var response = await Http.PostAsJsonAsync("/api/grids/assign", body);
+        return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject());
+    }
+}
+
+public sealed class SqliteChengduEditApiTests() : ChengduEditApiTests("sqlite");
+
+public sealed class PostGisChengduEditApiTests() : ChengduEditApiTests("postgis");
