@@ -142,6 +142,8 @@ public static class GridRebalance
         var stable = GridPartitioner.Partition(input);
         var fresh = GridPartitioner.Partition(input with { Existing = null });
         var result = OutOfBand(fresh) < OutOfBand(stable) ? Recode(fresh, grids, units) : stable;
+        // Never leave more grids out of band than there were: then the grids stay as they are.
+        if (OutOfBand(result) > grids.Count(g => g.Type == GridTypes.Basic && !bounds.Contains(g.Households))) return [];
 
         var given = grids.Select(g => g.Code).ToHashSet(StringComparer.Ordinal);
         var kept = new HashSet<string>(StringComparer.Ordinal);
