@@ -125,6 +125,8 @@ export class PartitionPanel {
     }
     this.loadBand();
     this.form.elements.scope.focus();
+    // Closed during a review: the proposal comes back on the map with its table.
+    if (this.job?.status === "done" && !this.review && !this.notice) this.follow(this.job);
   }
 
   close() {
