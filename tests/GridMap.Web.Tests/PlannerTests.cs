@@ -17,7 +17,7 @@ public sealed class PlannerTests(WebFixture web, ITestOutputHelper output) : ICl
     /// In the open community: the two basic grids sharing the longest boundary (A, B), and the building of A nearest to
     /// that boundary, with their households as the session shows them now.
     /// </summary>
-    const string FindMoveJs = """
+    internal const string FindMoveJs = """
         () => {
           const p = window.gridmap.planner;
           const grids = [...p.view.grids.values()].filter((g) => g.properties.type !== 'dedicated');
@@ -51,7 +51,7 @@ public sealed class PlannerTests(WebFixture web, ITestOutputHelper output) : ICl
         """;
 
     /// <summary>Frames the given buildings and grid on screen (left of the panel) and returns their screen points.</summary>
-    const string FrameJs = """
+    internal const string FrameJs = """
         async ({ buildings, grid }) => {
           const { bboxOf, labelPoint } = await import('/src/geo.js');
           const p = window.gridmap.planner;
@@ -92,7 +92,7 @@ public sealed class PlannerTests(WebFixture web, ITestOutputHelper output) : ICl
     }
 
     /// <summary>Opens 网格编辑 and picks the index-th community (by code) from the panel's list; returns its code.</summary>
-    static async Task<string> OpenPlannerAsync(IPage page, int index)
+    internal static async Task<string> OpenPlannerAsync(IPage page, int index)
     {
         await page.Locator("#planner-open").ClickAsync();
         var panel = page.Locator("#planner");
@@ -107,18 +107,18 @@ public sealed class PlannerTests(WebFixture web, ITestOutputHelper output) : ICl
         return code!;
     }
 
-    static async Task<T> EvalAsync<T>(IPage page, string js, object? arg = null) => await page.EvaluateAsync<T>(js, arg);
+    internal static async Task<T> EvalAsync<T>(IPage page, string js, object? arg = null) => await page.EvaluateAsync<T>(js, arg);
 
-    record Move(string A, string B, int AHouseholds, int BHouseholds, string Building, int Households);
+    internal record Move(string A, string B, int AHouseholds, int BHouseholds, string Building, int Households);
 
-    static async Task<Move> FindMoveAsync(IPage page)
+    internal static async Task<Move> FindMoveAsync(IPage page)
     {
         var r = await page.EvaluateAsync<JsonElement>(FindMoveJs);
         return new(r.GetProperty("a").GetString()!, r.GetProperty("b").GetString()!, r.GetProperty("aHouseholds").GetInt32(),
             r.GetProperty("bHouseholds").GetInt32(), r.GetProperty("building").GetString()!, r.GetProperty("households").GetInt32());
     }
 
-    static async Task<(List<(float X, float Y)> Points, (float X, float Y)? Target)> FrameAsync(IPage page, string[] buildings, string? grid)
+    internal static async Task<(List<(float X, float Y)> Points, (float X, float Y)? Target)> FrameAsync(IPage page, string[] buildings, string? grid)
     {
         var r = await page.EvaluateAsync<JsonElement>(FrameJs, new { buildings, grid });
         var points = r.GetProperty("points").EnumerateArray().Select(p => ((float)p.GetProperty("x").GetDouble(), (float)p.GetProperty("y").GetDouble())).ToList();
@@ -128,7 +128,7 @@ public sealed class PlannerTests(WebFixture web, ITestOutputHelper output) : ICl
     }
 
     /// <summary>Selects the building by clicking it, picks grid B on the map for 移到网格…, and waits for the preview.</summary>
-    static async Task PreviewMoveAsync(IPage page, Move m)
+    internal static async Task PreviewMoveAsync(IPage page, Move m)
     {
         var (points, target) = await FrameAsync(page, [m.Building], m.B);
         Assert.NotNull(target);
@@ -403,10 +403,16 @@ public sealed class PlannerTests(WebFixture web, ITestOutputHelper output) : ICl
         Assert.Equal(stored.GetProperty("grids").GetInt32(), lines.Length - 1);
         var first = await StoredAsync("grids", stored.GetProperty("first").GetString()!);
         var p = first.GetProperty("properties");
+        // The bytes: after the BOM and the header's CRLF, the first row opens with a tab (0x09), unquoted, then the code.
+        var firstRow = Array.IndexOf(bytes, (byte)'\n') + 1;
+        Assert.Equal((byte)'\r', bytes[firstRow - 2]);
+        Assert.Equal(0x09, bytes[firstRow]);
+        Assert.Equal(Encoding.ASCII.GetBytes(stored.GetProperty("first").GetString()! + ","), bytes[(firstRow + 1)..(firstRow + 1 + stored.GetProperty("first").GetString()!.Length + 1)]);
         var cells = lines[1].Split(',');
-        Assert.Equal(stored.GetProperty("first").GetString(), cells[0]);
+        // Codes and phones are text cells: a leading tab, so Excel keeps 15 digits as the code (not 5.20304E+14).
+        Assert.Equal("\t" + stored.GetProperty("first").GetString(), cells[0]);
         Assert.Equal(p.GetProperty("workers")[0].GetProperty("name").GetString(), cells[3]);
-        Assert.Equal(p.GetProperty("workers")[0].GetProperty("phone").GetString(), cells[4]);
+        Assert.Equal("\t" + p.GetProperty("workers")[0].GetProperty("phone").GetString(), cells[4]);
         Assert.Equal(p.GetProperty("households").GetInt32().ToString(), cells[5]);
         Assert.True(int.Parse(cells[6]) > 0);
 
@@ -420,6 +426,287 @@ public sealed class PlannerTests(WebFixture web, ITestOutputHelper output) : ICl
         Assert.Equal(stored.GetProperty("grids").GetInt32(), features.Count);
         Assert.All(features, f => Assert.Equal(community, f.GetProperty("properties").GetProperty("community_code").GetString()));
         await ShotAsync(page, "planner-health");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>Frames the grid and clicks a pixel of it that is on no building (focus, or the pick of a target).</summary>
+    static async Task ClickGridAsync(IPage page, string code)
+    {
+        var (_, target) = await FrameAsync(page, [], code);
+        Assert.True(target is not null, $"no free pixel of grid {code} on screen");
+        await page.Mouse.ClickAsync(target!.Value.X, target.Value.Y);
+    }
+
+    /// <summary>The rows of the preview table: code → (households after, band word, retired).</summary>
+    static async Task<Dictionary<string, (int After, string Band, bool Retired)>> PreviewRowsAsync(IPage page)
+    {
+        var rows = await page.EvaluateAsync<JsonElement>("""
+            () => [...document.querySelectorAll('#planner .planner-touched tbody tr')].map((tr) => ({
+              code: tr.dataset.code, after: Number(tr.querySelector('.after').textContent), band: tr.querySelector('td.band').textContent.trim(),
+              retired: tr.classList.contains('band-retired') }))
+            """);
+        return rows.EnumerateArray().ToDictionary(r => r.GetProperty("code").GetString()!,
+            r => (r.GetProperty("after").GetInt32(), r.GetProperty("band").GetString()!, r.GetProperty("retired").GetBoolean()));
+    }
+
+    static readonly Dictionary<string, string> BandWord = new() { ["below"] = "不足", ["in"] = "达标", ["above"] = "超出" };
+
+    [Fact]
+    public async Task Merging_a_grid_into_its_neighbour_retires_it_and_its_households_go_to_the_target()
+    {
+        var (page, errors) = await OpenAsync();
+        await OpenPlannerAsync(page, 6);
+        var m = await FindMoveAsync(page);
+        var panel = page.Locator("#planner");
+        var buildingsOfA = await EvalAsync<string[]>(page, $"() => [...window.gridmap.planner.view.gridOf].filter(([, g]) => g === '{m.A}').map(([id]) => id)");
+        Assert.True(buildingsOfA.Length >= 2);
+
+        // Click grid A (not a building): it becomes the grid the planner works on; 合并到… then a click on B picks the target.
+        await ClickGridAsync(page, m.A);
+        await page.WaitForFunctionAsync($"() => window.gridmap.planner.focus === '{m.A}'");
+        await panel.Locator(".planner-action[data-action=merge]").ClickAsync();
+        await Assertions.Expect(panel.Locator(".planner-message")).ToContainTextAsync("点击目标网格");
+        await ClickGridAsync(page, m.B);
+        await Assertions.Expect(panel.Locator("select[name=target]")).ToHaveValueAsync(m.B);
+        var rowA = panel.Locator($".planner-touched tr[data-code='{m.A}']");
+        await Assertions.Expect(rowA.Locator(".tag")).ToHaveTextAsync("撤销");
+        await Assertions.Expect(rowA.Locator(".after")).ToHaveTextAsync("0");
+        await Assertions.Expect(panel.Locator($".planner-touched tr[data-code='{m.B}'] .after")).ToHaveTextAsync($"{m.AHouseholds + m.BHouseholds}");
+        await Assertions.Expect(panel.Locator(".planner-preview h3")).ToHaveTextAsync($"预览：合并 {m.A} 到 {m.B}");
+        await ShotAsync(page, "planner-merge-preview");
+
+        await panel.Locator(".planner-apply").ClickAsync();
+        // In the session A is gone from the map already: no label, no fill, not a target any more.
+        await Assertions.Expect(page.Locator($".planner-label[data-code='{m.A}']")).ToHaveCountAsync(0);
+        await Assertions.Expect(panel.Locator($"select[name=target] option[value='{m.A}']")).ToHaveCountAsync(0);
+        await panel.Locator(".planner-save").ClickAsync();
+        await Assertions.Expect(panel.Locator(".planner-message.ok")).ToContainTextAsync("已保存");
+
+        // The store: A retired (kept, with its code), its households and buildings in B.
+        var a = (await StoredAsync("grids", m.A)).GetProperty("properties");
+        Assert.Equal("retired", a.GetProperty("status").GetString());
+        var b = (await StoredAsync("grids", m.B)).GetProperty("properties");
+        Assert.Equal(m.AHouseholds + m.BHouseholds, b.GetProperty("households").GetInt32());
+        foreach (var id in buildingsOfA)
+            Assert.Equal(m.B, (await StoredAsync("buildings", id)).GetProperty("properties").GetProperty("grid_code").GetString());
+        var unitIds = b.GetProperty("unit_ids").EnumerateArray().Select(u => u.GetString()).ToHashSet();
+        Assert.Superset(buildingsOfA.ToHashSet(), unitIds!);
+
+        // The map no longer draws A: neither the planner's layers nor, with the planner closed, the main map's grids.
+        await FrameAsync(page, [], m.B);
+        Assert.Equal(0, await EvalAsync<int>(page, $"() => window.gridmap.map.queryRenderedFeatures({{ layers: ['planner-grids-fill'] }}).filter((f) => f.properties.code === '{m.A}').length"));
+        await Assertions.Expect(page.Locator($".planner-label[data-code='{m.A}']")).ToHaveCountAsync(0);
+        await ShotAsync(page, "planner-merge-saved");
+        await panel.Locator(".info-close").ClickAsync();
+        await page.WaitForFunctionAsync("""
+            () => { const m = window.gridmap.map; return m.loaded() && !m.isMoving() && m.queryRenderedFeatures({ layers: ['grids-fill'] }).length > 0; }
+            """);
+        var drawn = await EvalAsync<string[]>(page, "() => [...new Set(window.gridmap.map.queryRenderedFeatures({ layers: ['grids-fill'] }).map((f) => String(f.properties.code)))]");
+        Assert.Contains(m.B, drawn);
+        Assert.DoesNotContain(m.A, drawn);
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Rebalancing_around_a_grid_made_out_of_band_brings_the_touched_grids_back_in_band_and_saves_them()
+    {
+        var (page, errors) = await OpenAsync();
+        await OpenPlannerAsync(page, 8);
+        var m = await FindMoveAsync(page);
+        var panel = page.Locator("#planner");
+        var max = await EvalAsync<int>(page, "() => window.gridmap.planner.band.max");
+        // Buildings of A nearest to B, enough to push B over the band (A keeps at least one).
+        var pick = await EvalAsync<JsonElement>(page, $$"""
+            () => {
+              const p = window.gridmap.planner;
+              const centre = (g) => { let x = 0, y = 0, n = 0; const w = (c) => { if (typeof c[0] === 'number') { x += c[0]; y += c[1]; n++; } else c.forEach(w); }; w(g.coordinates); return [x / n, y / n]; };
+              const [bx, by] = centre(p.view.grids.get('{{m.B}}').geometry);
+              const ids = [...p.view.gridOf].filter(([, g]) => g === '{{m.A}}').map(([id]) => id)
+                .filter((id) => { const b = p.snapshot.buildings.get(id); return b.geometry && b.geometry.type !== 'Point' && b.properties.households > 0; })
+                .map((id) => { const [x, y] = centre(p.snapshot.buildings.get(id).geometry); return { id, d: (x - bx) ** 2 + (y - by) ** 2 }; })
+                .sort((a, b) => a.d - b.d).map((x) => x.id);
+              const all = [...p.view.gridOf].filter(([, g]) => g === '{{m.A}}').length;
+              let h = {{m.BHouseholds}}, moved = 0; const picked = [];
+              for (const id of ids) {
+                if (h > p.band.max || picked.length >= all - 1) break;
+                picked.push(id); const k = p.snapshot.buildings.get(id).properties.households; h += k; moved += k;
+              }
+              return { ids: picked, households: moved };
+            }
+            """);
+        var ids = pick.GetProperty("ids").EnumerateArray().Select(x => x.GetString()!).ToArray();
+        var moved = pick.GetProperty("households").GetInt32();
+        Assert.True(m.BHouseholds + moved > max, $"B {m.BHouseholds} + {moved} stays within {max}");
+
+        // Move them to B in the browser: click the first, shift-click the rest, 移到网格…, pick B.
+        var (points, target) = await FrameAsync(page, ids, m.B);
+        await page.Mouse.ClickAsync(points[0].X, points[0].Y);
+        foreach (var pt in points.Skip(1))
+        {
+            await page.Keyboard.DownAsync("Shift");
+            await page.Mouse.ClickAsync(pt.X, pt.Y);
+            await page.Keyboard.UpAsync("Shift");
+        }
+        await Assertions.Expect(panel.Locator(".planner-selection")).ToHaveTextAsync($"已选 {ids.Length} 栋 · {moved} 户");
+        await panel.Locator(".planner-action[data-action=move]").ClickAsync();
+        await page.Mouse.ClickAsync(target!.Value.X, target.Value.Y);
+        var rowB = panel.Locator($".planner-touched tr[data-code='{m.B}']");
+        await Assertions.Expect(rowB.Locator(".after")).ToHaveTextAsync($"{m.BHouseholds + moved}");
+        await Assertions.Expect(rowB.Locator("td.band")).ToHaveTextAsync("超出");
+        await panel.Locator(".planner-apply").ClickAsync();
+        // B is above the band in the session: orange, as on the main map.
+        await Assertions.Expect(page.Locator($".planner-label.band-above[data-code='{m.B}']")).ToBeAttachedAsync();
+        Assert.Equal("#e8590c", await EvalAsync<string>(page, $"async () => (await window.gridmap.map.getSource('planner-grids').getData()).features.find((f) => f.properties.code === '{m.B}').properties._colour"));
+
+        // 周边平衡 around B, on top of the unsaved move.
+        await ClickGridAsync(page, m.B);
+        await page.WaitForFunctionAsync($"() => window.gridmap.planner.focus === '{m.B}'");
+        await panel.Locator(".planner-action[data-action=rebalance]").ClickAsync();
+        await Assertions.Expect(panel.Locator(".planner-preview h3")).ToHaveTextAsync($"预览：周边平衡 {m.B}");
+        await Assertions.Expect(panel.Locator(".planner-apply")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        var rows = await PreviewRowsAsync(page);
+        var before = await EvalAsync<Dictionary<string, string>>(page, """
+            () => { const p = window.gridmap.planner; return Object.fromEntries([...p.view.grids].map(([c, g]) => [c, p.bandStatus(g)])); }
+            """);
+        output.WriteLine(string.Join("; ", rows.Select(r => $"{r.Key}: {(before.TryGetValue(r.Key, out var s) ? s : "new")} → {r.Value.After} {r.Value.Band}")));
+        Assert.Contains(m.A, rows.Keys);
+        Assert.Contains(m.B, rows.Keys);
+        Assert.True(rows.Count > 2, "the neighbours are touched too");
+        var outBefore = rows.Keys.Count(c => before.TryGetValue(c, out var s) && s != "in");
+        var outAfter = rows.Values.Count(r => !r.Retired && r.Band != "达标");
+        Assert.True(outAfter < outBefore, $"out of band: {outBefore} before, {outAfter} after");
+        Assert.Equal("达标", rows[m.B].Band);
+        await Assertions.Expect(rowB.Locator(".band-tag .swatch")).ToHaveCSSAsync("background-color", "rgb(90, 180, 90)");
+        await ShotAsync(page, "planner-rebalance-preview");
+
+        await panel.Locator(".planner-apply").ClickAsync();
+        await Assertions.Expect(panel.Locator(".planner-ops-list li")).ToHaveCountAsync(2);
+        await panel.Locator(".planner-save").ClickAsync();
+        await Assertions.Expect(panel.Locator(".planner-message.ok")).ToContainTextAsync("已保存：2 项修改");
+
+        // The store holds what the preview showed, band by band.
+        foreach (var (code, row) in rows)
+        {
+            var g = (await StoredAsync("grids", code)).GetProperty("properties");
+            if (row.Retired) { Assert.Equal("retired", g.GetProperty("status").GetString()); continue; }
+            Assert.Equal(row.After, g.GetProperty("households").GetInt32());
+            Assert.Equal(row.Band, BandWord[g.GetProperty("band_status").GetString()!]);
+        }
+        await ShotAsync(page, "planner-rebalance-saved");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_planner_uses_the_main_maps_band_colours_and_words()
+    {
+        var (page, errors) = await OpenAsync();
+        await OpenPlannerAsync(page, 0);
+        var panel = page.Locator("#planner");
+        // The legend: the main map's three colours (layers.js GRID_BANDS), the words 不足 / 达标 / 超出.
+        var legend = panel.Locator(".planner-legend li");
+        await Assertions.Expect(legend).ToHaveCountAsync(3);
+        await Assertions.Expect(legend.Nth(0)).ToContainTextAsync("不足");
+        await Assertions.Expect(legend.Nth(1)).ToContainTextAsync("达标");
+        await Assertions.Expect(legend.Nth(2)).ToContainTextAsync("超出");
+        var main = await EvalAsync<string[]>(page, "async () => (await import('/src/layers.js')).GRID_BANDS.map((b) => b.color)");
+        Assert.Equal(["#4a90d9", "#5ab45a", "#e8590c"], main);
+        await Assertions.Expect(legend.Nth(0).Locator(".swatch")).ToHaveCSSAsync("background-color", "rgb(74, 144, 217)");
+        await Assertions.Expect(legend.Nth(1).Locator(".swatch")).ToHaveCSSAsync("background-color", "rgb(90, 180, 90)");
+        await Assertions.Expect(legend.Nth(2).Locator(".swatch")).ToHaveCSSAsync("background-color", "rgb(232, 89, 12)");
+        // Every grid the planner fills has its band's colour.
+        var wrong = await EvalAsync<string[]>(page, """
+            async () => {
+              const p = window.gridmap.planner;
+              const colour = { below: '#4a90d9', in: '#5ab45a', above: '#e8590c' };
+              return (await window.gridmap.map.getSource('planner-grids').getData()).features
+                .filter((f) => { const g = p.view.grids.get(f.properties.code); return g.properties.type !== 'dedicated' && f.properties._colour !== colour[g.properties.band_status]; })
+                .map((f) => f.properties.code);
+            }
+            """);
+        Assert.Empty(wrong);
+        Assert.True(await EvalAsync<int>(page, "async () => (await window.gridmap.map.getSource('planner-grids').getData()).features.length") > 0);
+        // The words in the preview table and the warnings.
+        var m = await FindMoveAsync(page);
+        await PreviewMoveAsync(page, m);
+        var rows = await PreviewRowsAsync(page);
+        Assert.All(rows.Values, r => Assert.Contains(r.Band, new[] { "不足", "达标", "超出" }));
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Unsaved_edits_survive_a_reload_when_the_planner_restores_them()
+    {
+        var (page, errors) = await OpenAsync();
+        page.Dialog += async (_, d) => await d.AcceptAsync(); // "leave the page with unsaved edits?" — yes
+        var community = await OpenPlannerAsync(page, 10);
+        var m = await FindMoveAsync(page);
+        var panel = page.Locator("#planner");
+        await PreviewMoveAsync(page, m);
+        await panel.Locator(".planner-apply").ClickAsync();
+        await Assertions.Expect(panel.Locator(".planner-save")).ToHaveTextAsync("保存 (1)");
+
+        // What the tab keeps: the operation's building and grid, and the versions read — nothing else.
+        var kept = await EvalAsync<string>(page, "() => sessionStorage.getItem('gridmap.planner.session')");
+        using (var doc = JsonDocument.Parse(kept))
+        {
+            var root = doc.RootElement;
+            Assert.Equal(["format", "community", "ops", "read", "saved_at"], root.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(community, root.GetProperty("community").GetString());
+            var op = Assert.Single(root.GetProperty("ops").EnumerateArray());
+            Assert.Equal(["kind", "action", "body", "grids"], op.EnumerateObject().Select(p => p.Name));
+            var a = Assert.Single(op.GetProperty("body").GetProperty("assignments").EnumerateArray());
+            Assert.Equal(["building", "grid"], a.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(m.Building, a.GetProperty("building").GetString());
+            Assert.Equal(m.B, a.GetProperty("grid").GetString());
+            Assert.All(root.GetProperty("read").EnumerateObject(), v => Assert.Equal(JsonValueKind.Number, v.Value.ValueKind));
+        }
+        Assert.DoesNotContain("户", kept);
+        Assert.DoesNotContain("网格员", kept);
+        Assert.DoesNotMatch(new Regex(@"1\d{10}"), kept); // no phone number
+
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync("body[data-ready='true']", new() { Timeout = 60_000 });
+        var offer = page.Locator(".planner-restore");
+        await Assertions.Expect(offer).ToBeVisibleAsync();
+        await Assertions.Expect(offer).ToContainTextAsync("恢复未保存的修改？");
+        await Assertions.Expect(offer).ToContainTextAsync("1 项");
+        await ShotAsync(page, "planner-restore-offer");
+        await offer.Locator(".planner-restore-yes").ClickAsync();
+        await Assertions.Expect(offer).ToHaveCountAsync(0);
+        await Assertions.Expect(panel).ToBeVisibleAsync();
+        await Assertions.Expect(panel.Locator("select[name=community]")).ToHaveValueAsync(community);
+        await Assertions.Expect(panel.Locator(".planner-save")).ToHaveTextAsync("保存 (1)");
+        await Assertions.Expect(panel.Locator(".planner-ops-list li")).ToHaveTextAsync($"移动 1 栋 ({m.Households} 户) 到 {m.B}");
+        await Assertions.Expect(page.Locator($".planner-label[data-code='{m.A}'] .hh")).ToHaveTextAsync($"{m.AHouseholds - m.Households} 户");
+        Assert.Equal(m.B, await EvalAsync<string>(page, $"() => window.gridmap.planner.view.gridOf.get('{m.Building}')"));
+        // Nothing reached the store before the save; the save writes the restored edit.
+        Assert.Equal(m.AHouseholds, (await StoredAsync("grids", m.A)).GetProperty("properties").GetProperty("households").GetInt32());
+        await panel.Locator(".planner-save").ClickAsync();
+        await Assertions.Expect(panel.Locator(".planner-message.ok")).ToContainTextAsync("已保存");
+        Assert.Equal(m.AHouseholds - m.Households, (await StoredAsync("grids", m.A)).GetProperty("properties").GetProperty("households").GetInt32());
+        Assert.Equal(m.BHouseholds + m.Households, (await StoredAsync("grids", m.B)).GetProperty("properties").GetProperty("households").GetInt32());
+        Assert.Equal(m.B, (await StoredAsync("buildings", m.Building)).GetProperty("properties").GetProperty("grid_code").GetString());
+        Assert.Null(await EvalAsync<string?>(page, "() => sessionStorage.getItem('gridmap.planner.session')"));
+
+        // 放弃: another edit, a reload, and the offer declined: the edit is gone and no offer comes back.
+        var m2 = await FindMoveAsync(page);
+        await PreviewMoveAsync(page, m2);
+        await panel.Locator(".planner-apply").ClickAsync();
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync("body[data-ready='true']", new() { Timeout = 60_000 });
+        await offer.Locator(".planner-restore-no").ClickAsync();
+        await Assertions.Expect(offer).ToHaveCountAsync(0);
+        Assert.Null(await EvalAsync<string?>(page, "() => sessionStorage.getItem('gridmap.planner.session')"));
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync("body[data-ready='true']", new() { Timeout = 60_000 });
+        await Assertions.Expect(offer).ToHaveCountAsync(0);
+        await OpenPlannerAsync(page, 10);
+        await Assertions.Expect(panel.Locator(".planner-save")).ToHaveTextAsync("保存");
+        Assert.Equal(m2.AHouseholds, (await StoredAsync("grids", m2.A)).GetProperty("properties").GetProperty("households").GetInt32());
         Assert.Empty(errors);
         await page.Context.CloseAsync();
     }

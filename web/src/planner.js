@@ -11,12 +11,19 @@ import {
 } from "./editor/api.js";
 import { EditSession, StoreSnapshot } from "./editor/session.js";
 import { bboxOf, labelPoint } from "./geo.js";
+import { DEDICATED_COLOR, GRID_BANDS } from "./layers.js";
+import { clearStored, readStored, storeSession } from "./editor/persist.js";
 
 const EMPTY = { type: "FeatureCollection", features: [] };
-/** Band colours of the 网格编辑 layers: below the band orange, in it green, above it red; dedicated grids grey. */
-export const BAND_COLOURS = { below: "#f59e0b", in: "#4caf50", above: "#e53935", none: "#9e9e9e" };
+/**
+ * Band colours of the 网格编辑 layers: the main map's (layers.js GRID_BANDS: below blue, in green, above orange), so a
+ * grid has one colour wherever it is drawn; dedicated grids grey.
+ */
+export const BAND_COLOURS = { ...Object.fromEntries(GRID_BANDS.map((b) => [b.key, b.color])), none: DEDICATED_COLOR };
 const PREVIEW_DEBOUNCE_MS = 150;
 const CLICK_TOLERANCE_PX = 4;
+/** A grid drawn smaller than this (its box's longer side, px) shows no label. */
+const LABEL_MIN_PX = 40;
 
 const el = (tag, attrs = {}, ...children) => {
   const node = document.createElement(tag);
@@ -84,17 +91,27 @@ export class PlannerPanel {
     this.isOpen = false;
     this.busy = false;
     this.loading = false; // a community is being read from the store
-    this.markers = [];
+    /** code → {marker, node, at, geometry, cls, text}: the grid labels on the map, kept and updated in place. */
+    this.labels = new Map();
     this.communities = null;
+    /** How long the last preview took (ms, request and drawing), for the console and tests: well under 1 s, by hand. */
+    this.lastPreviewMs = null;
+    this.previewTimings = null;
     /** How many features each planner layer draws now (for tests and the console). */
     this.shown = { grids: 0, buildings: 0, selected: 0, preview: 0 };
     this.session.subscribe(() => this.render());
+    // Unsaved operations are kept in sessionStorage (ids, codes, versions only) so a reload can restore them.
+    this.session.subscribe((session) => {
+      storeSession(this.snapshot?.community ?? null, session);
+      if (session.dirty) this.hideRestoreOffer();
+    });
 
     root.querySelector(".info-close").addEventListener("click", () => this.close());
     this.body = root.querySelector(".planner-body") ?? root.appendChild(el("div", { class: "planner-body" }));
     this.buildDom();
     this.addLayers();
     this.listen();
+    this.offerRestore();
   }
 
   // ---------------------------------------------------------------- DOM
@@ -124,6 +141,7 @@ export class PlannerPanel {
       act("create", "新建网格", "用所选楼栋新建一个网格"),
       act("merge", "合并到…", "把当前网格的全部楼栋并入目标网格"),
       act("rebalance", "周边平衡", "重新划分当前网格及其相邻网格"));
+    this.legendBox = $("planner-legend", "ul", { "aria-label": "户数图例" });
     this.previewBox = $("planner-preview", "div", { "aria-live": "polite" });
     this.historyBox = $("planner-history");
     this.healthBox = $("planner-health");
@@ -136,6 +154,7 @@ export class PlannerPanel {
       el("p", { class: "planner-hint muted" }, "点击楼栋选择；Shift+点击增减；Shift+拖动或「框选」框选；Ctrl+Z 撤销"),
       el("div", { class: "planner-target" }, el("span", { class: "muted" }, "目标网格"), this.targetSelect, this.pickBtn),
       this.actions,
+      this.legendBox,
       this.previewBox,
       this.historyBox,
       this.healthBox);
@@ -145,11 +164,15 @@ export class PlannerPanel {
 
   addLayers() {
     const map = this.map;
-    for (const id of ["planner-grids", "planner-preview", "planner-buildings"]) map.addSource(id, { type: "geojson", data: EMPTY });
-    // Band colours over the compounds, under the buildings (so buildings stay clickable-looking and legible).
+    // Grids are keyed by code (promoteId) so a preview can hide their own fill by feature state.
+    map.addSource("planner-grids", { type: "geojson", data: EMPTY, promoteId: "code" });
+    for (const id of ["planner-preview", "planner-buildings"]) map.addSource(id, { type: "geojson", data: EMPTY });
+    // Band colours over the compounds, under the buildings (so buildings stay clickable-looking and legible). A grid
+    // under a preview shows the preview's colour alone (two band colours over each other would read as a third).
     const under = map.getLayer("buildings-fill") ? "buildings-fill" : undefined;
     map.addLayer({ id: "planner-grids-fill", type: "fill", source: "planner-grids",
-      paint: { "fill-color": ["get", "_colour"], "fill-opacity": ["case", ["get", "_focus"], 0.6, 0.45] } }, under);
+      paint: { "fill-color": ["get", "_colour"],
+        "fill-opacity": ["case", ["boolean", ["feature-state", "previewed"], false], 0, ["get", "_focus"], 0.6, 0.45] } }, under);
     map.addLayer({ id: "planner-buildings-fill", type: "fill", source: "planner-buildings", filter: ["!=", ["geometry-type"], "Point"],
       paint: { "fill-color": "#1e88e5", "fill-opacity": ["case", ["get", "_sel"], 0.95, 0] } });
     map.addLayer({ id: "planner-buildings-point", type: "circle", source: "planner-buildings", filter: ["==", ["geometry-type"], "Point"],
@@ -159,7 +182,7 @@ export class PlannerPanel {
     map.addLayer({ id: "planner-grids-line", type: "line", source: "planner-grids",
       paint: { "line-color": ["case", ["get", "_focus"], "#0d2c6b", "#37474f"], "line-width": ["case", ["get", "_focus"], 3, ["get", "_changed"], 2.2, 1.2] } });
     map.addLayer({ id: "planner-preview-fill", type: "fill", source: "planner-preview",
-      paint: { "fill-color": ["get", "_colour"], "fill-opacity": 0.3 } });
+      paint: { "fill-color": ["get", "_colour"], "fill-opacity": 0.5 } });
     map.addLayer({ id: "planner-preview-line", type: "line", source: "planner-preview",
       paint: { "line-color": "#6a1b9a", "line-width": 3, "line-dasharray": [2, 1.2] } });
   }
@@ -191,6 +214,7 @@ export class PlannerPanel {
     }, true);
     container.addEventListener("dblclick", (e) => { if (this.isOpen && inCanvas(e) && (e.shiftKey || this.boxMode)) e.stopPropagation(); }, true);
     document.addEventListener("keydown", (e) => this.onKey(e));
+    this.map.on("zoomend", () => this.thinLabels());
     // Unsaved edits live only in this tab: ask before the page goes away with them.
     window.addEventListener("beforeunload", (e) => { if (this.session.dirty) { e.preventDefault(); e.returnValue = ""; } });
   }
@@ -242,7 +266,7 @@ export class PlannerPanel {
     if (this.picking) {
       this.picking = false;
       this.pickBtn.classList.remove("active");
-      if (grid) this.setTarget(String(grid.properties.code));
+      if (grid) { this.message = null; this.setTarget(String(grid.properties.code)); }
       else this.say("info", "请点击本社区内的网格");
       return;
     }
@@ -291,7 +315,8 @@ export class PlannerPanel {
     }
     const before = this.switchSeq ?? 0; // a community picked while this one is looked up wins
     try {
-      if (!this.communities) await this.loadCommunities();
+      // An empty list is read again: grids may have come since (a partition accepted in this page makes an area).
+      if (!this.communities?.length) await this.loadCommunities();
       let code = community ?? this.snapshot?.community ?? null;
       if (!code) {
         const c = this.map.getCenter();
@@ -318,8 +343,16 @@ export class PlannerPanel {
 
   async loadCommunities() {
     this.communities = await getCommunities();
+    // A provisional area (grids with no community feature, e.g. an OSM import partitioned with scope `all`) reads
+    // "未划社区区域 AREA" like a community does "南坛社区 520304001001".
     this.communitySelect.replaceChildren(...this.communities.map((c) =>
-      el("option", { value: codeOf(c) }, `${c.properties?.name ?? ""} ${codeOf(c)}`.trim())));
+      el("option", { value: codeOf(c), "data-provisional": c.properties?.provisional ? "true" : null }, `${c.properties?.name ?? ""} ${codeOf(c)}`.trim())));
+  }
+
+  /** A community's (or provisional area's) grids and buildings from the store. */
+  communityData(code) {
+    const provisional = Boolean(this.communities?.find((c) => codeOf(c) === String(code))?.properties?.provisional);
+    return getCommunityData(code, undefined, { provisional });
   }
 
   onCommunityPicked() {
@@ -338,7 +371,7 @@ export class PlannerPanel {
     this.loading = true;
     const seq = (this.switchSeq = (this.switchSeq ?? 0) + 1); // the latest pick wins over a slower earlier one
     try {
-      const [{ community, grids, buildings, compoundNames }, band] = await Promise.all([getCommunityData(code), getBand(code)]);
+      const [{ community, grids, buildings, compoundNames }, band] = await Promise.all([this.communityData(code), getBand(code)]);
       if (seq !== this.switchSeq) return;
       this.compoundNames = compoundNames;
       this.band = band;
@@ -461,20 +494,19 @@ export class PlannerPanel {
     if (!v || !this.action) return null;
     const sel = [...this.selection];
     const sources = (ids) => [...new Set(ids.map((id) => v.gridOf.get(id)).filter(Boolean))];
-    const hh = (ids) => ids.reduce((s, id) => s + hhOf(this.snapshot.buildings.get(id)), 0);
     switch (this.action) {
       case "move": {
         if (!sel.length) return { hint: "先选择要移动的楼栋" };
         if (!this.target) return { hint: "选择目标网格（下拉列表或地图点选）" };
         const moving = sel.filter((id) => v.gridOf.get(id) !== this.target);
         if (!moving.length) return { hint: `所选楼栋已在网格 ${this.target}` };
-        return { kind: "assign", body: { assignments: moving.map((id) => ({ building: id, grid: this.target })) },
-          label: `移动 ${moving.length} 栋 (${hh(moving)} 户) 到 ${this.target}`, grids: [...sources(moving), this.target] };
+        const body = { assignments: moving.map((id) => ({ building: id, grid: this.target })) };
+        return { kind: "assign", action: "move", body, label: this.labelOf("move", body), grids: [...sources(moving), this.target] };
       }
       case "create": {
         if (!sel.length) return { hint: "先选择组成新网格的楼栋" };
-        return { kind: "assign", body: { assignments: sel.map((id) => ({ building: id, grid: null })) },
-          label: `${sel.length} 栋 (${hh(sel)} 户) 新建网格`, grids: sources(sel) };
+        const body = { assignments: sel.map((id) => ({ building: id, grid: null })) };
+        return { kind: "assign", action: "create", body, label: this.labelOf("create", body), grids: sources(sel) };
       }
       case "merge": {
         if (!this.focus) return { hint: "先点击要合并的网格" };
@@ -482,14 +514,31 @@ export class PlannerPanel {
         if (this.target === this.focus) return { hint: "目标网格不能是当前网格" };
         const all = [...v.gridOf].filter(([, g]) => g === this.focus).map(([id]) => id);
         if (!all.length) return { hint: `网格 ${this.focus} 没有楼栋` };
-        return { kind: "assign", body: { assignments: all.map((id) => ({ building: id, grid: this.target })) },
-          label: `合并 ${this.focus} 到 ${this.target}`, grids: [this.focus, this.target] };
+        const body = { assignments: all.map((id) => ({ building: id, grid: this.target })) };
+        return { kind: "assign", action: "merge", body, label: this.labelOf("merge", body, [this.focus, this.target]), grids: [this.focus, this.target] };
       }
       case "rebalance": {
         if (!this.focus) return { hint: "先点击要平衡的网格" };
-        return { kind: "rebalance", body: { grids: [this.focus], neighbours: true }, label: `周边平衡 ${this.focus}`, grids: [this.focus] };
+        const body = { grids: [this.focus], neighbours: true };
+        return { kind: "rebalance", action: "rebalance", body, label: this.labelOf("rebalance", body), grids: [this.focus] };
       }
       default: return null;
+    }
+  }
+
+  /**
+   * The line an operation shows in 未保存的修改, from its body alone (and, for a merge, the grids it names), so an
+   * operation restored after a reload reads as it did: households from the store's buildings.
+   */
+  labelOf(action, body, grids = []) {
+    const ids = (body.assignments ?? []).map((a) => String(a.building));
+    const hh = ids.reduce((n, id) => n + hhOf(this.snapshot?.buildings.get(id)), 0);
+    const to = body.assignments?.[0]?.grid ?? null;
+    switch (action) {
+      case "create": return `${ids.length} 栋 (${hh} 户) 新建网格`;
+      case "merge": return `合并 ${grids[0] ?? ""} 到 ${grids[1] ?? to}`;
+      case "rebalance": return `周边平衡 ${(body.grids ?? []).join("、")}`;
+      default: return `移动 ${ids.length} 栋 (${hh} 户) 到 ${to ?? "新网格"}`;
     }
   }
 
@@ -504,6 +553,7 @@ export class PlannerPanel {
     this.previewAbort?.abort();
     this.preview = null;
     this.map.getSource("planner-preview")?.setData(EMPTY);
+    this.markPreviewed(new Set());
   }
 
   /** Dry-runs the pending operation on top of the session and draws the answer. */
@@ -521,6 +571,7 @@ export class PlannerPanel {
     this.preview = { op, loading: true };
     this.render();
     const body = { ...op.body, base: this.session.bases(), dry_run: true };
+    const t0 = performance.now();
     try {
       const answer = op.kind === "rebalance" ? await rebalance(body, abort.signal) : await assign(body, abort.signal);
       if (seq !== this.previewSeq) return;
@@ -529,8 +580,12 @@ export class PlannerPanel {
       if (e.name === "AbortError" || seq !== this.previewSeq) return;
       this.preview = { op, error: e };
     }
+    const t1 = performance.now();
     this.drawPreview();
     this.render();
+    // The server's dry run, and the drawing of its answer (map layers, labels, table), in ms.
+    this.previewTimings = { request: Math.round(t1 - t0), draw: Math.round(performance.now() - t1) };
+    this.lastPreviewMs = Math.round(performance.now() - t0);
   }
 
   /** Adds the previewed operation to the session. */
@@ -546,7 +601,7 @@ export class PlannerPanel {
     }
     const state = mergeAnswers(this.session.state, p.answer);
     const created = (p.answer.created ?? []).map(String);
-    this.session.push({ kind: p.op.kind, body: p.op.body, label: p.op.label, grids: [...grids], state });
+    this.session.push({ kind: p.op.kind, action: p.op.action, body: p.op.body, label: p.op.label, grids: [...grids], state });
     this.selection.clear();
     this.action = null;
     this.target = null;
@@ -622,6 +677,55 @@ export class PlannerPanel {
     }
   }
 
+  // ---------------------------------------------------------------- restore after a reload
+
+  /** When this tab holds unsaved operations from before a reload: 恢复未保存的修改? with 恢复 and 放弃. */
+  offerRestore() {
+    const saved = readStored();
+    if (!saved) return;
+    const name = saved.community;
+    this.restoreBox = el("div", { class: "planner-restore", role: "alertdialog", "aria-label": "恢复未保存的修改" },
+      el("p", {}, el("strong", {}, "恢复未保存的修改？"),
+        ` 刷新前在 ${name} 有 ${saved.ops.length} 项网格修改尚未保存。`),
+      el("div", { class: "planner-restore-actions" },
+        el("button", { type: "button", class: "primary planner-restore-yes", onclick: () => this.restoreStored(saved) }, "恢复"),
+        el("button", { type: "button", class: "planner-restore-no", onclick: () => { clearStored(); this.hideRestoreOffer(); } }, "放弃")));
+    document.body.append(this.restoreBox);
+  }
+
+  hideRestoreOffer() {
+    this.restoreBox?.remove();
+    this.restoreBox = null;
+  }
+
+  /**
+   * Opens the panel on the stored community and lays the stored operations over it, with the versions read before
+   * the reload (a grid changed since then is a conflict on save, as it would have been). One dry run recomputes the
+   * session; when the store no longer accepts it (a building gone, a grid retired), nothing is restored.
+   */
+  async restoreStored(saved) {
+    this.hideRestoreOffer();
+    await this.open(saved.community);
+    if (this.snapshot?.community !== saved.community) {
+      this.say("error", `无法恢复未保存的修改：${saved.community} 已不存在`);
+      clearStored();
+      return;
+    }
+    let answer;
+    try {
+      answer = await assign({ assignments: [], base: saved.ops.map((op) => op.body), dry_run: true });
+    } catch (e) {
+      this.say("error", `无法恢复未保存的修改：${e.message}`);
+      clearStored();
+      return;
+    }
+    const ops = saved.ops.map((op) => ({ ...op, label: this.labelOf(op.action, op.body, op.grids) }));
+    this.session.restore(ops, saved.read);
+    this.session.setState(answer);
+    this.say("ok", `已恢复 ${ops.length} 项未保存的修改`);
+    await this.refreshState();
+  }
+
   // ---------------------------------------------------------------- export
 
   async exportGeoJson() {
@@ -629,7 +733,7 @@ export class PlannerPanel {
     if (!code) return;
     this.exportMenu.open = false;
     try {
-      const { grids } = await getCommunityData(code);
+      const { grids } = await this.communityData(code);
       download(`网格-${code}.geojson`, JSON.stringify(fc(grids.filter(active))), "application/geo+json");
     } catch (e) {
       this.say("error", `导出失败: ${e.message}`);
@@ -641,7 +745,7 @@ export class PlannerPanel {
     if (!code) return;
     this.exportMenu.open = false;
     try {
-      const { community, grids, buildings } = await getCommunityData(code);
+      const { community, grids, buildings } = await this.communityData(code);
       download(`网格花名册-${code}.csv`, rosterCsv(grids.filter(active), community.properties?.name ?? code, buildings), "text/csv;charset=utf-8");
     } catch (e) {
       this.say("error", `导出失败: ${e.message}`);
@@ -697,30 +801,73 @@ export class PlannerPanel {
     }));
     this.map.getSource("planner-preview").setData(fc(features));
     this.shown.preview = features.length;
+    // The grids the preview redraws (retired ones included: they go blank) lose their own fill meanwhile.
+    const previewed = new Set((answer?.features ?? []).map(codeOf));
+    this.markPreviewed(previewed);
     this.drawLabels();
   }
 
-  clearMarkers() {
-    for (const m of this.markers) m.remove();
-    this.markers = [];
+  markPreviewed(codes) {
+    for (const code of this.previewedCodes ?? []) {
+      if (!codes.has(code)) this.map.setFeatureState({ source: "planner-grids", id: code }, { previewed: false });
+    }
+    for (const code of codes) this.map.setFeatureState({ source: "planner-grids", id: code }, { previewed: true });
+    this.previewedCodes = codes;
   }
 
-  /** HTML labels of the community's grids (code, households; before → after under a preview). */
+  clearMarkers() {
+    for (const l of this.labels.values()) l.marker.remove();
+    this.labels.clear();
+  }
+
+  /**
+   * HTML labels of the community's grids (code, households; before → after under a preview). Labels are kept per
+   * grid and only what changed is touched: a provisional area of a whole OSM import holds hundreds of grids, and
+   * rebuilding every marker on each preview made the panel stutter.
+   */
   drawLabels() {
-    this.clearMarkers();
-    if (!this.isOpen || !this.view) return;
+    if (!this.isOpen || !this.view) { this.clearMarkers(); return; }
     const after = new Map((this.preview?.answer?.features ?? []).map((f) => [codeOf(f), f]));
     const shown = new Map(this.view.grids);
     for (const [code, f] of after) if (f.properties?.status !== "retired") shown.set(code, f);
+    for (const [code, l] of this.labels) if (!shown.has(code)) { l.marker.remove(); this.labels.delete(code); }
     for (const [code, g] of shown) {
-      const at = labelPoint(g.geometry);
-      if (!at) continue;
+      let l = this.labels.get(code);
+      const at = l && l.geometry === g.geometry ? l.at : labelPoint(g.geometry);
+      if (!at) { l?.marker.remove(); this.labels.delete(code); continue; }
       const before = this.view.grids.get(code);
       const next = after.get(code);
-      const node = el("div", { class: `planner-label band-${this.bandStatus(next ?? g)}${next ? " previewed" : ""}`, "data-code": code },
-        el("span", { class: "code" }, code.slice(-3)),
-        el("span", { class: "hh" }, next && before && hhOf(before) !== hhOf(next) ? `${hhOf(before)}→${hhOf(next)} 户` : next && !before ? `新 ${hhOf(next)} 户` : `${hhOf(g)} 户`));
-      this.markers.push(new maplibregl.Marker({ element: node }).setLngLat(at).addTo(this.map));
+      const cls = `planner-label band-${this.bandStatus(next ?? g)}${next ? " previewed" : ""}`;
+      const text = next && before && hhOf(before) !== hhOf(next) ? `${hhOf(before)}→${hhOf(next)} 户` : next && !before ? `新 ${hhOf(next)} 户` : `${hhOf(g)} 户`;
+      if (!l) {
+        const hh = el("span", { class: "hh" }, text);
+        const node = el("div", { class: cls, "data-code": code }, el("span", { class: "code" }, shortCode(code, this.snapshot?.community)), hh);
+        l = { marker: new maplibregl.Marker({ element: node }).setLngLat(at).addTo(this.map), node, hh, at, geometry: g.geometry, box: bboxOf(g.geometry), cls, text };
+        this.labels.set(code, l);
+        continue;
+      }
+      if (l.at !== at) { l.marker.setLngLat(at); l.at = at; }
+      if (l.geometry !== g.geometry) { l.geometry = g.geometry; l.box = bboxOf(g.geometry); }
+      if (l.cls !== cls) { l.node.className = l.thin ? `${cls} thin` : cls; l.cls = cls; }
+      if (l.text !== text) { l.hh.textContent = text; l.text = text; }
+    }
+    this.thinLabels();
+  }
+
+  /**
+   * Hides the labels of grids drawn smaller than a label (an overview of hundreds of grids would be a pile of text);
+   * the grid the planner works on, the target and previewed grids always keep theirs. Run on every zoom.
+   */
+  thinLabels() {
+    if (!this.isOpen) return;
+    for (const [code, l] of this.labels) {
+      let small = false;
+      if (l.box && code !== this.focus && code !== this.target && !l.cls.includes("previewed")) {
+        const a = this.map.project([l.box[0], l.box[1]]);
+        const b = this.map.project([l.box[2], l.box[3]]);
+        small = Math.max(Math.abs(b.x - a.x), Math.abs(b.y - a.y)) < LABEL_MIN_PX;
+      }
+      if (l.thin !== small) { l.node.classList.toggle("thin", small); l.thin = small; }
     }
   }
 
@@ -745,6 +892,7 @@ export class PlannerPanel {
     this.targetSelect.value = this.target ?? "";
     for (const b of this.actions.querySelectorAll(".planner-action")) b.classList.toggle("active", b.dataset.action === this.action);
 
+    this.renderLegend();
     this.renderPreview();
     this.renderHistory();
     this.renderHealth(grids);
@@ -787,7 +935,7 @@ export class PlannerPanel {
         el("td", { class: "grid-code" }, code, created.has(code) ? el("span", { class: "tag new" }, "新") : null, status === "retired" ? el("span", { class: "tag" }, "撤销") : null),
         el("td", { class: "num" }, before ? String(hhOf(before)) : "—"),
         el("td", { class: "num after" }, status === "retired" ? "0" : String(hhOf(f))),
-        el("td", {}, status === "retired" ? "" : bandLabel(status)));
+        el("td", { class: "band" }, status === "retired" ? "" : bandTag(status)));
     });
     const warnings = (a.warnings ?? []).map((w) => el("li", { "data-code": w.code }, warningText(w, this.compoundNames)));
     const unchanged = (a.features ?? []).every((f) => sameGrid(this.view.grids.get(codeOf(f)), f))
@@ -803,6 +951,14 @@ export class PlannerPanel {
       el("div", { class: "planner-preview-actions" },
         el("button", { type: "button", class: "primary planner-apply", onclick: () => this.apply() }, "应用"),
         el("button", { type: "button", class: "planner-cancel", onclick: () => this.setAction(null) }, "取消"))].filter(Boolean));
+  }
+
+  /** The three band colours and words of the main map's legend, with the band in force. */
+  renderLegend() {
+    const b = this.band;
+    const text = { below: `不足 <${b.min}`, in: `达标 ${b.min}–${b.max}`, above: `超出 >${b.max}` };
+    this.legendBox.replaceChildren(...GRID_BANDS.map((g) =>
+      el("li", { "data-band": g.key }, el("span", { class: "swatch", style: `background:${g.color}` }), `${text[g.key]} 户`)));
   }
 
   renderHistory() {
@@ -824,8 +980,8 @@ export class PlannerPanel {
       const hh = hhOf(g);
       const off = status === "below" ? this.band.min - hh : status === "above" ? hh - this.band.max : 0;
       const why = [];
-      if (status === "below") why.push(`${hh} 户，比下限少 ${off} 户`);
-      if (status === "above") why.push(`${hh} 户，比上限多 ${off} 户`);
+      if (status === "below") why.push(`${bandLabel("below")} · ${hh} 户，比下限少 ${off} 户`);
+      if (status === "above") why.push(`${bandLabel("above")} · ${hh} 户，比上限多 ${off} 户`);
       if (parts > 1) why.push(`不连片 (${parts} 块)`);
       issues.push({ code: codeOf(g), score: off / Math.max(1, this.band.max - this.band.min) + (parts > 1 ? 0.25 * parts : 0), why: why.join("；"), status });
     }
@@ -836,6 +992,24 @@ export class PlannerPanel {
           el("span", { class: "grid-code" }, i.code), el("span", { class: "why" }, i.why)))))
         : el("p", { class: "muted" }, `全部网格在 ${this.band.min}–${this.band.max} 户之间且连片`));
   }
+}
+
+/** A band word as a tag in the band's colour: 不足 / 达标 / 超出. */
+function bandTag(status) {
+  const word = bandLabel(status);
+  return word ? el("span", { class: `band-tag band-${status}` }, el("span", { class: "swatch", style: `background:${BAND_COLOURS[status]}` }), word) : "";
+}
+
+/**
+ * A grid's short label: what follows its community's code (`520304001001013` → `013`, `AREA-013` → `013`), else the
+ * whole code. Codes are not assumed to be 15 digits: provisional areas of OSM imports have codes like `AREA-001`.
+ */
+export function shortCode(code, community) {
+  const c = String(code);
+  if (community && c.startsWith(String(community)) && c.length > String(community).length) {
+    return c.slice(String(community).length).replace(/^[-_.\s]+/, "") || c;
+  }
+  return c;
 }
 
 function conflictText(stale) {
@@ -849,7 +1023,31 @@ const csvCell = (v) => {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-/** The roster of a community's grids, UTF-8 with a BOM so Excel reads the Chinese. */
+/**
+ * A cell Excel must open as text. Grid codes are 15 digits: opened as numbers, Excel shows 5.20304E+14 and, past 15
+ * significant digits, loses digits for good. Of the two usual cures we use a leading tab ("\t520304001001001"), as
+ * many government exports do, rather than the formula form ="520304001001001":
+ * - Excel and WPS keep a tab-led cell as text, show it as the code, and a copied cell pastes as the code;
+ * - a script reading the file gets the code plus a tab that any trim removes (`.strip()`, `str.trim()`), whereas
+ *   ="…" hands it a formula to parse, and it stays a formula when the sheet is saved again;
+ * - a tab is not a formula, so the cell can never be evaluated (the same prefix defuses CSV injection, below).
+ * The tab needs no CSV quoting (RFC 4180 quotes only commas, quotes and line breaks).
+ */
+const textCell = (v) => (v == null || v === "" ? "" : `\t${String(v)}`);
+
+/**
+ * A free-text cell (names): one starting with = + - @ would be run as a formula by Excel (CSV injection); the same
+ * tab prefix keeps it text.
+ */
+const safeCell = (v) => {
+  const s = v == null ? "" : String(v);
+  return /^[=+\-@]/.test(s) ? `\t${s}` : s;
+};
+
+/**
+ * The roster of a community's grids, UTF-8 with a BOM so Excel reads the Chinese. The code and phone columns are
+ * text cells (textCell): digits Excel would otherwise turn into numbers.
+ */
 export function rosterCsv(grids, communityName, buildings = null) {
   const perGrid = new Map();
   for (const b of buildings ?? []) {
@@ -860,8 +1058,9 @@ export function rosterCsv(grids, communityName, buildings = null) {
   for (const g of [...grids].sort((a, b) => codeOf(a).localeCompare(codeOf(b)))) {
     const p = g.properties ?? {};
     const workers = Array.isArray(p.workers) ? p.workers : [];
-    rows.push([codeOf(g), p.name ?? "", communityName, workers.map((w) => w.name ?? "").join("、"),
-      workers.map((w) => w.phone ?? "").join("、"), p.households ?? "", buildings ? perGrid.get(codeOf(g)) ?? 0 : (p.unit_ids ?? []).length]);
+    const phones = workers.some((w) => w.phone) ? workers.map((w) => w.phone ?? "").join("、") : "";
+    rows.push([textCell(codeOf(g)), safeCell(p.name ?? ""), safeCell(communityName), safeCell(workers.map((w) => w.name ?? "").join("、")),
+      textCell(phones), p.households ?? "", buildings ? perGrid.get(codeOf(g)) ?? 0 : (p.unit_ids ?? []).length]);
   }
   return "\uFEFF" + rows.map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
 }

@@ -3,15 +3,16 @@
 // districtr-v2 keeps them: what the store held (StoreSnapshot) is apart from what the planner did (EditSession).
 //
 // An operation is what docs/editing.md calls a body of `base`:
-//   {kind: "assign",    body: {assignments: [{building, grid}]}, label, grids: [codes it touches]}
-//   {kind: "rebalance", body: {grids: [codes], neighbours: true},  label, grids: [codes it touches]}
+//   {kind: "assign",    body: {assignments: [{building, grid}]}, label, grids: [codes it touches], action}
+//   {kind: "rebalance", body: {grids: [codes], neighbours: true},  label, grids: [codes it touches], action}
+// `action` is the panel's button (move, create, merge, rebalance): a merge and a move send the same body.
 // `state` on an operation is the server's dry-run answer for the session up to and including it (so undo and redo
 // need no request); `grids` are the codes the operation touched (sources, targets, created, neighbours), which is
 // what "discard the operations that touch these grids" after a conflict looks at.
 
 export class EditSession {
   constructor() {
-    /** @type {Array<{kind: string, body: object, label: string, grids: string[], state: object|null}>} */
+    /** @type {Array<{kind: string, body: object, label: string, grids: string[], action: string|null, state: object|null}>} */
     this.ops = [];
     this.redoStack = [];
     /** code → the version this session read from the store (the first time it saw the grid). */
@@ -58,9 +59,21 @@ export class EditSession {
 
   /** Adds an operation (clears the redo stack, like every editor). */
   push(op) {
-    this.ops.push({ kind: op.kind, body: structuredClone(op.body), label: op.label ?? "", grids: [...new Set(op.grids ?? [])], state: op.state ?? null });
+    this.ops.push(copyOp(op));
     this.redoStack = [];
     this.emit("push");
+  }
+
+  /**
+   * Replaces the session with operations kept from before a reload (editor/persist.js) and the versions it had read
+   * then — not the current ones, so a grid someone changed meanwhile is a conflict on save, never overwritten.
+   * Their answers are not kept: the panel recomputes them with one dry run.
+   */
+  restore(ops, readVersions = {}) {
+    this.ops = ops.map((op) => copyOp({ ...op, state: null }));
+    this.redoStack = [];
+    for (const [code, v] of Object.entries(readVersions)) this.readVersions.set(String(code), v);
+    this.emit("restore");
   }
 
   undo() {
@@ -147,6 +160,11 @@ export class EditSession {
     this.readVersions.clear();
     this.emit("clear");
   }
+}
+
+function copyOp(op) {
+  return { kind: op.kind, body: structuredClone(op.body), label: op.label ?? "", grids: [...new Set((op.grids ?? []).map(String))],
+    action: op.action ?? null, state: op.state ?? null };
 }
 
 /**

@@ -1,0 +1,202 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace GridMap.Web.Tests;
+
+/// <summary>
+/// Central Chengdu imported from OpenStreetMap (like <see cref="OsmStoreFixture"/>: no districts, streets or
+/// communities), then partitioned with scope <c>all</c> and accepted through the API, once for the class: one
+/// provisional area <c>AREA</c> with grids <c>AREA-001</c>… (<c>community_code: "AREA"</c>) over 800 buildings.
+/// </summary>
+public sealed class ChengduPlannerFixture(IMessageSink sink) : WebFixture(sink)
+{
+    readonly SemaphoreSlim _once = new(1, 1);
+    bool _partitioned;
+
+    protected override IEnumerable<string> ServeOptions => ["--no-sample"];
+
+    protected override Task PrepareStoreAsync(string dataDir, Func<string[], Task> gridmap) =>
+        gridmap(["import", "osm", OsmStoreFixture.SharedGeodata("chengdu-2018/chengdu.osm.pbf"), "--data", dataDir]);
+
+    /// <summary>POST /api/partition/jobs {"scope": "all"}, wait for it, accept it (the first caller does; the rest wait).</summary>
+    public async Task PartitionedAsync()
+    {
+        await _once.WaitAsync();
+        try
+        {
+            if (_partitioned) return;
+            using var http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromMinutes(2) };
+            using var start = await http.PostAsJsonAsync("/api/partition/jobs", new { scope = "all" });
+            start.EnsureSuccessStatusCode();
+            var id = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10); // two shared cores
+            for (;;)
+            {
+                var job = await http.GetFromJsonAsync<JsonElement>($"/api/partition/jobs/{id}");
+                var status = job.GetProperty("status").GetString();
+                if (status == "done") break;
+                if (status is "failed" or "cancelled") throw new InvalidOperationException($"partition job {id}: {job}");
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"partition job {id} still {status}");
+                await Task.Delay(500);
+            }
+            using var accept = await http.PostAsync($"/api/partition/jobs/{id}/accept", null);
+            var body = await accept.Content.ReadAsStringAsync();
+            if (!accept.IsSuccessStatusCode) throw new InvalidOperationException($"accept {id}: {(int)accept.StatusCode} {body}");
+            Say($"partitioned scope all and accepted: {body}");
+            _partitioned = true;
+        }
+        finally
+        {
+            _once.Release();
+        }
+    }
+}
+
+/// <summary>The 网格编辑 panel on an imported OSM store: a provisional area instead of communities, hundreds of grids.</summary>
+public sealed class PlannerChengduTests(ChengduPlannerFixture web, ITestOutputHelper output) : IClassFixture<ChengduPlannerFixture>
+{
+    /// <summary>
+    /// Like PlannerTests.FindMoveJs, for hundreds of grids: vertex sets and boxes computed once, pairs compared only when
+    /// their boxes meet. A: a grid with at least two buildings; B: the grid sharing most boundary with it; the building of
+    /// A (with households) nearest to that boundary.
+    /// </summary>
+    const string FindMoveJs = """
+        () => {
+          const p = window.gridmap.planner;
+          const key = (c) => c[0].toFixed(6) + ',' + c[1].toFixed(6);
+          const count = new Map();
+          for (const [id, g] of p.view.gridOf) if (g && (p.snapshot.buildings.get(id).properties.households ?? 0) > 0) count.set(g, (count.get(g) ?? 0) + 1);
+          const grids = [...p.view.grids.values()].filter((g) => g.properties.type !== 'dedicated').map((g) => {
+            const verts = new Map(); let box = [Infinity, Infinity, -Infinity, -Infinity];
+            const walk = (c) => { if (typeof c[0] === 'number') { verts.set(key(c), c); box = [Math.min(box[0], c[0]), Math.min(box[1], c[1]), Math.max(box[2], c[0]), Math.max(box[3], c[1])]; } else c.forEach(walk); };
+            walk(g.geometry.coordinates);
+            return { g, code: g.properties.code, verts, box };
+          });
+          let best = null;
+          for (const a of grids) {
+            if ((count.get(a.code) ?? 0) < 2) continue;
+            for (const b of grids) {
+              if (a === b || b.box[0] > a.box[2] || b.box[2] < a.box[0] || b.box[1] > a.box[3] || b.box[3] < a.box[1]) continue;
+              const shared = [...b.verts].filter(([k]) => a.verts.has(k)).map(([, c]) => c);
+              if (shared.length >= 2 && (!best || shared.length > best.shared.length)) best = { a: a.g, b: b.g, shared };
+            }
+          }
+          const cx = best.shared.reduce((s, c) => s + c[0], 0) / best.shared.length;
+          const cy = best.shared.reduce((s, c) => s + c[1], 0) / best.shared.length;
+          const centre = (g) => { let x = 0, y = 0, n = 0; const walk = (c) => { if (typeof c[0] === 'number') { x += c[0]; y += c[1]; n++; } else c.forEach(walk); }; walk(g.coordinates); return [x / n, y / n]; };
+          let building = null, dist = Infinity;
+          for (const [id, g] of p.view.gridOf) {
+            if (g !== best.a.properties.code) continue;
+            const b = p.snapshot.buildings.get(id);
+            if (!b.geometry || b.geometry.type === 'Point' || !(b.properties.households > 0)) continue;
+            const [x, y] = centre(b.geometry);
+            const d = (x - cx) ** 2 + (y - cy) ** 2;
+            if (d < dist) { dist = d; building = b; }
+          }
+          return { a: best.a.properties.code, b: best.b.properties.code, aHouseholds: best.a.properties.households, bHouseholds: best.b.properties.households,
+                   building: String(building.id), households: building.properties.households };
+        }
+        """;
+
+    async Task<JsonElement> StoredAsync(string layer, string id)
+    {
+        using var http = new HttpClient();
+        using var doc = JsonDocument.Parse(await http.GetStringAsync($"{web.BaseUrl}/api/layers/{layer}/features/{Uri.EscapeDataString(id)}"));
+        return doc.RootElement.Clone();
+    }
+
+    async Task ShotAsync(IPage page, string name)
+    {
+        await page.EvaluateAsync("""
+            () => new Promise((resolve) => {
+              const map = window.gridmap.map;
+              if (map.loaded() && !map.isMoving()) resolve(); else map.once('idle', () => resolve());
+              setTimeout(() => resolve(), 5000);
+            })
+            """);
+        var path = Path.Combine(web.ScreenshotDir, $"{name}-{web.ServerKind}.png");
+        await page.ScreenshotAsync(new() { Path = path });
+        output.WriteLine($"screenshot: {path}");
+    }
+
+    [Fact]
+    public async Task On_the_partitioned_OSM_store_a_planner_moves_a_building_to_a_neighbouring_AREA_grid_and_saves()
+    {
+        await web.PartitionedAsync();
+        var context = await web.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") errors.Add($"console: {m.Text}"); };
+        page.PageError += (_, e) => errors.Add($"page error: {e}");
+        await page.GotoAsync(web.BaseUrl + "/");
+        await page.WaitForSelectorAsync("body[data-ready='true']", new() { Timeout = 60_000 });
+
+        // No communities: the picker offers the provisional area the grids name, and opens on it.
+        var stored = await page.EvaluateAsync<JsonElement>("""
+            async () => {
+              const fc = await (await fetch('/api/layers/grids/features?limit=10000')).json();
+              const active = fc.features.filter((f) => f.properties.status !== 'retired');
+              const bad = active.filter((f) => f.properties.type !== 'dedicated' && (f.properties.band_status !== 'in' || (f.geometry.type === 'MultiPolygon' && f.geometry.coordinates.length > 1)));
+              return { grids: active.length, bad: bad.length, areas: [...new Set(active.map((f) => f.properties.community_code))] };
+            }
+            """);
+        Assert.Equal(["AREA"], stored.GetProperty("areas").EnumerateArray().Select(a => a.GetString()));
+        var grids = stored.GetProperty("grids").GetInt32();
+        Assert.InRange(grids, 300, 400);
+        var t0 = DateTime.UtcNow;
+        var code = await PlannerTests.OpenPlannerAsync(page, 0);
+        output.WriteLine($"planner opened on {code} in {(DateTime.UtcNow - t0).TotalMilliseconds:F0} ms (incl. the pick)");
+        Assert.Equal("AREA", code);
+        var panel = page.Locator("#planner");
+        await Assertions.Expect(panel.Locator("select[name=community] option[value='AREA']")).ToHaveTextAsync("未划社区区域 AREA");
+        Assert.Equal(grids, await PlannerTests.EvalAsync<int>(page, "() => window.gridmap.planner.view.grids.size"));
+        Assert.Equal(800, await PlannerTests.EvalAsync<int>(page, "() => window.gridmap.planner.shown.buildings"));
+        Assert.Equal(grids, await page.Locator(".planner-label").CountAsync());
+        await Assertions.Expect(panel.Locator(".planner-health h3")).ToHaveTextAsync($"网格体检 ({stored.GetProperty("bad").GetInt32()})");
+        await ShotAsync(page, "planner-chengdu-open");
+
+        var r = await page.EvaluateAsync<JsonElement>(FindMoveJs);
+        var m = new PlannerTests.Move(r.GetProperty("a").GetString()!, r.GetProperty("b").GetString()!, r.GetProperty("aHouseholds").GetInt32(),
+            r.GetProperty("bHouseholds").GetInt32(), r.GetProperty("building").GetString()!, r.GetProperty("households").GetInt32());
+        output.WriteLine($"move {m.Building} ({m.Households} 户) from {m.A} ({m.AHouseholds}) to {m.B} ({m.BHouseholds})");
+        Assert.StartsWith("AREA-", m.A);
+        // Labels show the sequence after the area's code, as 15-digit codes show their last three digits.
+        await Assertions.Expect(page.Locator($".planner-label[data-code='{m.A}'] .code")).ToHaveTextAsync(m.A["AREA-".Length..]);
+
+        await PlannerTests.PreviewMoveAsync(page, m);
+        var timings = await page.EvaluateAsync<JsonElement>("() => window.gridmap.planner.previewTimings");
+        output.WriteLine($"preview: dry run {timings.GetProperty("request").GetInt32()} ms, drawing {timings.GetProperty("draw").GetInt32()} ms");
+        await ShotAsync(page, "planner-chengdu-preview");
+        await panel.Locator(".planner-apply").ClickAsync();
+        await panel.Locator(".planner-save").ClickAsync();
+        await Assertions.Expect(panel.Locator(".planner-message.ok")).ToContainTextAsync("已保存", new() { Timeout = 30_000 });
+
+        // The store: both grids' households changed by the building's, and the building names its new grid.
+        Assert.Equal(m.AHouseholds - m.Households, (await StoredAsync("grids", m.A)).GetProperty("properties").GetProperty("households").GetInt32());
+        Assert.Equal(m.BHouseholds + m.Households, (await StoredAsync("grids", m.B)).GetProperty("properties").GetProperty("households").GetInt32());
+        Assert.Equal(m.B, (await StoredAsync("buildings", m.Building)).GetProperty("properties").GetProperty("grid_code").GetString());
+        await Assertions.Expect(page.Locator($".planner-label[data-code='{m.A}'] .hh")).ToHaveTextAsync($"{m.AHouseholds - m.Households} 户");
+
+        // A new grid in the area takes the next sequence after the highest: AREA-343 after AREA-342.
+        var next = await page.EvaluateAsync<string>("""
+            async () => {
+              const fc = await (await fetch('/api/layers/grids/features?limit=10000')).json();
+              const seq = fc.features.map((f) => String(f.properties.code)).filter((c) => c.startsWith('AREA-')).map((c) => parseInt(c.slice(5), 10));
+              return 'AREA-' + String(Math.max(...seq) + 1).padStart(3, '0');
+            }
+            """);
+        var other = await PlannerTests.EvalAsync<string>(page, $"() => [...window.gridmap.planner.view.gridOf].find(([id, g]) => g === '{m.A}' && window.gridmap.planner.snapshot.buildings.get(id).geometry?.type !== 'Point')[0]");
+        var (points, _) = await PlannerTests.FrameAsync(page, [other], null);
+        await page.Mouse.ClickAsync(points[0].X, points[0].Y);
+        await Assertions.Expect(panel.Locator(".planner-selection")).ToContainTextAsync("已选 1 栋");
+        await panel.Locator(".planner-action[data-action=create]").ClickAsync();
+        await Assertions.Expect(panel.Locator($".planner-touched tr[data-code='{next}'] .tag.new")).ToHaveTextAsync("新");
+        await ShotAsync(page, "planner-chengdu-new-grid");
+        await panel.Locator(".planner-cancel").ClickAsync();
+        Assert.Empty(errors);
+        await context.CloseAsync();
+    }
+}
