@@ -324,6 +324,14 @@ public sealed class ReviewTests(WebFixture web, ITestOutputHelper output) : ICla
             """);
         Assert.Equal(stored[someCode].Households, reloaded);
         await ShotAsync(page, "review-desktop-accepted");
+
+        // The grids were drawn for 150–220 but the community's band is still 200–300: the panel offers to make it so.
+        await Assertions.Expect(panel.Locator(".band-offer")).ToContainTextAsync("200–300");
+        await panel.Locator("button.band-offer-set").ClickAsync();
+        await Assertions.Expect(panel.Locator(".band-set")).ToContainTextAsync("150–220");
+        var setting = await GetAsync($"/api/settings/band?community={community}");
+        Assert.Equal((150, 220, 185, community), (setting.GetProperty("min").GetInt32(), setting.GetProperty("max").GetInt32(),
+            setting.GetProperty("target").GetInt32(), setting.GetProperty("community").GetString()));
         Assert.Empty(errors);
         await page.Context.CloseAsync();
     }

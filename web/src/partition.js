@@ -5,7 +5,7 @@
 // 接受方案 or 放弃. An accept refused with 409 changed_since_read says what changed and offers 重新运行.
 // Jobs live in the store, so the page can be reloaded and any server replica can answer.
 // What accepting would change is computed in review.js (no DOM).
-import { acceptJob, cancelJob, getFeature, getFeatures, getJob, getJson, getProposal, startPartition } from "./api.js";
+import { acceptJob, cancelJob, getFeature, getFeatures, getJob, getJson, getProposal, sendJson, startPartition } from "./api.js";
 import { bboxOf, extentOf, labelPoint } from "./geo.js";
 import { problemText } from "./i18n.js";
 import { GRID_BANDS, gridSeq } from "./layers.js";
@@ -125,6 +125,8 @@ export class PartitionPanel {
     }
     this.loadBand();
     this.form.elements.scope.focus();
+    // Closed during a review: the proposal comes back on the map with its table.
+    if (this.job?.status === "done" && !this.review && !this.notice) this.follow(this.job);
   }
 
   close() {
@@ -505,6 +507,7 @@ export class PartitionPanel {
       const r = this.notice.r ?? {};
       parts.push(el("p", { class: "partition-accepted" },
         `已接受方案：${r.grids} 个网格写入${r.deleted ? `，撤销 ${r.deleted} 个旧网格` : ""}，${r.buildings_updated} 栋楼更新网格编码。地图已刷新。`));
+      parts.push(this.bandOffer(job));
     } else if (this.notice?.kind === "discarded") {
       parts.push(el("p", { class: "review-discarded" }, "已放弃方案，现有网格没有改变。"));
     }
@@ -519,6 +522,42 @@ export class PartitionPanel {
     this.out.replaceChildren(...parts.filter(Boolean));
     if (review) this.setMode(this.mode);
     if (refusal) this.root.scrollTop = 0;
+  }
+
+  /**
+   * After accepting grids drawn for other bounds than the community's band: the map colours them by that band, so offer
+   * to make the job's bounds the community's own (PUT /api/settings/band?community=, If-Match the version read).
+   */
+  bandOffer(job) {
+    const b = this.boundsOf(job);
+    if (this.notice?.band === "set") return el("p", { class: "band-set" }, `本社区户数标准已改为 ${b.min}–${b.max} 户（目标 ${b.target}），网格按新标准着色。`);
+    const band = this.band;
+    if (!/^\d{12}$/.test(job.scope ?? "") || band?.scope !== job.scope || (band.min === b.min && band.max === b.max)) return null;
+    const e = this.notice?.bandError;
+    return el("div", { class: "band-offer" },
+      el("p", {}, `本社区的户数标准仍是 ${band.min}–${band.max} 户，地图和网格体检按它判断新网格是否达标。`),
+      el("button", { type: "button", class: "band-offer-set", onclick: () => this.setCommunityBand(job) }, `设为本社区标准（${b.min}–${b.max} 户）`),
+      e ? el("p", { class: "error", "data-code": e.code ?? "", title: e.message ?? "" }, `设置失败：${problemText(e)}`) : null);
+  }
+
+  async setCommunityBand(job) {
+    const b = this.boundsOf(job);
+    const scope = job.scope;
+    const path = `/api/settings/band?community=${encodeURIComponent(scope)}`;
+    let ok = false;
+    try {
+      const current = await getJson(path);
+      await sendJson("PUT", path, { min: b.min, max: b.max, target: b.target }, { headers: { "If-Match": `"${current.version ?? 0}"` } });
+      this.band = { ...b, community: scope, scope };
+      this.notice = { ...this.notice, band: "set", bandError: null };
+      ok = true;
+    } catch (e) {
+      this.notice = { ...this.notice, bandError: e };
+    }
+    this.render(this.job);
+    this.checkFresh();
+    // Grids carry band_status computed with the band in force: fetch them again.
+    if (ok) await window.gridmap?.reloadLayers?.(["grids"]);
   }
 
   /** Folds the form into a line naming the scope and bounds of the job under review, or unfolds it. */
