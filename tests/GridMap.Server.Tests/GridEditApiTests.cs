@@ -119,6 +119,46 @@ public abstract class GridEditApiTests(string storeKind) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Grids_imported_without_membership_are_edited_from_their_buildings_grid_codes()
+    {
+        // A grid set brought in from elsewhere: polygons and codes only, no unit_ids and no households.
+        var grids = Active(await GridsAsync());
+        var stripped = grids.Select(g =>
+        {
+            var props = (JsonObject)g.Properties.DeepClone();
+            props.Remove("unit_ids");
+            props.Remove("households");
+            return new JsonObject
+            {
+                ["type"] = "Feature", ["id"] = g.Id,
+                ["geometry"] = JsonNode.Parse(JsonSerializer.Serialize(g.Geometry, Partitioning.GeometryJson.Options)),
+                ["properties"] = props,
+            };
+        }).ToArray();
+        var import = await Http.PostAsync("/api/layers/grids/import?mode=upsert",
+            JsonContent.Create(new JsonObject { ["type"] = "FeatureCollection", ["features"] = new JsonArray(stripped) }));
+        Assert.Equal(HttpStatusCode.OK, import.StatusCode);
+        var before = await GridsAsync();
+
+        var (a, b) = await NeighboursAsync();
+        var buildings = (await _host.Store.ListAsync(Layer.Buildings, new(null, 10_000))).Features;
+        var ofA = buildings.Where(x => x.Text("grid_code") == a.Id).ToList();
+        var building = ofA.OrderBy(x => x.Geometry.Distance(b.Geometry)).First();
+        var (_, dry) = await PostAsync("/api/grids/assign", new { assignments = new[] { new { building = building.Id, grid = b.Id } }, dry_run = true });
+        var (status, _) = await PostAsync("/api/grids/assign", new { assignments = new[] { new { building = building.Id, grid = b.Id } }, versions = Versions(dry) });
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        // Both grids now list their buildings and count them; the rest of the community is as it was.
+        var a1 = (await _host.Store.GetAsync(Layer.Grids, a.Id))!;
+        var b1 = (await _host.Store.GetAsync(Layer.Grids, b.Id))!;
+        Assert.Equal(ofA.Where(x => x.Id != building.Id).Select(x => x.Id).Order(), a1.Properties["unit_ids"]!.AsArray().Select(n => n!.ToString()).Order());
+        Assert.Equal(ofA.Where(x => x.Id != building.Id).Sum(x => x.Integer("households")), a1.Integer("households"));
+        Assert.Equal(buildings.Where(x => x.Text("grid_code") == b.Id || x.Id == building.Id).Sum(x => x.Integer("households")), b1.Integer("households"));
+        Assert.Equal(b.Id, (await _host.Store.GetAsync(Layer.Buildings, building.Id))!.Text("grid_code"));
+        AssertTiled(before, await GridsAsync());
+    }
+
+    [Fact]
     public async Task Writes_without_or_with_stale_versions_are_refused_and_change_nothing()
     {
         var (a, b) = await NeighboursAsync();
