@@ -16,12 +16,19 @@ namespace GridMap.Server.Grids;
 /// </summary>
 public static class GridsApi
 {
+    // The bodies as OpenAPI shows them; they are read strictly by EditRequest (pointers in every refusal).
+    public sealed record Assignment(string Building, string? Grid);
+    public sealed record AssignBody(IReadOnlyList<Assignment> Assignments, IReadOnlyDictionary<string, long>? Versions, bool? DryRun, IReadOnlyList<System.Text.Json.Nodes.JsonObject>? Base);
+    public sealed record RebalanceBody(IReadOnlyList<string> Grids, bool? Neighbours, IReadOnlyDictionary<string, long>? Versions, bool? DryRun, IReadOnlyList<System.Text.Json.Nodes.JsonObject>? Base);
+
     public static RouteGroupBuilder MapGrids(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/grids").WithTags("Grid edits");
         group.MapPost("/assign", (HttpContext http, IFeatureStore store, GridMapOptions options, CancellationToken ct) => RunAsync(http, store, options, "assign", ct))
+            .Accepts<AssignBody>("application/json")
             .WithSummary("Move buildings between grids (grid: null = one new grid); recomputes households, unit_ids, polygons and grid_code in one transaction");
         group.MapPost("/rebalance", (HttpContext http, IFeatureStore store, GridMapOptions options, CancellationToken ct) => RunAsync(http, store, options, "rebalance", ct))
+            .Accepts<RebalanceBody>("application/json")
             .WithSummary("Re-partition the named grids' buildings (and their neighbours') with the stable re-partitioner, keeping codes");
         return group;
     }
