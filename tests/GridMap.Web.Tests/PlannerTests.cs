@@ -425,6 +425,22 @@ public sealed class PlannerTests(WebFixture web, ITestOutputHelper output) : ICl
         var features = geo.RootElement.GetProperty("features").EnumerateArray().ToList();
         Assert.Equal(stored.GetProperty("grids").GetInt32(), features.Count);
         Assert.All(features, f => Assert.Equal(community, f.GetProperty("properties").GetProperty("community_code").GetString()));
+
+        // The grids in view: exactly the active grids the server finds in the map's bounds.
+        var bounds = await page.EvaluateAsync<double[]>("() => { const b = window.gridmap.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }");
+        await panel.Locator(".planner-export summary").ClickAsync();
+        download = await page.RunAndWaitForDownloadAsync(() => panel.Locator("button[data-export=view]").ClickAsync());
+        var viewPath = Path.Combine(web.ScreenshotDir, "view-" + download.SuggestedFilename);
+        await download.SaveAsAsync(viewPath);
+        using var view = JsonDocument.Parse(await File.ReadAllTextAsync(viewPath));
+        var bbox = string.Join(",", bounds.Select(v => v.ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture)));
+        using var inView = JsonDocument.Parse(await page.EvaluateAsync<string>($"async () => await (await fetch('/api/layers/grids/features?limit=10000&bbox={bbox}')).text()"));
+        var expected = inView.RootElement.GetProperty("features").EnumerateArray()
+            .Where(f => f.GetProperty("properties").TryGetProperty("status", out var st) ? st.GetString() != "retired" : true)
+            .Select(f => f.GetProperty("id").GetString()).Order().ToList();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, view.RootElement.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("id").GetString()).Order().ToList());
+
         await ShotAsync(page, "planner-health");
         Assert.Empty(errors);
         await page.Context.CloseAsync();

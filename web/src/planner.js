@@ -5,7 +5,7 @@
 // the versions it read, and a conflict names the grids someone else changed.
 //
 // The session (operations, undo stack, read versions) is editor/session.js; this file draws and listens.
-import { getLayers, lookup } from "./api.js";
+import { getFeatures, getLayers, lookup } from "./api.js";
 import {
   EditError, assign, bandLabel, getBand, getCommunities, getCommunityData, rebalance, staleGrids, warningText,
 } from "./editor/api.js";
@@ -126,6 +126,7 @@ export class PlannerPanel {
       el("summary", {}, "导出"),
       el("div", { class: "planner-export-menu" },
         el("button", { type: "button", "data-export": "geojson", onclick: () => this.exportGeoJson() }, "网格范围 (GeoJSON)"),
+        el("button", { type: "button", "data-export": "view", onclick: () => this.exportViewGeoJson() }, "视图内网格 (GeoJSON)"),
         el("button", { type: "button", "data-export": "csv", onclick: () => this.exportCsv() }, "网格花名册 (CSV)")));
     this.opsCount = $("planner-ops", "span");
     this.messageBox = $("planner-message", "div", { "aria-live": "polite" });
@@ -735,6 +736,18 @@ export class PlannerPanel {
     try {
       const { grids } = await this.communityData(code);
       download(`网格-${code}.geojson`, JSON.stringify(fc(grids.filter(active))), "application/geo+json");
+    } catch (e) {
+      this.say("error", `导出失败: ${e.message}`);
+    }
+  }
+
+  /** Every active grid the map shows now, whatever its community (the server's bbox query). */
+  async exportViewGeoJson() {
+    this.exportMenu.open = false;
+    try {
+      const b = this.map.getBounds();
+      const { features } = await getFeatures("grids", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]);
+      download("网格-视图.geojson", JSON.stringify(fc(features.filter(active))), "application/geo+json");
     } catch (e) {
       this.say("error", `导出失败: ${e.message}`);
     }
