@@ -21,39 +21,16 @@ public abstract class MapBasicsBase(WebFixture web, ITestOutputHelper output)
     /// A page at <paramref name="path"/>, ready (first data drawn), with console errors, page errors and failed requests
     /// collected. <paramref name="prepare"/> runs before navigation (to route requests).
     /// </summary>
-    protected async Task<(IPage Page, List<string> Errors)> OpenAsync(string path = "/", BrowserNewContextOptions? options = null, Func<IPage, Task>? prepare = null)
-    {
-        var context = await Web.Browser.NewContextAsync(options ?? Desktop);
-        var page = await context.NewPageAsync();
-        var errors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") errors.Add($"console: {m.Text}"); };
-        page.PageError += (_, e) => errors.Add($"page error: {e}");
-        page.RequestFailed += (_, r) => errors.Add($"request failed: {r.Url} {r.Failure}");
-        if (prepare != null) await prepare(page);
-        await page.GotoAsync(Web.BaseUrl + path);
-        await page.WaitForSelectorAsync("body[data-ready='true']", new() { Timeout = 60_000 });
-        return (page, errors);
-    }
+    protected Task<(IPage Page, List<string> Errors)> OpenAsync(string path = "/", BrowserNewContextOptions? options = null, Func<IPage, Task>? prepare = null) =>
+        Web.OpenPageAsync(path, options ?? Desktop, prepare: prepare);
 
     /// <summary>Console errors other than the browser's own line for an answer with the given status (which a test asked for).</summary>
     protected static IEnumerable<string> Unexpected(IEnumerable<string> errors, int expectedStatus) =>
         errors.Where(e => !e.Contains($"status of {expectedStatus}"));
 
-    protected static Task IdleAsync(IPage page) => page.EvaluateAsync("""
-        () => new Promise((resolve) => {
-          const map = window.gridmap.map;
-          if (map.loaded() && !map.isMoving()) resolve(); else map.once('idle', () => resolve());
-          setTimeout(() => resolve(), 5000);
-        })
-        """);
+    protected static Task IdleAsync(IPage page) => WebFixture.IdleAsync(page);
 
-    protected async Task ShotAsync(IPage page, string name)
-    {
-        await IdleAsync(page);
-        var path = Path.Combine(Web.ScreenshotDir, $"basics-{name}.png");
-        await page.ScreenshotAsync(new() { Path = path });
-        output.WriteLine($"screenshot: {path}");
-    }
+    protected async Task ShotAsync(IPage page, string name) => output.WriteLine($"screenshot: {await Web.ScreenshotAsync(page, $"basics-{name}.png")}");
 
     protected static async Task<double[]> CentreAsync(IPage page)
     {

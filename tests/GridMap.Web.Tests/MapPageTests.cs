@@ -14,18 +14,7 @@ public sealed partial class MapPageTests(WebFixture web, ITestOutputHelper outpu
     private static partial Regex GridCode();
 
     /// <summary>A page with its console errors collected, loaded and ready (first data drawn).</summary>
-    async Task<(IPage Page, List<string> Errors)> OpenAsync(BrowserNewContextOptions? options = null)
-    {
-        var context = await web.Browser.NewContextAsync(options ?? new() { ViewportSize = new() { Width = 1280, Height = 800 } });
-        var page = await context.NewPageAsync();
-        var errors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") errors.Add($"console: {m.Text}"); };
-        page.PageError += (_, e) => errors.Add($"page error: {e}");
-        page.RequestFailed += (_, r) => errors.Add($"request failed: {r.Url} {r.Failure}");
-        await page.GotoAsync(web.BaseUrl + "/");
-        await page.WaitForSelectorAsync("body[data-ready='true']", new() { Timeout = 60_000 });
-        return (page, errors);
-    }
+    Task<(IPage Page, List<string> Errors)> OpenAsync(BrowserNewContextOptions? options = null) => web.OpenPageAsync("/", options);
 
     /// <summary>Centres the map on a grid's inside point and returns where that is on the page, with the grid's code.</summary>
     static async Task<(float X, float Y, string Code)> CentreOnFirstGridAsync(IPage page)
@@ -48,21 +37,7 @@ public sealed partial class MapPageTests(WebFixture web, ITestOutputHelper outpu
         return ((float)r.GetProperty("x").GetDouble(), (float)r.GetProperty("y").GetDouble(), r.GetProperty("code").GetString()!);
     }
 
-    async Task ShotAsync(IPage page, string name)
-    {
-        // Let the map finish drawing (loads, eases) so the picture shows what a person would see.
-        await page.EvaluateAsync("""
-            () => new Promise((resolve) => {
-              const map = window.gridmap.map;
-              // resolve() without the event: the event holds the map, which is no value to send back to the test.
-              if (map.loaded() && !map.isMoving()) resolve(); else map.once('idle', () => resolve());
-              setTimeout(() => resolve(), 5000);
-            })
-            """);
-        var path = Path.Combine(web.ScreenshotDir, $"{name}-{web.ServerKind}.png");
-        await page.ScreenshotAsync(new() { Path = path });
-        output.WriteLine($"screenshot: {path}");
-    }
+    async Task ShotAsync(IPage page, string name) => output.WriteLine($"screenshot: {await web.ScreenshotAsync(page, $"{name}-{web.ServerKind}.png")}");
 
     [Fact]
     public async Task Page_loads_without_console_errors_and_shows_the_store_kind()

@@ -108,19 +108,7 @@ public sealed class PlannerChengduTests(ChengduPlannerFixture web, ITestOutputHe
         return doc.RootElement.Clone();
     }
 
-    async Task ShotAsync(IPage page, string name)
-    {
-        await page.EvaluateAsync("""
-            () => new Promise((resolve) => {
-              const map = window.gridmap.map;
-              if (map.loaded() && !map.isMoving()) resolve(); else map.once('idle', () => resolve());
-              setTimeout(() => resolve(), 5000);
-            })
-            """);
-        var path = Path.Combine(web.ScreenshotDir, $"{name}-{web.ServerKind}.png");
-        await page.ScreenshotAsync(new() { Path = path });
-        output.WriteLine($"screenshot: {path}");
-    }
+    async Task ShotAsync(IPage page, string name) => output.WriteLine($"screenshot: {await web.ScreenshotAsync(page, $"{name}-{web.ServerKind}.png")}");
 
     [Fact]
     public async Task On_the_partitioned_OSM_store_a_planner_moves_a_building_to_a_neighbouring_AREA_grid_and_saves()

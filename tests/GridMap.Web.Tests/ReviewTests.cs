@@ -17,35 +17,11 @@ public sealed class ReviewTests(WebFixture web, ITestOutputHelper output) : ICla
 {
     static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
 
-    async Task<(IPage Page, List<string> Errors)> OpenAsync(BrowserNewContextOptions? options = null)
-    {
-        var context = await web.Browser.NewContextAsync(options ?? new() { ViewportSize = new() { Width = 1280, Height = 800 } });
-        var page = await context.NewPageAsync();
-        var errors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") errors.Add($"console: {m.Text}"); };
-        page.PageError += (_, e) => errors.Add($"page error: {e}");
-        page.RequestFailed += (_, r) => errors.Add($"request failed: {r.Url} {r.Failure}");
-        await page.GotoAsync(web.BaseUrl + "/");
-        await page.WaitForSelectorAsync("body[data-ready='true']", new() { Timeout = 60_000 });
-        return (page, errors);
-    }
+    Task<(IPage Page, List<string> Errors)> OpenAsync(BrowserNewContextOptions? options = null) => web.OpenPageAsync("/", options);
 
-    async Task ShotAsync(IPage page, string name)
-    {
-        await IdleAsync(page);
-        var path = Path.Combine(web.ScreenshotDir, $"{name}.png");
-        await page.ScreenshotAsync(new() { Path = path });
-        output.WriteLine($"screenshot: {path}");
-    }
+    async Task ShotAsync(IPage page, string name) => output.WriteLine($"screenshot: {await web.ScreenshotAsync(page, $"{name}.png")}");
 
-    static Task IdleAsync(IPage page) => page.EvaluateAsync("""
-        () => new Promise((resolve) => {
-          const map = window.gridmap.map;
-          const check = () => { if (map.loaded() && !map.isMoving()) resolve(); else map.once('idle', () => resolve()); };
-          setTimeout(check, 50);
-          setTimeout(() => resolve(), 6000);
-        })
-        """);
+    static Task IdleAsync(IPage page) => WebFixture.IdleAsync(page);
 
     async Task<JsonElement> GetAsync(string path)
     {

@@ -70,6 +70,9 @@ public class WebFixture : IAsyncLifetime
         BaseUrl = $"http://127.0.0.1:{port}";
         Say($"serving {ServerKind} at {BaseUrl}; screenshots in {ScreenshotDir}");
 
+        // The machine is shared (2 cores, CI and other runs beside it): a page waits for the server's answers longer than
+        // Playwright's 5 s default before a check fails. Speed is the benches' business, not these tests'.
+        Assertions.SetDefaultExpectTimeout(20_000);
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new()
         {
@@ -80,6 +83,45 @@ public class WebFixture : IAsyncLifetime
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader"],
         });
+    }
+
+    /// <summary>
+    /// A page at <paramref name="path"/> in a new context, ready (first data drawn), with console errors, page errors and
+    /// (when <paramref name="watchRequests"/>) failed requests collected. <paramref name="prepare"/> runs before navigation.
+    /// </summary>
+    public async Task<(IPage Page, List<string> Errors)> OpenPageAsync(string path = "/", BrowserNewContextOptions? options = null,
+        IBrowserContext? context = null, Func<IPage, Task>? prepare = null, bool watchRequests = true)
+    {
+        context ??= await Browser.NewContextAsync(options ?? new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") errors.Add($"console: {m.Text}"); };
+        page.PageError += (_, e) => errors.Add($"page error: {e}");
+        if (watchRequests) page.RequestFailed += (_, r) => errors.Add($"request failed: {r.Url} {r.Failure}");
+        if (prepare != null) await prepare(page);
+        await page.GotoAsync(BaseUrl + path);
+        await page.WaitForSelectorAsync("body[data-ready='true']", new() { Timeout = 60_000 });
+        return (page, errors);
+    }
+
+    /// <summary>Waits until the map has drawn what it loads (or 5 s), so a check or a picture sees what a person would.</summary>
+    public static Task IdleAsync(IPage page) => page.EvaluateAsync("""
+        () => new Promise((resolve) => {
+          const map = window.gridmap.map;
+          // resolve() without the event: the event holds the map, which is no value to send back to the test.
+          const check = () => { if (map.loaded() && !map.isMoving()) resolve(); else map.once('idle', () => resolve()); };
+          setTimeout(check, 50);
+          setTimeout(() => resolve(), 6000);
+        })
+        """);
+
+    /// <summary>A screenshot of the settled map in <see cref="ScreenshotDir"/>; returns its path.</summary>
+    public async Task<string> ScreenshotAsync(IPage page, string fileName)
+    {
+        await IdleAsync(page);
+        var path = Path.Combine(ScreenshotDir, fileName);
+        await page.ScreenshotAsync(new() { Path = path });
+        return path;
     }
 
     /// <summary>Null when the real server answers /api/health and serves the page; else why not.</summary>
