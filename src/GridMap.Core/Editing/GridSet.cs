@@ -114,13 +114,6 @@ public sealed class GridSet
         return (int)Math.Min(sum, int.MaxValue);
     }
 
-    int? HouseholdsOfUnit(string unitId)
-    {
-        var slash = unitId.IndexOf('/');
-        var id = slash >= 0 ? unitId[..slash] : unitId;
-        if (!Buildings.TryGetValue(id, out var b)) return null;
-        if (slash < 0) return b.Households;
-        var unit = unitId[(slash + 1)..];
-        return b.Units?.FirstOrDefault(u => u.Id == unit || u.Id == unitId)?.Households ?? 0;
-    }
+    int? HouseholdsOfUnit(string unitId) =>
+        Buildings.TryGetValue(BuildingOf(unitId), out var b) ? BuildingUnit.HouseholdsOf(b.Households, b.Units, unitId) : null;
 }

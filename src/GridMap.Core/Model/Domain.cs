@@ -38,7 +38,20 @@ public sealed record Compound(
 }
 
 /// <summary>A stairwell (单元) of a building; a high-rise may be split between grids only by whole units.</summary>
-public sealed record BuildingUnit(string Id, int Households);
+public sealed record BuildingUnit(string Id, int Households)
+{
+    /// <summary>
+    /// Households a grid's unit id stands for in a building: "b1" the whole building, "b1/u2" one stairwell (matched by its
+    /// own id or the full unit id), 0 for a stairwell the building does not list.
+    /// </summary>
+    public static int HouseholdsOf(int buildingHouseholds, IReadOnlyList<BuildingUnit>? units, string unitId)
+    {
+        var slash = unitId.IndexOf('/');
+        if (slash < 0) return buildingHouseholds;
+        var unit = unitId[(slash + 1)..];
+        return units?.FirstOrDefault(u => u.Id == unit || u.Id == unitId)?.Households ?? 0;
+    }
+}
 
 /// <summary>A building (楼栋): footprint polygon or point.</summary>
 public sealed record Building(

@@ -159,13 +159,6 @@ public static class EditBench
             GridPartitioner.Partition(input.Input);
             if (i > 0) peer.Add(clock.Elapsed.TotalMilliseconds);
         }
-        return new Row(all.Count, buildingCount, done, Median(dry), Median(compute), Median(write), Median(peer));
-    }
-
-    static double Median(List<double> values)
-    {
-        if (values.Count == 0) return double.NaN;
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        return new Row(all.Count, buildingCount, done, BenchMeasure.Median(dry), BenchMeasure.Median(compute), BenchMeasure.Median(write), BenchMeasure.Median(peer));
     }
 }

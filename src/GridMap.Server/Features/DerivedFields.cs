@@ -83,13 +83,5 @@ public static class GridRecount
         return result;
     }
 
-    /// <summary>Households a unit id stands for: the whole building, or one stairwell of it.</summary>
-    static int Share(Building? b, string unitId)
-    {
-        if (b is null) return 0;
-        var slash = unitId.IndexOf('/');
-        if (slash < 0) return b.Households;
-        var unit = unitId[(slash + 1)..];
-        return b.Units.FirstOrDefault(u => u.Id == unit || u.Id == unitId)?.Households ?? 0;
-    }
+    static int Share(Building? b, string unitId) => b is null ? 0 : BuildingUnit.HouseholdsOf(b.Households, b.Units, unitId);
 }
