@@ -321,6 +321,12 @@ public abstract class GridEditApiTests(string storeKind) : IAsyncLifetime
         feature["properties"]!.AsObject().Remove("units"); // a plain count now, no stairwells
         var put = new HttpRequestMessage(HttpMethod.Put, $"/api/layers/buildings/features/{building.Id}") { Content = JsonContent.Create(feature) };
         put.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue($"\"{building.Version}\""));
+        // A stale version is refused and recounts nothing.
+        var stale = new HttpRequestMessage(HttpMethod.Put, $"/api/layers/buildings/features/{building.Id}") { Content = JsonContent.Create(feature) };
+        stale.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue($"\"{building.Version + 3}\""));
+        Assert.Equal(HttpStatusCode.PreconditionFailed, (await Http.SendAsync(stale)).StatusCode);
+        Assert.Equal(a.Version, (await _host.Store.GetAsync(Layer.Grids, a.Id))!.Version);
+
         var response = await Http.SendAsync(put);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
