@@ -51,17 +51,17 @@ public class HouseholdEstimatorTests
         Assert.Equal(0, Estimator.EstimateBuilding(400, 6, null, type, true));
     }
 
-    [Fact]
-    public void House_200m2_2_levels_holds_3() =>
-        Assert.Equal(3, Estimator.EstimateBuilding(200, 2, null, "house", false)); // 400 m² floor ÷ 120 = 3.3
-
     [Theory]
-    [InlineData("house")]
-    [InlineData("detached")]
-    [InlineData("terrace")]
-    [InlineData("semidetached_house")]
-    public void House_types_default_to_3_levels(string type) =>
-        Assert.Equal(5, Estimator.EstimateBuilding(200, null, null, type, false)); // 200 × 3 ÷ 120 = 5
+    [InlineData("house", 200)]
+    [InlineData("detached", 200)]
+    [InlineData("villa", 900)]
+    [InlineData("semidetached_house", 150)]
+    public void Villas_and_small_houses_hold_one_household(string type, double footprint) =>
+        Assert.Equal(1, Estimator.EstimateBuilding(footprint, 2, null, type, false));
+
+    [Fact]
+    public void A_terrace_holds_one_household_per_120_m2_of_floor() =>
+        Assert.Equal(5, Estimator.EstimateBuilding(200, null, null, "terrace", false)); // 200 × 3 ÷ 120 = 5
 
     [Fact]
     public void Building_yes_is_residential_only_inside_a_residential_compound()
@@ -96,6 +96,10 @@ public class HouseholdEstimatorTests
 
         var strict = new HouseholdEstimator(new EstimationOptions { UnknownInsideCompoundIsResidential = false });
         Assert.Equal(0, strict.EstimateBuilding(100, null, null, "yes", true));
+
+        var bigHouses = new HouseholdEstimator(new EstimationOptions { HouseMaxFootprintM2 = 1000 });
+        Assert.Equal(1, bigHouses.EstimateBuilding(800, null, null, "house", false));
+        Assert.Equal(0, Estimator.EstimateBuilding(800, null, null, "house", false)); // judged on evidence: none here
     }
 
     // --- compounds ---
@@ -180,7 +184,7 @@ public class HouseholdEstimatorTests
         Assert.Equal(20, Households(output, Layer.Buildings, "b-b"));
         Assert.Equal(7, Households(output, Layer.Buildings, "b-given"));
         Assert.Equal(0, Households(output, Layer.Buildings, "b-yes-out"));
-        Assert.Equal(1, Households(output, Layer.Buildings, "b-point-res"));
+        Assert.Equal(1, Households(output, Layer.Buildings, "b-point-res"));   // a house: one household
         Assert.Equal(0, Households(output, Layer.Buildings, "b-point-shop"));
         Assert.Equal(0, Households(output, Layer.Buildings, "b-shop-in"));
         Assert.Equal(7, Households(output, Layer.Buildings, "b-has-compound"));
@@ -191,8 +195,10 @@ public class HouseholdEstimatorTests
     {
         var (_, output) = Fill();
         Assert.Equal(220, Households(output, Layer.Compounds, "c-empty"));   // 2 ha × 110
-        // 20 + 20 + 7 = 47 from buildings covering 900 m² of 4 ha (2 %): too sparsely mapped, so 4 ha × 180 stands.
+        // 20 + 20 + 7 = 47 from buildings covering 900 m² of 4 ha (2 %): too sparsely mapped, so 4 ha × 180 stands,
+        // and the 673 its buildings do not hold are its remainder's.
         Assert.Equal(720, Households(output, Layer.Compounds, "c-two"));
+        Assert.Equal(673, Households(output, Layer.Buildings, HouseholdEstimator.RemainderId("c-two")));
         Assert.Equal(321, Households(output, Layer.Compounds, "c-given"));
         Assert.Equal(120, Households(output, Layer.Compounds, "c-shops"));   // only non-residential inside: 1 ha × 120
     }
@@ -251,7 +257,11 @@ public class HouseholdEstimatorTests
         var (input, output) = Fill();
         Assert.Equal(input.Select(b => b.Layer), output.Select(b => b.Layer));
         for (var i = 0; i < input.Count; i++)
-            Assert.Equal(input[i].Features.Select(f => f.Id), output[i].Features.Select(f => f.Id));
+        {
+            // The buildings batch gains the compounds' remainders at its end.
+            var ids = output[i].Features.Select(f => f.Id).Where(id => !id.StartsWith("remainder-", StringComparison.Ordinal));
+            Assert.Equal(input[i].Features.Select(f => f.Id), ids);
+        }
         foreach (var f in input.SelectMany(b => b.Features))
         {
             Assert.Null(f.Properties["households_estimated"]);
@@ -261,5 +271,99 @@ public class HouseholdEstimatorTests
         var inputBuilding = input[1].Features[1];
         var outputBuilding = output[1].Features[1];
         Assert.NotSame(inputBuilding.Properties, outputBuilding.Properties);
+    }
+
+    // --- one total: mapped buildings + remainder = compound ---
+
+    [Fact]
+    public void Every_compound_holds_exactly_its_buildings_and_its_remainder()
+    {
+        var (_, output) = Fill();
+        var buildings = output.Single(b => b.Layer == Layer.Buildings).Features;
+        foreach (var c in output.Single(b => b.Layer == Layer.Compounds).Features)
+        {
+            var held = buildings.Where(b => b.Properties["compound"]?.GetValue<string>() == c.Id).Sum(b => b.Properties["households"]!.GetValue<int>());
+            Assert.Equal(c.Properties["households"]!.GetValue<int>(), held);
+        }
+        var remainder = Props(output, Layer.Buildings, HouseholdEstimator.RemainderId("c-empty"));
+        Assert.Equal(HouseholdRules.CompoundRemainder, remainder["households_rule"]!.GetValue<string>());
+        Assert.Equal(220, remainder["households"]!.GetValue<int>());
+        Assert.Equal(HouseholdRules.AreaDensity, Props(output, Layer.Compounds, "c-empty")["households_rule"]!.GetValue<string>());
+        Assert.Equal(HouseholdRules.Given, Props(output, Layer.Compounds, "c-given")["households_rule"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_remainder_lies_in_the_compounds_unmapped_land()
+    {
+        var (_, output) = Fill();
+        var compound = output.Single(b => b.Layer == Layer.Compounds).Features.Single(f => f.Id == "c-two").Geometry;
+        var remainder = output.Single(b => b.Layer == Layer.Buildings).Features.Single(f => f.Id == HouseholdEstimator.RemainderId("c-two"));
+        var mapped = Rect(1010, 10, 20, 20);
+        Assert.True(remainder.Geometry is Polygon or MultiPolygon);
+        Assert.True(compound.Buffer(1e-7).Covers(remainder.Geometry));
+        Assert.True(remainder.Geometry.Intersection(mapped).Area < mapped.Area * 0.01, "the remainder keeps off mapped footprints");
+        Assert.True(remainder.Geometry.Area > compound.Area * 0.9);
+    }
+
+    [Fact]
+    public void A_well_mapped_compound_has_no_remainder()
+    {
+        var input = new[]
+        {
+            new LayerBatch(Layer.Compounds, [Draft("c", Rect(0, 0, 40, 40), new JsonObject { ["class"] = "commercial_housing" })]),
+            new LayerBatch(Layer.Buildings, [Draft("b", Rect(10, 10, 20, 20), new JsonObject { ["building"] = "apartments", ["levels"] = 6 })]),
+        };
+        var output = Estimator.FillMissing(input);
+        Assert.Single(output.Single(b => b.Layer == Layer.Buildings).Features);
+        Assert.Equal(HouseholdRules.BuildingsSum, Props(output, Layer.Compounds, "c")["households_rule"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Buildings_imported_alone_are_estimated_within_the_stored_compounds_and_recount_them()
+    {
+        // The store holds a 2 ha old compound estimated at 220, all in its remainder.
+        var first = Estimator.FillMissing([new LayerBatch(Layer.Compounds, [Draft("c", Rect(0, 0, 200, 100), new JsonObject { ["class"] = "old" })])]);
+        var storedCompound = first.Single(b => b.Layer == Layer.Compounds).Features.Single();
+        var storedRemainder = first.Single(b => b.Layer == Layer.Buildings).Features.Single();
+        Assert.Equal(220, storedRemainder.Properties["households"]!.GetValue<int>());
+
+        // Then a building=yes inside it comes on its own: residential because of the compound, and the compound recounted.
+        var context = new EstimationContext { StoredCompounds = [storedCompound], StoredBuildings = [storedRemainder] };
+        var result = Estimator.Estimate([new LayerBatch(Layer.Buildings, [Draft("b", Rect(10, 10, 40, 15), new JsonObject { ["building"] = "yes" })])], context);
+        var buildings = result.Batches.Where(b => b.Layer == Layer.Buildings).SelectMany(b => b.Features).ToList();
+        var b = buildings.Single(f => f.Id == "b");
+        Assert.Equal("c", b.Properties["compound"]!.GetValue<string>());
+        Assert.Equal(HouseholdRules.InsideCompound, b.Properties["households_rule"]!.GetValue<string>());
+        Assert.Equal(30, b.Properties["households"]!.GetValue<int>()); // 600 m² × 6 × 0.75 ÷ 90
+        var remainder = buildings.Single(f => f.Id == HouseholdEstimator.RemainderId("c"));
+        Assert.Equal(190, remainder.Properties["households"]!.GetValue<int>());
+        // Its total (220) is unchanged, so the compound itself is not rewritten.
+        Assert.DoesNotContain(result.Batches, x => x.Layer == Layer.Compounds);
+    }
+
+    [Fact]
+    public void A_compound_whose_buildings_come_to_cover_it_loses_its_remainder()
+    {
+        var first = Estimator.FillMissing([new LayerBatch(Layer.Compounds, [Draft("c", Rect(0, 0, 40, 40), new JsonObject { ["class"] = "old" })])]);
+        var context = new EstimationContext
+        {
+            StoredCompounds = [first.Single(b => b.Layer == Layer.Compounds).Features.Single()],
+            StoredBuildings = [first.Single(b => b.Layer == Layer.Buildings).Features.Single()],
+        };
+        var result = Estimator.Estimate([new LayerBatch(Layer.Buildings, [Draft("b", Rect(5, 5, 30, 12), new JsonObject { ["building"] = "residential" })])], context);
+        Assert.Equal([HouseholdEstimator.RemainderId("c")], result.RemovedRemainders);
+        Assert.Equal(HouseholdRules.BuildingsSum, result.Batches.Single(x => x.Layer == Layer.Compounds).Features.Single().Properties["households_rule"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Large_buildings_without_stairwells_get_synthesised_ones_of_about_50()
+    {
+        var input = new LayerBatch(Layer.Buildings, [Draft("tower", PointAt(0, 0), new JsonObject { ["households"] = 533 })]);
+        var props = Estimator.FillMissing([input])[0].Features[0].Properties;
+        var units = props["units"]!.AsArray();
+        Assert.Equal(11, units.Count);
+        Assert.Equal(533, units.Sum(u => u!["households"]!.GetValue<int>()));
+        Assert.True(props["units_synthesised"]!.GetValue<bool>());
+        Assert.All(units, u => Assert.InRange(u!["households"]!.GetValue<int>(), 48, 49));
     }
 }

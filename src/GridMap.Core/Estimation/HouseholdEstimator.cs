@@ -2,42 +2,45 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GridMap.Core.Model;
+using GridMap.Core.Schema;
 using GridMap.Core.Spatial;
 using GridMap.Core.Store;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Prepared;
 using NetTopologySuite.Index.Strtree;
+using NetTopologySuite.Operation.Union;
 
 namespace GridMap.Core.Estimation;
 
 /// <summary>
-/// Estimates households where no count is known, by the rules of ../shared/docs/domain.md.
-/// Pure: no I/O, inputs are never changed.
+/// Estimates households where no count is known, by the rules of ../shared/docs/domain.md, and keeps one total: a
+/// compound holds its mapped buildings plus, where they do not account for its estimate, one synthetic
+/// <c>compound_remainder</c> building in its unmapped land. Pure: no I/O, inputs are never changed.
 /// </summary>
-public sealed class HouseholdEstimator(EstimationOptions? options = null)
+public sealed class HouseholdEstimator
 {
-    public EstimationOptions Options { get; } = options ?? EstimationOptions.Default;
+    public EstimationOptions Options { get; }
+    readonly BuildingClassifier _classifier;
 
-    enum Use { None, House, Residential }
-
-    /// <summary>
-    /// Households of one building: non-residential types hold 0; house types one per
-    /// <see cref="EstimationOptions.FloorAreaPerHouseM2"/> of floor area; residential types (and <c>yes</c> or unlisted
-    /// types inside a residential compound) area × levels × usable share ÷ dwelling size. Residential results are rounded
-    /// and at least 1. Levels come from <paramref name="levels"/>, else <paramref name="heightM"/> ÷ metres per level,
-    /// else the default for the type.
-    /// </summary>
-    public int EstimateBuilding(double footprintM2, int? levels, double? heightM, string? buildingType, bool insideResidentialCompound)
+    public HouseholdEstimator(EstimationOptions? options = null)
     {
-        var use = Classify(buildingType, insideResidentialCompound);
-        if (use == Use.None) return 0;
-        var area = double.IsFinite(footprintM2) && footprintM2 > 0 ? footprintM2 : 0;
-        var floors = ResolveLevels(levels, heightM, buildingType);
-        var households = use == Use.House
-            ? area * floors / Options.FloorAreaPerHouseM2
-            : area * floors * Options.UsableShare / Options.DwellingSizeM2;
-        return Math.Max(1, ToInt(households));
+        Options = options ?? EstimationOptions.Default;
+        _classifier = new BuildingClassifier(Options);
     }
+
+    /// <summary>The id of a compound's remainder unit (a building of the buildings layer).</summary>
+    public static string RemainderId(string compoundId) => $"remainder-{compoundId}";
+
+    public static bool IsRemainder(JsonObject buildingProperties) =>
+        ReadText(buildingProperties, "households_rule") == HouseholdRules.CompoundRemainder;
+
+    public BuildingEstimate EstimateBuilding(BuildingEvidence evidence) => _classifier.Estimate(evidence);
+
+    /// <summary>Households of one building from its footprint area alone (no shape, name or tags): type and compound decide.</summary>
+    public int EstimateBuilding(double footprintM2, int? levels, double? heightM, string? buildingType, bool insideResidentialCompound) =>
+        _classifier.Estimate(new BuildingEvidence(buildingType, Levels: levels, HeightM: heightM,
+            Shape: double.IsFinite(footprintM2) && footprintM2 > 0 ? new FootprintShape(footprintM2, 0, 0, 0) : null,
+            InsideResidentialLand: insideResidentialCompound)).Households;
 
     /// <summary>Households of a compound from its area alone: area (ha) × density of its class (households/ha); at least 1 for a non-empty area.</summary>
     public int EstimateCompound(double areaM2, string compoundClass)
@@ -45,165 +48,273 @@ public sealed class HouseholdEstimator(EstimationOptions? options = null)
         if (!double.IsFinite(areaM2) || areaM2 <= 0) return 0;
         var density = Options.CompoundDensityPerHa.TryGetValue(compoundClass ?? CompoundClasses.Other, out var d) ? d
             : Options.CompoundDensityPerHa.TryGetValue(CompoundClasses.Other, out var other) ? other : 0;
-        return Math.Max(1, ToInt(areaM2 / 10_000 * density));
+        return Math.Max(1, BuildingClassifier.Round(areaM2 / 10_000 * density));
     }
 
+    /// <summary><see cref="Estimate"/> with nothing beyond the import; the batches alone.</summary>
+    public IReadOnlyList<LayerBatch> FillMissing(IReadOnlyList<LayerBatch> batches) => Estimate(batches, EstimationContext.Empty).Batches;
+
     /// <summary>
-    /// Fills <c>households</c> where it is absent, on buildings and compounds of one import, and flags every estimate
-    /// with <c>households_estimated: true</c> (<c>false</c> where a count was given and the flag is absent).
-    /// Buildings are estimated from footprint, levels and type, and whether their centroid lies in a compound of this
-    /// import (every compound counts as residential); they also get the <c>compound</c> id of that compound when absent.
-    /// A compound gets the sum over the residential buildings inside it, else area × density of its class.
-    /// Returns new batches in the same order with new drafts; other layers pass through unchanged.
+    /// Fills <c>households</c> where absent on the import's buildings and compounds, with <c>households_estimated</c> and
+    /// <c>households_rule</c> (the rule that decided). A building gets the <c>compound</c> whose land holds its centroid
+    /// (the import's or the store's) when absent. Then each compound of the import, and each stored compound that gains
+    /// buildings, is recounted: its given count, else the sum over its residential buildings where they cover
+    /// <see cref="EstimationOptions.MinMappedFootprintShare"/> of it, else area × density; what its mapped buildings do
+    /// not hold goes to its remainder unit, so its households are always mapped buildings + remainder. Buildings (and
+    /// remainders) above <see cref="EstimationOptions.SynthesiseUnitsAbove"/> with no stairwells get synthesised ones.
+    /// Returns new batches in the same order (stored compounds recounted and new remainders added to them).
     /// </summary>
-    public IReadOnlyList<LayerBatch> FillMissing(IReadOnlyList<LayerBatch> batches)
+    public EstimatedImport Estimate(IReadOnlyList<LayerBatch> batches, EstimationContext context)
     {
-        // Compound polygons of this import, indexed.
-        var compounds = new List<CompoundShape>();
-        var tree = new STRtree<CompoundShape>();
-        foreach (var batch in batches.Where(b => b.Layer == Layer.Compounds))
+        var compounds = IndexCompounds(batches, context);
+        var nonResidential = new STRtree<IPreparedGeometry>();
+        foreach (var land in context.NonResidentialLand.Where(g => g is IPolygonal && !g.IsEmpty))
+            nonResidential.Insert(land.EnvelopeInternal, PreparedGeometryFactory.Prepare(land));
+        nonResidential.Build();
+        var pois = new STRtree<PointOfInterest>();
+        foreach (var poi in context.Pois) pois.Insert(poi.At.EnvelopeInternal, poi);
+        pois.Build();
+
+        // Buildings first: their households feed the compounds'.
+        var importIds = batches.Where(b => b.Layer == Layer.Buildings).SelectMany(b => b.Features).Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+        var results = new Dictionary<FeatureDraft, FeatureDraft>(ReferenceEqualityComparer.Instance);
+        var members = new List<Member>();
+        foreach (var draft in batches.Where(b => b.Layer == Layer.Buildings).SelectMany(b => b.Features))
         {
-            foreach (var draft in batch.Features)
+            var props = (JsonObject)draft.Properties.DeepClone();
+            if (IsRemainder(props))
             {
-                if (draft.Geometry is not IPolygonal || draft.Geometry.IsEmpty) continue;
-                var shape = new CompoundShape(draft.Id, PreparedGeometryFactory.Prepare(draft.Geometry), draft.Geometry.Area);
-                compounds.Add(shape);
-                tree.Insert(draft.Geometry.EnvelopeInternal, shape);
+                results[draft] = draft with { Properties = props };
+                continue;
             }
-        }
-        tree.Build();
-        var byId = compounds.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First());
+            var geometry = draft.Geometry;
+            var centroid = geometry.IsEmpty ? null : geometry.Centroid;
+            var around = centroid is null ? null : compounds.Around(centroid);
+            var memberOf = ReadText(props, "compound");
+            if (memberOf is null && around is not null) props["compound"] = memberOf = around.Id;
+            var compound = memberOf is not null ? compounds.Find(memberOf) : null;
 
-        // Buildings first: their households feed the compounds' sums.
-        var householdsInCompound = new Dictionary<string, long>();
-        var footprintInCompound = new Dictionary<string, double>();
-        var buildingResults = new Dictionary<FeatureDraft, FeatureDraft>(ReferenceEqualityComparer.Instance);
-        foreach (var batch in batches.Where(b => b.Layer == Layer.Buildings))
-        {
-            foreach (var draft in batch.Features)
+            long households;
+            if (ReadNumber(props, "households") is { } given)
             {
-                var props = (JsonObject)draft.Properties.DeepClone();
-                var geometry = draft.Geometry;
-                var given = ReadNumber(props, "households");
-
-                // The compound it lies in (its centroid, smallest compound first) decides whether building=yes is residential;
-                // the compound it belongs to is its own `compound` property when set, else that one.
-                CompoundShape? around = null;
-                if (!geometry.IsEmpty)
-                {
-                    var centroid = geometry.Centroid;
-                    around = tree.Query(centroid.EnvelopeInternal)
-                        .Where(c => c.Prepared.Covers(centroid))
-                        .OrderBy(c => c.LonLatArea)
-                        .FirstOrDefault();
-                }
-                var memberOf = ReadText(props, "compound");
-                if (memberOf is null && around is not null) props["compound"] = memberOf = around.Id;
-                CompoundShape? compound = memberOf is not null && byId.TryGetValue(memberOf, out var own) ? own : null;
-
-                long households;
-                if (given is { } count)
-                {
-                    households = (long)count;
-                    props["households_estimated"] ??= false;
-                }
-                else
-                {
-                    var type = ReadText(props, "building");
-                    var inside = around is not null || compound is not null;
-                    if (geometry is IPolygonal)
-                    {
-                        var levels = ReadNumber(props, "levels") is { } l && l >= 1 ? (int?)ToInt(l) : null;
-                        households = EstimateBuilding(MetricProjection.For(geometry).AreaM2(geometry), levels, ReadNumber(props, "height"), type, inside);
-                    }
-                    else
-                    {
-                        // A building mapped as a point has no footprint: count it as one household when it looks
-                        // residential (a residential or house type, or building=yes inside a residential compound), else 0.
-                        households = Classify(type, inside) == Use.None ? 0 : 1;
-                    }
-                    props["households"] = Number(households);
-                    props["households_estimated"] = true;
-                }
-
-                if (compound is not null && households > 0)
-                {
-                    householdsInCompound[compound.Id] = householdsInCompound.GetValueOrDefault(compound.Id) + households;
-                    if (geometry is IPolygonal)
-                        footprintInCompound[compound.Id] = footprintInCompound.GetValueOrDefault(compound.Id) + MetricProjection.For(geometry).AreaM2(geometry);
-                }
-                buildingResults[draft] = draft with { Properties = props };
+                households = (long)given;
+                props["households_estimated"] ??= false;
+                if (props["households_estimated"]?.GetValue<bool>() == false) props["households_rule"] ??= HouseholdRules.Given;
             }
+            else
+            {
+                var metric = geometry is IPolygonal && !geometry.IsEmpty ? MetricProjection.For(geometry).Project(geometry) : null;
+                var evidence = new BuildingEvidence(
+                    ReadText(props, "building"), ReadText(props, "name"),
+                    ReadNumber(props, "levels") is { } l && l >= 1 ? BuildingClassifier.Round(l) : null,
+                    ReadNumber(props, "height"),
+                    metric is null ? null : FootprintShape.Of(metric),
+                    context.BuildingTags.GetValueOrDefault(draft.Id),
+                    geometry is IPolygonal ? PoisInside(pois, geometry) : null,
+                    InsideResidentialLand: around is not null || compound is not null,
+                    InsideNonResidentialLand: centroid is not null && nonResidential.Query(centroid.EnvelopeInternal).Any(p => p.Covers(centroid)));
+                var estimate = _classifier.Estimate(evidence);
+                households = estimate.Households;
+                props["households"] = Number(households);
+                props["households_estimated"] = true;
+                props["households_rule"] = estimate.Rule;
+            }
+            SynthesiseUnits(props, households);
+            if (compound is not null && households > 0)
+                members.Add(new Member(compound.Id, households, geometry));
+            results[draft] = draft with { Properties = props };
         }
 
-        var result = new List<LayerBatch>(batches.Count);
+        // Buildings already in the store count for their compounds too (unless the import replaces them).
+        var storedRemainders = new Dictionary<string, FeatureDraft>(StringComparer.Ordinal);
+        foreach (var stored in context.StoredBuildings.Where(b => !importIds.Contains(b.Id)))
+        {
+            if (IsRemainder(stored.Properties))
+            {
+                if (ReadText(stored.Properties, "compound") is { } of) storedRemainders[of] = stored;
+                continue;
+            }
+            if (ReadText(stored.Properties, "compound") is { } c && ReadNumber(stored.Properties, "households") is > 0 and var h)
+                members.Add(new Member(c, (long)h, stored.Geometry));
+        }
+        var byCompound = members.GroupBy(m => m.Compound).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+
+        // Compounds: those of the import, and stored ones that gained buildings.
+        var touched = results.Values.Select(b => ReadText(b.Properties, "compound")).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var remainders = new List<FeatureDraft>();
+        var removed = new List<string>();
+        var recounted = new Dictionary<string, FeatureDraft>(StringComparer.Ordinal);
+        foreach (var shape in compounds.All)
+        {
+            if (!shape.FromImport && !touched.Contains(shape.Id)) continue;
+            var (compound, remainder) = Recount(shape, byCompound.GetValueOrDefault(shape.Id) ?? []);
+            recounted[shape.Id] = compound;
+            var id = RemainderId(shape.Id);
+            if (remainder is not null) remainders.Add(remainder);
+            else if (storedRemainders.ContainsKey(shape.Id)) removed.Add(id);
+        }
+
+        // Remainders of the import whose compound was recounted are replaced by the new ones.
+        var regenerated = recounted.Keys.Select(RemainderId).ToHashSet(StringComparer.Ordinal);
+        var output = new List<LayerBatch>(batches.Count + 2);
+        var remaindersPlaced = false;
         foreach (var batch in batches)
         {
             switch (batch.Layer)
             {
                 case Layer.Buildings:
-                    result.Add(batch with { Features = batch.Features.Select(d => buildingResults[d]).ToList() });
+                    var features = batch.Features.Where(d => !(IsRemainder(d.Properties) && regenerated.Contains(d.Id))).Select(d => results[d]).ToList();
+                    if (!remaindersPlaced) features.AddRange(remainders);
+                    remaindersPlaced = true;
+                    output.Add(batch with { Features = features });
                     break;
                 case Layer.Compounds:
-                    result.Add(batch with { Features = batch.Features.Select(d => FillCompound(d, householdsInCompound, footprintInCompound)).ToList() });
+                    output.Add(batch with { Features = batch.Features.Select(d => recounted.GetValueOrDefault(d.Id) ?? d).ToList() });
                     break;
                 default:
-                    result.Add(batch);
+                    output.Add(batch);
                     break;
             }
         }
-        return result;
+        var storedRecounted = compounds.All.Where(c => !c.FromImport && recounted.ContainsKey(c.Id)).Select(c => recounted[c.Id])
+            .Where(c => !JsonNode.DeepEquals(c.Properties, compounds.Find(c.Id)!.Draft.Properties)).ToList();
+        if (storedRecounted.Count > 0) output.Add(new LayerBatch(Layer.Compounds, storedRecounted));
+        if (!remaindersPlaced && remainders.Count > 0) output.Add(new LayerBatch(Layer.Buildings, remainders));
+        return new EstimatedImport(output, removed);
     }
 
-    FeatureDraft FillCompound(FeatureDraft draft, IReadOnlyDictionary<string, long> householdsInCompound, IReadOnlyDictionary<string, double> footprintInCompound)
+    /// <summary>A compound's households from its members, and its remainder unit where they fall short (null when they do not).</summary>
+    (FeatureDraft Compound, FeatureDraft? Remainder) Recount(CompoundShape shape, IReadOnlyList<Member> inside)
     {
+        var draft = shape.Draft;
         var props = (JsonObject)draft.Properties.DeepClone();
-        if (ReadNumber(props, "households") is not null)
+        var sum = inside.Sum(m => m.Households);
+        var area = shape.AreaM2;
+        var given = ReadNumber(props, "households") is { } g && props["households_estimated"]?.GetValue<bool>() != true ? (long?)g : null;
+
+        long target;
+        string rule;
+        if (given is { } count)
         {
-            props["households_estimated"] ??= false;
+            target = count;
+            rule = HouseholdRules.Given;
+            props["households_estimated"] = false;
         }
         else
         {
-            var area = draft.Geometry is IPolygonal && !draft.Geometry.IsEmpty
-                ? MetricProjection.For(draft.Geometry).AreaM2(draft.Geometry) : 0;
-            var byDensity = EstimateCompound(area, ReadText(props, "class") ?? CompoundClasses.Other);
-            long households;
-            if (householdsInCompound.TryGetValue(draft.Id, out var sum) && sum > 0)
+            var footprint = inside.Where(m => m.Geometry is IPolygonal).Sum(m => MetricProjection.For(m.Geometry).AreaM2(m.Geometry));
+            var share = area > 0 ? footprint / area : 1;
+            if (sum > 0 && share >= Options.MinMappedFootprintShare)
             {
-                // Mainland OSM maps a few buildings of a compound: when their footprints cover too little of it,
-                // the sum undercounts, so the density estimate stands as a floor.
-                var mappedShare = area > 0 ? footprintInCompound.GetValueOrDefault(draft.Id) / area : 1;
-                households = mappedShare < Options.MinMappedFootprintShare ? Math.Max(sum, byDensity) : sum;
+                target = sum;
+                rule = HouseholdRules.BuildingsSum;
             }
-            else households = byDensity;
-            props["households"] = Number(Math.Min(households, int.MaxValue));
+            else
+            {
+                target = Math.Max(sum, EstimateCompound(area, ReadText(props, "class") ?? CompoundClasses.Other));
+                rule = HouseholdRules.AreaDensity;
+            }
             props["households_estimated"] = true;
         }
-        return draft with { Properties = props };
+        var rest = Math.Max(0, target - sum);
+        props["households"] = Number(Math.Min(sum + rest, int.MaxValue));
+        props["households_rule"] = rule;
+        var compound = draft with { Properties = props };
+        return (compound, rest > 0 ? Remainder(shape, inside, (int)Math.Min(rest, int.MaxValue)) : null);
     }
 
-    Use Classify(string? buildingType, bool insideResidentialCompound)
+    /// <summary>
+    /// The unit holding what a compound's mapped buildings do not: its land outside their footprints (the compound's
+    /// inside point when nothing is left), named after the compound.
+    /// </summary>
+    FeatureDraft Remainder(CompoundShape shape, IReadOnlyList<Member> inside, int households)
     {
-        var type = string.IsNullOrWhiteSpace(buildingType) ? "yes" : buildingType.Trim();
-        if (Options.HouseTypes.Contains(type)) return Use.House;
-        if (Options.ResidentialTypes.Contains(type)) return Use.Residential;
-        if (Options.NonResidentialTypes.Contains(type)) return Use.None;
-        return insideResidentialCompound && Options.UnknownInsideCompoundIsResidential ? Use.Residential : Use.None;
+        var compound = shape.Draft;
+        Geometry land = compound.Geometry;
+        var footprints = inside.Select(m => m.Geometry).Where(g => g is IPolygonal).ToList();
+        try
+        {
+            if (footprints.Count > 0) land = compound.Geometry.Difference(UnaryUnionOp.Union(footprints));
+        }
+        catch (NetTopologySuite.Geometries.TopologyException)
+        {
+            land = compound.Geometry;
+        }
+        var props = new JsonObject
+        {
+            ["households"] = Number(households),
+            ["households_estimated"] = true,
+            ["households_rule"] = HouseholdRules.CompoundRemainder,
+            ["compound"] = compound.Id,
+            ["name"] = ReadText(compound.Properties, "name") is { } name ? $"{name}（未测绘住户）" : "未测绘住户",
+            ["synthetic"] = true,
+        };
+        if (ReadText(compound.Properties, "community_code") is { } community) props["community_code"] = community;
+        SynthesiseUnits(props, households);
+        var check = FeatureValidator.Validate(Layer.Buildings, null, RemainderId(compound.Id), land.IsEmpty ? compound.Geometry.InteriorPoint : land, props);
+        var geometry = check.IsValid && check.Draft is { } valid && valid.Geometry is IPolygonal ? valid.Geometry : compound.Geometry.InteriorPoint;
+        return new FeatureDraft(RemainderId(compound.Id), geometry, props);
     }
 
-    int ResolveLevels(int? levels, double? heightM, string? buildingType)
+    /// <summary>Stairwells of about <see cref="EstimationOptions.SynthesisedUnitHouseholds"/> for a large building that lists none.</summary>
+    void SynthesiseUnits(JsonObject props, long households)
     {
-        if (levels is > 0) return levels.Value;
-        if (heightM is { } h && double.IsFinite(h) && h > 0 && Options.MetresPerLevel > 0)
-            return Math.Max(1, ToInt(h / Options.MetresPerLevel));
-        var type = string.IsNullOrWhiteSpace(buildingType) ? "yes" : buildingType.Trim();
-        if (Options.DefaultLevels.TryGetValue(type, out var byType)) return byType;
-        if (Options.DefaultLevels.TryGetValue("yes", out var yes)) return yes;
-        return Options.FallbackLevels;
+        if (households <= Options.SynthesiseUnitsAbove || props["units"] is JsonArray { Count: > 0 }) return;
+        var units = BuildingUnit.Synthesise((int)Math.Min(households, int.MaxValue), Options.SynthesisedUnitHouseholds);
+        if (units.Count < 2) return;
+        props["units"] = new JsonArray(units.Select(u => (JsonNode)new JsonObject { ["id"] = u.Id, ["households"] = Number(u.Households) }).ToArray());
+        props["units_synthesised"] = true;
     }
 
-    static int ToInt(double value) =>
-        double.IsFinite(value) ? (int)Math.Clamp(Math.Round(value, MidpointRounding.AwayFromZero), 0, int.MaxValue) : 0;
+    static List<IReadOnlyDictionary<string, string>>? PoisInside(STRtree<PointOfInterest> pois, Geometry footprint)
+    {
+        List<IReadOnlyDictionary<string, string>>? inside = null;
+        foreach (var poi in pois.Query(footprint.EnvelopeInternal))
+        {
+            if (footprint.Covers(poi.At)) (inside ??= []).Add(poi.Tags);
+        }
+        return inside;
+    }
+
+    static Compounds IndexCompounds(IReadOnlyList<LayerBatch> batches, EstimationContext context)
+    {
+        var index = new Compounds();
+        var imported = batches.Where(b => b.Layer == Layer.Compounds).SelectMany(b => b.Features).ToList();
+        var importedIds = imported.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var c in imported) index.Add(c, fromImport: true);
+        foreach (var c in context.StoredCompounds.Where(c => !importedIds.Contains(c.Id))) index.Add(c, fromImport: false);
+        index.Build();
+        return index;
+    }
+
+    sealed record Member(string Compound, long Households, Geometry Geometry);
+
+    sealed record CompoundShape(string Id, IPreparedGeometry Prepared, double LonLatArea, double AreaM2, FeatureDraft Draft, bool FromImport);
+
+    /// <summary>Compound polygons by id and by place; the smallest one around a point is the one it is in.</summary>
+    sealed class Compounds
+    {
+        readonly STRtree<CompoundShape> _tree = new();
+        readonly Dictionary<string, CompoundShape> _byId = new(StringComparer.Ordinal);
+        public List<CompoundShape> All { get; } = [];
+
+        public void Add(FeatureDraft draft, bool fromImport)
+        {
+            if (draft.Geometry is not IPolygonal || draft.Geometry.IsEmpty || _byId.ContainsKey(draft.Id)) return;
+            var shape = new CompoundShape(draft.Id, PreparedGeometryFactory.Prepare(draft.Geometry), draft.Geometry.Area,
+                MetricProjection.For(draft.Geometry).AreaM2(draft.Geometry), draft, fromImport);
+            All.Add(shape);
+            _byId[draft.Id] = shape;
+            _tree.Insert(draft.Geometry.EnvelopeInternal, shape);
+        }
+
+        public void Build() => _tree.Build();
+
+        public CompoundShape? Find(string id) => _byId.GetValueOrDefault(id);
+
+        public CompoundShape? Around(Point p) =>
+            _tree.Query(p.EnvelopeInternal).Where(c => c.Prepared.Covers(p)).OrderBy(c => c.LonLatArea).FirstOrDefault();
+    }
 
     /// <summary>
     /// A JSON number backed by its JSON text, like one read from a file: unlike <c>JsonValue.Create(int)</c> it also reads
@@ -232,6 +343,4 @@ public sealed class HouseholdEstimator(EstimationOptions? options = null)
                 return null;
         }
     }
-
-    sealed record CompoundShape(string Id, IPreparedGeometry Prepared, double LonLatArea);
 }

@@ -51,6 +51,20 @@ public sealed record BuildingUnit(string Id, int Households)
         var unit = unitId[(slash + 1)..];
         return units?.FirstOrDefault(u => u.Id == unit || u.Id == unitId)?.Households ?? 0;
     }
+
+    /// <summary>
+    /// Stairwells for a building whose own are not known: k = ceil(households ÷ <paramref name="perUnit"/>) units
+    /// S1…Sk sharing the households as evenly as whole numbers allow (the first ones take the extra one). The same
+    /// numbers always give the same units, so a partition of a file and of a store agree.
+    /// </summary>
+    public static IReadOnlyList<BuildingUnit> Synthesise(int households, int perUnit)
+    {
+        if (households <= 0 || perUnit <= 0) return [];
+        var k = (households + perUnit - 1) / perUnit;
+        var each = households / k;
+        var extra = households - each * k;
+        return Enumerable.Range(1, k).Select(i => new BuildingUnit($"S{i}", each + (i <= extra ? 1 : 0))).ToList();
+    }
 }
 
 /// <summary>A building (楼栋): footprint polygon or point.</summary>

@@ -98,6 +98,11 @@ public static class OsmImporter
         readonly List<FeatureDraft> _network = [];
         readonly List<(FeatureDraft Draft, bool FromArea, Geometry? Area)> _stations = [];
 
+        // Evidence for household estimation: buildings' other tags, points of interest, non-residential land.
+        readonly Dictionary<string, IReadOnlyDictionary<string, string>> _buildingTags = new(StringComparer.Ordinal);
+        readonly List<PointOfInterest> _pois = [];
+        readonly List<Geometry> _nonResidentialLand = [];
+
         void Warn(string message)
         {
             if (_listed++ < MaxListedWarnings) _warnings.Add(message);
@@ -136,7 +141,8 @@ public static class OsmImporter
                 new(Layer.Network, Validate(Layer.Network, _network)),
                 new(Layer.Stations, Validate(Layer.Stations, stations)),
             ];
-            batches = new HouseholdEstimator(options).FillMissing(batches);
+            var context = new EstimationContext { BuildingTags = _buildingTags, Pois = _pois, NonResidentialLand = _nonResidentialLand };
+            batches = new HouseholdEstimator(options).Estimate(batches, context).Batches;
             // The estimates add only numbers and flags; check once more that every feature still passes.
             batches = batches.Select(b => b with { Features = Validate(b.Layer, b.Features, final: true) }).ToList();
 
@@ -153,6 +159,7 @@ public static class OsmImporter
 
         void ReadNode(long id, Dictionary<string, string> tags)
         {
+            if (OsmLand.IsPointOfInterest(tags)) _pois.Add(new PointOfInterest(OsmPolygons.Factory.CreatePoint(_nodes[id]), tags));
             if (OsmStationKinds.KindOf(tags) is { } kind)
                 _stations.Add((Station($"n{id}", $"node/{id}", OsmPolygons.Factory.CreatePoint(_nodes[id]), kind, tags), false, null));
         }
@@ -166,10 +173,11 @@ public static class OsmImporter
             var isCompound = IsCompound(tags);
             var stationKind = OsmStationKinds.KindOf(tags);
             var isHighway = tags.ContainsKey("highway");
-            if (!isBuilding && !isCompound && stationKind is null && !isHighway) return;
+            var isLand = OsmLand.IsNonResidentialLand(tags);
+            if (!isBuilding && !isCompound && stationKind is null && !isHighway && !isLand) return;
 
             if (isHighway && tags.GetValueOrDefault("area") != "yes") AddLine(id, tags, way.Nodes);
-            if (!isBuilding && !isCompound && stationKind is null) return;
+            if (!isBuilding && !isCompound && stationKind is null && !isLand) return;
 
             var coords = Coordinates(way.Nodes, out var missing);
             if (coords is null)
@@ -191,6 +199,7 @@ public static class OsmImporter
                 return;
             }
             AddArea($"w{id}", $"way/{id}", tags, polygon, isBuilding, isCompound, stationKind);
+            if (isLand) _nonResidentialLand.Add(polygon);
         }
 
         void ReadRelation(Relation relation)
@@ -200,7 +209,8 @@ public static class OsmImporter
             var isBuilding = IsBuilding(tags);
             var isCompound = IsCompound(tags);
             var stationKind = OsmStationKinds.KindOf(tags);
-            if (!isBuilding && !isCompound && stationKind is null) return;
+            var isLand = OsmLand.IsNonResidentialLand(tags);
+            if (!isBuilding && !isCompound && stationKind is null && !isLand) return;
 
             var id = relation.Id!.Value;
             var members = new List<(string, Coordinate[])>();
@@ -220,6 +230,7 @@ public static class OsmImporter
                 return;
             }
             AddArea($"r{id}", $"relation/{id}", tags, geometry, isBuilding, isCompound, stationKind);
+            if (isLand) _nonResidentialLand.Add(geometry);
         }
 
         void AddArea(string id, string osmId, Dictionary<string, string> tags, Geometry polygon, bool isBuilding, bool isCompound, string? stationKind)
@@ -232,6 +243,7 @@ public static class OsmImporter
                 if (OsmTags.Name(tags) is { } name) p["name"] = name;
                 p["osm_id"] = osmId;
                 _buildings.Add(new FeatureDraft(id, polygon, p));
+                _buildingTags[id] = tags;
             }
             if (isCompound)
             {

@@ -5,8 +5,9 @@ namespace GridMap.IO.Osm;
 /// <summary>Reading common OSM tags: names, numbers, addresses.</summary>
 public static class OsmTags
 {
+    /// <summary>The Chinese name first: <c>name:zh</c>, then <c>name</c>, then <c>name:zh-Hans</c> (an extract may carry an English <c>name</c>).</summary>
     public static string? Name(IReadOnlyDictionary<string, string> tags) =>
-        NonEmpty(tags.GetValueOrDefault("name")) ?? NonEmpty(tags.GetValueOrDefault("name:zh"))
+        NonEmpty(tags.GetValueOrDefault("name:zh")) ?? NonEmpty(tags.GetValueOrDefault("name"))
         ?? NonEmpty(tags.GetValueOrDefault("name:zh-Hans"));
 
     /// <summary>The leading number of a value such as "6", "6.5", "6;8" or "18 m"; null when there is none.</summary>
