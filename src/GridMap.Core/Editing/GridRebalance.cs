@@ -122,13 +122,36 @@ public static class GridRebalance
         return result;
     }
 
+    /// <summary>
+    /// What the grids hold, as partition units: whole buildings, and where a building's stairwells are shared with grids
+    /// outside (a high-rise or a compound remainder split between grids), only the stairwells these grids hold, each at
+    /// the building's point, so that nothing held elsewhere is pulled in.
+    /// </summary>
+    static List<PartitionUnit> UnitsOf(GridSet set, IReadOnlyList<EditGrid> grids)
+    {
+        var held = grids.SelectMany(g => g.UnitIds).ToHashSet(StringComparer.Ordinal);
+        var units = new List<PartitionUnit>();
+        foreach (var id in held.Select(GridSet.BuildingOf).Distinct())
+        {
+            if (set.Buildings.GetValueOrDefault(id) is not { } b) continue;
+            var stairs = b.Units is { Count: > 0 } u ? u : null;
+            if (stairs is null || held.Contains(b.Id) || stairs.All(s => held.Contains($"{b.Id}/{s.Id}")))
+            {
+                units.Add(new PartitionUnit(b.Id, b.Households, b.Geometry, b.Compound, stairs));
+                continue;
+            }
+            var point = b.Geometry as Point ?? b.Geometry.InteriorPoint;
+            foreach (var s in stairs.Where(s => held.Contains($"{b.Id}/{s.Id}")))
+                units.Add(new PartitionUnit($"{b.Id}/{s.Id}", s.Households, point, b.Compound));
+        }
+        return units;
+    }
+
     static IReadOnlyList<string> Rebalance(GridSet set, string community, IReadOnlyList<EditGrid> grids, Bounds bounds)
     {
         var area = GridReassignment.Clean(UnaryUnionNG.Union(GridMap.Core.Spatial.GeometryRules.Factory.BuildGeometry(grids.Select(g => g.Polygon).ToList()), new PrecisionModel(1e7)));
         if (area.IsEmpty) return [];
-        var buildingIds = grids.SelectMany(g => g.UnitIds).Select(GridSet.BuildingOf).Distinct().ToList();
-        var units = buildingIds.Select(id => set.Buildings.GetValueOrDefault(id)).OfType<EditBuilding>()
-            .Select(b => new PartitionUnit(b.Id, b.Households, b.Geometry, b.Compound, b.Units is { Count: > 0 } u ? u : null)).ToList();
+        var units = UnitsOf(set, grids);
         var envelope = area.EnvelopeInternal;
         var pieceHouseholds = PieceHouseholds(set, grids);
         var compounds = set.Compounds.Values.Where(c => c.Polygon.EnvelopeInternal.Intersects(envelope))

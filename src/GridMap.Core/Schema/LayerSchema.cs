@@ -54,6 +54,7 @@ public sealed record LayerSchema(Layer Layer, IReadOnlyList<string> GeometryType
             new("property_management", PropertyType.Boolean, "has property management (物业)"),
             new("households", PropertyType.Integer, "households (户), given or estimated"),
             new("households_estimated", PropertyType.Boolean, "true when households is an estimate"),
+            new("households_rule", PropertyType.Text, "what decided its households: given, buildings_sum (its buildings cover enough of it) or area_density (area × density of its class; its remainder unit holds what its buildings do not)"),
             new("gates", PropertyType.Positions, "gates (出入口) in the compound wall, as [lon, lat] positions: when given, the compound is walled and walks from its buildings leave through them"),
             CommunityCode,
         ]),
@@ -61,6 +62,9 @@ public sealed record LayerSchema(Layer Layer, IReadOnlyList<string> GeometryType
         [
             new("households", PropertyType.Integer, "households (户), given or estimated; estimated from footprint and levels when absent"),
             new("households_estimated", PropertyType.Boolean, "true when households is an estimate"),
+            new("households_rule", PropertyType.Text, "the rule that decided its households (docs/estimation.md): given, residential_type, villa, small_house, slab_shape, inside_compound, non_residential_name, compound_remainder, …"),
+            new("synthetic", PropertyType.Boolean, "true for a compound's remainder unit: the households of its compound that no mapped building holds, placed in its unmapped land"),
+            new("units_synthesised", PropertyType.Boolean, "true when its units are synthesised stairwells of about 50 households (none were given)"),
             new("levels", PropertyType.Integer, "number of storeys"),
             new("building", PropertyType.Text, "OSM building type (apartments, residential, house, commercial, …)"),
             new("units", PropertyType.Units, "stairwells (单元): array of {id, households}"),

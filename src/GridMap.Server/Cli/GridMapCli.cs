@@ -96,12 +96,12 @@ public static class GridMapCli
         var estimation = new EstimationOptions();
         if (a.Get("estimation") is { } path)
         {
+            if (!File.Exists(path)) throw new CliException($"--estimation {path}: no such file");
             try
             {
-                estimation = JsonSerializer.Deserialize<EstimationOptions>(File.ReadAllText(path), new JsonSerializerOptions { PropertyNameCaseInsensitive = true })
-                    ?? estimation;
+                estimation = EstimationOptionsJson.Parse(File.ReadAllText(path));
             }
-            catch (JsonException e)
+            catch (FormatException e)
             {
                 throw new CliException($"--estimation {path}: {e.Message}");
             }
@@ -155,16 +155,37 @@ public static class GridMapCli
                 var read = GeoJsonFeatures.Read(layer, await File.ReadAllBytesAsync(file), datum);
                 if (!read.IsValid) throw new InvalidFeaturesException(read.Problems);
                 foreach (var r in read.Repairs.Take(20)) stdout.WriteLine($"repaired {r.Pointer}{(r.FeatureId is null ? "" : $" (id {r.FeatureId})")}: {r.Message}");
-                batches = LayerImport.Prepare([new LayerBatch(layer, read.Features)], options.Estimation);
+                batches = [new LayerBatch(layer, read.Features)];
                 break;
             default:
                 throw new CliException($"import what? '{kind}' is neither osm nor geojson");
         }
         await using var store = await StoreFactory.OpenAsync(options, TextWriter.Null);
-        var summary = await store.ImportAsync(batches, a.Has("replace") ? ImportMode.ReplaceLayers : ImportMode.Upsert);
+        var mode = a.Has("replace") ? ImportMode.ReplaceLayers : ImportMode.Upsert;
+        var prepared = await LayerImport.PrepareAsync(store, batches, mode, options.Estimation);
+        batches = prepared.Batches;
+        var summary = await LayerImport.WriteAsync(store, prepared, mode);
         foreach (var batch in batches) stdout.WriteLine(DescribeBatch(batch));
+        if (HouseholdTotals(batches) is { } totals) stdout.WriteLine(totals);
         stdout.WriteLine($"imported in one transaction in {started.Elapsed.TotalSeconds:0.0} s: {StoreFactory.Describe(summary)}");
         return 0;
+    }
+
+    /// <summary>
+    /// One household total: compounds hold their buildings plus their remainder units; buildings outside any compound
+    /// are the rest. Null when the import holds no buildings or compounds.
+    /// </summary>
+    static string? HouseholdTotals(IReadOnlyList<LayerBatch> batches)
+    {
+        var buildings = batches.Where(b => b.Layer == Layer.Buildings).SelectMany(b => b.Features).ToList();
+        var compounds = batches.Where(b => b.Layer == Layer.Compounds).SelectMany(b => b.Features).ToList();
+        if (buildings.Count == 0 || compounds.Count == 0) return null;
+        static long H(FeatureDraft f) => JsonNumber.ToLong(f.Properties["households"]) ?? 0;
+        var ids = compounds.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var inCompounds = buildings.Where(b => b.Properties["compound"]?.GetValue<string>() is { } c && ids.Contains(c)).Sum(H);
+        var remainders = buildings.Where(b => HouseholdEstimator.IsRemainder(b.Properties)).ToList();
+        return $"  households   {buildings.Sum(H),8:N0}  = {inCompounds:N0} in compounds (their buildings {inCompounds - remainders.Sum(H):N0} + " +
+            $"{remainders.Count:N0} remainder units {remainders.Sum(H):N0}; compounds' total {compounds.Sum(H):N0}) + {buildings.Sum(H) - inCompounds:N0} outside compounds";
     }
 
     /// <summary>Counts per layer, with what matters for each: households (and how many estimated), walkable lines, station kinds.</summary>

@@ -234,10 +234,10 @@ public static class FeaturesApi
 
         var read = GeoJsonFeatures.Read(l, body, datum);
         if (!read.IsValid) return Problem.InvalidFeatures(read.Problems);
-        var batches = LayerImport.Prepare([new LayerBatch(l, read.Features)], options.Estimation);
         try
         {
-            var summary = await store.ImportAsync(batches, importMode.Value, ct);
+            var prepared = await LayerImport.PrepareAsync(store, [new LayerBatch(l, read.Features)], importMode.Value, options.Estimation, ct);
+            var summary = await LayerImport.WriteAsync(store, prepared, importMode.Value, ct);
             return TypedResults.Ok(new ImportResponse(l.Key(), mode ?? "upsert", summary.Written.GetValueOrDefault(l), read.Repairs.Select(Problem.Describe).ToList()));
         }
         catch (DuplicateFeatureException e)

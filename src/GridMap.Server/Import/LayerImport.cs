@@ -1,11 +1,57 @@
 using GridMap.Core.Estimation;
+using GridMap.Core.Model;
 using GridMap.Core.Store;
+using GridMap.Server.Hosting;
+using NetTopologySuite.Geometries;
 
 namespace GridMap.Server.Import;
 
-/// <summary>What every way into the store does before writing: estimate the households nobody counted.</summary>
+/// <summary>An import ready to write: its batches with households filled, and the remainder units it empties.</summary>
+public sealed record PreparedImport(IReadOnlyList<LayerBatch> Batches, IReadOnlyList<(Layer Layer, string Id)> Deletes);
+
+/// <summary>What every way into the store does before writing: estimate the households nobody counted, in one total.</summary>
 public static class LayerImport
 {
+    /// <summary>The batches alone, seeing nothing of the store (a single feature, a file).</summary>
     public static IReadOnlyList<LayerBatch> Prepare(IReadOnlyList<LayerBatch> batches, EstimationOptions estimation) =>
         new HouseholdEstimator(estimation).FillMissing(batches);
+
+    /// <summary>
+    /// Estimates against what the store holds around the import: buildings arriving on their own are judged inside the
+    /// stored compounds and recount them (their remainders shrink, or go when the buildings account for everything).
+    /// Layers a replace import empties are not read.
+    /// </summary>
+    public static async Task<PreparedImport> PrepareAsync(IFeatureStore store, IReadOnlyList<LayerBatch> batches, ImportMode mode,
+        EstimationOptions estimation, CancellationToken ct = default)
+    {
+        var estimated = batches.Where(b => b.Layer is Layer.Buildings or Layer.Compounds).SelectMany(b => b.Features).ToList();
+        var context = EstimationContext.Empty;
+        if (estimated.Count > 0)
+        {
+            var replaced = mode == ImportMode.ReplaceLayers ? batches.Select(b => b.Layer).ToHashSet() : [];
+            var box = new Envelope();
+            foreach (var f in estimated) box.ExpandToInclude(f.Geometry.EnvelopeInternal);
+            var compounds = replaced.Contains(Layer.Compounds) ? [] : await StoreReads.AllAsync(store, Layer.Compounds, box, ct);
+            foreach (var c in compounds) box.ExpandToInclude(c.Geometry.EnvelopeInternal);
+            var buildings = replaced.Contains(Layer.Buildings) ? [] : await StoreReads.AllAsync(store, Layer.Buildings, box, ct);
+            context = new EstimationContext
+            {
+                StoredCompounds = compounds.Select(Draft).ToList(),
+                StoredBuildings = buildings.Select(Draft).ToList(),
+            };
+        }
+        var result = new HouseholdEstimator(estimation).Estimate(batches, context);
+        return new PreparedImport(result.Batches, result.RemovedRemainders.Select(id => (Layer.Buildings, id)).ToList());
+    }
+
+    /// <summary>Writes a prepared import in one transaction.</summary>
+    public static async Task<ImportSummary> WriteAsync(IFeatureStore store, PreparedImport import, ImportMode mode, CancellationToken ct = default)
+    {
+        if (import.Deletes.Count == 0) return await store.ImportAsync(import.Batches, mode, ct);
+        // Only an upsert can leave a stored remainder to delete (a replace of buildings reads none).
+        await store.ApplyAsync(import.Deletes, import.Batches, ct: ct);
+        return new ImportSummary(import.Batches.GroupBy(b => b.Layer).ToDictionary(g => g.Key, g => g.Sum(b => b.Features.Count)));
+    }
+
+    static FeatureDraft Draft(StoredFeature f) => new(f.Id, f.Geometry, f.Properties);
 }
