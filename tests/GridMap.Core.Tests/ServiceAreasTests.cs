@@ -68,9 +68,10 @@ public class ServiceAreasTests
     [Fact]
     public void A_walled_compound_with_no_gate_is_a_hole_in_the_isochrone()
     {
-        // A square of streets around a compound whose inner road has no gate to them.
-        var model = Model([At(300, 300)], [At(0, -5)],
-            "LINESTRING (0 0, 600 0, 600 600, 0 600, 0 0)", "LINESTRING (200 300, 400 300)");
+        // A square of streets around a compound whose inner road has no gate to them. The inner road is a two-node
+        // island: it takes points only when every piece of the network does (min_component_nodes 1).
+        string[] network = ["LINESTRING (0 0, 600 0, 600 600, 0 600, 0 0)", "LINESTRING (200 300, 400 300)"];
+        var model = WalkModel.Build([At(300, 300)], [At(0, -5)], network.Select(LonLat<LineString>).ToList(), minComponentNodes: 1);
 
         var iso = ServiceAreas.Isochrones(model, [80], [3000]).Single();
 
@@ -79,6 +80,11 @@ public class ServiceAreasTests
         Assert.True(polygon.Covers(At(40, 300)) && polygon.Covers(At(300, 560)));
         Assert.False(polygon.Covers(At(300, 310)));
         Assert.Equal(0, iso.Households);
+
+        // By default the island is left out: the compound's land and building walk to the streets around it.
+        var streets = ServiceAreas.Isochrones(Model([At(300, 300)], [At(0, -5)], network), [80], [3000]).Single();
+        Assert.True(streets.Polygon.Covers(At(300, 310)));
+        Assert.Equal(80, streets.Households);
     }
 
     [Fact]

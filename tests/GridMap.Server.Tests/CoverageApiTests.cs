@@ -171,11 +171,41 @@ public abstract class CoverageApiTests(string storeKind) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/api/layers/compounds/features/c3")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_network_island_beside_a_building_is_left_out_and_listed_unless_min_component_nodes_is_1()
+    {
+        // A two-node footway 11 m north of b2, joined to nothing; the street has three nodes, so islands are what is
+        // smaller than min(50, 3).
+        var island = """{"type":"Feature","id":"f1","geometry":{"type":"LineString","coordinates":[[106.8288,27.5406],[106.8292,27.5406]]},"properties":{"highway":"footway"}}""";
+        Assert.True((await Http.PostAsync("/api/layers/network/features", ServerHost.Json(island))).IsSuccessStatusCode);
+
+        var r = await Get("/api/coverage?meters=1000");
+        Assert.Empty(r.GetProperty("unreachable").EnumerateArray());
+        Assert.Equal(50, r.GetProperty("min_component_nodes").GetInt32());
+        var islands = r.GetProperty("network_islands");
+        Assert.Equal(1, islands.GetProperty("count").GetInt32());
+        Assert.Equal(3, islands.GetProperty("attach_min_nodes").GetInt32());
+        var only = islands.GetProperty("islands").EnumerateArray().Single();
+        Assert.Equal(2, only.GetProperty("nodes").GetInt32());
+        Assert.InRange(only.GetProperty("length_m").GetDouble(), 35, 45);
+        Assert.Equal(27.5406, only.GetProperty("at")[1].GetDouble(), 6);
+
+        // Every piece takes points: b2 steps onto the island and reaches no station.
+        var old = await Get("/api/coverage?meters=1000&min_component_nodes=1");
+        Assert.Equal(["b2"], old.GetProperty("unreachable").EnumerateArray().Select(e => e.GetString()!));
+        Assert.Equal(1, old.GetProperty("min_component_nodes").GetInt32());
+        Assert.Equal(0, old.GetProperty("network_islands").GetProperty("count").GetInt32());
+        var buildings = ById(await Get("/api/coverage/buildings?meters=1000&min_component_nodes=1"));
+        Assert.Equal(JsonValueKind.Null, buildings["b2"].GetProperty("walk_m").ValueKind);
+        Assert.Equal(JsonValueKind.Number, ById(await Get("/api/coverage/buildings?meters=1000"))["b2"].GetProperty("walk_m").ValueKind);
+    }
+
     [Theory]
     [InlineData("GET", "/api/coverage?minutes=abc", null, "minutes")]
     [InlineData("GET", "/api/coverage?kind=spaceport", null, "kind")]
     [InlineData("GET", "/api/coverage?minutes=5&meters=300", null, "minutes")]
     [InlineData("GET", "/api/coverage/buildings?profile=runner", null, "profile")]
+    [InlineData("GET", "/api/coverage?min_component_nodes=0", null, "min_component_nodes")]
     [InlineData("POST", "/api/coverage/sites", """{"meters":"300","candidates":"auto"}""", "add")]
     [InlineData("POST", "/api/coverage/sites", """{"meters":"300,500","add":1}""", "meters")]
     [InlineData("POST", "/api/coverage/sites", """{"meters":"300","add":1,"candidates":{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"LineString","coordinates":[[106.82,27.54],[106.83,27.54]]},"properties":{}}]}}""", "candidates")]

@@ -76,6 +76,39 @@ public sealed class CoverageCliTests : IDisposable
         Assert.Equal(100.0 / 150, r.GetProperty("by_community").GetProperty("520304001001").GetProperty("300").GetDouble(), 6);
         Assert.Equal(1.0, r.GetProperty("by_grid").GetProperty("520304001001001").GetProperty("300").GetDouble(), 6);
         Assert.Equal(0.0, r.GetProperty("by_grid").GetProperty("520304001001002").GetProperty("500").GetDouble(), 6);
+        // Both banks have three nodes: neither is an island.
+        Assert.Equal(50, r.GetProperty("min_component_nodes").GetInt32());
+        Assert.Equal(2, r.GetProperty("network_islands").GetProperty("components").GetInt32());
+        Assert.Equal(0, r.GetProperty("network_islands").GetProperty("count").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_two_node_island_is_left_out_and_listed_and_min_component_nodes_1_keeps_it()
+    {
+        // A footway of two nodes 3 m south of b1 (5.5 m from the south bank), joined to nothing: smaller than the banks' three nodes.
+        const string Footway = """{"type":"Feature","id":"f","geometry":{"type":"LineString","coordinates":[[106.8328,27.53992],[106.8332,27.53992]]},"properties":{"highway":"footway"}},""";
+        var withIsland = Network.Replace("""{"type":"Feature","id":"bridge",""", Footway + """{"type":"Feature","id":"bridge",""");
+        var (network, buildings, stations) = (await Write("r.geojson", withIsland), await Write("b.geojson", Buildings), await Write("s.geojson", Stations));
+        var (output, report) = (Path.Combine(_dir, "out.geojson"), Path.Combine(_dir, "report.json"));
+
+        var (code, stdout, err) = await Run("coverage", "--buildings", buildings, "--stations", stations, "--network", network, "--meters", "300", "--out", output, "--report", report);
+        Assert.True(code == 0, err);
+        Assert.Contains("1 network island(s) under 3 nodes left out", stdout);
+        var r = JsonDocument.Parse(await File.ReadAllTextAsync(report)).RootElement;
+        Assert.Equal(["b2"], r.GetProperty("unreachable").EnumerateArray().Select(e => e.GetString()!).ToArray());
+        var island = r.GetProperty("network_islands").GetProperty("islands").EnumerateArray().Single();
+        Assert.Equal((2, 1), (island.GetProperty("nodes").GetInt32(), island.GetProperty("edges").GetInt32()));
+
+        (code, _, err) = await Run("coverage", "--buildings", buildings, "--stations", stations, "--network", network, "--meters", "300", "--out", output, "--report", report,
+            "--min-component-nodes", "1");
+        Assert.True(code == 0, err);
+        r = JsonDocument.Parse(await File.ReadAllTextAsync(report)).RootElement;
+        Assert.Equal(["b1", "b2"], r.GetProperty("unreachable").EnumerateArray().Select(e => e.GetString()!).Order().ToArray());
+        Assert.Equal(0, r.GetProperty("network_islands").GetProperty("count").GetInt32());
+
+        (code, _, err) = await Run("coverage", "--buildings", buildings, "--stations", stations, "--network", network, "--out", output, "--min-component-nodes", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("--min-component-nodes", err);
     }
 
     [Fact]

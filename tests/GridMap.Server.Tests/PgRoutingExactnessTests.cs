@@ -17,7 +17,8 @@ namespace GridMap.Server.Tests;
 /// GridMap's walking distances against pgRouting's on central Chengdu: its walkable roads as the network, its schools,
 /// kindergartens, clinics and hospitals as stations, its compounds' centroids as buildings. pgRouting gets only the
 /// walkable lines: it cuts them into segments, finds the nodes (shared vertices), measures lengths in the same
-/// Gauss–Krüger zone and puts every point on its nearest segment itself, all in SQL — so two implementations are compared.
+/// Gauss–Krüger zone, finds the connected components (pgr_connectedComponents) and puts every point on its nearest
+/// segment of a component of at least 50 nodes itself, all in SQL — so two implementations are compared.
 /// </summary>
 public sealed class PgRoutingExactnessTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -42,9 +43,11 @@ public sealed class PgRoutingExactnessTests(ITestOutputHelper output) : IAsyncLi
         Assert.Empty(problems);
         Assert.True(roads.Count > 1000 && stations.Count > 80 && buildings.Count > 150, $"{roads.Count} roads, {stations.Count} stations, {buildings.Count} buildings");
 
-        var gridMap = WalkCoverage.Compute(new CoverageInput(buildings, stations, roads, [new("1000", 1000)], 1.25)).Places;
+        // Both sides attach points only to components of at least 50 nodes (WalkNetwork.MinComponentNodes); GridMap's default.
+        const int minComponentNodes = WalkNetwork.DefaultMinComponentNodes;
+        var gridMap = WalkCoverage.Compute(new CoverageInput(buildings, stations, roads, [new("1000", 1000)], 1.25) { MinComponentNodes = minComponentNodes }).Places;
         var zone = MetricProjection.For(new GeometryCollection(buildings.Select(b => b.Geometry).ToArray())).Epsg;
-        var pgRouting = await PgRoutingWalks(roads, stations, buildings, zone);
+        var pgRouting = await PgRoutingWalks(roads, stations, buildings, zone, minComponentNodes);
 
         var (reachable, worst) = (0, 0.0);
         for (var i = 0; i < buildings.Count; i++)
@@ -67,7 +70,7 @@ public sealed class PgRoutingExactnessTests(ITestOutputHelper output) : IAsyncLi
 
     /// <summary>Per building index, pgRouting's walk to its nearest station (access legs included); absent when unreachable.</summary>
     async Task<Dictionary<int, double?>> PgRoutingWalks(IReadOnlyList<LineString> roads, IReadOnlyList<CoverageStation> stations,
-        IReadOnlyList<CoveragePlace> buildings, int srid)
+        IReadOnlyList<CoveragePlace> buildings, int srid, int minComponentNodes)
     {
         await using var conn = new NpgsqlConnection(_db);
         await conn.OpenAsync();
@@ -97,12 +100,23 @@ public sealed class PgRoutingExactnessTests(ITestOutputHelper output) : IAsyncLi
               JOIN node a ON a.x = ST_X(ST_StartPoint(s.lonlat)) AND a.y = ST_Y(ST_StartPoint(s.lonlat))
               JOIN node b ON b.x = ST_X(ST_EndPoint(s.lonlat)) AND b.y = ST_Y(ST_EndPoint(s.lonlat));
             CREATE INDEX ON edge USING gist (geom);
+            -- Points attach only to connected components of at least min(N, largest) nodes, as GridMap's do: pgRouting
+            -- finds the components itself.
+            CREATE TABLE component AS
+              SELECT component, count(*) AS nodes FROM pgr_connectedComponents('SELECT id, source, target, cost, cost AS reverse_cost FROM edge')
+              GROUP BY component;
+            CREATE TABLE attachable AS
+              SELECT e.id FROM edge e
+              JOIN pgr_connectedComponents('SELECT id, source, target, cost, cost AS reverse_cost FROM edge') c ON c.node = e.source
+              JOIN component USING (component)
+              WHERE component.nodes >= LEAST({minComponentNodes}, (SELECT max(nodes) FROM component));
             CREATE TABLE anchor AS
               SELECT p.pid, e.id AS edge_id, ST_LineLocatePoint(e.geom, q.geom) AS fraction, ST_Distance(e.geom, q.geom) AS access,
                      e.source, e.target
               FROM place p
               CROSS JOIN LATERAL (SELECT ST_Transform(p.geom, {srid}) AS geom) q
-              CROSS JOIN LATERAL (SELECT id, source, target, geom FROM edge ORDER BY edge.geom <-> q.geom LIMIT 1) e;
+              CROSS JOIN LATERAL (SELECT id, source, target, geom FROM edge WHERE id IN (SELECT id FROM attachable)
+                                  ORDER BY edge.geom <-> q.geom LIMIT 1) e;
             -- pgRouting takes a point at either end of its edge for that vertex, and answers with the vertex's id.
             ALTER TABLE anchor ADD COLUMN vid bigint;
             UPDATE anchor SET vid = CASE fraction WHEN 0 THEN source WHEN 1 THEN target ELSE -pid END;

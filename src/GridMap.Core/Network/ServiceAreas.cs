@@ -193,6 +193,7 @@ public static class ServiceAreas
             Array.Fill(best, Near);
             for (var e = 0; e < network.EdgeCount; e++)
             {
+                if (!network.Attachable(e)) continue; // an island takes no land, as it takes no building
                 double ax = network.X[network.From[e]], ay = network.Y[network.From[e]], bx = network.X[network.To[e]], by = network.Y[network.To[e]];
                 var c0 = Math.Max(0, (int)Math.Floor((Math.Min(ax, bx) - Near - X0) / Cell));
                 var c1 = Math.Min(Width - 1, (int)Math.Floor((Math.Max(ax, bx) + Near - X0) / Cell));

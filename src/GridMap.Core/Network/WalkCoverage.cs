@@ -69,11 +69,42 @@ public static class CoverageThresholds
 
 /// <summary>
 /// What <see cref="WalkCoverage.Compute"/> needs: places, stations, the walkable lines (lon/lat; null or empty for the
-/// straight-line fallback), the thresholds and the walking speed.
+/// straight-line fallback), the thresholds and the walking speed; places and stations attach only to network
+/// components of at least <see cref="MinComponentNodes"/> nodes (<see cref="WalkNetwork"/>).
 /// </summary>
 public sealed record CoverageInput(
     IReadOnlyList<CoveragePlace> Places, IReadOnlyList<CoverageStation> Stations, IReadOnlyList<LineString>? Network,
-    IReadOnlyList<CoverageThreshold> Thresholds, double SpeedMetresPerSecond);
+    IReadOnlyList<CoverageThreshold> Thresholds, double SpeedMetresPerSecond)
+{
+    public int MinComponentNodes { get; init; } = WalkNetwork.DefaultMinComponentNodes;
+}
+
+/// <summary>One network island left out (lon/lat): node and edge counts, total length (m), a node of it and its bounds [minLon, minLat, maxLon, maxLat].</summary>
+public sealed record NetworkIslandReport(int Nodes, int Edges, double LengthM, double[] At, double[] Bbox);
+
+/// <summary>
+/// The walking network's connected components: how many, the largest's node count, the threshold in force
+/// (min(min_component_nodes, largest)), and the islands no building or station attaches to — their count, nodes, edges
+/// and total length, and each of them, largest first.
+/// </summary>
+public sealed record NetworkIslands(int Components, int LargestComponentNodes, int AttachMinNodes, int Count, int Nodes, int Edges,
+    double LengthM, IReadOnlyList<NetworkIslandReport> Islands)
+{
+    /// <summary>The islands of a model's network, in lon/lat; null without a network.</summary>
+    public static NetworkIslands? Of(WalkModel model)
+    {
+        if (model.Network is not { } n) return null;
+        double[] LonLat(Coordinate c)
+        {
+            var g = model.Projection.Unproject(c);
+            return [Math.Round(g.X, 7), Math.Round(g.Y, 7)];
+        }
+        var islands = n.Islands.Select(i => new NetworkIslandReport(i.Nodes, i.Edges, Math.Round(i.Length, 1), LonLat(i.At),
+            [.. LonLat(new Coordinate(i.Bounds.MinX, i.Bounds.MinY)), .. LonLat(new Coordinate(i.Bounds.MaxX, i.Bounds.MaxY))])).ToList();
+        return new NetworkIslands(n.ComponentCount, n.ComponentSize.DefaultIfEmpty(0).Max(), n.AttachMinNodes, islands.Count,
+            islands.Sum(i => i.Nodes), islands.Sum(i => i.Edges), Math.Round(n.Islands.Sum(i => i.Length), 1), islands);
+    }
+}
 
 /// <summary>A place's nearest station and the walk to it; null metres when no station can be reached.</summary>
 public sealed record PlaceReach(string Id, string? Station, double? Metres, double? Minutes);
@@ -96,6 +127,12 @@ public sealed record CoverageReport(
 
     /// <summary>Per station kind (when the stations are of several kinds): the covered share of all households per threshold, by the nearest station of that kind.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>? ByKind { get; init; }
+
+    /// <summary>Places and stations attach only to network components of at least this many nodes (null without a network).</summary>
+    public int? MinComponentNodes { get; init; }
+
+    /// <summary>The network's pieces left out by <see cref="MinComponentNodes"/> (null without a network).</summary>
+    public NetworkIslands? NetworkIslands { get; init; }
 }
 
 public sealed record CoverageResult(IReadOnlyList<PlaceReach> Places, CoverageReport Report)
@@ -114,7 +151,8 @@ public static class WalkCoverage
     public static CoverageResult Compute(CoverageInput input)
     {
         var clock = Stopwatch.StartNew();
-        var model = WalkModel.Build(input.Places.Select(p => p.Geometry), input.Stations.Select(s => s.Location), input.Network);
+        var model = WalkModel.Build(input.Places.Select(p => p.Geometry), input.Stations.Select(s => s.Location), input.Network,
+            minComponentNodes: input.MinComponentNodes);
         return Compute(input, model, clock);
     }
 
@@ -167,6 +205,8 @@ public static class WalkCoverage
             ByGrid = Shares(input, results, p => p.Grid),
             ByKind = byKind?.ToDictionary(k => k.Key, k => (IReadOnlyDictionary<string, double>)input.Thresholds.ToDictionary(t => t.Label,
                 t => households == 0 ? 1 : (double)input.Places.Where((_, i) => k.Value[i].Metres <= t.Metres).Sum(p => (long)p.Households) / households)),
+            MinComponentNodes = model.Network?.MinComponentNodes,
+            NetworkIslands = NetworkIslands.Of(model),
         };
         return new CoverageResult(results, report) { PlacesByKind = byKind };
     }

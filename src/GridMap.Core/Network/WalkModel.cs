@@ -90,15 +90,26 @@ public sealed class WalkModel
         new(Projection, Network, Places, stations.Select(s => Metric(Projection, s)).ToArray(), _gates,
             PlaceDoors is null ? null : (PlaceDoors, DoorOffset!, DoorPlace!)) { Walled = Walled };
 
+    /// <summary>
+    /// The same places and stations with points attaching to network components of at least
+    /// <paramref name="minComponentNodes"/> nodes (<see cref="WalkNetwork.MinComponentNodes"/>): places and stations re-attached.
+    /// </summary>
+    public WalkModel WithMinComponentNodes(int minComponentNodes) =>
+        Network is not { } network || network.MinComponentNodes == minComponentNodes
+            ? this
+            : new WalkModel(Projection, network.WithMinComponentNodes(minComponentNodes), Places, Stations, _gates) { Walled = Walled };
+
     /// <summary>Walled compounds with known gates, projected: outline and gates.</summary>
     public IReadOnlyList<(Geometry Outline, Coordinate[] Gates)> Walled { get; private init; } = [];
 
     /// <summary>
     /// The model of lon/lat places, stations and walkable lines (null or empty: straight lines). A place inside one of
     /// the <paramref name="walled"/> compounds walks out through its gates, not across the wall to the nearest street.
+    /// Places, gates and stations attach only to network components of at least <paramref name="minComponentNodes"/>
+    /// nodes (<see cref="WalkNetwork"/>).
     /// </summary>
     public static WalkModel Build(IEnumerable<Geometry> places, IEnumerable<Point> stations, IReadOnlyList<LineString>? network,
-        IReadOnlyList<WalledCompound>? walled = null)
+        IReadOnlyList<WalledCompound>? walled = null, int minComponentNodes = WalkNetwork.DefaultMinComponentNodes)
     {
         var placeList = places.ToList();
         var stationList = stations.ToList();
@@ -106,7 +117,7 @@ public sealed class WalkModel
         foreach (var p in placeList) envelope.ExpandToInclude(p.EnvelopeInternal);
         foreach (var s in stationList) envelope.ExpandToInclude(s.EnvelopeInternal);
         var projection = MetricProjection.For(new GeometryFactory().ToGeometry(envelope));
-        var graph = network is { Count: > 0 } lines ? WalkNetwork.Build(lines.Select(l => (LineString)projection.Project(l))) : null;
+        var graph = network is { Count: > 0 } lines ? WalkNetwork.Build(lines.Select(l => (LineString)projection.Project(l)), minComponentNodes) : null;
         var walls = (walled ?? []).Where(w => w.Gates.Count > 0)
             .Select(w => (Outline: projection.Project(w.Outline), Gates: w.Gates.Select(g => projection.Project(g.Coordinate)).ToArray())).ToList();
         var metricPlaces = placeList.Select(p => Metric(projection, p)).ToArray();

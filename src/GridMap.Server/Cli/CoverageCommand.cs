@@ -10,14 +10,15 @@ public static class CoverageCommand
 {
     public static async Task<int> RunAsync(CliArgs a, TextWriter stdout)
     {
-        a.Allow("buildings", "stations", "network", "compounds", "kind", "minutes", "meters", "profile", "speed-kmh", "out", "isochrones", "gaps", "report");
+        a.Allow("buildings", "stations", "network", "compounds", "kind", "minutes", "meters", "profile", "speed-kmh", "min-component-nodes", "out", "isochrones", "gaps", "report");
         var output = a.Require("out", "where to write the buildings with their walk (GeoJSON)");
         var (buildings, stations, network, walled, lineCount, kind, speed) = await ReadWalkInputsAsync(a);
         var thresholds = Thresholds(a, kind, speed);
+        var minComponentNodes = MinComponentNodes(a);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var model = WalkModel.Build(buildings.Select(b => b.Geometry), stations.Select(s => s.Location), network, walled);
-        var result = WalkCoverage.Compute(new CoverageInput(buildings, stations, network, thresholds, speed), model, clock);
+        var model = WalkModel.Build(buildings.Select(b => b.Geometry), stations.Select(s => s.Location), network, walled, minComponentNodes);
+        var result = WalkCoverage.Compute(new CoverageInput(buildings, stations, network, thresholds, speed) { MinComponentNodes = minComponentNodes }, model, clock);
         await using (var file = File.Create(output)) CoverageFiles.WriteBuildings(file, buildings, result, result.Report.Mode);
         // Polygons for display only, after the timed step: the numbers above come from each building's walk.
         var households = buildings.Select(b => (long)b.Households).ToList();
@@ -44,7 +45,18 @@ public static class CoverageCommand
                          $"{r.Mode}{(network is null ? "" : $" ({network.Count:N0} of {lineCount:N0} lines walkable)")}: " +
                          string.Join(", ", r.Coverage.Select(c => $"{c.Key} → {100 * c.Value:0.0} %")) +
                          $"; {r.Unreachable.Count:N0} unreachable; {r.Seconds:0.000} s");
+        if (r.NetworkIslands is { Count: > 0 } islands)
+            stdout.WriteLine($"{islands.Count:N0} network island(s) under {islands.AttachMinNodes} nodes left out ({islands.Nodes:N0} nodes, {islands.LengthM:N0} m) " +
+                             $"of {islands.Components:N0} components; the largest has {islands.LargestComponentNodes:N0} nodes");
         return 0;
+    }
+
+    /// <summary>--min-component-nodes: points attach only to network components of at least this many nodes (default 50).</summary>
+    internal static int MinComponentNodes(CliArgs a)
+    {
+        var n = a.Int("min-component-nodes", WalkNetwork.DefaultMinComponentNodes);
+        if (n < 1) throw new CliException("--min-component-nodes must be a whole number of at least 1 (1: attach to any piece of the network)");
+        return n;
     }
 
     /// <summary>

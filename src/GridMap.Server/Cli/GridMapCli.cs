@@ -28,9 +28,9 @@ public static class GridMapCli
           gridmap partition --units U.geojson [--areas A.geojson] [--compounds C.geojson] [--barriers R.geojson]
                           [--min 200 --max 300 --target 250] [--existing G.geojson] --out grids.geojson [--report report.json]
           gridmap coverage --buildings B.geojson --stations S.geojson [--network R.geojson] [--compounds C.geojson] [--kind KIND]
-                          [--minutes 5,10,15 | --meters 300,500,1000] [--profile adult|elderly | --speed-kmh 4.5]
+                          [--minutes 5,10,15 | --meters 300,500,1000] [--profile adult|elderly | --speed-kmh 4.5] [--min-component-nodes 50]
                           --out buildings_out.geojson [--isochrones iso.geojson] [--gaps gaps.geojson] [--report report.json]
-          gridmap site    --buildings B.geojson --stations S.geojson [--network R.geojson] (--minutes 15 | --meters 500)
+          gridmap site    --buildings B.geojson --stations S.geojson [--network R.geojson] (--minutes 15 | --meters 500) [--min-component-nodes 50]
                           (--add K | --share 0.95) (--candidates C.geojson | --candidates auto [--spacing M]) --out sites.geojson [--report report.json]
           gridmap bench partition [--instances singapore,chengdu,sample,lattice40,lattice100,lattice317] [--runs 3] [--out docs/benchmarks.md]
 

@@ -14,7 +14,7 @@ public static class SiteCommand
 {
     public static async Task<int> RunAsync(CliArgs a, TextWriter stdout)
     {
-        a.Allow("buildings", "stations", "network", "compounds", "kind", "minutes", "meters", "profile", "speed-kmh", "add", "share", "candidates", "spacing", "out", "report");
+        a.Allow("buildings", "stations", "network", "compounds", "kind", "minutes", "meters", "profile", "speed-kmh", "min-component-nodes", "add", "share", "candidates", "spacing", "out", "report");
         var output = a.Require("out", "where to write the chosen sites (GeoJSON)");
         if (a.Has("add") == a.Has("share")) throw new CliException("give --add K (the most households for K new stations) or --share S (the fewest stations for a covered share), one of them");
         var add = a.Int("add", 0);
@@ -24,6 +24,7 @@ public static class SiteCommand
         var candidatesArg = a.Require("candidates", "a GeoJSON file of candidate points, or auto for candidates in the gaps");
         var (buildings, stations, network, walled, _, kind, speed) = await CoverageCommand.ReadWalkInputsAsync(a);
         var thresholds = CoverageCommand.Thresholds(a, kind, speed);
+        var minComponentNodes = CoverageCommand.MinComponentNodes(a);
         if (thresholds.Count != 1) throw new CliException("site takes one threshold: --minutes 15 or --meters 500");
         var threshold = thresholds[0];
         var spacing = a.Double("spacing", Math.Round(threshold.Metres / 4));
@@ -38,7 +39,7 @@ public static class SiteCommand
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var model = WalkModel.Build(buildings.Select(b => b.Geometry), stations.Select(s => s.Location), network, walled);
+        var model = WalkModel.Build(buildings.Select(b => b.Geometry), stations.Select(s => s.Location), network, walled, minComponentNodes);
         var households = buildings.Select(b => (long)b.Households).ToList();
         var candidates = given?.Select(c => WalkModel.Metric(model.Projection, c.Location)).ToList()
                          ?? StationSiting.AutomaticCandidates(model, households, threshold.Metres, spacing).ToList();

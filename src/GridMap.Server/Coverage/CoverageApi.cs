@@ -8,6 +8,7 @@ using GridMap.IO.GeoJson;
 using GridMap.Server.Hosting;
 using GridMap.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using NetTopologySuite.Geometries;
 
 namespace GridMap.Server.Coverage;
@@ -16,21 +17,24 @@ namespace GridMap.Server.Coverage;
 /// Service circles over HTTP, on the store's buildings, stations and walking network: the coverage report, every
 /// building's walk, isochrones and gaps for the map, new-station siting and one-station what-ifs. Every request names
 /// its stations (<c>kind</c>, all when absent) and thresholds (<c>minutes</c> at a <c>profile</c> or <c>speed_kmh</c>,
-/// or <c>meters</c>; else the kind's GB 50180 radius; else 5, 10 and 15 minutes), as `gridmap coverage` does.
+/// or <c>meters</c>; else the kind's GB 50180 radius; else 5, 10 and 15 minutes), as `gridmap coverage` does, and may
+/// set <c>min_component_nodes</c> (buildings and stations attach only to network components of at least that many nodes; 50).
 /// </summary>
 public static class CoverageApi
 {
     /// <summary>Isochrones are drawn for at most this many stations per request.</summary>
     const int MaxIsochroneStations = 100;
 
-    public sealed record WalkQuery(string? Kind, string? Minutes, string? Meters, string? Profile, double? SpeedKmh);
+    public sealed record WalkQuery(string? Kind, string? Minutes, string? Meters, string? Profile, double? SpeedKmh,
+        [property: FromQuery(Name = "min_component_nodes")] int? MinComponentNodes);
 
     public sealed record SiteRequest(string? Kind, string? Minutes, string? Meters, string? Profile, double? SpeedKmh,
-        int? Add, double? Share, JsonNode? Candidates, double? Spacing);
+        int? Add, double? Share, JsonNode? Candidates, double? Spacing, int? MinComponentNodes = null);
 
     public sealed record StationChange(string? Op, string? Station, double? Lon, double? Lat);
 
-    public sealed record WhatIfRequest(string? Kind, string? Minutes, string? Meters, string? Profile, double? SpeedKmh, IReadOnlyList<StationChange>? Changes);
+    public sealed record WhatIfRequest(string? Kind, string? Minutes, string? Meters, string? Profile, double? SpeedKmh, IReadOnlyList<StationChange>? Changes,
+        int? MinComponentNodes = null);
 
     public sealed record LoadChange(long Before, long After);
 
@@ -58,16 +62,19 @@ public static class CoverageApi
         public List<long> Households => Setting.Places.Select(p => (long)p.Households).ToList();
     }
 
-    static async Task<(Walk? Walk, ProblemHttpResult? Problem)> WalkOf(WalkModelCache cache, string? kind, string? minutes, string? meters, string? profile, double? kmh, CancellationToken ct)
+    static async Task<(Walk? Walk, ProblemHttpResult? Problem)> WalkOf(WalkModelCache cache, string? kind, string? minutes, string? meters, string? profile, double? kmh,
+        int? minComponentNodes, CancellationToken ct)
     {
         if (kind is not null && !StationKinds.IsKnown(kind))
             return (null, Problem.BadParameter("kind", $"is not a station kind (known: {string.Join(", ", StationKinds.All.Select(k => k.Key))})"));
+        if (minComponentNodes is < 1)
+            return (null, Problem.BadParameter("min_component_nodes", "must be a whole number of at least 1 (1: attach to any piece of the network)"));
         try
         {
             var speed = WalkingSpeed.MetresPerSecond(WalkingSpeed.Kmh(profile, kmh));
             var thresholds = CoverageThresholds.From(minutes, meters, kind, speed);
             var setting = await cache.GetAsync(ct);
-            var (indices, model) = setting.For(kind);
+            var (indices, model) = setting.For(kind, minComponentNodes ?? WalkNetwork.DefaultMinComponentNodes);
             return (new Walk(setting, indices, model, thresholds, speed), null);
         }
         catch (ArgumentException e)
@@ -78,14 +85,14 @@ public static class CoverageApi
 
     static async Task<Results<Ok<CoverageReport>, ProblemHttpResult>> ReportAsync([AsParameters] WalkQuery q, WalkModelCache cache, CancellationToken ct)
     {
-        var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, ct);
+        var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, q.MinComponentNodes, ct);
         if (walk is null) return problem!;
         return TypedResults.Ok(WalkCoverage.Compute(walk.Input, walk.Model).Report);
     }
 
     static async Task<Results<GeoJsonResult, ProblemHttpResult>> BuildingsAsync([AsParameters] WalkQuery q, WalkModelCache cache, CancellationToken ct)
     {
-        var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, ct);
+        var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, q.MinComponentNodes, ct);
         if (walk is null) return problem!;
         var result = WalkCoverage.Compute(walk.Input, walk.Model);
         var ordered = walk.Thresholds.OrderBy(t => t.Metres).ToList();
@@ -103,7 +110,7 @@ public static class CoverageApi
 
     static async Task<Results<GeoJsonResult, ProblemHttpResult>> IsochronesAsync([AsParameters] WalkQuery q, string? station, WalkModelCache cache, CancellationToken ct)
     {
-        var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, ct);
+        var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, q.MinComponentNodes, ct);
         if (walk is null) return problem!;
         var stations = walk.Stations;
         var model = walk.Model;
@@ -113,7 +120,7 @@ public static class CoverageApi
             if (at < 0) return Problem.Of(StatusCodes.Status404NotFound, "not-found", "Station not found", $"station: no station {station}{(q.Kind is null ? "" : $" of kind {q.Kind}")}",
                 new Dictionary<string, object?> { ["errors"] = new[] { new { pointer = "station", field = "station", message = "no such station" } } });
             stations = [stations[at]];
-            model = walk.Setting.Model.WithStations([stations[0].Location]);
+            model = walk.Model.WithStations([stations[0].Location]);
         }
         else if (stations.Count > MaxIsochroneStations)
             return Problem.BadParameter("station", $"{stations.Count} stations: ask for one station, or a kind with at most {MaxIsochroneStations}");
@@ -132,7 +139,7 @@ public static class CoverageApi
 
     static async Task<Results<GeoJsonResult, ProblemHttpResult>> GapsAsync([AsParameters] WalkQuery q, WalkModelCache cache, CancellationToken ct)
     {
-        var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, ct);
+        var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, q.MinComponentNodes, ct);
         if (walk is null) return problem!;
         var gaps = ServiceAreas.Gaps(walk.Model, walk.Setting.Places.Select(p => p.Geometry).ToList(), walk.Households, walk.Model.Nearest(),
             walk.Thresholds.Select(t => t.Metres).ToList());
@@ -150,7 +157,7 @@ public static class CoverageApi
     static async Task<Results<GeoJsonResult, ProblemHttpResult>> SitesAsync(SiteRequest? request, WalkModelCache cache, CancellationToken ct)
     {
         if (request is null) return Problem.BadParameter("body", "is required: {\"minutes\": \"15\", \"add\": 3, \"candidates\": \"auto\"}");
-        var (walk, problem) = await WalkOf(cache, request.Kind, request.Minutes, request.Meters, request.Profile, request.SpeedKmh, ct);
+        var (walk, problem) = await WalkOf(cache, request.Kind, request.Minutes, request.Meters, request.Profile, request.SpeedKmh, request.MinComponentNodes, ct);
         if (walk is null) return problem!;
         if (walk.Thresholds.Count != 1) return Problem.BadParameter(request.Meters is null ? "minutes" : "meters", "siting takes one threshold, e.g. \"15\"");
         if ((request.Add is null) == (request.Share is null)) return Problem.BadParameter("add", "give add (new stations for the most households) or share (the fewest stations for a covered share), one of them");
@@ -190,7 +197,7 @@ public static class CoverageApi
         if (request?.Changes is not { Count: > 0 } changes)
             return Problem.BadParameter("changes", "is required: [{\"op\": \"add\"|\"move\"|\"remove\", \"station\": id, \"lon\": …, \"lat\": …}]");
         if (changes.Count > 100) return Problem.BadParameter("changes", "at most 100 changes per request");
-        var (walk, problem) = await WalkOf(cache, request.Kind, request.Minutes, request.Meters, request.Profile, request.SpeedKmh, ct);
+        var (walk, problem) = await WalkOf(cache, request.Kind, request.Minutes, request.Meters, request.Profile, request.SpeedKmh, request.MinComponentNodes, ct);
         if (walk is null) return problem!;
         var stations = walk.Stations;
         var ids = stations.Select(s => s.Id).ToList();

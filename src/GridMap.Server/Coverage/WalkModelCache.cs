@@ -12,12 +12,30 @@ namespace GridMap.Server.Coverage;
 /// </summary>
 public sealed record WalkSetting(long Generation, WalkModel Model, IReadOnlyList<CoveragePlace> Places, IReadOnlyList<Station> Stations, int WalkableLines)
 {
-    /// <summary>The stations of <paramref name="kind"/> (all when null), their indices into <see cref="Stations"/>, and the model over them.</summary>
-    public (IReadOnlyList<int> Indices, WalkModel Model) For(string? kind)
+    /// <summary>The model for one other min_component_nodes than the default, kept until another is asked for.</summary>
+    Tuple<int, Lazy<WalkModel>>? _other;
+
+    /// <summary>
+    /// The model with places and stations attached to network components of at least <paramref name="minComponentNodes"/>
+    /// nodes: <see cref="Model"/> for the default; otherwise re-attached once and kept (one such model at a time).
+    /// </summary>
+    public WalkModel ModelFor(int minComponentNodes)
     {
-        if (kind is null) return (Enumerable.Range(0, Stations.Count).ToList(), Model);
+        if (Model.Network is null || Model.Network.MinComponentNodes == minComponentNodes) return Model;
+        var other = Volatile.Read(ref _other);
+        if (other is not null && other.Item1 == minComponentNodes) return other.Item2.Value;
+        var made = Tuple.Create(minComponentNodes, new Lazy<WalkModel>(() => Model.WithMinComponentNodes(minComponentNodes)));
+        Volatile.Write(ref _other, made);
+        return made.Item2.Value;
+    }
+
+    /// <summary>The stations of <paramref name="kind"/> (all when null), their indices into <see cref="Stations"/>, and the model over them.</summary>
+    public (IReadOnlyList<int> Indices, WalkModel Model) For(string? kind, int minComponentNodes = WalkNetwork.DefaultMinComponentNodes)
+    {
+        var model = ModelFor(minComponentNodes);
+        if (kind is null) return (Enumerable.Range(0, Stations.Count).ToList(), model);
         var indices = Enumerable.Range(0, Stations.Count).Where(i => Stations[i].Kind == kind).ToList();
-        return (indices, Model.WithStations(indices.Select(i => Stations[i].Location)));
+        return (indices, model.WithStations(indices.Select(i => Stations[i].Location)));
     }
 }
 
