@@ -91,7 +91,7 @@ public sealed record EstimationOptions
         "商场", "商城", "超市", "市场", "广场", "写字楼", "办公", "大厦", "公司", "集团", "工厂", "厂房", "车间", "仓库",
         "政府", "委员会", "派出所", "公安", "法院", "检察院", "税务", "邮局", "车站", "停车", "教学楼", "实验楼", "寺",
         "教堂", "大楼", "研究所", "研究院", "设计院", "馆", "天街", "商厦", "商务", "写字", "盥洗", "厕所", "卫生间", "门卫", "传达室",
-        "配电", "锅炉", "站", "堂", "hotel", "hospital", "school", "university", "college", "bank", "mall", "plaza", "office", "center",
+        "配电", "锅炉", "站", "堂", "百货", "购物", "hotel", "hospital", "school", "university", "college", "bank", "mall", "plaza", "office", "center",
         "centre", "museum", "station", "church", "temple", "market", "library", "tower");
 
     /// <summary>Words that make a name residential (小区, 花园…), checked after <see cref="NonResidentialNameWords"/>.</summary>

@@ -105,7 +105,7 @@ public static class PartitionApi
 
         var grids = new List<FeatureDraft>();
         var problems = new List<FeatureProblem>();
-        var gridOfBuilding = new Dictionary<string, string>();
+        var gridOfBuilding = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var index = 0;
         foreach (var f in collection["features"]!.AsArray().OfType<JsonObject>())
         {
@@ -118,17 +118,24 @@ public static class PartitionApi
             if (checkedGrid.Draft is null) { problems.AddRange(checkedGrid.Problems); continue; }
             grids.Add(checkedGrid.Draft);
             foreach (var unit in (props["unit_ids"] as JsonArray ?? []).Select(n => n!.ToString().Split('/')[0]))
-                gridOfBuilding.TryAdd(unit, checkedGrid.Draft.Id);
+            {
+                if (!gridOfBuilding.TryGetValue(unit, out var codes)) gridOfBuilding[unit] = codes = [];
+                if (!codes.Contains(checkedGrid.Draft.Id)) codes.Add(checkedGrid.Draft.Id);
+            }
         }
         if (problems.Count > 0) return Problem.InvalidFeatures(problems, "The proposal is no longer valid");
 
         var buildings = new List<FeatureDraft>();
-        foreach (var (buildingId, code) in gridOfBuilding)
+        foreach (var (buildingId, codes) in gridOfBuilding)
         {
             var b = await store.GetAsync(Layer.Buildings, buildingId, ct);
-            if (b is null || b.Text("grid_code") == code) continue;
+            if (b is null) continue;
+            // A building split between grids by its stairwells names them all in grid_codes; grid_code is the first.
             var props = (JsonObject)b.Properties.DeepClone();
-            props["grid_code"] = code;
+            props["grid_code"] = codes[0];
+            if (codes.Count > 1) props["grid_codes"] = new JsonArray(codes.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray());
+            else props.Remove("grid_codes");
+            if (JsonNode.DeepEquals(props, b.Properties)) continue;
             buildings.Add(new FeatureDraft(b.Id, b.Geometry, props));
         }
         var kept = grids.Select(g => g.Id).ToHashSet();
