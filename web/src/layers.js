@@ -62,6 +62,7 @@ const matchColor = (prop, entries, fallback) => [
 /** MapLibre style layers per store layer, in drawing order (later = on top). */
 function styleLayers() {
   const isPoint = ["==", ["geometry-type"], "Point"];
+  const isRemainder = ["==", ["get", "households_rule"], "compound_remainder"];
   const footway = ["in", ["get", "highway"], ["literal", FOOTWAY_HIGHWAYS]];
   const walkColor = ["case", ["get", "_walkable"], "#6b6b6b", "#c4c4c4"];
   const steps = HOUSEHOLD_STEPS.slice(1).flatMap((s) => [s.min, s.color]);
@@ -77,8 +78,12 @@ function styleLayers() {
     { id: "compounds-fill", layer: "compounds", type: "fill", paint: {
       "fill-color": matchColor("class", COMPOUND_CLASSES, "#d9d9d9"),
       "fill-opacity": ["interpolate", ["linear"], ["zoom"], 13, 0.15, 16, 0.8] } },
-    { id: "buildings-fill", layer: "buildings", type: "fill", filter: ["!", isPoint], paint: { "fill-color": households, "fill-opacity": 0.9 } },
-    { id: "buildings-line", layer: "buildings", type: "line", filter: ["!", isPoint], paint: { "line-color": "#8a6d5a", "line-width": 0.5 } },
+    // A compound's remainder unit (its households no mapped building holds) covers its unmapped land: a faint wash,
+    // under the mapped buildings, so it reads as "somewhere here" rather than as one huge building.
+    { id: "buildings-remainder", layer: "buildings", type: "fill", filter: ["all", ["!", isPoint], isRemainder], paint: {
+      "fill-color": households, "fill-opacity": 0.3 } },
+    { id: "buildings-fill", layer: "buildings", type: "fill", filter: ["all", ["!", isPoint], ["!", isRemainder]], paint: { "fill-color": households, "fill-opacity": 0.9 } },
+    { id: "buildings-line", layer: "buildings", type: "line", filter: ["all", ["!", isPoint], ["!", isRemainder]], paint: { "line-color": "#8a6d5a", "line-width": 0.5 } },
     { id: "compounds-line", layer: "compounds", type: "line", paint: { "line-color": "#9a7b4f", "line-width": 1, "line-dasharray": [3, 2] } },
     { id: "grids-line", layer: "grids", type: "line", paint: { "line-color": "#4d5b6a", "line-width": ["interpolate", ["linear"], ["zoom"], 12, 0.6, 16, 1.8] } },
     { id: "network-ways", layer: "network", type: "line", filter: ["!", footway], paint: { "line-color": walkColor, "line-width": 1 } },
