@@ -75,17 +75,20 @@ public class GridPartitionerTests
     }
 
     [Fact]
-    public void An_oversized_building_without_units_stands_alone_and_is_reported()
+    public void An_oversized_building_without_units_is_split_into_synthesised_stairwells()
     {
         var units = new List<PartitionUnit> { Building("big", 420, 100, 200), Building("a", 120, 300, 200), Building("b", 130, 450, 200) };
         var result = GridPartitioner.Partition(new PartitionInput(units, [Community]));
 
-        var big = result.Grids.Single(g => g.UnitIds.Contains("big"));
-        Assert.Equal(["big"], big.UnitIds);
-        Assert.Equal(OutOfBandReason.OversizedUnit, big.Reason);
-        Assert.Equal(["big"], result.Report.InfeasibleUnits);
-        Assert.Contains(result.Report.OutOfBand, o => o.Code == big.Code && o.Reason == "oversized_unit");
-        Assert.Single(result.Grids, g => g.Households == 250);
+        // 420 households → 9 stairwells of 46–47; grids take whole ones, and nothing is infeasible.
+        var stairs = result.Grids.SelectMany(g => g.UnitIds).Where(id => id.StartsWith("big/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(9, stairs.Count);
+        Assert.Empty(result.Report.InfeasibleUnits);
+        Assert.DoesNotContain(result.Report.OutOfBand, o => o.Reason == "oversized_unit");
+        Assert.Equal(670, result.Grids.Sum(g => g.Households));
+        var split = Assert.Single(result.Report.SplitBuildings);
+        Assert.True(split.Synthesised);
+        Assert.Equal(9, split.Units);
         AssertSeamless(result);
     }
 

@@ -7,7 +7,7 @@ namespace GridMap.Core.Partitioning;
 /// <summary>
 /// The indivisible pieces the partitioner assigns (metric coordinates): a compound that fits in one grid is one atom
 /// (never split); a larger compound's buildings are atoms of their own, marked with their compound; a building above
-/// the maximum is split by its stairwells (单元) when they are known, else it stands alone (infeasible); buildings at the
+/// the maximum is split by its stairwells (单元) — those given, else synthesised ones of about 50 households; buildings at the
 /// exact same point stay together; a compound with households but no known buildings is divided geometrically.
 /// </summary>
 public sealed record Atom(
@@ -101,7 +101,7 @@ public static class AreaAtoms
         foreach (var same in units.GroupBy(u => (Math.Round(u.Point.X, 2), Math.Round(u.Point.Y, 2))))
         {
             var group = same.ToList();
-            if (group.Count == 1 && group[0].Unit.Households > bounds.Max && group[0].Unit.Units is { Count: > 1 } stairs)
+            if (group.Count == 1 && group[0].Unit.Households > bounds.Max && StairwellsOf(group[0].Unit, bounds) is { Count: > 1 } stairs)
             {
                 AddStairwells(atoms, group[0], stairs, region, largeCompound, bounds, infeasible);
                 continue;
@@ -114,16 +114,27 @@ public static class AreaAtoms
         }
     }
 
+    /// <summary>A building's stairwells: those given, else synthesised ones of about <see cref="Bounds.SynthesisedUnitHouseholds"/>.</summary>
+    static IReadOnlyList<BuildingUnit> StairwellsOf(PartitionUnit unit, Bounds bounds) =>
+        unit.Units is { Count: > 1 } given ? given : BuildingUnit.Synthesise(unit.Households, bounds.SynthesisedUnitHouseholds);
+
+    /// <summary>
+    /// A footprint (metric; a point stands for a 16 m square around it) cut into strips, one per stairwell, each with an
+    /// area in proportion to its households. The same cut serves the partitioner and grid edits.
+    /// </summary>
+    public static IReadOnlyList<Geometry> StairwellStrips(Geometry footprint, Coordinate point, IReadOnlyList<BuildingUnit> stairs)
+    {
+        var shape = footprint is Polygon or MultiPolygon ? footprint : footprint.Factory.CreatePoint(point).Buffer(8, 1);
+        return CompoundDivider.Divide(shape, stairs.Sum(s => s.Households), stairs.Count).Select(p => p.Polygon).ToList();
+    }
+
     /// <summary>A high-rise split between grids only by whole stairwells: its footprint is cut into strips, one per stairwell.</summary>
     static void AddStairwells(List<Atom> atoms, MetricUnit building, IReadOnlyList<BuildingUnit> stairs, int region, int largeCompound, Bounds bounds, List<string> infeasible)
     {
-        var footprint = building.Geometry is Polygon or MultiPolygon
-            ? building.Geometry
-            : building.Geometry.Factory.CreatePoint(building.Point).Buffer(8, 1);
-        var strips = CompoundDivider.Divide(footprint, stairs.Sum(s => s.Households), stairs.Count);
+        var strips = StairwellStrips(building.Geometry, building.Point, stairs);
         for (var i = 0; i < stairs.Count; i++)
         {
-            var strip = i < strips.Count ? Polygons(strips[i].Polygon) : [];
+            var strip = i < strips.Count ? Polygons(strips[i]) : [];
             var point = strip.Count > 0 ? strip[0].InteriorPoint.Coordinate : building.Point;
             var oversized = stairs[i].Households > bounds.Max;
             var id = $"{building.Unit.Id}/{stairs[i].Id}";

@@ -133,7 +133,10 @@ public static class GridPartitioner
             GapM2: Math.Round(gap, 3),
             PolsbyPopperMean: grids.Count == 0 ? 0 : Math.Round(grids.Average(g => g.PolsbyPopper), 4),
             Churn: outcomes.Any(o => o.Churn is not null) ? outcomes.Sum(o => o.Churn ?? 0) : null,
-            Seconds: Math.Round(seconds, 4));
+            Seconds: Math.Round(seconds, 4))
+        {
+            SplitBuildings = SplitBuildings(input.Units, grids),
+        };
         return new PartitionResult(grids, report);
     }
 
@@ -234,6 +237,27 @@ public static class GridPartitioner
         Polygon p => [p.ExteriorRing],
         _ => [],
     };
+
+    /// <summary>Buildings whose stairwells went to more than one grid, and those grids in reading order.</summary>
+    static List<SplitBuilding> SplitBuildings(IReadOnlyList<PartitionUnit> units, IReadOnlyList<GridResult> grids)
+    {
+        var gridsOf = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var stairs = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var g in grids)
+            foreach (var id in g.UnitIds)
+            {
+                var slash = id.IndexOf('/');
+                if (slash < 0) continue;
+                var building = id[..slash];
+                stairs[building] = stairs.GetValueOrDefault(building) + 1;
+                if (!gridsOf.TryGetValue(building, out var list)) gridsOf[building] = list = [];
+                if (!list.Contains(g.Code)) list.Add(g.Code);
+            }
+        var byId = units.GroupBy(u => u.Id).ToDictionary(u => u.Key, u => u.First(), StringComparer.Ordinal);
+        return gridsOf.Where(kv => kv.Value.Count > 1 && byId.ContainsKey(kv.Key))
+            .Select(kv => new SplitBuilding(kv.Key, byId[kv.Key].Households, stairs[kv.Key], byId[kv.Key].Units is not { Count: > 1 }, kv.Value))
+            .OrderBy(b => b.Id, StringComparer.Ordinal).ToList();
+    }
 }
 
 /// <summary>What one area came to: grid polygons (metric), their households, unit ids and reasons.</summary>

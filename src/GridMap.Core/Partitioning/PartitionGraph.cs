@@ -80,4 +80,10 @@ public sealed class PartitionGraph
 public sealed record Bounds(int Min = 200, int Max = 300, int Target = 250)
 {
     public bool Contains(long households) => households >= Min && households <= Max;
+
+    /// <summary>
+    /// A building above <see cref="Max"/> with no stairwells (单元) given is split into synthesised ones of about this
+    /// many households (<see cref="Model.BuildingUnit.Synthesise"/>), so grids can take whole stairwells of it.
+    /// </summary>
+    public int SynthesisedUnitHouseholds { get; init; } = 50;
 }

@@ -38,7 +38,14 @@ public sealed record OutOfBandGrid(string Code, int Households, string Reason);
 public sealed record PartitionReport(
     int Areas, int Units, long Households, int Grids, int InBand, int Below, int Above,
     IReadOnlyList<OutOfBandGrid> OutOfBand, IReadOnlyList<string> InfeasibleUnits, int SplitCompounds,
-    int Noncontiguous, double OverlapM2, double GapM2, double PolsbyPopperMean, int? Churn, double Seconds);
+    int Noncontiguous, double OverlapM2, double GapM2, double PolsbyPopperMean, int? Churn, double Seconds)
+{
+    /// <summary>Buildings split between grids by whole stairwells (given or synthesised), with the grids holding them.</summary>
+    public IReadOnlyList<SplitBuilding> SplitBuildings { get; init; } = [];
+}
+
+/// <summary>A building whose stairwells went to more than one grid; <see cref="Synthesised"/> when none were given.</summary>
+public sealed record SplitBuilding(string Id, int Households, int Units, bool Synthesised, IReadOnlyList<string> Grids);
 
 public sealed record PartitionResult(IReadOnlyList<GridResult> Grids, PartitionReport Report);
 
