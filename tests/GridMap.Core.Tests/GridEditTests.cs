@@ -174,4 +174,62 @@ public sealed class GridEditTests
         set.Put(new EditGrid(Community + "009", Community, Box(X0 + 0.01, Y0, X0 + 0.011, Y0 + 0.001), [], 0));
         Assert.Equal([Community + "002"], GridRebalance.Neighbours(set, [Community + "001"]));
     }
+
+    /// <summary>The two grids with b20 a tower of 6 stairwells of 20, all in the west grid (held whole as "b20").</summary>
+    static GridSet TwoGridsWithTower()
+    {
+        var set = TwoGrids();
+        var tower = set.Buildings["b20"] with { Households = 120, Units = Enumerable.Range(1, 6).Select(i => new GridMap.Core.Model.BuildingUnit($"S{i}", 20)).ToList() };
+        var buildings = set.Buildings.Values.Select(b => b.Id == "b20" ? tower : b).ToList();
+        var grids = set.Grids.Select(g => g with { Households = g.UnitIds.Sum(id => buildings.Single(b => b.Id == id).Households) }).ToList();
+        return new GridSet(grids, buildings);
+    }
+
+    [Fact]
+    public void Moving_one_stairwell_moves_its_households_and_its_strip_of_the_building()
+    {
+        var set = TwoGridsWithTower();
+        var before = UnionOf(set);
+        var west0 = set.Grid(Community + "001")!.Households;
+        var east0 = set.Grid(Community + "002")!.Households;
+        GridReassignment.Apply(set, [new Move("b20", Community + "002", "S6"), new Move("b20", Community + "002", "S5")], _ => true);
+
+        var west = set.Grid(Community + "001")!;
+        var east = set.Grid(Community + "002")!;
+        Assert.Equal(west0 - 40, west.Households);
+        Assert.Equal(east0 + 40, east.Households);
+        Assert.Equal(["b20/S1", "b20/S2", "b20/S3", "b20/S4"], west.UnitIds.Where(id => id.StartsWith("b20", StringComparison.Ordinal)).Order());
+        Assert.Equal(["b20/S5", "b20/S6"], east.UnitIds.Where(id => id.StartsWith("b20", StringComparison.Ordinal)).Order());
+        Assert.Equal([Community + "001", Community + "002"], set.GridsOf("b20").Order());
+        // The building's footprint is shared: each grid covers part of it.
+        var footprint = set.Buildings["b20"].Geometry;
+        Assert.True(AreaM2(east.Polygon.Intersection(footprint)) > 0.1 * AreaM2(footprint));
+        Assert.True(AreaM2(west.Polygon.Intersection(footprint)) > 0.1 * AreaM2(footprint));
+        AssertTiled(set, before);
+    }
+
+    [Fact]
+    public void Moving_the_whole_building_afterwards_gathers_its_stairwells()
+    {
+        var set = TwoGridsWithTower();
+        var before = UnionOf(set);
+        var total = set.Grids.Sum(g => g.Households);
+        GridReassignment.Apply(set, [new Move("b20", Community + "002", "S1")], _ => true);
+        GridReassignment.Apply(set, [new Move("b20", Community + "001")], _ => true);
+        Assert.Equal(["b20"], set.Grid(Community + "001")!.UnitIds.Where(id => id.StartsWith("b20", StringComparison.Ordinal)));
+        Assert.DoesNotContain(set.Grid(Community + "002")!.UnitIds, id => id.StartsWith("b20", StringComparison.Ordinal));
+        Assert.Equal(total, set.Grids.Sum(g => g.Households));
+        AssertTiled(set, before);
+    }
+
+    [Fact]
+    public void An_unknown_stairwell_or_a_building_moved_whole_and_by_stairwell_is_refused()
+    {
+        var set = TwoGridsWithTower();
+        Assert.Equal("not_found", Assert.Throws<EditRefusedException>(() => GridReassignment.Apply(set, [new Move("b20", Community + "002", "S9")], _ => true)).Code);
+        Assert.Equal("not_found", Assert.Throws<EditRefusedException>(() => GridReassignment.Apply(set, [new Move("b00", Community + "002", "S1")], _ => true)).Code);
+        Assert.Equal("duplicate", Assert.Throws<EditRefusedException>(() =>
+            GridReassignment.Apply(set, [new Move("b20", Community + "002", "S1"), new Move("b20", Community + "002")], _ => true)).Code);
+        Assert.Empty(set.Touched); // refused before anything changed
+    }
 }

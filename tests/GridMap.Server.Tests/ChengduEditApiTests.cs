@@ -79,6 +79,46 @@ public abstract class ChengduEditApiTests(string storeKind) : IAsyncLifetime
         Assert.False(moved["dry_run"]!.GetValue<bool>());
     }
 
+    [Fact]
+    public async Task A_compound_remainder_split_between_grids_names_them_all_and_one_stairwell_moves_alone()
+    {
+        var buildings = (await _host.Store.ListAsync(Layer.Buildings, new(null, 10_000))).Features;
+        var split = buildings.First(b => HouseholdEstimator.IsRemainder(b.Properties) && b.Properties["grid_codes"] is JsonArray { Count: > 1 });
+        var codes = split.Properties["grid_codes"]!.AsArray().Select(c => c!.GetValue<string>()).ToList();
+        var grids = await ActiveGridsAsync();
+        var (from, to) = (grids.Single(g => g.Id == codes[0]), grids.Single(g => g.Id == codes[1]));
+        var unitId = from.Properties["unit_ids"]!.AsArray().Select(u => u!.GetValue<string>()).First(u => u.StartsWith(split.Id + "/", StringComparison.Ordinal));
+        var unit = unitId[(split.Id.Length + 1)..];
+        var unitHouseholds = split.Properties["units"]!.AsArray().Single(u => u!["id"]!.GetValue<string>() == unit)!["households"]!.GetValue<long>();
+
+        // Lookup at the remainder's land names every grid holding part of it.
+        var at = split.Geometry.InteriorPoint;
+        var inside = buildings.Where(b => !HouseholdEstimator.IsRemainder(b.Properties)).Any(b => b.Geometry.Covers(at));
+        if (!inside)
+        {
+            var lookup = JsonNode.Parse(await Http.GetStringAsync(FormattableString.Invariant($"/api/lookup?lon={at.X}&lat={at.Y}")))!;
+            Assert.Equal(split.Id, lookup["building"]!["id"]!.GetValue<string>());
+            Assert.Equal(codes, lookup["building"]!["grid_codes"]!.AsArray().Select(c => c!.GetValue<string>()));
+            Assert.Equal("compound_remainder", lookup["building"]!["households_rule"]!.GetValue<string>());
+        }
+
+        // One stairwell (by the compound's id) moves alone: its households, not the remainder's.
+        var compound = split.Text("compound")!;
+        var (status, answer) = await PostAsync(new { assignments = new[] { new { remainder = compound, unit, grid = to.Id } },
+            versions = new Dictionary<string, long> { [from.Id] = from.Version, [to.Id] = to.Version } });
+        Assert.True(status == HttpStatusCode.OK, answer.ToJsonString());
+        Assert.Equal(from.Integer("households") - unitHouseholds, (await _host.Store.GetAsync(Layer.Grids, from.Id))!.Integer("households"));
+        Assert.Equal(to.Integer("households") + unitHouseholds, (await _host.Store.GetAsync(Layer.Grids, to.Id))!.Integer("households"));
+        Assert.Contains(unitId, (await _host.Store.GetAsync(Layer.Grids, to.Id))!.Properties["unit_ids"]!.AsArray().Select(u => u!.GetValue<string>()));
+
+        // A unit the remainder does not have, and a building and a remainder named together, are refused.
+        var (missing, problem) = await PostAsync(new { assignments = new[] { new { remainder = compound, unit = "S999", grid = to.Id } }, dry_run = true });
+        Assert.Equal(HttpStatusCode.NotFound, missing);
+        Assert.Contains("S999", problem.ToJsonString());
+        var (both, _) = await PostAsync(new { assignments = new[] { new { building = split.Id, remainder = compound, grid = to.Id } }, dry_run = true });
+        Assert.Equal(HttpStatusCode.BadRequest, both);
+    }
+
     async Task<(HttpStatusCode, JsonObject)> PostAsync(object body)
     {
         var response = await Http.PostAsJsonAsync("/api/grids/assign", body);

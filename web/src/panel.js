@@ -79,7 +79,13 @@ export class InfoPanel {
     const compound = r.compound
       ? join(" · ", has(r.compound.name) ? r.compound.name : "未命名", has(r.compound.class) ? compoundClassLabel(r.compound.class) : null)
       : null;
-    const building = r.building && join(" · ", has(r.building.address) ? r.building.address : r.building.id, households(r.building.households));
+    // A compound's remainder unit holds the households no mapped building does; a split building names all its grids.
+    const remainder = r.building?.households_rule === "compound_remainder";
+    const splitGrids = (r.building?.grid_codes ?? []).filter(has);
+    const building = r.building && join(" · ",
+      remainder ? "小区未测绘住户" : has(r.building.address) ? r.building.address : r.building.id,
+      households(r.building.households),
+      splitGrids.length > 1 ? `分属网格 ${splitGrids.join("、")}` : null);
     const facts = el("dl", { class: "facts" },
       row("街道", area(r.street) ?? none()),
       row("社区", area(r.community) ?? none()),

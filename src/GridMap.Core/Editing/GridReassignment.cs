@@ -8,8 +8,15 @@ using NetTopologySuite.Operation.OverlayNG;
 
 namespace GridMap.Core.Editing;
 
-/// <summary>A building and the grid it goes to; a null grid means "one new grid of its community".</summary>
-public sealed record Move(string Building, string? Grid);
+/// <summary>
+/// A building (or one of its stairwells, <paramref name="Unit"/>) and the grid it goes to; a null grid means "one new
+/// grid of its community". A whole building leaves every grid holding any part of it.
+/// </summary>
+public sealed record Move(string Building, string? Grid, string? Unit = null)
+{
+    /// <summary>The grid unit id it moves: the building id, or "building/unit".</summary>
+    public string Key => Unit is null ? Building : $"{Building}/{Unit}";
+}
 
 /// <summary>Why an edit cannot be made, with the index of the assignment it concerns.</summary>
 public sealed class EditRefusedException(string code, string message, int index = -1, IReadOnlyDictionary<string, object?>? parameters = null)
@@ -38,15 +45,19 @@ public static class GridReassignment
         if (moves.Count == 0) return [];
         var seen = new HashSet<string>(StringComparer.Ordinal);
         // Where each building goes; a null target becomes one new grid per community, coded once all moves are read.
-        var plan = new List<(string Building, IReadOnlyCollection<string> Sources, string? Target, string Community)>();
+        var plan = new List<(string Key, IReadOnlyCollection<string> Sources, string? Target, string Community)>();
+        var movingUnitsOf = moves.Where(m => m.Unit is not null).Select(m => m.Building).ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < moves.Count; i++)
         {
-            var (building, target) = (moves[i].Building, moves[i].Grid);
-            if (!set.Buildings.ContainsKey(building))
+            var (building, target, key) = (moves[i].Building, moves[i].Grid, moves[i].Key);
+            if (!set.Buildings.TryGetValue(building, out var b))
                 throw new EditRefusedException("not_found", $"there is no building {building}", i, new Dictionary<string, object?> { ["building"] = building });
-            if (!seen.Add(building))
+            if (moves[i].Unit is { } unit && b.Units?.Any(u => u.Id == unit) != true)
+                throw new EditRefusedException("not_found", $"building {building} has no unit {unit}", i, new Dictionary<string, object?> { ["building"] = building, ["unit"] = unit });
+            if (!seen.Add(key) || (moves[i].Unit is null && movingUnitsOf.Contains(building)))
                 throw new EditRefusedException("duplicate", $"building {building} is assigned twice", i, new Dictionary<string, object?> { ["building"] = building });
-            var sources = set.GridsOf(building).ToList();
+            var sources = moves[i].Unit is null ? set.GridsOf(building).ToList()
+                : set.Grids.Where(g => g.UnitIds.Contains(key) || g.UnitIds.Contains(building)).Select(g => g.Code).ToList();
             var community = sources.Select(c => set.Grid(c)!.Community).FirstOrDefault();
             if (target is not null)
             {
@@ -61,8 +72,11 @@ public static class GridReassignment
             }
             else if (community is null)
                 throw new EditRefusedException("no_community", $"building {building} is in no grid, so a new grid has no community", i, new Dictionary<string, object?> { ["building"] = building });
-            plan.Add((building, sources, target, community));
+            plan.Add((key, sources, target, community));
         }
+
+        // Read and checked: now a grid holding a building whole from which a stairwell moves holds its stairwells instead.
+        foreach (var building in movingUnitsOf) SplitIntoUnits(set, set.Buildings[building]);
 
         // One new grid per community for the null targets.
         var created = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -72,7 +86,9 @@ public static class GridReassignment
             created[community] = code;
             set.Put(new EditGrid(code, community, GeometryRules.Factory.CreatePolygon(), [], 0), created: true);
         }
-        var targetOf = plan.ToDictionary(p => p.Building, p => p.Target ?? created[p.Community], StringComparer.Ordinal);
+        var targetOf = plan.ToDictionary(p => p.Key, p => p.Target ?? created[p.Community], StringComparer.Ordinal);
+        // A grid unit id leaves when it, or its whole building, moves.
+        string? TargetOf(string unitId) => targetOf.TryGetValue(unitId, out var t) ? t : targetOf.GetValueOrDefault(GridSet.BuildingOf(unitId));
 
         // Land: each source grid is divided among its own buildings; moved buildings' territories go to their targets.
         var gained = new Dictionary<string, List<Geometry>>(StringComparer.Ordinal);
@@ -80,9 +96,8 @@ public static class GridReassignment
         foreach (var code in sourceCodes)
         {
             var source = set.Grid(code)!;
-            var leaving = source.UnitIds.Select(GridSet.BuildingOf).Distinct().Where(targetOf.ContainsKey).ToHashSet();
-            var land = Divide(set, source, b => leaving.Contains(b) ? targetOf[b] : null);
-            var stays = source.UnitIds.Where(id => !leaving.Contains(GridSet.BuildingOf(id))).ToList();
+            var land = Divide(set, source, TargetOf, movingUnitsOf);
+            var stays = source.UnitIds.Where(id => TargetOf(id) is null).ToList();
             var taken = land.Values.Where(g => !g.IsEmpty).ToList();
             // A retired grid keeps its last polygon as history; it is no longer drawn or counted.
             var retire = stays.Count == 0 && source.Type == GridTypes.Basic;
@@ -101,7 +116,10 @@ public static class GridReassignment
         foreach (var target in targetOf.Values.Distinct())
         {
             var t = set.Grid(target)!;
-            var units = t.UnitIds.Concat(targetOf.Where(kv => kv.Value == target).Select(kv => kv.Key)).Distinct().ToList();
+            var arriving = targetOf.Where(kv => kv.Value == target).Select(kv => kv.Key).ToList();
+            // A whole building arriving replaces any of its stairwells the target held.
+            var whole = arriving.Where(k => !k.Contains('/')).ToHashSet(StringComparer.Ordinal);
+            var units = t.UnitIds.Where(id => !whole.Contains(GridSet.BuildingOf(id))).Concat(arriving).Distinct().ToList();
             var polygon = gained.TryGetValue(target, out var pieces)
                 ? Clean(t.Polygon.IsEmpty ? Union(pieces) : OverlayNG.Overlay(t.Polygon, Union(pieces), SpatialFunction.Union, Grid7))
                 : t.Polygon;
@@ -119,12 +137,26 @@ public static class GridReassignment
     }
 
     /// <summary>
-    /// The land of a grid's leaving buildings, by their target (lon/lat, on the 7-decimal grid). When every building leaves for
-    /// one target the whole grid goes; otherwise the grid is tessellated among its buildings and compound pieces.
+    /// A grid holding a building whole ("b") from which one stairwell moves holds its stairwells one by one instead
+    /// ("b/S1", "b/S2", …), so that the others can stay.
     /// </summary>
-    static Dictionary<string, Geometry> Divide(GridSet set, EditGrid grid, Func<string, string?> targetOf)
+    static void SplitIntoUnits(GridSet set, EditBuilding building)
     {
-        var members = grid.UnitIds.Select(GridSet.BuildingOf).Distinct().ToList();
+        foreach (var g in set.Grids.Where(g => g.UnitIds.Contains(building.Id)).ToList())
+        {
+            var ids = g.UnitIds.SelectMany(id => id == building.Id ? building.Units!.Select(u => $"{building.Id}/{u.Id}") : [id]).ToList();
+            set.Put(g with { UnitIds = ids });
+        }
+    }
+
+    /// <summary>
+    /// The land of a grid's leaving units, by their target (lon/lat, on the 7-decimal grid). When every unit leaves for
+    /// one target the whole grid goes; otherwise the grid is tessellated among its buildings and compound pieces — and,
+    /// for a building whose stairwells move one by one (<paramref name="byUnit"/>), among the strips of its footprint.
+    /// </summary>
+    static Dictionary<string, Geometry> Divide(GridSet set, EditGrid grid, Func<string, string?> targetOf, IReadOnlySet<string> byUnit)
+    {
+        var members = grid.UnitIds.Select(id => byUnit.Contains(GridSet.BuildingOf(id)) ? id : GridSet.BuildingOf(id)).Distinct().ToList();
         var targets = members.Select(targetOf).ToList();
         var result = new Dictionary<string, Geometry>(StringComparer.Ordinal);
         if (grid.Polygon.IsEmpty || targets.All(t => t is null)) return result;
@@ -149,11 +181,26 @@ public static class GridReassignment
             return regionOf[compound] = regions.Count - 1;
         }
 
+        var strips = new Dictionary<string, IReadOnlyList<Geometry>>(StringComparer.Ordinal);
         var sites = new List<Site>();
         for (var a = 0; a < members.Count; a++)
         {
             var id = members[a];
-            if (set.Buildings.TryGetValue(id, out var b))
+            if (id.Contains('/') && set.Buildings.TryGetValue(GridSet.BuildingOf(id), out var split) && split.Units is { } stairs)
+            {
+                // One stairwell: its strip of the building's footprint, as the partitioner cuts it.
+                if (!strips.TryGetValue(split.Id, out var cut))
+                {
+                    var footprint = projection.Project(split.Geometry);
+                    strips[split.Id] = cut = AreaAtoms.StairwellStrips(footprint, footprint.InteriorPoint.Coordinate, stairs);
+                }
+                var index = stairs.ToList().FindIndex(u => $"{split.Id}/{u.Id}" == id);
+                var strip = index >= 0 && index < cut.Count ? AreaAtoms.Polygons(cut[index]) : [];
+                var region = Region(split.Compound);
+                if (strip.Count == 0) sites.Add(new Site(a, projection.Project(split.Geometry).InteriorPoint.Coordinate, null, region));
+                foreach (var f in strip) sites.Add(new Site(a, f.InteriorPoint.Coordinate, f, region));
+            }
+            else if (set.Buildings.TryGetValue(id, out var b))
             {
                 var g = projection.Project(b.Geometry);
                 var region = Region(b.Compound);

@@ -108,18 +108,33 @@ public sealed record EditRequest(IReadOnlyList<EditOperation> Operations, IReadO
                     var here = $"{at}/assignments/{i}";
                     if (++assignments > MaxAssignments) throw new EditRequestException("too_many", here, $"at most {MaxAssignments} assignments");
                     if (a.ValueKind != JsonValueKind.Object) throw new EditRequestException("invalid", here, "must be {\"building\": id, \"grid\": code | null}");
-                    string? building = null, grid = null;
+                    string? building = null, grid = null, unit = null, remainder = null;
                     var hasGrid = false;
                     foreach (var p in a.EnumerateObject())
                     {
-                        if (p.Name == "building" && p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number) building = p.Value.ToString();
+                        var text = p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number ? p.Value.ToString() : null;
+                        if (p.Name == "building" && text is not null) building = text;
+                        else if (p.Name == "unit" && text is not null) unit = text;
+                        else if (p.Name == "remainder" && text is not null) remainder = text;
                         else if (p.Name == "grid" && p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null) { grid = p.Value.ValueKind == JsonValueKind.Null ? null : p.Value.GetString(); hasGrid = true; }
-                        else throw new EditRequestException(p.Name is "building" or "grid" ? "invalid" : "unknown_field", $"{here}/{p.Name}",
-                            p.Name is "building" ? "must be a building id" : p.Name is "grid" ? "must be a grid code or null" : $"unknown member '{p.Name}'");
+                        else throw new EditRequestException(p.Name is "building" or "grid" or "unit" or "remainder" ? "invalid" : "unknown_field", $"{here}/{p.Name}",
+                            p.Name switch
+                            {
+                                "building" => "must be a building id",
+                                "grid" => "must be a grid code or null",
+                                "unit" => "must be a unit (stairwell) id of the building",
+                                "remainder" => "must be the id of a compound (its remainder unit moves)",
+                                _ => $"unknown member '{p.Name}'",
+                            });
                     }
-                    if (building is null or "") throw new EditRequestException("invalid", $"{here}/building", "is required");
+                    // A compound's remainder unit is a building of its own: {"remainder": compound id} names it.
+                    if (remainder is not null && building is not null)
+                        throw new EditRequestException("invalid", $"{here}/remainder", "name a building or a compound's remainder, not both");
+                    if (remainder is { Length: > 0 }) building = GridMap.Core.Estimation.HouseholdEstimator.RemainderId(remainder);
+                    if (building is null or "") throw new EditRequestException("invalid", $"{here}/building", "is required (or remainder: a compound id)");
+                    if (unit is "") throw new EditRequestException("invalid", $"{here}/unit", "must be a unit (stairwell) id of the building");
                     if (!hasGrid) throw new EditRequestException("invalid", $"{here}/grid", "is required (a grid code, or null for a new grid)");
-                    moves.Add(new Move(building, grid));
+                    moves.Add(new Move(building, grid, unit));
                     i++;
                 }
             }

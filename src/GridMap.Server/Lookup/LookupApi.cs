@@ -16,7 +16,11 @@ public static class LookupApi
     public sealed record AreaRef(string Code, string Name);
     public sealed record CompoundRef(string Id, string Name, string Class);
     public sealed record GridRef(string Code, string Name, int Households, IReadOnlyList<Person> Workers);
-    public sealed record BuildingRef(string Id, int Households, string? Address, string? GridCode);
+    /// <summary>
+    /// The building at the point: <c>grid_codes</c> names every grid holding part of it (a high-rise or a compound's
+    /// remainder split by stairwells), <c>households_rule</c> what decided its households.
+    /// </summary>
+    public sealed record BuildingRef(string Id, int Households, string? Address, string? GridCode, IReadOnlyList<string> GridCodes, string? HouseholdsRule);
     /// <summary>The nearest station of a kind: by walk over the network when one is loaded (<c>walk_m</c>, <c>walk_min</c> at 4.5 km/h), else as the crow flies; <c>distance_m</c> is always the straight line.</summary>
     public sealed record NearestStation(string Kind, string Label, string Id, string Name, double DistanceM, double Lon, double Lat, double? WalkM = null, double? WalkMin = null);
     public sealed record LookupResult(
@@ -57,9 +61,14 @@ public static class LookupApi
             community is null ? null : new AreaRef(community.Text("code") ?? community.Id, community.Text("name") ?? ""),
             compound is null ? null : Compound.From(compound) is var c ? new CompoundRef(c.Id, c.Name, c.Class) : null,
             grid is null ? null : Grid.From(grid) is var g ? new GridRef(g.Code, g.Name, g.Households, PersonalData.MaySee(http, options) ? g.Workers : []) : null,
-            building is null ? null : Building.From(building) is var b ? new BuildingRef(b.Id, b.Households, b.Address, b.GridCode) : null,
+            building is null ? null : Building.From(building) is var b ? new BuildingRef(b.Id, b.Households, b.Address, b.GridCode, GridCodesOf(building), building.Text("households_rule")) : null,
             stations, setting.Model.Network is null ? "straight_line" : "network"));
     }
+
+    static IReadOnlyList<string> GridCodesOf(StoredFeature building) =>
+        building.Properties["grid_codes"] is System.Text.Json.Nodes.JsonArray codes
+            ? codes.Select(c => c?.ToString()).OfType<string>().ToList()
+            : building.Text("grid_code") is { } code ? [code] : [];
 
     /// <summary>How far (m) a lookup walks the network for stations; kinds beyond it fall back to the straight line.</summary>
     const double WalkLimit = 5_000;
