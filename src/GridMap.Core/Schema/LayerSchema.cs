@@ -26,6 +26,9 @@ public sealed record LayerSchema(Layer Layer, IReadOnlyList<string> GeometryType
         value.Length is > 0 and <= 64 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
             ? null : "must be 1–64 letters, digits, '-', '_' or '.'";
 
+    static readonly PropertySpec Provisional = new("provisional", PropertyType.Boolean,
+        "true for an area GridMap formed where the data held none (codes 99xxxx / 9xx / 9xx; docs/areas.md)");
+
     static readonly PropertySpec CommunityCode = new("community_code", PropertyType.Text, "code of the community (社区) it belongs to", Check: AreaCode);
 
     public static readonly IReadOnlyList<LayerSchema> All =
@@ -34,18 +37,21 @@ public sealed record LayerSchema(Layer Layer, IReadOnlyList<string> GeometryType
         [
             new("code", PropertyType.Text, "6-digit division code (GB/T 2260), e.g. 520304", Required: true, Check: v => Digits(v, 6)),
             new("name", PropertyType.Text, "name, e.g. 播州区", Required: true),
+            Provisional,
         ]),
         new(Layer.Streets, Polygons,
         [
             new("code", PropertyType.Text, "9 digits: district code + 3-digit street code", Required: true, Check: v => Digits(v, 9)),
             new("name", PropertyType.Text, "name, e.g. 桂花桥街道", Required: true),
             new("district_code", PropertyType.Text, "6-digit code of its district (derived from code when absent)", Check: v => Digits(v, 6)),
+            Provisional,
         ]),
         new(Layer.Communities, Polygons,
         [
             new("code", PropertyType.Text, "12 digits (district 6 + street 3 + community 3); other area codes are accepted and give grid codes of the form {code}-{sequence}", Required: true, Check: AreaCode),
             new("name", PropertyType.Text, "name, e.g. 南坛社区", Required: true),
             new("street_code", PropertyType.Text, "9-digit code of its street (derived from a 12-digit code when absent)", Check: AreaCode),
+            Provisional,
         ]),
         new(Layer.Compounds, Polygons,
         [

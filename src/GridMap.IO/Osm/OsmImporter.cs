@@ -103,6 +103,9 @@ public static class OsmImporter
         readonly List<PointOfInterest> _pois = [];
         readonly List<Geometry> _nonResidentialLand = [];
 
+        // Lines that bound blocks for provisional areas: rivers, canals and railways (major roads come from the network).
+        readonly List<Geometry> _barrierLines = [];
+
         void Warn(string message)
         {
             if (_listed++ < MaxListedWarnings) _warnings.Add(message);
@@ -143,6 +146,7 @@ public static class OsmImporter
             ];
             var context = new EstimationContext { BuildingTags = _buildingTags, Pois = _pois, NonResidentialLand = _nonResidentialLand };
             batches = new HouseholdEstimator(options).Estimate(batches, context).Batches;
+            batches = [.. OsmAreas.Provisional(batches, _barrierLines), .. batches];
             // The estimates add only numbers and flags; check once more that every feature still passes.
             batches = batches.Select(b => b with { Features = Validate(b.Layer, b.Features, final: true) }).ToList();
 
@@ -174,6 +178,7 @@ public static class OsmImporter
             var stationKind = OsmStationKinds.KindOf(tags);
             var isHighway = tags.ContainsKey("highway");
             var isLand = OsmLand.IsNonResidentialLand(tags);
+            if (OsmLand.IsBarrierLine(tags) && Coordinates(way.Nodes, out _) is { Length: >= 2 } line) _barrierLines.Add(OsmPolygons.Factory.CreateLineString(line));
             if (!isBuilding && !isCompound && stationKind is null && !isHighway && !isLand) return;
 
             if (isHighway && tags.GetValueOrDefault("area") != "yes") AddLine(id, tags, way.Nodes);

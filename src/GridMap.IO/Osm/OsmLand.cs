@@ -26,4 +26,10 @@ public static class OsmLand
     public static bool IsPointOfInterest(IReadOnlyDictionary<string, string> tags) =>
         tags.ContainsKey("shop") || tags.ContainsKey("amenity") || tags.ContainsKey("office") || tags.ContainsKey("tourism")
         || tags.ContainsKey("leisure") || tags.ContainsKey("healthcare");
+
+    /// <summary>A line that bounds a block as a major road does: a river, a canal, a railway (not in a tunnel).</summary>
+    public static bool IsBarrierLine(IReadOnlyDictionary<string, string> tags) =>
+        (tags.GetValueOrDefault("waterway") is "river" or "canal"
+         || tags.GetValueOrDefault("railway") is "rail" or "light_rail" or "narrow_gauge")
+        && tags.GetValueOrDefault("tunnel") is null or "no";
 }

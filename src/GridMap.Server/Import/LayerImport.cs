@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using GridMap.Core.Estimation;
 using GridMap.Core.Model;
 using GridMap.Core.Store;
@@ -40,6 +41,7 @@ public static class LayerImport
                 StoredBuildings = buildings.Select(Draft).ToList(),
             };
         }
+        batches = await WithoutProvisionalAreasWhereRealOnesExistAsync(store, batches, mode, ct);
         var result = new HouseholdEstimator(estimation).Estimate(batches, context);
         return new PreparedImport(result.Batches, result.RemovedRemainders.Select(id => (Layer.Buildings, id)).ToList());
     }
@@ -51,6 +53,22 @@ public static class LayerImport
         // Only an upsert can leave a stored remainder to delete (a replace of buildings reads none).
         await store.ApplyAsync(import.Deletes, import.Batches, ct: ct);
         return new ImportSummary(import.Batches.GroupBy(b => b.Layer).ToDictionary(g => g.Key, g => g.Sum(b => b.Features.Count)));
+    }
+
+    /// <summary>
+    /// An OSM extract with no boundaries brings provisional areas (<c>provisional: true</c>). They are written only where
+    /// the store has no communities, or a replace import finds only provisional ones: areas a planner imported stay.
+    /// </summary>
+    static async Task<IReadOnlyList<LayerBatch>> WithoutProvisionalAreasWhereRealOnesExistAsync(IFeatureStore store, IReadOnlyList<LayerBatch> batches,
+        ImportMode mode, CancellationToken ct)
+    {
+        static bool Provisional(JsonObject p) => p["provisional"] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
+        var areaLayers = new[] { Layer.Districts, Layer.Streets, Layer.Communities };
+        var brought = batches.Where(b => areaLayers.Contains(b.Layer)).SelectMany(b => b.Features).ToList();
+        if (brought.Count == 0 || !brought.All(f => Provisional(f.Properties))) return batches;
+        var stored = await StoreReads.AllAsync(store, Layer.Communities, null, ct);
+        var keep = stored.Count == 0 || (mode == ImportMode.ReplaceLayers && stored.All(c => Provisional(c.Properties)));
+        return keep ? batches : batches.Where(b => !areaLayers.Contains(b.Layer)).ToList();
     }
 
     static FeatureDraft Draft(StoredFeature f) => new(f.Id, f.Geometry, f.Properties);

@@ -44,7 +44,8 @@ public static class OsmImportApi
                     $"body: could not read it as {(extension == ".osm" ? "OSM XML" : "OSM PBF")}: {e.Message}",
                     new Dictionary<string, object?> { ["errors"] = new[] { new { pointer = "body", field = "body", message = e.Message } } });
             }
-            var summary = await store.ImportAsync(read.Batches, importMode.Value, ct);
+            var prepared = await LayerImport.PrepareAsync(store, read.Batches, importMode.Value, options.Estimation, ct);
+            var summary = await LayerImport.WriteAsync(store, prepared, importMode.Value, ct);
             return TypedResults.Ok(new OsmImportResponse(summary.Written.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => kv.Value), read.Warnings));
         }
         finally
