@@ -9,7 +9,8 @@ namespace GridMap.Web.Tests;
 /// <summary>
 /// Central Chengdu imported from OpenStreetMap (like <see cref="OsmStoreFixture"/>: no districts, streets or
 /// communities), then partitioned with scope <c>all</c> and accepted through the API, once for the class: one
-/// provisional area <c>AREA</c> with grids <c>AREA-001</c>… (<c>community_code: "AREA"</c>) over 800 buildings and 178 compound remainder units.
+/// the provisional communities the import formed (codes 9900019xx9xx, grids 9900019xx9xx001…) over 800 buildings and 178
+/// compound remainder units.
 /// </summary>
 public sealed class ChengduPlannerFixture(IMessageSink sink) : WebFixture(sink)
 {
@@ -111,7 +112,7 @@ public sealed class PlannerChengduTests(ChengduPlannerFixture web, ITestOutputHe
     async Task ShotAsync(IPage page, string name) => output.WriteLine($"screenshot: {await web.ScreenshotAsync(page, $"{name}-{web.ServerKind}.png")}");
 
     [Fact]
-    public async Task On_the_partitioned_OSM_store_a_planner_moves_a_building_to_a_neighbouring_AREA_grid_and_saves()
+    public async Task On_the_partitioned_OSM_store_a_planner_moves_a_building_to_a_neighbouring_grid_of_a_provisional_community_and_saves()
     {
         await web.PartitionedAsync();
         var context = await web.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
@@ -122,40 +123,41 @@ public sealed class PlannerChengduTests(ChengduPlannerFixture web, ITestOutputHe
         await page.GotoAsync(web.BaseUrl + "/");
         await page.WaitForSelectorAsync("body[data-ready='true']", new() { Timeout = 60_000 });
 
-        // No communities: the picker offers the provisional area the grids name, and opens on it.
+        // The extract has no boundaries: the import formed provisional communities, and every grid names one.
         var stored = await page.EvaluateAsync<JsonElement>("""
             async () => {
               const fc = await (await fetch('/api/layers/grids/features?limit=10000')).json();
               const active = fc.features.filter((f) => f.properties.status !== 'retired');
-              const bad = active.filter((f) => f.properties.type !== 'dedicated' && (f.properties.band_status !== 'in' || (f.geometry.type === 'MultiPolygon' && f.geometry.coordinates.length > 1)));
-              return { grids: active.length, bad: bad.length, areas: [...new Set(active.map((f) => f.properties.community_code))] };
+              const bad = (c) => active.filter((f) => f.properties.community_code === c && f.properties.type !== 'dedicated' && (f.properties.band_status !== 'in' || (f.geometry.type === 'MultiPolygon' && f.geometry.coordinates.length > 1))).length;
+              const areas = [...new Set(active.map((f) => f.properties.community_code))];
+              return { grids: active.length, areas, perArea: Object.fromEntries(areas.map((a) => [a, [active.filter((f) => f.properties.community_code === a).length, bad(a)]])) };
             }
             """);
-        Assert.Equal(["AREA"], stored.GetProperty("areas").EnumerateArray().Select(a => a.GetString()));
-        var grids = stored.GetProperty("grids").GetInt32();
-        Assert.InRange(grids, 300, 400);
+        var areas = stored.GetProperty("areas").EnumerateArray().Select(a => a.GetString()!).ToList();
+        Assert.All(areas, a => Assert.Matches("^9900019[0-9]{2}9[0-9]{2}$", a));
+        Assert.InRange(areas.Count, 30, 50);
+        Assert.InRange(stored.GetProperty("grids").GetInt32(), 300, 400);
         var t0 = DateTime.UtcNow;
         var code = await PlannerTests.OpenPlannerAsync(page, 0);
         output.WriteLine($"planner opened on {code} in {(DateTime.UtcNow - t0).TotalMilliseconds:F0} ms (incl. the pick)");
-        Assert.Equal("AREA", code);
+        Assert.Contains(code, areas);
         var panel = page.Locator("#planner");
-        await Assertions.Expect(panel.Locator("select[name=community] option[value='AREA']")).ToHaveTextAsync("未划社区区域 AREA");
+        await Assertions.Expect(panel.Locator($"select[name=community] option[value='{code}']")).ToContainTextAsync("暂定");
+        var grids = stored.GetProperty("perArea").GetProperty(code)[0].GetInt32();
         Assert.Equal(grids, await PlannerTests.EvalAsync<int>(page, "() => window.gridmap.planner.view.grids.size"));
-        // The 800 mapped buildings and the compounds' remainder units: every unit a grid can hold.
-        var units = await PlannerTests.EvalAsync<int>(page, "async () => (await (await fetch('/api/layers/buildings/features?limit=1')).json()).numberMatched");
-        Assert.InRange(units, 900, 1000);
-        Assert.Equal(units, await PlannerTests.EvalAsync<int>(page, "() => window.gridmap.planner.shown.buildings"));
+        // The community's buildings and remainder units: every unit its grids can hold.
+        Assert.True(await PlannerTests.EvalAsync<int>(page, "() => window.gridmap.planner.shown.buildings") > grids);
         Assert.Equal(grids, await page.Locator(".planner-label").CountAsync());
-        await Assertions.Expect(panel.Locator(".planner-health h3")).ToHaveTextAsync($"网格体检 ({stored.GetProperty("bad").GetInt32()})");
+        await Assertions.Expect(panel.Locator(".planner-health h3")).ToHaveTextAsync($"网格体检 ({stored.GetProperty("perArea").GetProperty(code)[1].GetInt32()})");
         await ShotAsync(page, "planner-chengdu-open");
 
         var r = await page.EvaluateAsync<JsonElement>(FindMoveJs);
         var m = new PlannerTests.Move(r.GetProperty("a").GetString()!, r.GetProperty("b").GetString()!, r.GetProperty("aHouseholds").GetInt32(),
             r.GetProperty("bHouseholds").GetInt32(), r.GetProperty("building").GetString()!, r.GetProperty("households").GetInt32());
         output.WriteLine($"move {m.Building} ({m.Households} 户) from {m.A} ({m.AHouseholds}) to {m.B} ({m.BHouseholds})");
-        Assert.StartsWith("AREA-", m.A);
-        // Labels show the sequence after the area's code, as 15-digit codes show their last three digits.
-        await Assertions.Expect(page.Locator($".planner-label[data-code='{m.A}'] .code")).ToHaveTextAsync(m.A["AREA-".Length..]);
+        Assert.StartsWith(code, m.A);
+        // Labels show a 15-digit code's last three digits.
+        await Assertions.Expect(page.Locator($".planner-label[data-code='{m.A}'] .code")).ToHaveTextAsync(m.A[^3..]);
 
         await PlannerTests.PreviewMoveAsync(page, m);
         var timings = await page.EvaluateAsync<JsonElement>("() => window.gridmap.planner.previewTimings");
@@ -171,15 +173,31 @@ public sealed class PlannerChengduTests(ChengduPlannerFixture web, ITestOutputHe
         Assert.Equal(m.B, (await StoredAsync("buildings", m.Building)).GetProperty("properties").GetProperty("grid_code").GetString());
         await Assertions.Expect(page.Locator($".planner-label[data-code='{m.A}'] .hh")).ToHaveTextAsync($"{m.AHouseholds - m.Households} 户");
 
-        // A new grid in the area takes the next sequence after the highest: AREA-343 after AREA-342.
+        // A new grid in the community takes the next sequence after its highest.
         var next = await page.EvaluateAsync<string>("""
-            async () => {
+            async (community) => {
               const fc = await (await fetch('/api/layers/grids/features?limit=10000')).json();
-              const seq = fc.features.map((f) => String(f.properties.code)).filter((c) => c.startsWith('AREA-')).map((c) => parseInt(c.slice(5), 10));
-              return 'AREA-' + String(Math.max(...seq) + 1).padStart(3, '0');
+              const seq = fc.features.map((f) => String(f.properties.code)).filter((c) => c.length === 15 && c.startsWith(community)).map((c) => parseInt(c.slice(12), 10));
+              return community + String(Math.max(...seq) + 1).padStart(3, '0');
             }
-            """);
-        var other = await PlannerTests.EvalAsync<string>(page, $"() => [...window.gridmap.planner.view.gridOf].find(([id, g]) => g === '{m.A}' && window.gridmap.planner.snapshot.buildings.get(id).geometry?.type !== 'Point')[0]");
+            """, code);
+        // Another building of A, away from A's label (a DOM marker that would take the click).
+        var other = await page.EvaluateAsync<string>("""
+            async (a) => {
+              const { labelPoint } = await import('/src/geo.js');
+              const p = window.gridmap.planner;
+              const [lx, ly] = labelPoint(p.view.grids.get(a).geometry);
+              let best = null, far = -1;
+              for (const [id, g] of p.view.gridOf) {
+                const b = p.snapshot.buildings.get(id);
+                if (g !== a || !b.geometry || b.geometry.type === 'Point' || b.properties.households_rule === 'compound_remainder') continue;
+                const [x, y] = labelPoint(b.geometry);
+                const d = (x - lx) ** 2 + (y - ly) ** 2;
+                if (d > far) { far = d; best = id; }
+              }
+              return String(best);
+            }
+            """, m.A);
         var (points, _) = await PlannerTests.FrameAsync(page, [other], null);
         await page.Mouse.ClickAsync(points[0].X, points[0].Y);
         await Assertions.Expect(panel.Locator(".planner-selection")).ToContainTextAsync("已选 1 栋");
