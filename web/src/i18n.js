@@ -112,7 +112,7 @@ const SENTENCES = {
   above_band: (p) => `网格 ${p.grid ?? ""} 有 ${p.households} 户，超过上限 ${p.max} 户`,
   noncontiguous: (p) => `网格 ${p.grid ?? ""} 不连片（分成 ${p.parts} 块）`,
   compound_split: (p) => `小区 ${p.compound ?? ""} 被分到了 ${Array.isArray(p.grids) ? p.grids.length : "多"} 个网格`,
-  units_split: (p) => `楼栋 ${p.building ?? ""} 被分到了多个网格`,
+  units_split: (p) => `${String(p.building ?? "").startsWith("remainder-") ? "小区未测绘住户" : `楼栋 ${p.building ?? ""}`} 被分到了多个网格`,
   network: () => "无法连接服务器，请检查网络后重试",
 };
 

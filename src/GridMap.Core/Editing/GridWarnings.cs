@@ -38,7 +38,8 @@ public static class GridWarnings
                 warnings.Add(new("compound_split", holding[0], new Dictionary<string, object?> { ["compound"] = compound, ["grids"] = holding },
                     $"compound {compound} is split between grids {string.Join(", ", holding)}"));
         }
-        foreach (var building in touchedBuildings)
+        // Only the buildings the edit moved: a tower or remainder already split by the partitioner is no news.
+        foreach (var building in moved ?? touchedBuildings)
         {
             var holding = set.GridsOf(building).Order().ToList();
             if (holding.Count > 1)
