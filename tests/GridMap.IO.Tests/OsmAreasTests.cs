@@ -53,4 +53,19 @@ public class OsmAreasTests(ChengduOsmFixture chengdu, ITestOutputHelper output) 
         Assert.True(overlap < 10, $"communities overlap by {overlap:0} m²");
         Assert.True(Math.Abs(AreaM2(union) - AreaM2(district.Geometry)) < 10 + AreaM2(district.Geometry) * 1e-6);
     }
+
+    [Fact]
+    public void Chengdu_campuses_hospitals_and_business_land_become_disjoint_special_areas_off_the_compounds()
+    {
+        var special = chengdu.Import.Features(Layer.SpecialAreas);
+        output.WriteLine($"{special.Count} special areas: " + string.Join(", ", special.GroupBy(a => a.Properties["kind"]!.GetValue<string>())
+            .OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()} ({g.Sum(a => AreaM2(a.Geometry)) / 10_000:0} ha)")));
+        Assert.Contains(special, a => a.Properties["kind"]!.GetValue<string>() == "university");
+        Assert.Contains(special, a => a.Properties["kind"]!.GetValue<string>() == "hospital");
+        Assert.All(special, a => Assert.True(AreaM2(a.Geometry) >= 2000));
+        var union = UnaryUnionOp.Union(special.Select(a => a.Geometry).ToList());
+        Assert.True(special.Sum(a => AreaM2(a.Geometry)) - AreaM2(union) < 10, "special areas overlap");
+        var compounds = UnaryUnionOp.Union(chengdu.Import.Features(Layer.Compounds).Select(c => c.Geometry).ToList());
+        Assert.True(AreaM2(union.Intersection(compounds)) < 10, "special areas take compound land");
+    }
 }

@@ -82,3 +82,15 @@ public static class GridStatuses
 {
     public static readonly IReadOnlyList<string> All = ["active", "draft", "retired"];
 }
+
+/// <summary>Kinds of non-residential land that get dedicated grids (专属网格), from ../shared/docs/domain.md's grid types.</summary>
+public static class SpecialAreaKinds
+{
+    public static readonly IReadOnlyList<string> All =
+    [
+        "university", "college", "school", "kindergarten", "hospital", "amenity", "commercial", "retail", "industrial",
+        "railway", "military", "park", "recreation_ground", "transport", "other",
+    ];
+
+    public static bool IsKnown(string? kind) => kind is not null && All.Contains(kind);
+}

@@ -1,6 +1,9 @@
 namespace GridMap.Core.Model;
 
-/// <summary>The layers of the store: the five-level net plus stations and the walking network.</summary>
+/// <summary>
+/// The layers of the store: the five-level net plus stations, the walking network, and the non-residential land that
+/// gets dedicated grids (专属网格).
+/// </summary>
 public enum Layer
 {
     Districts,
@@ -11,6 +14,7 @@ public enum Layer
     Grids,
     Stations,
     Network,
+    SpecialAreas,
 }
 
 public static class Layers
@@ -18,7 +22,11 @@ public static class Layers
     public static readonly IReadOnlyList<Layer> All = Enum.GetValues<Layer>();
 
     /// <summary>The name used in URLs, CLI flags, files and table names.</summary>
-    public static string Key(this Layer layer) => layer.ToString().ToLowerInvariant();
+    public static string Key(this Layer layer) => layer == Layer.SpecialAreas ? "special_areas" : layer.ToString().ToLowerInvariant();
+
+    /// <summary>The layers the first schema version created (its migration must never change).</summary>
+    public static readonly IReadOnlyList<Layer> First =
+        [Layer.Districts, Layer.Streets, Layer.Communities, Layer.Compounds, Layer.Buildings, Layer.Grids, Layer.Stations, Layer.Network];
 
     public static bool TryParse(string? name, out Layer layer)
     {
@@ -44,6 +52,7 @@ public static class Layers
         Layer.Grids => "网格",
         Layer.Stations => "服务站点",
         Layer.Network => "步行网络",
+        Layer.SpecialAreas => "专属区域",
         _ => layer.Key(),
     };
 

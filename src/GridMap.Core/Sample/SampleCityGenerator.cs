@@ -59,6 +59,8 @@ public static class SampleCityGenerator
             new LayerBatch(Layer.Grids, plan.Communities.SelectMany(c => c.Grids).Select(Grid).ToList()),
             new LayerBatch(Layer.Stations, plan.Stations.Select((s, k) => Station(plan, s, k)).ToList()),
             new LayerBatch(Layer.Network, ways.Select((w, k) => Way(w, k, ways.Count)).ToList()),
+            // The synthetic district is all housing: campuses and business land come with real data.
+            new LayerBatch(Layer.SpecialAreas, []),
         ]);
     }
 

@@ -113,6 +113,13 @@ public sealed record LayerSchema(Layer Layer, IReadOnlyList<string> GeometryType
             new("layer", PropertyType.Text, "OSM layer"),
             new("oneway", PropertyType.Text, "OSM oneway (walking ignores it)"),
         ], OpenTags: true),
+        new(Layer.SpecialAreas, Polygons,
+        [
+            new("kind", PropertyType.Key, "what the land is (专属网格: its own grid, managed by its unit)", Required: true, Allowed: SpecialAreaKinds.All),
+            new("name", PropertyType.Text, "name, e.g. 四川大学望江校区"),
+            new("osm_id", PropertyType.Text, "the OSM object it came from, e.g. way/123"),
+            CommunityCode,
+        ]),
     ];
 
     public static LayerSchema For(Layer layer) => All.First(s => s.Layer == layer);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GridMap.Core.Areas;
 using GridMap.Core.Estimation;
 using GridMap.Core.Model;
 using GridMap.Core.Schema;
@@ -102,6 +103,7 @@ public static class OsmImporter
         readonly Dictionary<string, IReadOnlyDictionary<string, string>> _buildingTags = new(StringComparer.Ordinal);
         readonly List<PointOfInterest> _pois = [];
         readonly List<Geometry> _nonResidentialLand = [];
+        readonly List<FeatureDraft> _specialAreas = [];
 
         // Lines that bound blocks for provisional areas: rivers, canals and railways (major roads come from the network).
         readonly List<Geometry> _barrierLines = [];
@@ -143,6 +145,7 @@ public static class OsmImporter
                 new(Layer.Buildings, Validate(Layer.Buildings, _buildings)),
                 new(Layer.Network, Validate(Layer.Network, _network)),
                 new(Layer.Stations, Validate(Layer.Stations, stations)),
+                new(Layer.SpecialAreas, Validate(Layer.SpecialAreas, SpecialAreas.Disjoint(_specialAreas, _compounds))),
             ];
             var context = new EstimationContext { BuildingTags = _buildingTags, Pois = _pois, NonResidentialLand = _nonResidentialLand };
             batches = new HouseholdEstimator(options).Estimate(batches, context).Batches;
@@ -204,7 +207,7 @@ public static class OsmImporter
                 return;
             }
             AddArea($"w{id}", $"way/{id}", tags, polygon, isBuilding, isCompound, stationKind);
-            if (isLand) _nonResidentialLand.Add(polygon);
+            if (isLand) AddLand($"w{id}", $"way/{id}", tags, polygon);
         }
 
         void ReadRelation(Relation relation)
@@ -235,7 +238,7 @@ public static class OsmImporter
                 return;
             }
             AddArea($"r{id}", $"relation/{id}", tags, geometry, isBuilding, isCompound, stationKind);
-            if (isLand) _nonResidentialLand.Add(geometry);
+            if (isLand) AddLand($"r{id}", $"relation/{id}", tags, geometry);
         }
 
         void AddArea(string id, string osmId, Dictionary<string, string> tags, Geometry polygon, bool isBuilding, bool isCompound, string? stationKind)
@@ -263,6 +266,17 @@ public static class OsmImporter
             {
                 _stations.Add((Station(id, osmId, polygon.InteriorPoint, stationKind, tags), true, polygon));
             }
+        }
+
+        /// <summary>Non-residential land: evidence for estimation, and a special area (dedicated grid) when large enough.</summary>
+        void AddLand(string id, string osmId, Dictionary<string, string> tags, Geometry polygon)
+        {
+            _nonResidentialLand.Add(polygon);
+            if (OsmLand.SpecialAreaKind(tags, Core.Spatial.MetricProjection.For(polygon).AreaM2(polygon)) is not { } kind) return;
+            var p = new JsonObject { ["kind"] = kind };
+            if (OsmTags.Name(tags) is { } name) p["name"] = name;
+            p["osm_id"] = osmId;
+            _specialAreas.Add(new FeatureDraft(id, polygon, p));
         }
 
         /// <summary>

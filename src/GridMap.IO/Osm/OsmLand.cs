@@ -32,4 +32,37 @@ public static class OsmLand
         (tags.GetValueOrDefault("waterway") is "river" or "canal"
          || tags.GetValueOrDefault("railway") is "rail" or "light_rail" or "narrow_gauge")
         && tags.GetValueOrDefault("tunnel") is null or "no";
+
+    /// <summary>Smallest piece (m²) of non-residential land that gets a dedicated grid; parks and recreation grounds need more.</summary>
+    public const double SpecialAreaMinM2 = 2_000;
+    public const double ParkMinM2 = 20_000;
+
+    static readonly HashSet<string> ParkingAmenities = ["parking", "parking_space", "bicycle_parking", "motorcycle_parking"];
+
+    /// <summary>
+    /// The special-area kind of a non-residential area (its own dedicated grid, 专属网格), or null: campuses, schools,
+    /// hospitals and other amenity areas (not parking), business, industrial, railway and military land, parks and
+    /// recreation grounds of at least 2 ha, airports and stations.
+    /// </summary>
+    public static string? SpecialAreaKind(IReadOnlyDictionary<string, string> tags, double areaM2)
+    {
+        if (areaM2 < SpecialAreaMinM2) return null;
+        switch (tags.GetValueOrDefault("amenity"))
+        {
+            case "university": return "university";
+            case "college": return "college";
+            case "school": return "school";
+            case "kindergarten" or "childcare": return "kindergarten";
+            case "hospital" or "clinic": return "hospital";
+            case { Length: > 0 } other when !ParkingAmenities.Contains(other): return "amenity";
+        }
+        var landuse = tags.GetValueOrDefault("landuse");
+        if (landuse is "commercial" or "retail" or "industrial" or "railway" or "military") return landuse;
+        if ((tags.GetValueOrDefault("leisure") == "park" || landuse == "recreation_ground") && areaM2 >= ParkMinM2)
+            return tags.GetValueOrDefault("leisure") == "park" ? "park" : "recreation_ground";
+        if (tags.GetValueOrDefault("aeroway") is "aerodrome" or "terminal" || tags.GetValueOrDefault("railway") == "station"
+            || tags.GetValueOrDefault("public_transport") == "station")
+            return "transport";
+        return null;
+    }
 }

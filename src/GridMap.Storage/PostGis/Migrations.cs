@@ -18,7 +18,7 @@ public static class Migrations
     public static readonly IReadOnlyList<Migration> All =
     [
         new(1, "postgis and one table per layer", "CREATE EXTENSION IF NOT EXISTS postgis;\n" +
-            string.Concat(Layers.All.Select(l => LayerTable(l.Key())))),
+            string.Concat(Layers.First.Select(l => LayerTable(l.Key())))),
         new(2, "jobs (partitioning and other long work) with their results", """
             CREATE TABLE jobs (
                 id text PRIMARY KEY,
@@ -42,6 +42,7 @@ public static class Migrations
                 value jsonb NOT NULL
             );
             """),
+        new(4, "special areas: non-residential land that gets dedicated grids", LayerTable(Layer.SpecialAreas.Key())),
     ];
 
     /// <remarks>

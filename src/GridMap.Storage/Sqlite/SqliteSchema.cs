@@ -8,17 +8,7 @@ static class SqliteSchema
 {
     static readonly IReadOnlyList<string> Migrations =
     [
-        string.Concat(Layers.All.Select(l => $"""
-            CREATE TABLE {l.Key()} (
-                rid INTEGER PRIMARY KEY,
-                id TEXT NOT NULL UNIQUE,
-                version INTEGER NOT NULL,
-                geom BLOB NOT NULL,
-                props TEXT NOT NULL,
-                search TEXT NOT NULL);
-            CREATE VIRTUAL TABLE {l.Key()}_rtree USING rtree(rid, minx, maxx, miny, maxy);
-
-            """)),
+        string.Concat(Layers.First.Select(l => LayerTable(l.Key()))),
         """
         CREATE TABLE jobs (
             id TEXT PRIMARY KEY,
@@ -42,7 +32,20 @@ static class SqliteSchema
             value TEXT NOT NULL);
 
         """,
+        LayerTable(Layer.SpecialAreas.Key()),
     ];
+
+    static string LayerTable(string table) => $"""
+        CREATE TABLE {table} (
+            rid INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            version INTEGER NOT NULL,
+            geom BLOB NOT NULL,
+            props TEXT NOT NULL,
+            search TEXT NOT NULL);
+        CREATE VIRTUAL TABLE {table}_rtree USING rtree(rid, minx, maxx, miny, maxy);
+
+        """;
 
     public static async Task MigrateAsync(SqliteConnection c, CancellationToken ct)
     {
