@@ -259,4 +259,38 @@ public class GridPartitionerTests
         AssertSeamless(result);
         AssertEveryUnitOnce(input, result);
     }
+
+    [Fact]
+    public void A_campus_becomes_one_dedicated_grid_and_basic_grids_share_the_rest()
+    {
+        // 600 × 400 m: a 200 × 200 m campus in the east with a teaching building on it; ten houses of 50 in the west.
+        var units = Enumerable.Range(0, 10).Select(k => Building($"h{k}", 50, 40 + k % 5 * 70, 100 + k / 5 * 200)).ToList();
+        units.Add(Building("teach", 0, 500, 200));
+        var campus = new PartitionSpecialArea("w1", "university", "某大学", Box(400, 100, 600, 300));
+        var result = GridPartitioner.Partition(new PartitionInput(units, [Community]) { SpecialAreas = [campus] });
+
+        var dedicated = Assert.Single(result.Grids, g => g.Type == "dedicated");
+        Assert.Equal(campus, dedicated.Special);
+        Assert.Equal(["teach"], dedicated.UnitIds);
+        Assert.Equal(40_000, Math.Round(MetricProjection.For(dedicated.Polygon).AreaM2(dedicated.Polygon)), 0);
+        Assert.All(result.Grids.Where(g => g.Type == "basic"), g => Assert.InRange(g.Households, 200, 300));
+        Assert.Equal(1, result.Report.Dedicated);
+        Assert.Equal(result.Grids.Count - 1, result.Report.InBand);
+        Assert.Empty(result.Report.OutOfBand);
+        Assert.All(result.Grids, g => Assert.StartsWith("520304001001", g.Code));
+        Assert.Equal(result.Grids.Count, result.Grids.Select(g => g.Code).Distinct().Count());
+        AssertSeamless(result);
+    }
+
+    [Fact]
+    public void An_area_that_holds_no_households_is_one_dedicated_grid()
+    {
+        var units = new List<PartitionUnit> { Building("shed", 0, 100, 100) };
+        var result = GridPartitioner.Partition(new PartitionInput(units, [Community]));
+        var grid = Assert.Single(result.Grids);
+        Assert.Equal("dedicated", grid.Type);
+        Assert.Equal("other", grid.Special!.Kind);
+        Assert.Empty(result.Report.OutOfBand);
+        AssertSeamless(result);
+    }
 }

@@ -88,10 +88,13 @@ public static class TinyCity
     public const string Station = """{"type":"Feature","id":"s1","geometry":{"type":"Point","coordinates":[106.825,27.525]},"properties":{"kind":"party_service_centre","name":"南坛社区党群服务中心"}}""";
     public const string Road = """{"type":"Feature","id":"r1","geometry":{"type":"LineString","coordinates":[[106.80,27.525],[106.86,27.525]]},"properties":{"highway":"residential","name":"南坛路"}}""";
 
+    public const string SpecialArea = """{"type":"Feature","id":"sa1","geometry":{"type":"Polygon","coordinates":[[[106.84,27.54],[106.85,27.54],[106.85,27.55],[106.84,27.55],[106.84,27.54]]]},"properties":{"kind":"school","name":"南坛小学"}}""";
+
     public static readonly (Layer Layer, string Json)[] Features =
     [
         (Layer.Districts, District), (Layer.Streets, Street), (Layer.Communities, Community), (Layer.Compounds, Compound),
         (Layer.Buildings, Building), (Layer.Grids, Grid), (Layer.Stations, Station), (Layer.Network, Road),
+        (Layer.SpecialAreas, SpecialArea),
     ];
 
     public static async Task LoadAsync(HttpClient http)

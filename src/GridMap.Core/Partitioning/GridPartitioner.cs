@@ -84,9 +84,10 @@ public static class GridPartitioner
         var outcomes = new AreaOutcome[areas.Count];
         var done = 0;
         var order = Enumerable.Range(0, areas.Count).OrderByDescending(i => unitsByArea[i].Count).ToArray();
+        var specials = (input.SpecialAreas ?? []).Select(a => (Area: a, Polygon: projection.Project(a.Polygon))).ToList();
         Parallel.ForEach(order, new ParallelOptions { CancellationToken = ct }, i =>
         {
-            outcomes[i] = AreaPartition.Solve(areas[i].Code, ProblemOf(prepared, i), bounds, prepared.ExistingByArea[i]);
+            outcomes[i] = DedicatedGrids.Solve(prepared, i, specials, (p, k) => AreaPartition.Solve(areas[k].Code, ProblemOf(p, k), bounds, p.ExistingByArea[k]));
             progress?.Report((double)Interlocked.Increment(ref done) / areas.Count);
         });
 
@@ -103,7 +104,7 @@ public static class GridPartitioner
                 grids.Add(new GridResult(
                     codes[g], areas[i].Code,
                     GeometryRules.OrientForRfc7946(lonLat[g]), outcome.Households[g], outcome.UnitIds[g],
-                    CoverageCheck.PolsbyPopper(outcome.Polygons[g]), outcome.Reasons[g]));
+                    CoverageCheck.PolsbyPopper(outcome.Polygons[g]), outcome.Reasons[g]) { Special = outcome.Specials?[g] });
             }
         }
         seconds = secondsSoFar + clock.Elapsed.TotalSeconds;
@@ -116,16 +117,17 @@ public static class GridPartitioner
             overlap += o;
             gap += g;
         }
-        var inBand = grids.Count(g => bounds.Contains(g.Households));
+        var basic = grids.Where(g => g.Special is null).ToList();
+        var inBand = basic.Count(g => bounds.Contains(g.Households));
         var report = new PartitionReport(
             Areas: areas.Count,
             Units: input.Units.Count,
             Households: input.Units.Sum(u => (long)u.Households) + compounds.Where(c => c.Compound.Households is not null && !unitsByArea.Any(list => list.Any(u => u.Unit.Compound == c.Compound.Id))).Sum(c => (long)(c.Compound.Households ?? 0)),
             Grids: grids.Count,
             InBand: inBand,
-            Below: grids.Count(g => g.Households < bounds.Min),
-            Above: grids.Count(g => g.Households > bounds.Max),
-            OutOfBand: grids.Where(g => !bounds.Contains(g.Households)).Select(g => new OutOfBandGrid(g.Code, g.Households, g.Reason.Key())).ToList(),
+            Below: basic.Count(g => g.Households < bounds.Min),
+            Above: basic.Count(g => g.Households > bounds.Max),
+            OutOfBand: basic.Where(g => !bounds.Contains(g.Households)).Select(g => new OutOfBandGrid(g.Code, g.Households, g.Reason.Key())).ToList(),
             InfeasibleUnits: outcomes.SelectMany(o => o.InfeasibleUnits).ToList(),
             SplitCompounds: outcomes.Sum(o => o.SplitCompounds),
             Noncontiguous: grids.Count(g => g.Polygon is MultiPolygon { NumGeometries: > 1 }),
@@ -136,6 +138,7 @@ public static class GridPartitioner
             Seconds: Math.Round(seconds, 4))
         {
             SplitBuildings = SplitBuildings(input.Units, grids),
+            Dedicated = grids.Count - basic.Count,
         };
         return new PartitionResult(grids, report);
     }
@@ -270,4 +273,7 @@ public sealed record AreaOutcome(
 
     /// <summary>On a re-run: buildings whose grid code changed.</summary>
     public int? Churn { get; init; }
+
+    /// <summary>Per grid, the special area of a dedicated grid (null for a basic one); null when the area has none.</summary>
+    public IReadOnlyList<PartitionSpecialArea?>? Specials { get; init; }
 }

@@ -18,6 +18,9 @@ public sealed record PartitionCompound(string Id, Geometry Polygon, int? Househo
 /// </summary>
 public sealed record ExistingGrid(string Code, Geometry Polygon, IReadOnlyList<string> UnitIds, int? Households = null);
 
+/// <summary>Non-residential land (a campus, a hospital, business land, a park) that gets its own dedicated grid (专属网格).</summary>
+public sealed record PartitionSpecialArea(string Id, string Kind, string? Name, Geometry Polygon);
+
 /// <summary>Everything the partitioner reads; geometry in lon/lat.</summary>
 public sealed record PartitionInput(
     IReadOnlyList<PartitionUnit> Units,
@@ -25,12 +28,22 @@ public sealed record PartitionInput(
     IReadOnlyList<PartitionCompound>? Compounds = null,
     IReadOnlyList<Geometry>? Barriers = null,
     IReadOnlyList<ExistingGrid>? Existing = null,
-    Bounds? Bounds = null);
+    Bounds? Bounds = null)
+{
+    /// <summary>Special areas: each piece inside an area becomes one dedicated grid, and basic grids share the rest.</summary>
+    public IReadOnlyList<PartitionSpecialArea>? SpecialAreas { get; init; }
+}
 
 /// <summary>One grid of the result (lon/lat polygon).</summary>
 public sealed record GridResult(
     string Code, string Area, Geometry Polygon, int Households, IReadOnlyList<string> UnitIds,
-    double PolsbyPopper, OutOfBandReason Reason);
+    double PolsbyPopper, OutOfBandReason Reason)
+{
+    /// <summary>The special area a dedicated grid (专属网格) holds; null for a basic grid.</summary>
+    public PartitionSpecialArea? Special { get; init; }
+
+    public string Type => Special is null ? "basic" : "dedicated";
+}
 
 public sealed record OutOfBandGrid(string Code, int Households, string Reason);
 
@@ -40,6 +53,9 @@ public sealed record PartitionReport(
     IReadOnlyList<OutOfBandGrid> OutOfBand, IReadOnlyList<string> InfeasibleUnits, int SplitCompounds,
     int Noncontiguous, double OverlapM2, double GapM2, double PolsbyPopperMean, int? Churn, double Seconds)
 {
+    /// <summary>Dedicated grids (专属网格): special-area pieces and areas that hold no households; not counted in the band figures.</summary>
+    public int Dedicated { get; init; }
+
     /// <summary>Buildings split between grids by whole stairwells (given or synthesised), with the grids holding them.</summary>
     public IReadOnlyList<SplitBuilding> SplitBuildings { get; init; } = [];
 }

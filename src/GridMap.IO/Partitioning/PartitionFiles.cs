@@ -98,7 +98,19 @@ public static class PartitionFiles
             ["households"] = g.Households,
             ["unit_ids"] = new JsonArray(g.UnitIds.Select(id => (JsonNode)JsonValue.Create(id)!).ToArray()),
             ["polsby_popper"] = Math.Round(g.PolsbyPopper, 4),
-        })));
+            ["type"] = g.Type,
+        }.WithSpecial(g.Special))));
+    }
+
+    /// <summary>A dedicated grid names the special area it holds: <c>special_area: {id, kind, name}</c>.</summary>
+    static JsonObject WithSpecial(this JsonObject props, PartitionSpecialArea? special)
+    {
+        if (special is null) return props;
+        var area = new JsonObject { ["kind"] = special.Kind };
+        if (special.Id.Length > 0) area["id"] = special.Id;
+        if (special.Name is { } name) area["name"] = name;
+        props["special_area"] = area;
+        return props;
     }
 
     public static readonly JsonSerializerOptions ReportOptions = new()

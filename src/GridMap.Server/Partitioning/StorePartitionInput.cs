@@ -15,6 +15,9 @@ public sealed record ScopeInput(PartitionInput Input, IReadOnlyList<StoredFeatur
     /// <summary>The buildings the job read, with their versions: an accept checks none changed since.</summary>
     public IReadOnlyList<StoredFeature> Buildings { get; init; } = [];
 
+    /// <summary>The special areas the job read (dedicated grids), with their versions.</summary>
+    public IReadOnlyList<StoredFeature> SpecialAreas { get; init; } = [];
+
     /// <summary>Codes of the scope's retired grids: reserved, never given again.</summary>
     public IReadOnlySet<string> RetiredCodes { get; init; } = new HashSet<string>();
 }
@@ -63,6 +66,7 @@ public static class StorePartitionInput
         }
         var withBuildings = buildings.Select(b => b.Text("compound")).OfType<string>().ToHashSet();
         var network = await StoreReads.AllAsync(store, Layer.Network, box, ct);
+        var special = await StoreReads.AllAsync(store, Layer.SpecialAreas, box, ct);
         var inScope = (await StoreReads.AllAsync(store, Layer.Grids, box, ct))
             .Where(g => communities.Count == 0 || InScope(scope, g.Text("community_code") ?? "") || communities.Any(c => GridCode.SequenceOf(c.Text("code") ?? c.Id, g.Id) is not null))
             .ToList();
@@ -76,7 +80,10 @@ public static class StorePartitionInput
             Barriers: network.Where(n => BarrierClasses.Contains(n.Text("highway") ?? "")).Select(n => n.Geometry).ToList(),
             Existing: fresh ? null : grids.Select(g => new ExistingGrid(g.Id, g.Geometry,
                 (g.Properties["unit_ids"] as JsonArray)?.Select(n => n?.ToString() ?? "").ToList() ?? [], (int?)g.Integer("households"))).ToList(),
-            Bounds: bounds);
-        return new ScopeInput(input, communities, grids) { Buildings = buildings, RetiredCodes = retired };
+            Bounds: bounds)
+        {
+            SpecialAreas = special.Select(a => new PartitionSpecialArea(a.Id, a.Text("kind") ?? "other", a.Text("name"), a.Geometry)).ToList(),
+        };
+        return new ScopeInput(input, communities, grids) { Buildings = buildings, RetiredCodes = retired, SpecialAreas = special };
     }
 }

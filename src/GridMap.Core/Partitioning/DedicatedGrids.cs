@@ -1,0 +1,105 @@
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Geometries.Prepared;
+using NetTopologySuite.Operation.Union;
+
+namespace GridMap.Core.Partitioning;
+
+/// <summary>
+/// Dedicated grids (专属网格): each special area's piece inside an area (a campus, a hospital, business land, a park)
+/// becomes one grid of its own holding the buildings on it, and basic grids are solved on the rest, so that
+/// non-residential land is never poured into residential grids. Land left with nobody on it, and an area that holds no
+/// households at all, is a dedicated grid too: all land belongs to some grid (全覆盖), and no basic grid is empty.
+/// </summary>
+public static class DedicatedGrids
+{
+    /// <summary>Pieces of a special area smaller than this (m²) inside an area stay with the basic grids.</summary>
+    public const double MinPieceM2 = 2_000;
+
+    static readonly PartitionSpecialArea NobodysLand = new("", "other", null, Point.Empty);
+
+    public static AreaOutcome Solve(GridPartitioner.PreparedInput p, int i, IReadOnlyList<(PartitionSpecialArea Area, Geometry Polygon)> specials,
+        Func<GridPartitioner.PreparedInput, int, AreaOutcome> solveBasic)
+    {
+        var (code, polygon) = p.Areas[i];
+        var pieces = new List<(PartitionSpecialArea Area, Geometry Polygon)>();
+        Geometry taken = polygon.Factory.CreatePolygon();
+        foreach (var (area, g) in specials.Where(s => s.Polygon.EnvelopeInternal.Intersects(polygon.EnvelopeInternal)))
+        {
+            var piece = Polygonal(polygon.Intersection(g).Difference(taken));
+            if (piece.Area < MinPieceM2) continue;
+            pieces.Add((area, piece));
+            taken = taken.IsEmpty ? piece : taken.Union(piece);
+        }
+        if (pieces.Count == 0) return Unoccupied(solveBasic(p, i), polygon);
+
+        // The buildings on each piece are its grid's; the rest are the basic grids'.
+        var prepared = pieces.Select(x => PreparedGeometryFactory.Prepare(x.Polygon)).ToArray();
+        var onPiece = pieces.Select(_ => new List<AreaAtoms.MetricUnit>()).ToArray();
+        var others = new List<AreaAtoms.MetricUnit>();
+        foreach (var u in p.UnitsByArea[i])
+        {
+            var point = polygon.Factory.CreatePoint(u.Point);
+            var k = Array.FindIndex(prepared, x => x.Covers(point));
+            (k >= 0 ? onPiece[k] : others).Add(u);
+        }
+        var rest = Polygonal(polygon.Difference(taken));
+        var restHolds = others.Sum(u => (long)u.Unit.Households) + p.CompoundsByArea[i].Sum(c => (long)(c.Compound.Households ?? 0));
+        AreaOutcome basic;
+        if (rest.Area < 1) basic = Empty();
+        else if (restHolds == 0) basic = Unoccupied(Single(rest, others), rest);
+        else
+        {
+            var areas = p.Areas.ToArray();
+            areas[i] = (code, rest);
+            var units = (IReadOnlyList<AreaAtoms.MetricUnit>[])p.UnitsByArea.Clone();
+            units[i] = others;
+            basic = Unoccupied(solveBasic(p with { Areas = areas, UnitsByArea = units }, i), rest);
+        }
+
+        // Codes: a dedicated grid keeps the code of an existing grid that covers most of it (and most of which it covers).
+        var claimed = new HashSet<string>((basic.Codes ?? []).OfType<string>(), StringComparer.Ordinal);
+        var codes = (basic.Codes ?? basic.Polygons.Select(_ => (string?)null)).ToList();
+        foreach (var (_, piece) in pieces)
+        {
+            var match = p.ExistingByArea[i].Where(e => !claimed.Contains(e.Code) && e.Polygon.EnvelopeInternal.Intersects(piece.EnvelopeInternal))
+                .Select(e => (e.Code, Shared: e.Polygon.Intersection(piece).Area, e.Polygon.Area))
+                .Where(x => x.Shared > 0.5 * piece.Area && x.Shared > 0.5 * x.Area).Select(x => x.Code).FirstOrDefault();
+            if (match is not null) claimed.Add(match);
+            codes.Add(match);
+        }
+        return new AreaOutcome(
+            [.. basic.Polygons, .. pieces.Select(x => x.Polygon)],
+            [.. basic.Households, .. onPiece.Select(list => list.Sum(u => u.Unit.Households))],
+            [.. basic.UnitIds, .. onPiece.Select(list => (IReadOnlyList<string>)list.Select(u => u.Unit.Id).ToList())],
+            [.. basic.Reasons, .. pieces.Select(_ => OutOfBandReason.None)],
+            basic.InfeasibleUnits, basic.SplitCompounds)
+        {
+            Codes = codes.Any(c => c is not null) || basic.Codes is not null ? codes : null,
+            Churn = basic.Churn,
+            Specials = [.. basic.Specials ?? basic.Polygons.Select(_ => (PartitionSpecialArea?)null), .. pieces.Select(x => (PartitionSpecialArea?)x.Area)],
+        };
+    }
+
+    /// <summary>An outcome whose grids hold no households at all: one dedicated grid (kind other) over its land.</summary>
+    static AreaOutcome Unoccupied(AreaOutcome o, Geometry land)
+    {
+        if (o.Polygons.Count == 0 || o.Households.Any(h => h > 0)) return o;
+        return o with { Reasons = o.Polygons.Select(_ => OutOfBandReason.None).ToList(), Specials = o.Polygons.Select(_ => (PartitionSpecialArea?)NobodysLand).ToList() };
+    }
+
+    static AreaOutcome Single(Geometry land, IReadOnlyList<AreaAtoms.MetricUnit> units) =>
+        new([land], [0], [units.Select(u => u.Unit.Id).ToList()], [OutOfBandReason.None], [], 0);
+
+    static AreaOutcome Empty() => new([], [], [], [], [], 0);
+
+    static Geometry Polygonal(Geometry g)
+    {
+        var polygons = AreaAtoms.Polygons(g).Where(p => p.Area > 0).ToArray();
+        return polygons.Length switch
+        {
+            0 => g.Factory.CreatePolygon(),
+            1 => polygons[0],
+            _ => g.Factory.CreateMultiPolygon(polygons),
+        };
+    }
+}
