@@ -235,32 +235,7 @@ public static class GridReassignment
         pieces.Count == 1 ? Clean(pieces[0]) : Clean(UnaryUnionNG.Union(GeometryRules.Factory.BuildGeometry(pieces), Grid7));
 
     /// <summary>Polygonal part only, snap-rounded to the 7-decimal grid (valid by construction), oriented as RFC 7946 asks.</summary>
-    public static Geometry Clean(Geometry g)
-    {
-        var reduced = g.IsEmpty ? g : Reduce(g);
-        var polygons = AreaAtoms.Polygons(reduced).Where(p => !p.IsEmpty && p.Area > 0).ToArray();
-        var f = GeometryRules.Factory;
-        Geometry result = polygons.Length switch
-        {
-            0 => f.CreatePolygon(),
-            1 => f.CreateGeometry(polygons[0]),
-            _ => f.CreateMultiPolygon(polygons.Select(p => (Polygon)f.CreateGeometry(p)).ToArray()),
-        };
-        return GeometryRules.OrientForRfc7946(result);
-    }
-
-    /// <summary>Snap-rounding needs valid input: a polygon that is not (a hole outside its shell) is repaired first.</summary>
-    static Geometry Reduce(Geometry g)
-    {
-        try
-        {
-            return NetTopologySuite.Precision.GeometryPrecisionReducer.Reduce(g, Grid7);
-        }
-        catch (ArgumentException)
-        {
-            return NetTopologySuite.Precision.GeometryPrecisionReducer.Reduce(NetTopologySuite.Geometries.Utilities.GeometryFixer.Fix(g), Grid7);
-        }
-    }
+    public static Geometry Clean(Geometry g) => GeometryRules.SnapPolygonal(g);
 
     static IEnumerable<LineString> LinesOf(Geometry g) => g switch
     {

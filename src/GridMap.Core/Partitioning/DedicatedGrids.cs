@@ -1,6 +1,7 @@
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Prepared;
-using NetTopologySuite.Operation.Union;
+using NetTopologySuite.Operation.Overlay;
+using NetTopologySuite.Operation.OverlayNG;
 
 namespace GridMap.Core.Partitioning;
 
@@ -25,10 +26,12 @@ public static class DedicatedGrids
         Geometry taken = polygon.Factory.CreatePolygon();
         foreach (var (area, g) in specials.Where(s => s.Polygon.EnvelopeInternal.Intersects(polygon.EnvelopeInternal)))
         {
-            var piece = Polygonal(polygon.Intersection(g).Difference(taken));
+            var piece = Polygonal(Overlay(Overlay(polygon, g, SpatialFunction.Intersection), taken, SpatialFunction.Difference));
+            // A sliver-thin remnant (a campus edge along the community's boundary) stays with the basic grids.
+            piece = Polygonal(Overlay(piece.Buffer(-1).Buffer(1), piece, SpatialFunction.Intersection));
             if (piece.Area < MinPieceM2) continue;
             pieces.Add((area, piece));
-            taken = taken.IsEmpty ? piece : taken.Union(piece);
+            taken = taken.IsEmpty ? piece : Overlay(taken, piece, SpatialFunction.Union);
         }
         if (pieces.Count == 0) return Unoccupied(solveBasic(p, i), polygon);
 
@@ -42,7 +45,7 @@ public static class DedicatedGrids
             var k = Array.FindIndex(prepared, x => x.Covers(point));
             (k >= 0 ? onPiece[k] : others).Add(u);
         }
-        var rest = Polygonal(polygon.Difference(taken));
+        var rest = Polygonal(Overlay(polygon, taken, SpatialFunction.Difference));
         var restHolds = others.Sum(u => (long)u.Unit.Households) + p.CompoundsByArea[i].Sum(c => (long)(c.Compound.Households ?? 0));
         AreaOutcome basic;
         if (rest.Area < 1) basic = Empty();
@@ -91,6 +94,12 @@ public static class DedicatedGrids
         new([land], [0], [units.Select(u => u.Unit.Id).ToList()], [OutOfBandReason.None], [], 0);
 
     static AreaOutcome Empty() => new([], [], [], [], [], 0);
+
+    /// <summary>Overlays snap-rounded to the millimetre: pieces and the rest share exact edges, so later overlays node cleanly.</summary>
+    static readonly PrecisionModel Millimetre = new(1000);
+
+    static Geometry Overlay(Geometry a, Geometry b, SpatialFunction op) =>
+        b.IsEmpty ? op == SpatialFunction.Intersection ? b : a : OverlayNG.Overlay(a, b, op, Millimetre);
 
     static Geometry Polygonal(Geometry g)
     {

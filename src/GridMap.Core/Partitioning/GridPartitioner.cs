@@ -98,6 +98,8 @@ public static class GridPartitioner
         {
             var outcome = outcomes[i];
             var lonLat = outcome.Polygons.Select(projection.Unproject).ToList();
+            // Land carved for dedicated grids leaves centimetre detail that 7-decimal lon/lat can fold: snap such areas' grids.
+            if (outcome.Specials is not null) lonLat = lonLat.Select(GeometryRules.SnapPolygonal).ToList();
             var codes = Codes(areas[i].Code, lonLat, outcome.Codes, prepared.ExistingByArea[i]);
             foreach (var g in GridCode.ReadingOrder(lonLat))
             {

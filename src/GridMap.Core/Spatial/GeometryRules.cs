@@ -58,6 +58,42 @@ public static class GeometryRules
             : new(GeometryOutcome.Repaired, oriented, repaired);
     }
 
+    /// <summary>
+    /// Polygonal part only, snap-rounded to the store's 7-decimal grid (valid by construction; an invalid input is fixed
+    /// first), oriented as RFC 7946 asks; empty when nothing polygonal is left.
+    /// </summary>
+    public static Geometry SnapPolygonal(Geometry g)
+    {
+        var reduced = g.IsEmpty ? g : Reduce(g);
+        var polygons = Polygons(reduced).Where(p => !p.IsEmpty && p.Area > 0).ToArray();
+        Geometry result = polygons.Length switch
+        {
+            0 => Factory.CreatePolygon(),
+            1 => Factory.CreateGeometry(polygons[0]),
+            _ => Factory.CreateMultiPolygon(polygons.Select(p => (Polygon)Factory.CreateGeometry(p)).ToArray()),
+        };
+        return OrientForRfc7946(result);
+    }
+
+    static Geometry Reduce(Geometry g)
+    {
+        try
+        {
+            return NetTopologySuite.Precision.GeometryPrecisionReducer.Reduce(g, Factory.PrecisionModel);
+        }
+        catch (ArgumentException)
+        {
+            return NetTopologySuite.Precision.GeometryPrecisionReducer.Reduce(GeometryFixer.Fix(g), Factory.PrecisionModel);
+        }
+    }
+
+    static IEnumerable<Polygon> Polygons(Geometry g) => g switch
+    {
+        Polygon p => [p],
+        GeometryCollection c => c.Geometries.SelectMany(Polygons),
+        _ => [],
+    };
+
     static string Format(Coordinate? c) => c is null ? "?" : $"{c.X:0.#######}, {c.Y:0.#######}";
 
     /// <summary>Counter-clockwise shells and clockwise holes, as RFC 7946 §3.1.6 asks.</summary>
