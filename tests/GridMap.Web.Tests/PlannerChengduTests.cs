@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using Xunit.Sdk;
@@ -208,6 +209,47 @@ public sealed class PlannerChengduTests(ChengduPlannerFixture web, ITestOutputHe
         await Assertions.Expect(panel.Locator($".planner-touched tr[data-code='{next}'] .tag.new")).ToHaveTextAsync("新");
         await ShotAsync(page, "planner-chengdu-new-grid");
         await panel.Locator(".planner-cancel").ClickAsync();
+        Assert.Empty(errors);
+        await context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task On_a_phone_a_field_worker_taps_a_compounds_unmapped_land_and_sees_its_households_and_grids()
+    {
+        await web.PartitionedAsync();
+        var context = await web.Browser.NewContextAsync(new()
+        {
+            ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true, DeviceScaleFactor = 2,
+        });
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") errors.Add($"console: {m.Text}"); };
+        page.PageError += (_, e) => errors.Add($"page error: {e}");
+
+        // A remainder split between grids, at a point of its land no mapped building covers.
+        using var http = new HttpClient();
+        var all = JsonNode.Parse(await http.GetStringAsync($"{web.BaseUrl}/api/layers/buildings/features?limit=10000"))!["features"]!.AsArray();
+        static NetTopologySuite.Geometries.Geometry Read(JsonNode g) =>
+            JsonSerializer.Deserialize<NetTopologySuite.Geometries.Geometry>(g.ToJsonString(), GridMap.Server.Partitioning.GeometryJson.Options)!;
+        var mapped = all.Where(f => f!["properties"]!["households_rule"]?.GetValue<string>() != "compound_remainder")
+            .Select(f => Read(f!["geometry"]!)).ToList();
+        var (remainder, at) = all.Where(f => f!["properties"]!["households_rule"]?.GetValue<string>() == "compound_remainder"
+                && f["properties"]!["grid_codes"] is JsonArray { Count: > 1 })
+            .Select(f => (Feature: f!, At: Read(f!["geometry"]!).InteriorPoint))
+            .First(x => !mapped.Any(m => m.Covers(x.At)));
+        var grids = remainder["properties"]!["grid_codes"]!.AsArray().Select(c => c!.GetValue<string>()).ToList();
+
+        await page.GotoAsync(FormattableString.Invariant($"{web.BaseUrl}/?lon={at.X:0.0000000}&lat={at.Y:0.0000000}&z=17"));
+        await page.WaitForSelectorAsync("body[data-ready='true']", new() { Timeout = 60_000 });
+        var box = (await page.Locator("#map").BoundingBoxAsync())!;
+        var centre = await page.EvaluateAsync<JsonElement>("([lon, lat]) => { const p = window.gridmap.map.project([lon, lat]); return { x: p.x, y: p.y }; }", new[] { at.X, at.Y });
+        await page.Touchscreen.TapAsync(box.X + centre.GetProperty("x").GetSingle(), box.Y + centre.GetProperty("y").GetSingle());
+        var info = page.Locator("#info");
+        await Assertions.Expect(info).ToContainTextAsync("小区未测绘住户", new() { Timeout = 20_000 });
+        await Assertions.Expect(info).ToContainTextAsync("分属网格");
+        foreach (var code in grids) await Assertions.Expect(info).ToContainTextAsync(code);
+        await Assertions.Expect(info.Locator(".grid-code")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^9900019[0-9]{8}$"));
+        await ShotAsync(page, "phone-chengdu-remainder");
         Assert.Empty(errors);
         await context.CloseAsync();
     }
