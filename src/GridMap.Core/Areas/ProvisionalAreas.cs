@@ -68,7 +68,7 @@ public static class ProvisionalAreas
         {
             var p = factory.CreatePoint(projection.Project(h.At));
             var hit = tree.Query(p.EnvelopeInternal).Where(i => prepared[i].Covers(p)).DefaultIfEmpty(-1).First();
-            if (hit < 0) hit = Nearest(blocks, tree, p);
+            if (hit < 0) hit = Nearest(blocks, p);
             if (hit >= 0) weight[hit] += h.Households;
         }
 
@@ -160,7 +160,7 @@ public static class ProvisionalAreas
         return tree;
     }
 
-    static int Nearest(IReadOnlyList<Geometry> blocks, STRtree<int> tree, Point p)
+    static int Nearest(IReadOnlyList<Geometry> blocks, Point p)
     {
         var best = -1;
         var distance = double.MaxValue;
