@@ -124,8 +124,19 @@ public static class AreaAtoms
     /// </summary>
     public static IReadOnlyList<Geometry> StairwellStrips(Geometry footprint, Coordinate point, IReadOnlyList<BuildingUnit> stairs)
     {
-        var shape = footprint is Polygon or MultiPolygon ? footprint : footprint.Factory.CreatePoint(point).Buffer(8, 1);
-        return CompoundDivider.Divide(shape, stairs.Sum(s => s.Households), stairs.Count).Select(p => p.Polygon).ToList();
+        if (footprint is Polygon or MultiPolygon)
+            return CompoundDivider.Divide(footprint, stairs.Sum(s => s.Households), stairs.Count).Select(p => p.Polygon).ToList();
+        // A point block: its 16 m square in west→east strips, widths in proportion to households (no overlay needed).
+        var total = Math.Max(1, stairs.Sum(s => s.Households));
+        var strips = new List<Geometry>(stairs.Count);
+        var x = point.X - 8;
+        foreach (var s in stairs)
+        {
+            var w = 16.0 * Math.Max(s.Households, 0) / total;
+            strips.Add(footprint.Factory.ToGeometry(new Envelope(x, x + w, point.Y - 8, point.Y + 8)));
+            x += w;
+        }
+        return strips;
     }
 
     /// <summary>A high-rise split between grids only by whole stairwells: its footprint is cut into strips, one per stairwell.</summary>

@@ -40,9 +40,11 @@ public static class PartitionCommand
             PartitionFiles.WriteReport(file, result.Report);
         }
         var r = result.Report;
-        stdout.WriteLine($"{r.Grids:N0} grids from {r.Units:N0} units ({r.Households:N0} households) in {r.Areas:N0} areas: " +
-                         $"{r.InBand:N0} in {bounds.Min}–{bounds.Max} ({(r.Grids == 0 ? 0 : 100.0 * r.InBand / r.Grids):0.0} %), {r.Below} below, {r.Above} above; " +
-                         $"{r.Seconds:0.000} s; gap {r.GapM2:0.##} m², overlap {r.OverlapM2:0.##} m²");
+        // Dedicated grids (special areas, land with nobody) need no band: the share is of the basic grids.
+        var basic = r.Grids - r.Dedicated;
+        stdout.WriteLine($"{basic:N0} grids from {r.Units:N0} units ({r.Households:N0} households) in {r.Areas:N0} areas: " +
+                         $"{r.InBand:N0} in {bounds.Min}–{bounds.Max} ({(basic == 0 ? 0 : 100.0 * r.InBand / basic):0.0} %), {r.Below} below, {r.Above} above" +
+                         (r.Dedicated > 0 ? $"; {r.Dedicated:N0} dedicated grids" : "") + $"; {r.Seconds:0.000} s; gap {r.GapM2:0.##} m², overlap {r.OverlapM2:0.##} m²");
         return 0;
     }
 }
