@@ -85,6 +85,32 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, (await host.Store.CountAsync())[Layer.Buildings]);
     }
 
+    [Fact]
+    public async Task An_estimation_file_is_read_whole_and_a_bad_one_is_refused_by_name()
+    {
+        var data = Path.Combine(_dir, "est");
+        var buildings = Path.Combine(_dir, "yes.geojson");
+        await File.WriteAllTextAsync(buildings, """
+            {"type":"FeatureCollection","features":[
+              {"type":"Feature","id":"b1","geometry":{"type":"Polygon","coordinates":[[[106.8,27.5],[106.8002,27.5],[106.8002,27.5002],[106.8,27.5002],[106.8,27.5]]]},"properties":{"building":"yes"}}]}
+            """);
+        var bad = Path.Combine(_dir, "bad-est.json");
+        await File.WriteAllTextAsync(bad, """{"ResidentialTypes": ["yes"], "DwellingSize": 80}""");
+        var (code, _, err) = await Run("import", "geojson", "--layer", "buildings", buildings, "--data", data, "--estimation", bad);
+        Assert.Equal(2, code); // a bad option value, like any usage error
+        Assert.StartsWith("gridmap: --estimation", err);
+        Assert.Contains("unknown option 'DwellingSize'", err);
+
+        // A set of types is taken as given: building=yes is housing, by type, with no other evidence.
+        var good = Path.Combine(_dir, "good-est.json");
+        await File.WriteAllTextAsync(good, """{"ResidentialTypes": ["yes"], "DefaultLevels": {"yes": 10}}""");
+        Assert.Equal(0, (await Run("import", "geojson", "--layer", "buildings", buildings, "--data", data, "--estimation", good)).Code);
+        await using var host = await ServerHost.StartOnDataAsync(data);
+        var b = (await host.Store.GetAsync(Layer.Buildings, "b1"))!;
+        Assert.Equal("residential_type", b.Text("households_rule"));
+        Assert.True(b.Integer("households") > 20, $"{b.Integer("households")} households"); // about 490 m² × 10 levels × 0.75 ÷ 90
+    }
+
     [Theory]
     [InlineData(2, "frobnicate")]
     [InlineData(2, "import", "geojson", "--layer", "parks", "x.geojson")]

@@ -42,6 +42,9 @@ public static class LayerImport
             };
         }
         batches = await WithoutProvisionalAreasWhereRealOnesExistAsync(store, batches, mode, ct);
+        // An OSM import arrives estimated (every feature says its rule): with nothing stored around it, there is nothing to redo.
+        if (context.StoredCompounds.Count == 0 && context.StoredBuildings.Count == 0 && estimated.All(f => f.Properties["households_rule"] is not null))
+            return new PreparedImport(batches, []);
         var result = new HouseholdEstimator(estimation).Estimate(batches, context);
         return new PreparedImport(result.Batches, result.RemovedRemainders.Select(id => (Layer.Buildings, id)).ToList());
     }
