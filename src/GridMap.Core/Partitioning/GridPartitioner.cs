@@ -93,6 +93,7 @@ public static class GridPartitioner
 
         // Codes in reading order (north to south, west to east) per area.
         var grids = new List<GridResult>();
+        var metricOf = new List<Geometry>(); // each grid's metric polygon, in the order of grids
         var seconds = 0.0;
         for (var i = 0; i < areas.Count; i++)
         {
@@ -107,11 +108,12 @@ public static class GridPartitioner
                     codes[g], areas[i].Code,
                     GeometryRules.OrientForRfc7946(lonLat[g]), outcome.Households[g], outcome.UnitIds[g],
                     CoverageCheck.PolsbyPopper(outcome.Polygons[g]), outcome.Reasons[g]) { Special = outcome.Specials?[g] });
+                metricOf.Add(outcome.Polygons[g]);
             }
         }
         seconds = secondsSoFar + clock.Elapsed.TotalSeconds;
 
-        // Validation, outside the timed step: gaps and overlaps per area, contiguity.
+        // Validation, outside the timed step: gaps and overlaps per area, contiguity, necks.
         double overlap = 0, gap = 0;
         for (var i = 0; i < areas.Count; i++)
         {
@@ -119,6 +121,14 @@ public static class GridPartitioner
             overlap += o;
             gap += g;
         }
+        var pointOf = prepared.UnitsByArea.SelectMany(list => list).GroupBy(u => u.Unit.Id).ToDictionary(g => g.Key, g => g.First().Point, StringComparer.Ordinal);
+        var necks = new NarrowNeck?[grids.Count];
+        Parallel.For(0, grids.Count, k =>
+        {
+            if (grids[k].Special is not null) return;
+            var points = grids[k].UnitIds.Select(id => pointOf.GetValueOrDefault(id.Split('/')[0])).OfType<Coordinate>().ToList();
+            necks[k] = NarrowNecks.Of(grids[k].Code, metricOf[k], points);
+        });
         var basic = grids.Where(g => g.Special is null).ToList();
         var inBand = basic.Count(g => bounds.Contains(g.Households));
         var report = new PartitionReport(
@@ -141,6 +151,7 @@ public static class GridPartitioner
         {
             SplitBuildings = SplitBuildings(input.Units, grids),
             Dedicated = grids.Count - basic.Count,
+            NarrowNecks = necks.OfType<NarrowNeck>().ToList(),
         };
         return new PartitionResult(grids, report);
     }

@@ -56,6 +56,9 @@ public sealed record PartitionReport(
     /// <summary>Dedicated grids (专属网格): special-area pieces and areas that hold no households; not counted in the band figures.</summary>
     public int Dedicated { get; init; }
 
+    /// <summary>Grids held together by a neck narrower than 10 m (<see cref="NarrowNecks"/>): corridor grids.</summary>
+    public IReadOnlyList<NarrowNeck> NarrowNecks { get; init; } = [];
+
     /// <summary>Buildings split between grids by whole stairwells (given or synthesised), with the grids holding them.</summary>
     public IReadOnlyList<SplitBuilding> SplitBuildings { get; init; } = [];
 }

@@ -1,0 +1,46 @@
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Geometries.Prepared;
+using NetTopologySuite.Operation.Buffer;
+
+namespace GridMap.Core.Partitioning;
+
+/// <summary>A grid held together by a neck: opened by <see cref="NarrowNecks.OpeningM"/>, its buildings fall into more parts.</summary>
+public sealed record NarrowNeck(string Grid, int Parts, int PartsOpened);
+
+/// <summary>
+/// Corridor grids (issue 9): a grid that is contiguous only through a sliver. Opening the grid polygon by 5 m (erode,
+/// then dilate, in metres) removes every neck narrower than 10 m; the grid has a neck when its buildings then lie in more
+/// parts than before. Metric geometry in.
+/// </summary>
+public static class NarrowNecks
+{
+    public const double OpeningM = 5;
+
+    static readonly BufferParameters Square = new() { QuadrantSegments = 1, JoinStyle = NetTopologySuite.Operation.Buffer.JoinStyle.Mitre };
+
+    public static NarrowNeck? Of(string code, Geometry polygon, IReadOnlyList<Coordinate> buildings, double openingM = OpeningM)
+    {
+        if (buildings.Count < 2 || polygon.IsEmpty) return null;
+        var factory = polygon.Factory;
+        var points = buildings.Select(factory.CreatePoint).ToList();
+        var before = PartsHolding(polygon, points);
+        var opened = BufferOp.Buffer(BufferOp.Buffer(polygon, -openingM, Square), openingM, Square);
+        // A building on a part the opening removed altogether belongs to the part nearest it.
+        var after = PartsHolding(opened, points, nearest: true);
+        return after > before ? new NarrowNeck(code, before, after) : null;
+    }
+
+    static int PartsHolding(Geometry g, IReadOnlyList<Point> points, bool nearest = false)
+    {
+        var parts = AreaAtoms.Polygons(g).Select(p => (Polygon: p, Prepared: PreparedGeometryFactory.Prepare(p))).ToList();
+        if (parts.Count == 0) return 0;
+        var held = new HashSet<int>();
+        foreach (var p in points)
+        {
+            var k = parts.FindIndex(x => x.Prepared.Covers(p));
+            if (k < 0 && nearest) k = Enumerable.Range(0, parts.Count).MinBy(i => parts[i].Polygon.Distance(p));
+            if (k >= 0) held.Add(k);
+        }
+        return held.Count;
+    }
+}
