@@ -23,8 +23,11 @@ public static class NarrowNecks
         if (buildings.Count < 2 || polygon.IsEmpty) return null;
         var factory = polygon.Factory;
         var points = buildings.Select(factory.CreatePoint).ToList();
+        var eroded = BufferOp.Buffer(polygon, -openingM, Square);
+        // One piece left by the erosion stays one piece when dilated: no neck (most grids stop here).
+        if (eroded.NumGeometries < 2) return null;
         var before = PartsHolding(polygon, points);
-        var opened = BufferOp.Buffer(BufferOp.Buffer(polygon, -openingM, Square), openingM, Square);
+        var opened = BufferOp.Buffer(eroded, openingM, Square);
         // A building on a part the opening removed altogether belongs to the part nearest it.
         var after = PartsHolding(opened, points, nearest: true);
         return after > before ? new NarrowNeck(code, before, after) : null;
