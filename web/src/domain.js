@@ -11,10 +11,11 @@ export const LAYER_LABELS = {
   buildings: "楼栋",
   stations: "服务站点",
   network: "步行网络",
+  special_areas: "专属区域",
 };
 
 /** The order of the layer panel: coarse to fine, then the service layers. */
-export const LAYER_ORDER = ["districts", "streets", "communities", "compounds", "grids", "buildings", "stations", "network"];
+export const LAYER_ORDER = ["districts", "streets", "communities", "compounds", "special_areas", "grids", "buildings", "stations", "network"];
 
 /** Compound (小区) classes. */
 export const COMPOUND_CLASSES = [

@@ -20,6 +20,8 @@ const CONFIG = {
   streets: { minzoom: 0, labelZoom: 11, labelClass: "lbl-street" },
   communities: { minzoom: 0, labelZoom: 13, labelClass: "lbl-community" },
   compounds: { minzoom: 0, labelZoom: 17, labelClass: "lbl-compound" },
+  // Campuses, hospitals, business land, parks: each piece is a dedicated grid (专属网格).
+  special_areas: { minzoom: 0, labelZoom: 16, labelClass: "lbl-compound" },
   grids: { minzoom: 0, labelZoom: 14, labelClass: "lbl-grid" },
   buildings: { minzoom: DETAIL_MIN_ZOOM, bboxOnly: true },
   stations: { minzoom: 0 },
@@ -85,6 +87,7 @@ function styleLayers() {
     { id: "buildings-fill", layer: "buildings", type: "fill", filter: ["all", ["!", isPoint], ["!", isRemainder]], paint: { "fill-color": households, "fill-opacity": 0.9 } },
     { id: "buildings-line", layer: "buildings", type: "line", filter: ["all", ["!", isPoint], ["!", isRemainder]], paint: { "line-color": "#8a6d5a", "line-width": 0.5 } },
     { id: "compounds-line", layer: "compounds", type: "line", paint: { "line-color": "#9a7b4f", "line-width": 1, "line-dasharray": [3, 2] } },
+    { id: "special-areas-line", layer: "special_areas", type: "line", paint: { "line-color": "#616161", "line-width": 1.2, "line-dasharray": [1, 2] } },
     { id: "grids-line", layer: "grids", type: "line", paint: { "line-color": "#4d5b6a", "line-width": ["interpolate", ["linear"], ["zoom"], 12, 0.6, 16, 1.8] } },
     { id: "network-ways", layer: "network", type: "line", filter: ["!", footway], paint: { "line-color": walkColor, "line-width": 1 } },
     { id: "network-footways", layer: "network", type: "line", filter: footway, paint: { "line-color": walkColor, "line-width": 1, "line-dasharray": [2, 2] } },
