@@ -55,15 +55,28 @@ public sealed record BuildingUnit(string Id, int Households)
     /// <summary>
     /// Stairwells for a building whose own are not known: k = ceil(households ÷ <paramref name="perUnit"/>) units
     /// S1…Sk sharing the households as evenly as whole numbers allow (the first ones take the extra one). The same
-    /// numbers always give the same units, so a partition of a file and of a store agree.
+    /// numbers always give the same units, so a partition of a file and of a store agree. Where whole units of that
+    /// size cannot make grids of <paramref name="min"/>..<paramref name="max"/> (930 households: 19 units of 49 make
+    /// 3 × 294 + 196), k grows until they can (20 units: 4 × 232).
     /// </summary>
-    public static IReadOnlyList<BuildingUnit> Synthesise(int households, int perUnit)
+    public static IReadOnlyList<BuildingUnit> Synthesise(int households, int perUnit, int min = 200, int max = 300)
     {
         if (households <= 0 || perUnit <= 0) return [];
-        var k = (households + perUnit - 1) / perUnit;
+        var k0 = (households + perUnit - 1) / perUnit;
+        var k = Enumerable.Range(k0, k0 + 1).FirstOrDefault(n => Groupable(households, n, min, max), k0);
         var each = households / k;
         var extra = households - each * k;
         return Enumerable.Range(1, k).Select(i => new BuildingUnit($"S{i}", each + (i <= extra ? 1 : 0))).ToList();
+    }
+
+    /// <summary>Whether k near-even units of a building can be dealt to some number of grids, each within min..max.</summary>
+    static bool Groupable(int households, int k, int min, int max)
+    {
+        if (households <= max) return true;
+        var (small, large) = (households / k, (households + k - 1) / k);
+        for (var g = Math.Max(1, (households + max - 1) / max); g <= households / Math.Max(min, 1) && g <= k; g++)
+            if (k / g * small >= min && (k + g - 1) / g * large <= max) return true;
+        return false;
     }
 }
 

@@ -116,7 +116,7 @@ public static class AreaAtoms
 
     /// <summary>A building's stairwells: those given, else synthesised ones of about <see cref="Bounds.SynthesisedUnitHouseholds"/>.</summary>
     static IReadOnlyList<BuildingUnit> StairwellsOf(PartitionUnit unit, Bounds bounds) =>
-        unit.Units is { Count: > 1 } given ? given : BuildingUnit.Synthesise(unit.Households, bounds.SynthesisedUnitHouseholds);
+        unit.Units is { Count: > 1 } given ? given : BuildingUnit.Synthesise(unit.Households, bounds.SynthesisedUnitHouseholds, bounds.Min, bounds.Max);
 
     /// <summary>
     /// A footprint (metric; a point stands for a 16 m square around it) cut into strips, one per stairwell, each with an

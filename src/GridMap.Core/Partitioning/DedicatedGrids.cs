@@ -33,7 +33,7 @@ public static class DedicatedGrids
             pieces.Add((area, piece));
             taken = taken.IsEmpty ? piece : Overlay(taken, piece, SpatialFunction.Union);
         }
-        if (pieces.Count == 0) return Unoccupied(solveBasic(p, i), polygon);
+        if (pieces.Count == 0) return AllLand.Cover(Unoccupied(solveBasic(p, i), polygon), polygon);
 
         // The buildings on each piece are its grid's; the rest are the basic grids'.
         var prepared = pieces.Select(x => PreparedGeometryFactory.Prepare(x.Polygon)).ToArray();
@@ -70,7 +70,7 @@ public static class DedicatedGrids
             if (match is not null) claimed.Add(match);
             codes.Add(match);
         }
-        return new AreaOutcome(
+        return AllLand.Cover(new AreaOutcome(
             [.. basic.Polygons, .. pieces.Select(x => x.Polygon)],
             [.. basic.Households, .. onPiece.Select(list => list.Sum(u => u.Unit.Households))],
             [.. basic.UnitIds, .. onPiece.Select(list => (IReadOnlyList<string>)list.Select(u => u.Unit.Id).ToList())],
@@ -80,11 +80,11 @@ public static class DedicatedGrids
             Codes = codes.Any(c => c is not null) || basic.Codes is not null ? codes : null,
             Churn = basic.Churn,
             Specials = [.. basic.Specials ?? basic.Polygons.Select(_ => (PartitionSpecialArea?)null), .. pieces.Select(x => (PartitionSpecialArea?)x.Area)],
-        };
+        }, polygon);
     }
 
     /// <summary>An outcome whose grids hold no households at all: one dedicated grid (kind other) over its land.</summary>
-    static AreaOutcome Unoccupied(AreaOutcome o, Geometry land)
+    public static AreaOutcome Unoccupied(AreaOutcome o, Geometry land)
     {
         if (o.Polygons.Count == 0 || o.Households.Any(h => h > 0)) return o;
         return o with { Reasons = o.Polygons.Select(_ => OutOfBandReason.None).ToList(), Specials = o.Polygons.Select(_ => (PartitionSpecialArea?)NobodysLand).ToList() };

@@ -27,7 +27,11 @@ public static class GridPartitioner
     public sealed record PreparedInput(PartitionInput Input, Bounds Bounds, MetricProjection Projection,
         IReadOnlyList<(string Code, Geometry Polygon)> Areas, IReadOnlyList<AreaAtoms.MetricUnit>[] UnitsByArea,
         IReadOnlyList<AreaAtoms.MetricCompound>[] CompoundsByArea, STRtree<LineString> Barriers, IReadOnlyList<AreaAtoms.MetricCompound> Compounds,
-        IReadOnlyList<ExistingGrid>[] ExistingByArea);
+        IReadOnlyList<ExistingGrid>[] ExistingByArea)
+    {
+        /// <summary>Major roads (metric) that grid boundaries follow (<see cref="RoadBlocks"/>).</summary>
+        public STRtree<PartitionRoad> MajorRoads { get; init; } = new();
+    }
 
     /// <summary>The atoms of area <paramref name="i"/>: its units and compounds clipped to it.</summary>
     public static AreaProblem ProblemOf(PreparedInput p, int i)
@@ -72,7 +76,12 @@ public static class GridPartitioner
         foreach (var b in barriers) barrierTree.Insert(b.EnvelopeInternal, b);
         barrierTree.Build();
         var existingByArea = ExistingByArea(input.Existing ?? [], areas, projection, factory);
-        return new PreparedInput(input, bounds, projection, areas, unitsByArea, compoundsByArea, barrierTree, compounds, existingByArea);
+        var majorRoads = new STRtree<PartitionRoad>();
+        foreach (var r in input.MajorRoads ?? [])
+            foreach (var line in Lines(projection.Project(r.Line)))
+                majorRoads.Insert(line.EnvelopeInternal, r with { Line = line });
+        majorRoads.Build();
+        return new PreparedInput(input, bounds, projection, areas, unitsByArea, compoundsByArea, barrierTree, compounds, existingByArea) { MajorRoads = majorRoads };
     }
 
     /// <summary>Partitions prepared input; <paramref name="secondsSoFar"/> (the preparation) is added to the reported seconds.</summary>
@@ -87,13 +96,15 @@ public static class GridPartitioner
         var specials = (input.SpecialAreas ?? []).Select(a => (Area: a, Polygon: projection.Project(a.Polygon))).ToList();
         Parallel.ForEach(order, new ParallelOptions { CancellationToken = ct }, i =>
         {
-            outcomes[i] = DedicatedGrids.Solve(prepared, i, specials, (p, k) => AreaPartition.Solve(areas[k].Code, ProblemOf(p, k), bounds, p.ExistingByArea[k]));
+            outcomes[i] = DedicatedGrids.Solve(prepared, i, specials, (p, k) =>
+                RoadBlocks.Solve(p, k, (q, j) => AreaPartition.Solve(areas[j].Code, ProblemOf(q, j), bounds, q.ExistingByArea[j])));
             progress?.Report((double)Interlocked.Increment(ref done) / areas.Count);
         });
 
         // Codes in reading order (north to south, west to east) per area.
         var grids = new List<GridResult>();
         var metricOf = new List<Geometry>(); // each grid's metric polygon, in the order of grids
+        var areaOf = new List<int>();
         var seconds = 0.0;
         for (var i = 0; i < areas.Count; i++)
         {
@@ -109,6 +120,7 @@ public static class GridPartitioner
                     GeometryRules.OrientForRfc7946(lonLat[g]), outcome.Households[g], outcome.UnitIds[g],
                     CoverageCheck.PolsbyPopper(outcome.Polygons[g]), outcome.Reasons[g]) { Special = outcome.Specials?[g] });
                 metricOf.Add(outcome.Polygons[g]);
+                areaOf.Add(i);
             }
         }
         seconds = secondsSoFar + clock.Elapsed.TotalSeconds;
@@ -129,6 +141,7 @@ public static class GridPartitioner
             var points = grids[k].UnitIds.Select(id => pointOf.GetValueOrDefault(id.Split('/')[0])).OfType<Coordinate>().ToList();
             necks[k] = NarrowNecks.Of(grids[k].Code, metricOf[k], points);
         });
+        var crossed = CrossedRoadsOf(prepared, grids, metricOf, areaOf, pointOf);
         var basic = grids.Where(g => g.Special is null).ToList();
         var inBand = basic.Count(g => bounds.Contains(g.Households));
         var report = new PartitionReport(
@@ -152,8 +165,62 @@ public static class GridPartitioner
             SplitBuildings = SplitBuildings(input.Units, grids),
             Dedicated = grids.Count - basic.Count,
             NarrowNecks = necks.OfType<NarrowNeck>().ToList(),
+            CrossedRoads = crossed,
+            LargeGrids = LargeGrids(grids, metricOf, compounds),
         };
         return new PartitionResult(grids, report);
+    }
+
+    /// <summary>Major-road crossings of the basic grids, area by area (outside the timed step).</summary>
+    static List<CrossedRoad> CrossedRoadsOf(PreparedInput p, IReadOnlyList<GridResult> grids, IReadOnlyList<Geometry> metricOf,
+        IReadOnlyList<int> areaOf, IReadOnlyDictionary<string, Coordinate> pointOf)
+    {
+        if (p.Input.MajorRoads is not { Count: > 0 }) return [];
+        var householdsOf = p.Input.Units.GroupBy(u => u.Id).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var found = new List<CrossedRoad>[p.Areas.Count];
+        Parallel.For(0, p.Areas.Count, i =>
+        {
+            var area = p.Areas[i].Polygon;
+            var inArea = p.MajorRoads.Query(area.EnvelopeInternal).ToList();
+            var basic = Enumerable.Range(0, grids.Count).Where(k => areaOf[k] == i && grids[k].Special is null)
+                .Select(k => new CrossedRoads.Grid(grids[k].Code, metricOf[k], grids[k].UnitIds
+                    .Select(id => (Id: id, Building: id.Split('/')[0]))
+                    .Where(x => pointOf.ContainsKey(x.Building) && householdsOf.ContainsKey(x.Building))
+                    .Select(x => (pointOf[x.Building], (long)HouseholdsOf(householdsOf[x.Building], x.Id, p.Bounds)))
+                    .ToList()))
+                .ToList();
+            var compounds = p.CompoundsByArea[i].Select(c => c.Polygon).ToList();
+            found[i] = CrossedRoads.Find(area, basic, inArea, compounds, p.Bounds).ToList();
+        });
+        return found.SelectMany(f => f).ToList();
+    }
+
+    /// <summary>A grid's share of a unit id: the building, a listed stairwell, or an even share of a synthesised split.</summary>
+    static int HouseholdsOf(PartitionUnit unit, string id, Bounds bounds)
+    {
+        if (!id.Contains('/')) return unit.Households;
+        if (unit.Units is { Count: > 0 }) return Model.BuildingUnit.HouseholdsOf(unit.Households, unit.Units, id);
+        var k = Model.BuildingUnit.Synthesise(unit.Households, bounds.SynthesisedUnitHouseholds, bounds.Min, bounds.Max).Count;
+        return k == 0 ? 0 : unit.Households / k;
+    }
+
+    /// <summary>Basic grids holding more than 20 ha of residential (compound) land and more than one compound.</summary>
+    static List<LargeGrid> LargeGrids(IReadOnlyList<GridResult> grids, IReadOnlyList<Geometry> metricOf, IReadOnlyList<AreaAtoms.MetricCompound> compounds)
+    {
+        var tree = new STRtree<AreaAtoms.MetricCompound>();
+        foreach (var c in compounds) tree.Insert(c.Polygon.EnvelopeInternal, c);
+        var large = new List<LargeGrid>();
+        for (var k = 0; k < grids.Count; k++)
+        {
+            if (grids[k].Special is not null) continue;
+            var shares = tree.Query(metricOf[k].EnvelopeInternal)
+                .Select(c => (c.Compound.Id, Area: c.Polygon.Intersection(metricOf[k]).Area))
+                .Where(x => x.Area > 1).ToList();
+            var land = shares.Sum(x => x.Area);
+            if (land > LargeGrid.MaxResidentialM2 && shares.Count(x => x.Area > 0.01 * land) > 1)
+                large.Add(new LargeGrid(grids[k].Code, Math.Round(land / 10_000, 2), shares.Count));
+        }
+        return large;
     }
 
     /// <summary>
@@ -205,9 +272,10 @@ public static class GridPartitioner
         foreach (var a in areas) reach.ExpandToInclude(a.Polygon.EnvelopeInternal);
         var compounds = input.Compounds?.Where(c => c.Polygon.EnvelopeInternal.Intersects(reach)).ToList();
         var barriers = input.Barriers?.Where(b => b.EnvelopeInternal.Intersects(reach)).ToList();
-        return compounds?.Count == input.Compounds?.Count && barriers?.Count == input.Barriers?.Count
+        var roads = input.MajorRoads?.Where(r => r.Line.EnvelopeInternal.Intersects(reach)).ToList();
+        return compounds?.Count == input.Compounds?.Count && barriers?.Count == input.Barriers?.Count && roads?.Count == input.MajorRoads?.Count
             ? input
-            : input with { Compounds = compounds, Barriers = barriers };
+            : input with { Compounds = compounds, Barriers = barriers, MajorRoads = roads };
     }
 
     static Geometry Envelope(PartitionInput input)

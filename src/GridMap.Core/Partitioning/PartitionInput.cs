@@ -32,6 +32,9 @@ public sealed record PartitionInput(
 {
     /// <summary>Special areas: each piece inside an area becomes one dedicated grid, and basic grids share the rest.</summary>
     public IReadOnlyList<PartitionSpecialArea>? SpecialAreas { get; init; }
+
+    /// <summary>Major roads grid boundaries should follow: crossings are reported (<see cref="PartitionReport.CrossedRoads"/>).</summary>
+    public IReadOnlyList<PartitionRoad>? MajorRoads { get; init; }
 }
 
 /// <summary>One grid of the result (lon/lat polygon).</summary>
@@ -61,6 +64,18 @@ public sealed record PartitionReport(
 
     /// <summary>Buildings split between grids by whole stairwells (given or synthesised), with the grids holding them.</summary>
     public IReadOnlyList<SplitBuilding> SplitBuildings { get; init; } = [];
+
+    /// <summary>Major roads running more than 100 m through a basic grid, each with its reason.</summary>
+    public IReadOnlyList<CrossedRoad> CrossedRoads { get; init; } = [];
+
+    /// <summary>Basic grids with more than 20 ha of residential land that hold more than one compound.</summary>
+    public IReadOnlyList<LargeGrid> LargeGrids { get; init; } = [];
+}
+
+/// <summary>A basic grid with more residential (compound) land than <see cref="MaxResidentialM2"/>, over several compounds.</summary>
+public sealed record LargeGrid(string Grid, double Hectares, int Compounds)
+{
+    public const double MaxResidentialM2 = 200_000;
 }
 
 /// <summary>A building whose stairwells went to more than one grid; <see cref="Synthesised"/> when none were given.</summary>

@@ -75,6 +75,29 @@ public static class PartitionFiles
     public static IReadOnlyList<Geometry> ReadBarriers(string file, byte[] utf8, List<FeatureProblem> problems) =>
         ReadRaw(file, utf8, problems).Where(f => f.Geometry is LineString or MultiLineString or Polygon or MultiPolygon).Select(f => f.Geometry!).ToList();
 
+    /// <summary>The major roads among the barriers: lines whose <c>highway</c> is a major class (for <c>crossed_roads</c>).</summary>
+    public static IReadOnlyList<PartitionRoad> ReadMajorRoads(string file, byte[] utf8, List<FeatureProblem> problems) =>
+        ReadRaw(file, utf8, problems)
+            .Where(f => f.Geometry is LineString or MultiLineString && f.Properties["highway"] is JsonValue h && PartitionRoad.Classes.Contains(h.ToString()))
+            .Select((f, i) => new PartitionRoad(f.Id ?? $"road-{i + 1}", f.Properties["highway"]!.ToString(),
+                f.Properties["name"] is JsonValue n ? n.ToString() : null, f.Geometry!))
+            .ToList();
+
+    /// <summary>Special areas (专属网格 land): Polygon/MultiPolygon features with <c>kind</c> and <c>name</c>.</summary>
+    public static IReadOnlyList<PartitionSpecialArea> ReadSpecialAreas(string file, byte[] utf8, List<FeatureProblem> problems)
+    {
+        var areas = new List<PartitionSpecialArea>();
+        foreach (var f in ReadRaw(file, utf8, problems))
+        {
+            Require(f.Id is not null, problems, f, file, "id", "is required");
+            Require(f.Geometry is Polygon or MultiPolygon, problems, f, file, "geometry", "must be a Polygon or MultiPolygon");
+            if (f.Id is not null && f.Geometry is Polygon or MultiPolygon)
+                areas.Add(new PartitionSpecialArea(f.Id, f.Properties["kind"] is JsonValue k ? k.ToString() : "other",
+                    f.Properties["name"] is JsonValue n ? n.ToString() : null, f.Geometry));
+        }
+        return areas;
+    }
+
     public static IReadOnlyList<ExistingGrid> ReadExisting(string file, byte[] utf8, List<FeatureProblem> problems)
     {
         var grids = new List<ExistingGrid>();

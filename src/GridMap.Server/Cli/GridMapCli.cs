@@ -25,7 +25,7 @@ public static class GridMapCli
           gridmap import  geojson --layer LAYER FILE    [--data DIR | --postgres CONN] [--replace] [--from wgs84|gcj02|bd09]
           gridmap export  --layer LAYER FILE|-          [--data DIR | --postgres CONN] [--bbox minLon,minLat,maxLon,maxLat]
           gridmap sample  [--seed 1] [--scale 1] (--out DIR | [--data DIR | --postgres CONN])
-          gridmap partition --units U.geojson [--areas A.geojson] [--compounds C.geojson] [--barriers R.geojson]
+          gridmap partition --units U.geojson [--areas A.geojson] [--compounds C.geojson] [--barriers R.geojson] [--special-areas S.geojson]
                           [--min 200 --max 300 --target 250] [--existing G.geojson] --out grids.geojson [--report report.json]
           gridmap coverage --buildings B.geojson --stations S.geojson [--network R.geojson] [--compounds C.geojson] [--kind KIND]
                           [--minutes 5,10,15 | --meters 300,500,1000] [--profile adult|elderly | --speed-kmh 4.5] [--min-component-nodes 50]

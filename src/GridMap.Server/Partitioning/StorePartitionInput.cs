@@ -83,6 +83,8 @@ public static class StorePartitionInput
             Bounds: bounds)
         {
             SpecialAreas = special.Select(a => new PartitionSpecialArea(a.Id, a.Text("kind") ?? "other", a.Text("name"), a.Geometry)).ToList(),
+            MajorRoads = network.Where(n => PartitionRoad.Classes.Contains(n.Text("highway") ?? ""))
+                .Select(n => new PartitionRoad(n.Id, n.Text("highway")!, n.Text("name"), n.Geometry)).ToList(),
         };
         return new ScopeInput(input, communities, grids) { Buildings = buildings, RetiredCodes = retired, SpecialAreas = special };
     }

@@ -1,0 +1,45 @@
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Operation.Overlay;
+using NetTopologySuite.Operation.OverlayNG;
+
+namespace GridMap.Core.Partitioning;
+
+/// <summary>
+/// All land belongs to a grid (全覆盖): land of an area the solved grids left uncovered (an island of the area with nobody
+/// on it) joins the grid it shares the longest edge with, or, touching none, becomes a grid of nobody's land.
+/// </summary>
+public static class AllLand
+{
+    static readonly PrecisionModel Millimetre = new(1000);
+
+    public static AreaOutcome Cover(AreaOutcome outcome, Geometry land)
+    {
+        if (outcome.Polygons.Count == 0) return outcome;
+        var covered = outcome.Polygons.Sum(p => p.Area);
+        if (land.Area - covered < 1) return outcome;
+        var missing = OverlayNG.Overlay(land, UnaryUnionNG.Union(land.Factory.BuildGeometry(outcome.Polygons), Millimetre), SpatialFunction.Difference, Millimetre);
+        var polygons = outcome.Polygons.ToList();
+        var orphans = new List<Geometry>();
+        foreach (var part in AreaAtoms.Polygons(missing).Where(p => p.Area >= 1))
+        {
+            var best = Enumerable.Range(0, polygons.Count)
+                .Where(k => polygons[k].EnvelopeInternal.Intersects(part.EnvelopeInternal))
+                .Select(k => (k, Shared: polygons[k].Boundary.Intersection(part.Boundary).Length))
+                .Where(x => x.Shared > 0.01).OrderByDescending(x => x.Shared).Select(x => x.k).FirstOrDefault(-1);
+            if (best >= 0) polygons[best] = OverlayNG.Overlay(polygons[best], part, SpatialFunction.Union, Millimetre);
+            else orphans.Add(part);
+        }
+        if (orphans.Count == 0) return outcome with { Polygons = polygons };
+        var nobody = DedicatedGrids.Unoccupied(new AreaOutcome(orphans, orphans.Select(_ => 0).ToList(),
+            orphans.Select(_ => (IReadOnlyList<string>)[]).ToList(), orphans.Select(_ => OutOfBandReason.None).ToList(), [], 0), land);
+        return outcome with
+        {
+            Polygons = [.. polygons, .. orphans],
+            Households = [.. outcome.Households, .. nobody.Households],
+            UnitIds = [.. outcome.UnitIds, .. nobody.UnitIds],
+            Reasons = [.. outcome.Reasons, .. nobody.Reasons],
+            Codes = outcome.Codes is null ? null : [.. outcome.Codes, .. orphans.Select(_ => (string?)null)],
+            Specials = [.. outcome.Specials ?? outcome.Polygons.Select(_ => (PartitionSpecialArea?)null), .. nobody.Specials!],
+        };
+    }
+}

@@ -1,0 +1,210 @@
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Geometries.Prepared;
+using NetTopologySuite.Operation.OverlayNG;
+using NetTopologySuite.Operation.Polygonize;
+
+namespace GridMap.Core.Partitioning;
+
+/// <summary>
+/// Grid boundaries follow major roads (issue 9): an area is cut by its major roads into blocks, blocks whose households
+/// cannot make grids of Min..Max on their own are joined to a neighbour until every group can, and each group is solved
+/// on its own. A grid then crosses a major road only where a side is too small (<c>side_below_min</c>) or does not fit
+/// (<c>no_road_free_fit</c>) — the reasons <see cref="CrossedRoads"/> reports.
+/// </summary>
+public static class RoadBlocks
+{
+    /// <summary>Blocks smaller than this (m², slivers between carriageways) join their neighbour whatever they hold.</summary>
+    public const double MinBlockM2 = 2_000;
+
+    /// <summary>
+    /// Land between major roads with nobody on it stays a grid of its own (dedicated, kind other) from this size (m²) up;
+    /// smaller empty blocks join a neighbour.
+    /// </summary>
+    public const double MinEmptyBlockM2 = 20_000;
+
+    public static AreaOutcome Solve(GridPartitioner.PreparedInput p, int i, Func<GridPartitioner.PreparedInput, int, AreaOutcome> solve)
+    {
+        var (code, polygon) = p.Areas[i];
+        var roads = p.MajorRoads.Query(polygon.EnvelopeInternal).Select(r => (LineString)r.Line).ToList();
+        if (roads.Count == 0) return solve(p, i);
+        var regions = Regions(polygon, roads, p.UnitsByArea[i], p.CompoundsByArea[i], p.Bounds);
+        if (regions.Count < 2) return solve(p, i);
+
+        var outcomes = new List<AreaOutcome>();
+        foreach (var region in regions)
+        {
+            var prepared = PreparedGeometryFactory.Prepare(region);
+            var factory = region.Factory;
+            var areas = p.Areas.ToArray();
+            areas[i] = (code, region);
+            var units = (IReadOnlyList<AreaAtoms.MetricUnit>[])p.UnitsByArea.Clone();
+            units[i] = p.UnitsByArea[i].Where(u => prepared.Covers(factory.CreatePoint(u.Point))).ToList();
+            var compounds = (IReadOnlyList<AreaAtoms.MetricCompound>[])p.CompoundsByArea.Clone();
+            // A compound counted by area (no buildings known) belongs to the region of its inside point only.
+            compounds[i] = p.CompoundsByArea[i].Where(c => prepared.Intersects(c.Polygon)
+                && (c.Compound.Households is null || prepared.Covers(c.Polygon.InteriorPoint))).ToList();
+            var outcome = solve(p with { Areas = areas, UnitsByArea = units, CompoundsByArea = compounds }, i);
+            outcomes.Add(outcome.Households.Any(h => h > 0) ? outcome : DedicatedGrids.Unoccupied(outcome, region));
+        }
+        return Concat(outcomes);
+    }
+
+    /// <summary>The area cut by the roads into blocks, grouped so that each group's households fit a whole number of grids.</summary>
+    public static IReadOnlyList<Geometry> Regions(Geometry area, IReadOnlyList<LineString> roads, IReadOnlyList<AreaAtoms.MetricUnit> units,
+        IReadOnlyList<AreaAtoms.MetricCompound> compounds, Bounds bounds)
+    {
+        var polygonizer = new Polygonizer();
+        polygonizer.Add(area.Factory.BuildGeometry(roads.Cast<Geometry>().Append(area.Boundary).ToList()).Union());
+        var inArea = PreparedGeometryFactory.Prepare(area);
+        var blocks = polygonizer.GetPolygons().Where(f => f.Area > 0 && inArea.Covers(f.InteriorPoint)).ToList();
+        // Faces may miss bits of an area that is not cleanly noded; they must tile it, or land would go missing.
+        if (blocks.Count < 2 || Math.Abs(blocks.Sum(b => b.Area) - area.Area) > 1e-6 * area.Area + 1) return [area];
+
+        var households = new long[blocks.Count];
+        var prepared = blocks.Select(PreparedGeometryFactory.Prepare).ToList();
+        int BlockOf(Coordinate c)
+        {
+            var point = area.Factory.CreatePoint(c);
+            return prepared.FindIndex(b => b.Covers(point));
+        }
+        foreach (var u in units) if (BlockOf(u.Point) is var b and >= 0) households[b] += u.Unit.Households;
+        // A compound's own count stands only where none of its buildings is known (as in AreaAtoms).
+        var withUnits = units.Select(u => u.Unit.Compound).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var c in compounds)
+            if (c.Compound.Households is > 0 and var h && !withUnits.Contains(c.Compound.Id) && BlockOf(c.Polygon.InteriorPoint.Coordinate) is var b and >= 0) households[b] += h;
+
+        // Shared boundary lengths between blocks (faces of one noding share exact edges).
+        var shared = new Dictionary<(int, int), double>();
+        for (var a = 0; a < blocks.Count; a++)
+            for (var b = a + 1; b < blocks.Count; b++)
+                if (blocks[a].EnvelopeInternal.Intersects(blocks[b].EnvelopeInternal)
+                    && blocks[a].Boundary.Intersection(blocks[b].Boundary).Length is > 0 and var length)
+                    shared[(a, b)] = length;
+
+        var groups = new Groups(blocks.Count, households, blocks.Select(b => b.Area).ToArray(), shared);
+        // Slivers join the neighbour they share most with, and small empty blocks one with households.
+        for (var b = 0; b < blocks.Count; b++)
+            if (blocks[b].Area < MinBlockM2 && groups.BestNeighbour(b, _ => 0) is var n and >= 0)
+                groups.Join(b, n);
+        bool Empty(int g) => groups.Households(g) == 0;
+        while (groups.Roots().FirstOrDefault(g => Empty(g) && groups.Area(g) < MinEmptyBlockM2 && groups.BestNeighbour(g, _ => 0) >= 0, -1) is var small and >= 0)
+            groups.Join(small, groups.BestNeighbour(small, other => Empty(other) ? 0 : 1));
+        // Empty land next to empty land is one dedicated grid, not many.
+        while (groups.Roots().FirstOrDefault(g => Empty(g) && groups.BestNeighbour(g, o => Empty(o) ? 1 : 0) is var e and >= 0 && Empty(e), -1) is var lone and >= 0)
+            groups.Join(lone, groups.BestNeighbour(lone, o => Empty(o) ? 1 : 0));
+        // Groups that cannot make grids grow, smallest first, into the neighbour that makes them fit, else into one that
+        // cannot fit either; never into empty land, which stays a dedicated grid.
+        var stuck = new HashSet<int>();
+        while (groups.Roots().Where(g => !Empty(g) && !stuck.Contains(g) && !CrossedRoads.Fits(groups.Households(g), bounds))
+                   .OrderBy(groups.Households).FirstOrDefault(-1) is var misfit and >= 0)
+        {
+            var n = groups.BestNeighbour(misfit, other => Empty(other) ? -1
+                : (CrossedRoads.Fits(groups.Households(misfit) + groups.Households(other), bounds) ? 2 : 0) + (CrossedRoads.Fits(groups.Households(other), bounds) ? 0 : 1));
+            if (n >= 0 && !Empty(n)) groups.Join(misfit, n);
+            // With only empty land around, it is crossed on the shortest way to the nearest households.
+            else if (groups.PathToHouseholds(misfit) is { Count: > 0 } path) foreach (var step in path) groups.Join(misfit, step);
+            else stuck.Add(misfit); // an island: it stays out of band
+        }
+        // A sliver cut off from everything (between special areas) is left to the grid beside it (AllLand).
+        return groups.Roots().Where(g => !(Empty(g) && groups.Area(g) < MinBlockM2 && groups.BestNeighbour(g, _ => 0) < 0)).Select(g => Union(groups.Members(g).Select(b => (Polygon)blocks[b]).ToList(), area.Factory)).ToList();
+    }
+
+    /// <summary>Regions snap-rounded to the millimetre, so that the overlays clipping compounds and roads to them node cleanly.</summary>
+    static readonly PrecisionModel Millimetre = new(1000);
+
+    static Geometry Union(IReadOnlyList<Polygon> parts, GeometryFactory factory) =>
+        UnaryUnionNG.Union(factory.BuildGeometry(parts), Millimetre);
+
+    static AreaOutcome Concat(IReadOnlyList<AreaOutcome> parts)
+    {
+        var codes = parts.Any(o => o.Codes is not null)
+            ? parts.SelectMany(o => o.Codes ?? o.Polygons.Select(_ => (string?)null)).ToList()
+            : null;
+        var specials = parts.Any(o => o.Specials is not null)
+            ? parts.SelectMany(o => o.Specials ?? o.Polygons.Select(_ => (PartitionSpecialArea?)null)).ToList()
+            : null;
+        return new AreaOutcome(
+            parts.SelectMany(o => o.Polygons).ToList(), parts.SelectMany(o => o.Households).ToList(),
+            parts.SelectMany(o => o.UnitIds).ToList(), parts.SelectMany(o => o.Reasons).ToList(),
+            parts.SelectMany(o => o.InfeasibleUnits).ToList(), parts.Sum(o => o.SplitCompounds))
+        {
+            Codes = codes,
+            Churn = parts.Any(o => o.Churn is not null) ? parts.Sum(o => o.Churn ?? 0) : null,
+            Specials = specials,
+        };
+    }
+
+    /// <summary>Union-find over blocks, with each group's households and its shared boundary with every other group.</summary>
+    sealed class Groups(int count, long[] households, double[] areas, Dictionary<(int, int), double> shared)
+    {
+        readonly int[] _parent = Enumerable.Range(0, count).ToArray();
+        readonly long[] _households = (long[])households.Clone();
+        readonly double[] _areas = (double[])areas.Clone();
+
+        int Find(int x) => _parent[x] == x ? x : _parent[x] = Find(_parent[x]);
+
+        public int Root(int x) => Find(x);
+
+        public IEnumerable<int> Roots() => Enumerable.Range(0, count).Where(x => Find(x) == x).ToList();
+
+        public IEnumerable<int> Members(int root) => Enumerable.Range(0, count).Where(x => Find(x) == root);
+
+        public long Households(int root) => _households[Find(root)];
+
+        public double Area(int root) => _areas[Find(root)];
+
+        public void Join(int a, int b)
+        {
+            (a, b) = (Find(a), Find(b));
+            if (a == b) return;
+            _parent[a] = b;
+            _households[b] += _households[a];
+            _areas[b] += _areas[a];
+        }
+
+        /// <summary>Groups from <paramref name="x"/> through empty ones to the nearest with households (fewest steps), that one last.</summary>
+        public List<int> PathToHouseholds(int x)
+        {
+            var start = Find(x);
+            var neighbours = new Dictionary<int, HashSet<int>>();
+            foreach (var (a, b) in shared.Keys)
+            {
+                var (ra, rb) = (Find(a), Find(b));
+                if (ra == rb) continue;
+                (neighbours.TryGetValue(ra, out var na) ? na : neighbours[ra] = []).Add(rb);
+                (neighbours.TryGetValue(rb, out var nb) ? nb : neighbours[rb] = []).Add(ra);
+            }
+            var previous = new Dictionary<int, int> { [start] = -1 };
+            var queue = new Queue<int>([start]);
+            while (queue.Count > 0)
+            {
+                var g = queue.Dequeue();
+                if (g != start && _households[g] > 0)
+                {
+                    var path = new List<int>();
+                    for (var at = g; at != start; at = previous[at]) path.Add(at);
+                    return path;
+                }
+                if (g != start && _households[g] > 0) continue;
+                foreach (var n in neighbours.GetValueOrDefault(g, []).OrderBy(n => n))
+                    if (previous.TryAdd(n, g)) queue.Enqueue(n);
+            }
+            return [];
+        }
+
+        /// <summary>The neighbouring group with the highest score, ties to the longest shared boundary; -1 for none.</summary>
+        public int BestNeighbour(int x, Func<int, int> score)
+        {
+            var root = Find(x);
+            var lengths = new Dictionary<int, double>();
+            foreach (var ((a, b), length) in shared)
+            {
+                var (ra, rb) = (Find(a), Find(b));
+                if (ra == rb || (ra != root && rb != root)) continue;
+                var other = ra == root ? rb : ra;
+                lengths[other] = lengths.GetValueOrDefault(other) + length;
+            }
+            return lengths.Count == 0 ? -1 : lengths.OrderByDescending(kv => score(kv.Key)).ThenByDescending(kv => kv.Value).First().Key;
+        }
+    }
+}
