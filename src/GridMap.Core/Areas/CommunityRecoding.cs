@@ -134,7 +134,7 @@ public static class CommunityRecoding
                 continue;
             }
             straddling.Add(new StraddlingGrid(grid.Code,
-                shares.Select(s => new GridShare(targets[s.Index].Code, Math.Round(s.Share, 4))).ToList(),
+                shares.Where(s => s.Share >= 0.001).Select(s => new GridShare(targets[s.Index].Code, Math.Round(s.Share, 4))).ToList(),
                 Math.Round(Math.Max(0, 1 - shares.Sum(s => s.Share)), 4)));
             // Each community re-partitions the part of the grid it holds; sliver parts go to the community holding most.
             var main = shares.Count > 0 ? targets[shares[0].Index].Code : null;

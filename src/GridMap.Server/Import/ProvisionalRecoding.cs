@@ -125,6 +125,7 @@ public static class ProvisionalRecoding
             var props = (JsonObject)old.Properties.DeepClone();
             props["code"] = r.To;
             props["community_code"] = r.Community;
+            if (props.ContainsKey("area")) props["area"] = r.Community; // the partitioner's area, when the grid came from one
             props["status"] = "active";
             props.Remove("replaced_by");
             props["replaces"] = new JsonArray(JsonValue.Create(r.From));
@@ -300,7 +301,7 @@ public static class ProvisionalRecoding
         {
             SpecialAreas = special.Select(a => new PartitionSpecialArea(a.Id, a.Text("kind") ?? "other", a.Text("name"), a.Geometry)).ToList(),
         };
-        var result = await Task.Run(() => GridPartitioner.Partition(input, ct), ct);
+        var result = WithoutLandlessGrids(await Task.Run(() => GridPartitioner.Partition(input, ct), ct).ConfigureAwait(false), units);
 
         // Codes: each community's next free sequences, after every code taken (retired and just re-coded included).
         var grids = new List<FeatureDraft>();
@@ -342,6 +343,29 @@ public static class ProvisionalRecoding
             if (heir is not null) heir.Properties["workers"] = workers.DeepClone();
         }
         return grids;
+    }
+
+    /// <summary>
+    /// A building whose point lies outside the straddled land (it joined the nearest piece) can come back as a grid with
+    /// no land: its units join the nearest grid with land, of its community where there is one.
+    /// </summary>
+    static PartitionResult WithoutLandlessGrids(PartitionResult result, IReadOnlyList<PartitionUnit> units)
+    {
+        var landless = result.Grids.Where(g => g.Polygon.IsEmpty).ToList();
+        if (landless.Count == 0) return result;
+        var grids = result.Grids.Where(g => !g.Polygon.IsEmpty).ToList();
+        if (grids.Count == 0) return result with { Grids = [] };
+        var geometry = units.ToDictionary(u => u.Id, u => u.Geometry, StringComparer.Ordinal);
+        foreach (var g in landless)
+        {
+            var at = g.UnitIds.Select(id => geometry.GetValueOrDefault(id.Split('/')[0])).FirstOrDefault(x => x is not null);
+            var candidates = grids.Where(x => x.Area == g.Area && x.Type == "basic").ToList();
+            if (candidates.Count == 0) candidates = grids;
+            var into = at is null ? candidates[0] : candidates.MinBy(x => x.Polygon.Distance(at))!;
+            var merged = into with { Households = into.Households + g.Households, UnitIds = [.. into.UnitIds, .. g.UnitIds] };
+            grids[grids.IndexOf(into)] = merged;
+        }
+        return result with { Grids = grids };
     }
 
     /// <summary>A grid's community: its community_code, else the provisional community its code starts with.</summary>
