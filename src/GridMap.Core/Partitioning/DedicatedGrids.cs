@@ -26,7 +26,8 @@ public static class DedicatedGrids
         Geometry taken = polygon.Factory.CreatePolygon();
         foreach (var (area, g) in specials.Where(s => s.Polygon.EnvelopeInternal.Intersects(polygon.EnvelopeInternal)))
         {
-            var piece = Polygonal(Overlay(Overlay(polygon, g, SpatialFunction.Intersection), taken, SpatialFunction.Difference));
+            // OverlayNG's intersection of polygons that also touch along an edge holds lines too: keep the polygons before the next overlay.
+            var piece = Polygonal(Overlay(Polygonal(Overlay(polygon, g, SpatialFunction.Intersection)), taken, SpatialFunction.Difference));
             // A sliver-thin remnant (a campus edge along the community's boundary) stays with the basic grids.
             piece = Polygonal(Overlay(piece.Buffer(-1).Buffer(1), piece, SpatialFunction.Intersection));
             if (piece.Area < MinPieceM2) continue;

@@ -92,6 +92,7 @@ public sealed record LayerSchema(Layer Layer, IReadOnlyList<string> GeometryType
             new("status", PropertyType.Key, "active, draft or retired (default active); a retired grid keeps its last polygon and code, is not drawn or counted", Allowed: GridStatuses.All),
             new("type", PropertyType.Key, "basic (基础网格, held to the band; default) or dedicated (专属网格: campus, hospital, business land; no band)", Allowed: ["basic", "dedicated"]),
             new("replaced_by", PropertyType.TextList, "codes of the grids that replaced a retired grid"),
+            new("replaces", PropertyType.TextList, "codes of the grids a grid took over: a re-coded grid names its old code, a re-partition's grid the straddling grids whose land it took (docs/areas.md)"),
         ]),
         new(Layer.Stations, ["Point", "Polygon", "MultiPolygon"],
         [

@@ -164,11 +164,36 @@ public static class GridMapCli
         var mode = a.Has("replace") ? ImportMode.ReplaceLayers : ImportMode.Upsert;
         var prepared = await LayerImport.PrepareAsync(store, batches, mode, options.Estimation);
         batches = prepared.Batches;
-        var summary = await LayerImport.WriteAsync(store, prepared, mode);
+        ImportSummary summary;
+        try
+        {
+            summary = await LayerImport.WriteAsync(store, prepared, mode);
+        }
+        catch (VersionConflictsException e)
+        {
+            throw new IOException($"nothing was written: {e.Message}; import again");
+        }
         foreach (var batch in batches) stdout.WriteLine(DescribeBatch(batch));
         if (HouseholdTotals(batches) is { } totals) stdout.WriteLine(totals);
+        if (prepared.Recoding?.Report is { } recoding) DescribeRecoding(recoding, stdout);
         stdout.WriteLine($"imported in one transaction in {started.Elapsed.TotalSeconds:0.0} s: {StoreFactory.Describe(summary)}");
         return 0;
+    }
+
+    /// <summary>What real communities imported over provisional ones did: provisional areas, re-coded and re-partitioned grids.</summary>
+    static void DescribeRecoding(RecodingReport r, TextWriter stdout)
+    {
+        foreach (var (layer, ids) in r.Provisional.Removed.Where(kv => kv.Value.Count > 0))
+            stdout.WriteLine($"  provisional {layer} removed: {string.Join(", ", ids)}");
+        foreach (var (layer, ids) in r.Provisional.Clipped.Where(kv => kv.Value.Count > 0))
+            stdout.WriteLine($"  provisional {layer} clipped to the land real communities leave: {string.Join(", ", ids)}");
+        stdout.WriteLine($"  recoded      {r.Recoded.Count,8:N0}  grids wholly inside one community (old codes retired with replaced_by)");
+        foreach (var g in r.Recoded) stdout.WriteLine($"    {g.From} → {g.To}");
+        stdout.WriteLine($"  repartitioned {r.Repartitioned.Count,7:N0}  straddling grids into {r.NewGrids.Count:N0} new grids " +
+            $"({r.NewGrids.Count(g => g.BandStatus == "in"):N0} in band, {r.NewGrids.Count(g => g.BandStatus == "below"):N0} below, {r.NewGrids.Count(g => g.BandStatus == "above"):N0} above)");
+        foreach (var g in r.Repartitioned)
+            stdout.WriteLine($"    {g.From} (in {string.Join(", ", g.Communities)}) → {string.Join(", ", g.To)}");
+        stdout.WriteLine($"  buildings    {r.BuildingsUpdated,8:N0}  grid_code updated");
     }
 
     /// <summary>

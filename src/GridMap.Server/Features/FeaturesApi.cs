@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using GridMap.Core.Areas;
 using GridMap.Core.Model;
 using GridMap.Core.Schema;
 using GridMap.Core.Spatial;
@@ -215,7 +217,19 @@ public static class FeaturesApi
         }
     }
 
-    public sealed record ImportResponse(string Layer, string Mode, int Written, IReadOnlyList<object> Repairs);
+    /// <summary>
+    /// An import's answer; when it brought real communities over provisional ones, also what that did to the grids:
+    /// <c>recoded</c> [{from, to, community}], <c>repartitioned</c> [{from, communities, to, outside_share}], <c>new_grids</c>,
+    /// <c>provisional</c> {removed, clipped} by layer and <c>buildings_updated</c> (absent otherwise).
+    /// </summary>
+    public sealed record ImportResponse(string Layer, string Mode, int Written, IReadOnlyList<object> Repairs)
+    {
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<RecodedGrid>? Recoded { get; init; }
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<RepartitionedGrid>? Repartitioned { get; init; }
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<NewGrid>? NewGrids { get; init; }
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ProvisionalChanges? Provisional { get; init; }
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? BuildingsUpdated { get; init; }
+    }
 
     static async Task<Results<Ok<ImportResponse>, ProblemHttpResult>> ImportAsync(
         string layer, string? mode, string? from, HttpContext http, IFeatureStore store, GridMapOptions options, CancellationToken ct)
@@ -238,11 +252,19 @@ public static class FeaturesApi
         {
             var prepared = await LayerImport.PrepareAsync(store, [new LayerBatch(l, read.Features)], importMode.Value, options.Estimation, ct);
             var summary = await LayerImport.WriteAsync(store, prepared, importMode.Value, ct);
-            return TypedResults.Ok(new ImportResponse(l.Key(), mode ?? "upsert", summary.Written.GetValueOrDefault(l), read.Repairs.Select(Problem.Describe).ToList()));
+            var r = prepared.Recoding?.Report;
+            return TypedResults.Ok(new ImportResponse(l.Key(), mode ?? "upsert", summary.Written.GetValueOrDefault(l), read.Repairs.Select(Problem.Describe).ToList())
+            {
+                Recoded = r?.Recoded, Repartitioned = r?.Repartitioned, NewGrids = r?.NewGrids, Provisional = r?.Provisional, BuildingsUpdated = r?.BuildingsUpdated,
+            });
         }
         catch (DuplicateFeatureException e)
         {
             return Problem.Conflict(l, e.Id);
+        }
+        catch (VersionConflictsException e)
+        {
+            return LayerImport.ChangedSinceRead(e);
         }
     }
 

@@ -7,8 +7,14 @@ using NetTopologySuite.Geometries;
 
 namespace GridMap.Server.Import;
 
-/// <summary>An import ready to write: its batches with households filled, and the remainder units it empties.</summary>
-public sealed record PreparedImport(IReadOnlyList<LayerBatch> Batches, IReadOnlyList<(Layer Layer, string Id)> Deletes);
+/// <summary>
+/// An import ready to write: its batches with households filled, the remainder units it empties, and — when it brings
+/// real communities over provisional ones — the grids and areas that change with it.
+/// </summary>
+public sealed record PreparedImport(IReadOnlyList<LayerBatch> Batches, IReadOnlyList<(Layer Layer, string Id)> Deletes)
+{
+    public RecodingWrite? Recoding { get; init; }
+}
 
 /// <summary>What every way into the store does before writing: estimate the households nobody counted, in one total.</summary>
 public static class LayerImport
@@ -42,16 +48,27 @@ public static class LayerImport
             };
         }
         batches = await WithoutProvisionalAreasWhereRealOnesExistAsync(store, batches, mode, ct);
+        // Real communities over provisional ones: grids are re-coded or re-partitioned in the import's transaction.
+        var recoding = await ProvisionalRecoding.PlanAsync(store, batches, mode, ct);
         // An OSM import arrives estimated (every feature says its rule): with nothing stored around it, there is nothing to redo.
         if (context.StoredCompounds.Count == 0 && context.StoredBuildings.Count == 0 && estimated.All(f => f.Properties["households_rule"] is not null))
-            return new PreparedImport(batches, []);
+            return new PreparedImport(batches, []) { Recoding = recoding };
         var result = new HouseholdEstimator(estimation).Estimate(batches, context);
-        return new PreparedImport(result.Batches, result.RemovedRemainders.Select(id => (Layer.Buildings, id)).ToList());
+        return new PreparedImport(result.Batches, result.RemovedRemainders.Select(id => (Layer.Buildings, id)).ToList()) { Recoding = recoding };
     }
 
-    /// <summary>Writes a prepared import in one transaction.</summary>
+    /// <summary>
+    /// Writes a prepared import in one transaction. With re-coding, every feature it read must still be at the version read,
+    /// else <see cref="VersionConflictsException"/> and nothing is written.
+    /// </summary>
     public static async Task<ImportSummary> WriteAsync(IFeatureStore store, PreparedImport import, ImportMode mode, CancellationToken ct = default)
     {
+        if (import.Recoding is { } r)
+        {
+            // A replace is emulated by the re-coding's deletes (it keeps what is left of the provisional communities).
+            await store.ApplyAsync([.. import.Deletes, .. r.Deletes], [.. import.Batches, .. r.Upserts], r.Expected, ct);
+            return new ImportSummary(import.Batches.GroupBy(b => b.Layer).ToDictionary(g => g.Key, g => g.Sum(b => b.Features.Count)));
+        }
         if (import.Deletes.Count == 0) return await store.ImportAsync(import.Batches, mode, ct);
         // Only an upsert can leave a stored remainder to delete (a replace of buildings reads none).
         await store.ApplyAsync(import.Deletes, import.Batches, ct: ct);
@@ -73,6 +90,16 @@ public static class LayerImport
         var keep = stored.Count == 0 || (mode == ImportMode.ReplaceLayers && stored.All(c => Provisional(c.Properties)));
         return keep ? batches : batches.Where(b => !areaLayers.Contains(b.Layer)).ToList();
     }
+
+    /// <summary>409 changed_since_read: what the import read (grids, buildings, areas it re-codes) changed before it wrote.</summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ChangedSinceRead(VersionConflictsException e) =>
+        Problems.CodedProblem.Of(StatusCodes.Status409Conflict, "changed_since_read", "Changed since the import read it",
+            [new Problems.ProblemError("changed_since_read", "/", $"{e.Conflicts.Count} feature(s) changed while the import was prepared: import again",
+                new Dictionary<string, object?> { ["count"] = e.Conflicts.Count })],
+            new Dictionary<string, object?>
+            {
+                ["changed"] = e.Conflicts.Select(c => new { layer = c.Expected.Layer.Key(), id = c.Expected.Id, read = c.Expected.Version, current = c.Current }).ToList(),
+            });
 
     static FeatureDraft Draft(StoredFeature f) => new(f.Id, f.Geometry, f.Properties);
 }

@@ -144,13 +144,7 @@ public static class PartitionApi
         foreach (var code in retiring)
         {
             if (await store.GetAsync(Layer.Grids, code, ct) is not { } old) continue;
-            var props = (JsonObject)old.Properties.DeepClone();
-            props["status"] = "retired";
-            props["households"] = 0;
-            props["unit_ids"] = new JsonArray();
-            props["replaced_by"] = new JsonArray(grids.Where(g => g.Geometry.Intersects(old.Geometry) && g.Geometry.Intersection(old.Geometry).Area > 0)
-                .Select(g => (JsonNode)JsonValue.Create(g.Id)!).ToArray());
-            grids.Add(new FeatureDraft(old.Id, old.Geometry, props));
+            grids.Add(Retired(old, grids.Where(g => g.Geometry.Intersects(old.Geometry) && g.Geometry.Intersection(old.Geometry).Area > 0).Select(g => g.Id)));
         }
         var deletes = new List<(Layer, string)>();
         try
@@ -163,6 +157,20 @@ public static class PartitionApi
         }
         await store.UpdateJobAsync(id, JobStatuses.Accepted, 1, ct: ct);
         return TypedResults.Ok(new AcceptResponse(id, grids.Count - retiring.Count, retiring.Count, buildings.Count));
+    }
+
+    /// <summary>
+    /// A superseded grid as it is kept: retired, holding nothing, its code reserved, naming the grids that replaced it
+    /// (a partition accept; real communities imported over provisional ones).
+    /// </summary>
+    public static FeatureDraft Retired(StoredFeature old, IEnumerable<string> replacedBy)
+    {
+        var props = (JsonObject)old.Properties.DeepClone();
+        props["status"] = "retired";
+        props["households"] = 0;
+        props["unit_ids"] = new JsonArray();
+        props["replaced_by"] = new JsonArray(replacedBy.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray());
+        return new FeatureDraft(old.Id, old.Geometry, props);
     }
 
     static ProblemHttpResult ChangedSinceRead(string job, IReadOnlyList<object> changed) =>
