@@ -8,33 +8,12 @@ namespace GridMap.Core.Tests;
 /// <summary>Geometry in, grids out: one case per partitioning rule.</summary>
 public class GridPartitionerTests
 {
-    static readonly MetricProjection Zone = MetricProjection.ForLongitude(106.83);
-    static readonly Coordinate Origin = Zone.Project(new Coordinate(106.83, 27.54));
-    static readonly GeometryFactory Metric = new();
+    static readonly MetricProjection Zone = LocalMetres.Zone;
+    static readonly GeometryFactory Metric = LocalMetres.Metric;
 
-    /// <summary>Lon/lat geometry from metres east and north of the origin.</summary>
-    static T LonLat<T>(T metric) where T : Geometry
-    {
-        var shifted = (T)metric.Copy();
-        shifted.Apply(new Shift(Origin.X, Origin.Y));
-        shifted.GeometryChanged();
-        var g = Zone.Unproject(shifted);
-        g.SRID = 4326;
-        return g;
-    }
+    static T LonLat<T>(T metric) where T : Geometry => LocalMetres.LonLat(metric);
 
-    sealed class Shift(double dx, double dy) : ICoordinateSequenceFilter
-    {
-        public bool Done => false;
-        public bool GeometryChanged => true;
-        public void Filter(CoordinateSequence seq, int i)
-        {
-            seq.SetX(i, seq.GetX(i) + dx);
-            seq.SetY(i, seq.GetY(i) + dy);
-        }
-    }
-
-    static Polygon Box(double x0, double y0, double x1, double y1) => LonLat((Polygon)Metric.ToGeometry(new Envelope(x0, x1, y0, y1)));
+    static Polygon Box(double x0, double y0, double x1, double y1) => LocalMetres.Box(x0, y0, x1, y1);
 
     static PartitionUnit Building(string id, int households, double x, double y, string? compound = null, IReadOnlyList<BuildingUnit>? units = null) =>
         new(id, households, Box(x - 8, y - 8, x + 8, y + 8), compound, units);

@@ -12,6 +12,40 @@ public static class AllLand
 {
     static readonly PrecisionModel Millimetre = new(1000);
 
+    /// <summary>
+    /// A basic grid left with no households (only empty buildings, beside grids that have some) joins the basic grid it
+    /// shares the longest edge with: no basic grid is empty without a reason.
+    /// </summary>
+    public static AreaOutcome JoinEmptyGrids(AreaOutcome outcome)
+    {
+        bool Basic(int k) => outcome.Specials?[k] is null;
+        if (!outcome.Households.Any(h => h > 0) || !Enumerable.Range(0, outcome.Polygons.Count).Any(k => Basic(k) && outcome.Households[k] == 0)) return outcome;
+        var polygons = outcome.Polygons.ToList();
+        var units = outcome.UnitIds.Select(u => u.ToList()).ToList();
+        var gone = new HashSet<int>();
+        foreach (var k in Enumerable.Range(0, polygons.Count).Where(k => Basic(k) && outcome.Households[k] == 0))
+        {
+            var best = Enumerable.Range(0, polygons.Count)
+                .Where(j => j != k && !gone.Contains(j) && Basic(j) && outcome.Households[j] > 0 && polygons[j].EnvelopeInternal.Intersects(polygons[k].EnvelopeInternal))
+                .Select(j => (j, Shared: polygons[j].Boundary.Intersection(polygons[k].Boundary).Length))
+                .Where(x => x.Shared > 0.01).OrderByDescending(x => x.Shared).Select(x => x.j).FirstOrDefault(-1);
+            if (best < 0) continue;
+            polygons[best] = OverlayNG.Overlay(polygons[best], polygons[k], SpatialFunction.Union, Millimetre);
+            units[best].AddRange(units[k]);
+            gone.Add(k);
+        }
+        var keep = Enumerable.Range(0, polygons.Count).Where(k => !gone.Contains(k)).ToList();
+        return outcome with
+        {
+            Polygons = keep.Select(k => polygons[k]).ToList(),
+            Households = keep.Select(k => outcome.Households[k]).ToList(),
+            UnitIds = keep.Select(k => (IReadOnlyList<string>)units[k]).ToList(),
+            Reasons = keep.Select(k => outcome.Reasons[k]).ToList(),
+            Codes = outcome.Codes is null ? null : keep.Select(k => outcome.Codes[k]).ToList(),
+            Specials = outcome.Specials is null ? null : keep.Select(k => outcome.Specials[k]).ToList(),
+        };
+    }
+
     public static AreaOutcome Cover(AreaOutcome outcome, Geometry land)
     {
         if (outcome.Polygons.Count == 0) return outcome;

@@ -190,7 +190,10 @@ public static class GridPartitioner
                     .ToList()))
                 .ToList();
             var compounds = p.CompoundsByArea[i].Select(c => c.Polygon).ToList();
-            found[i] = CrossedRoads.Find(area, basic, inArea, compounds, p.Bounds).ToList();
+            // Blocks of the land the basic grids share (the area less its dedicated grids), as the solver saw them.
+            var land = basic.Count == 0 ? area : NetTopologySuite.Operation.OverlayNG.UnaryUnionNG.Union(
+                area.Factory.BuildGeometry(basic.Select(g => g.Polygon).ToList()), new PrecisionModel(1000));
+            found[i] = CrossedRoads.Find(land, basic, inArea, compounds, p.Bounds).ToList();
         });
         return found.SelectMany(f => f).ToList();
     }

@@ -26,7 +26,8 @@ public static class NarrowNecks
         var eroded = BufferOp.Buffer(polygon, -openingM, Square);
         // One piece left by the erosion stays one piece when dilated: no neck (most grids stop here).
         if (eroded.NumGeometries < 2) return null;
-        var before = PartsHolding(polygon, points);
+        // A stairwell's point is its building's, which may lie in the next grid: every point counts for the part nearest it.
+        var before = PartsHolding(polygon, points, nearest: true);
         var opened = BufferOp.Buffer(eroded, openingM, Square);
         // A building on a part the opening removed altogether belongs to the part nearest it.
         var after = PartsHolding(opened, points, nearest: true);

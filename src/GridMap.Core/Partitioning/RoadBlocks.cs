@@ -44,7 +44,7 @@ public static class RoadBlocks
             compounds[i] = p.CompoundsByArea[i].Where(c => prepared.Intersects(c.Polygon)
                 && (c.Compound.Households is null || prepared.Covers(c.Polygon.InteriorPoint))).ToList();
             var outcome = solve(p with { Areas = areas, UnitsByArea = units, CompoundsByArea = compounds }, i);
-            outcomes.Add(outcome.Households.Any(h => h > 0) ? outcome : DedicatedGrids.Unoccupied(outcome, region));
+            outcomes.Add(outcome.Households.Any(h => h > 0) ? AllLand.JoinEmptyGrids(outcome) : DedicatedGrids.Unoccupied(outcome, region));
         }
         return Concat(outcomes);
     }
