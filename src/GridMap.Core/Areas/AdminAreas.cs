@@ -87,7 +87,8 @@ public static class AdminAreas
             var code = DivisionCode(child.Ref, digits);
             if (code is not null && used.Add(code))
             {
-                result.Add(new AdminArea(child.Key, code, child.Name, parent ?? code[..(digits - 3)], child.Polygon, false));
+                // A real code names its parent itself (the containing area may be a provisional one).
+                result.Add(new AdminArea(child.Key, code, child.Name, code[..(digits - 3)], child.Polygon, false));
                 continue;
             }
             var prefix = parent ?? orphanPrefix;
