@@ -10,7 +10,7 @@ namespace GridMap.Web.Tests;
 /// <summary>
 /// Central Chengdu imported from OpenStreetMap (like <see cref="OsmStoreFixture"/>: no districts, streets or
 /// communities), then partitioned with scope <c>all</c> and accepted through the API, once for the class: one
-/// the provisional communities the import formed (codes 9900019xx9xx, grids 9900019xx9xx001…) over 800 buildings and 178
+/// the provisional communities the import formed (codes 9900xx9xx9xx, grids 9900xx9xx9xx001…) over 800 buildings and 178
 /// compound remainder units.
 /// </summary>
 public sealed class ChengduPlannerFixture(IMessageSink sink) : WebFixture(sink)
@@ -136,7 +136,7 @@ public sealed class PlannerChengduTests(ChengduPlannerFixture web, ITestOutputHe
             }
             """);
         var areas = stored.GetProperty("areas").EnumerateArray().Select(a => a.GetString()!).ToList();
-        Assert.All(areas, a => Assert.Matches("^9900019[0-9]{2}9[0-9]{2}$", a));
+        Assert.All(areas, a => Assert.Matches("^9900[0-9]{2}9[0-9]{2}9[0-9]{2}$", a));
         Assert.InRange(areas.Count, 30, 50);
         // Basic grids where the households are; campuses, hospitals, business land and parks are dedicated grids.
         Assert.InRange(stored.GetProperty("basic").GetInt32(), 300, 400);
@@ -248,7 +248,7 @@ public sealed class PlannerChengduTests(ChengduPlannerFixture web, ITestOutputHe
         await Assertions.Expect(info).ToContainTextAsync("小区未测绘住户", new() { Timeout = 20_000 });
         await Assertions.Expect(info).ToContainTextAsync("分属网格");
         foreach (var code in grids) await Assertions.Expect(info).ToContainTextAsync(code);
-        await Assertions.Expect(info.Locator(".grid-code")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^9900019[0-9]{8}$"));
+        await Assertions.Expect(info.Locator(".grid-code")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^9900[0-9]{11}$"));
         await ShotAsync(page, "phone-chengdu-remainder");
         Assert.Empty(errors);
         await context.CloseAsync();
