@@ -32,6 +32,7 @@ public static class OsmAreas
         IReadOnlyDictionary<string, string> osmIds, ProvisionalAreaOptions? options = null, Envelope? bounds = null)
     {
         var o = options ?? new ProvisionalAreaOptions();
+        admin = KeepCompoundsWhole(admin, batches.Where(b => b.Layer == Layer.Compounds).SelectMany(b => b.Features).Select(f => f.Geometry).ToList(), bounds);
         var districts = admin.Districts.Select(a => Area(a, null, osmIds)).ToList();
         var streets = admin.Streets.Select(a => Area(a, "district_code", osmIds)).ToList();
         var communities = admin.Communities.Select(a => Area(a, "street_code", osmIds)).ToList();
@@ -167,6 +168,41 @@ public static class OsmAreas
             communities.AddRange(result.Communities.Select(c => Area(c, "street_code")));
         }
         return Batches();
+    }
+
+    /// <summary>
+    /// OSM district and street lines are often estimated (<c>source=estimated</c>) and cut through compounds; real
+    /// boundaries follow compound walls, and a compound split between communities cannot be partitioned (its remainder
+    /// unit lies in one community, part of its land in another). A compound that straddles areas of a level goes wholly
+    /// (inside the bounds) to the area holding most of it; the areas still tile what they tiled.
+    /// </summary>
+    static AdminAreaSet KeepCompoundsWhole(AdminAreaSet admin, IReadOnlyList<Geometry> compounds, Envelope? bounds)
+    {
+        if (compounds.Count == 0) return admin;
+        var rect = bounds is null ? null : OsmPolygons.Factory.ToGeometry(bounds);
+        List<AdminArea> Level(IReadOnlyList<AdminArea> areas)
+        {
+            var polygons = areas.Select(a => a.Polygon).ToArray();
+            foreach (var compound in compounds)
+            {
+                var shares = Enumerable.Range(0, polygons.Length).Where(i => polygons[i].EnvelopeInternal.Intersects(compound.EnvelopeInternal))
+                    .Select(i => (i, Area: Safe(() => polygons[i].Intersection(compound), compound.Factory.CreatePolygon()).Area)).Where(x => x.Area > 0).ToList();
+                if (shares.Count < 2) continue;
+                var owner = shares.MaxBy(x => x.Area).i;
+                var piece = rect is null ? compound : Safe(() => compound.Intersection(rect), compound);
+                foreach (var (i, _) in shares)
+                    polygons[i] = i == owner ? Safe(() => Polygonal(polygons[i].Union(piece)), polygons[i]) : Safe(() => Polygonal(polygons[i].Difference(compound)), polygons[i]);
+            }
+            return areas.Select((a, i) => a with { Polygon = polygons[i] }).Where(a => !a.Polygon.IsEmpty).ToList();
+        }
+        return admin with { Districts = Level(admin.Districts), Streets = Level(admin.Streets) };
+    }
+
+    static Geometry Polygonal(Geometry g)
+    {
+        if (g is Polygon or MultiPolygon) return g;
+        var polygons = Enumerable.Range(0, g.NumGeometries).Select(g.GetGeometryN).OfType<Polygon>().Where(p => p.Area > 0).ToArray();
+        return polygons.Length == 1 ? polygons[0] : g.Factory.CreateMultiPolygon(polygons);
     }
 
     /// <summary>
