@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 
 namespace GridMap.IO.Tests;
 
-/// <summary>Chengdu's extract holds no boundary below the district: the import forms provisional streets and communities.</summary>
+/// <summary>Chengdu's extract holds no boundary below the district: the import forms provisional streets and communities inside its districts.</summary>
 public class OsmAreasTests(ChengduOsmFixture chengdu, ITestOutputHelper output) : IClassFixture<ChengduOsmFixture>
 {
     static long Households(FeatureDraft f) => JsonNumber.ToLong(f.Properties["households"]) ?? 0;
@@ -20,38 +20,48 @@ public class OsmAreasTests(ChengduOsmFixture chengdu, ITestOutputHelper output) 
     static double AreaM2(Geometry g) => MetricProjection.For(g).AreaM2(g);
 
     [Fact]
-    public void Chengdu_gets_one_provisional_district_streets_and_communities_of_1000_to_3000_households()
+    public void Chengdu_gets_provisional_streets_and_communities_of_1000_to_3000_households_inside_its_five_districts()
     {
         var import = chengdu.Import;
-        var district = Assert.Single(import.Features(Layer.Districts));
+        var districts = import.Features(Layer.Districts);
         var streets = import.Features(Layer.Streets);
         var communities = import.Features(Layer.Communities);
         var all = import.Features(Layer.Buildings);
         var held = communities.ToDictionary(c => c.Id, c => Inside(c, all));
         long Households(FeatureDraft c) => held[c.Id];
-        output.WriteLine($"{streets.Count} streets, {communities.Count} communities; households per community: " +
+        output.WriteLine($"{districts.Count} districts, {streets.Count} streets, {communities.Count} communities; households per community: " +
             string.Join(", ", communities.Select(Households).Order()));
 
-        Assert.Equal("990001", district.Id);
-        Assert.All(import.Features(Layer.Districts).Concat(streets).Concat(communities), a => Assert.True(a.Properties["provisional"]!.GetValue<bool>()));
-        Assert.All(streets, s => Assert.Matches("^9900019[0-9]{2}$", s.Id));
-        Assert.All(communities, c => Assert.Matches("^9900019[0-9]{2}9[0-9]{2}$", c.Id));
+        // The five district relations (no ref: codes 990001…), streets and communities coded under them.
+        Assert.Equal(5, districts.Count);
+        Assert.All(districts.Concat(streets).Concat(communities), a => Assert.True(a.Properties["provisional"]!.GetValue<bool>()));
+        Assert.All(streets, s => Assert.Matches("^9900[0-9]{2}9[0-9]{2}$", s.Id));
+        Assert.All(streets, s => Assert.Contains(districts, d => d.Id == s.Properties["district_code"]!.GetValue<string>() && s.Id.StartsWith(d.Id)));
+        Assert.All(communities, c => Assert.Matches("^9900[0-9]{2}9[0-9]{2}9[0-9]{2}$", c.Id));
         Assert.All(communities, c => Assert.Equal(c.Id[..9], c.Properties["street_code"]!.GetValue<string>()));
+        Assert.All(communities, c => Assert.Contains(streets, s => s.Id == c.Id[..9]));
         Assert.All(communities, c => Assert.Contains("暂定", c.Properties["name"]!.GetValue<string>()));
         Assert.True(communities.Count(c => c.Properties["name"]!.GetValue<string>().EndsWith("社区（暂定）")) >= communities.Count / 2, "most are named after their largest compound");
 
         // One total: the communities hold every household of the import.
         var buildings = all.Sum(OsmAreasTests.Households);
         Assert.Equal(buildings, communities.Sum(Households));
-        // Most communities are in the 1,000–3,000 band (a block bounded by major roads may hold more on its own).
+        // Most communities are in the 1,000–3,000 band (a block bounded by major roads may hold more on its own; a
+        // district's corner inside the extract may hold less).
         Assert.True(communities.Count(c => Households(c) is >= 1000 and <= 3000) >= 0.75 * communities.Count);
-        Assert.InRange(communities.Count, buildings / 3000, buildings / 1000 + 1);
+        Assert.InRange(communities.Count, buildings / 3000, buildings / 1000 + districts.Count);
 
-        // They tile the district: no overlap, no gap.
+        // They tile the land without overlap, and inside the extract's bounds each lies in its own district.
         var union = UnaryUnionOp.Union(communities.Select(c => c.Geometry).ToList());
         var overlap = communities.Sum(c => AreaM2(c.Geometry)) - AreaM2(union);
         Assert.True(overlap < 10, $"communities overlap by {overlap:0} m²");
-        Assert.True(Math.Abs(AreaM2(union) - AreaM2(district.Geometry)) < 10 + AreaM2(district.Geometry) * 1e-6);
+        var box = union.Factory.ToGeometry(new Envelope(104.0421, 104.1296, 30.6528, 30.7279));
+        Assert.All(communities, c =>
+        {
+            var district = districts.Single(d => d.Id == c.Id[..6]).Geometry;
+            var outside = AreaM2(c.Geometry.Intersection(box)) - AreaM2(c.Geometry.Intersection(district)); // districts lie inside the bounds
+            Assert.True(outside < 10, $"{c.Id}: {outside:0} m² inside the bounds but outside its district");
+        });
     }
 
     [Fact]

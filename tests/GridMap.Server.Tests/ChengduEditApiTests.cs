@@ -43,7 +43,7 @@ public abstract class ChengduEditApiTests(string storeKind) : IAsyncLifetime
     public async Task Rebalancing_any_grid_of_the_area_with_its_neighbours_answers_and_conserves_households()
     {
         var grids = await ActiveGridsAsync();
-        Assert.All(grids, g => Assert.Matches("^9900019[0-9]{2}9[0-9]{2}$", g.Text("community_code")));
+        Assert.All(grids, g => Assert.Matches("^9900[0-9]{2}9[0-9]{2}9[0-9]{2}$", g.Text("community_code")));
         Assert.All(grids, g => Assert.StartsWith(g.Text("community_code")!, g.Id));
         // Every 12th grid (about 29 of them), including those whose compounds straddle the rebalanced land's edge.
         foreach (var grid in grids.OrderBy(g => g.Id, StringComparer.Ordinal).Where((_, i) => i % 12 == 0))

@@ -24,6 +24,9 @@ public sealed record ProvisionalAreaOptions
     /// <summary>The provisional district's code (contract: 99xxxx, a range real division codes do not use).</summary>
     public string DistrictCode { get; init; } = "990001";
 
+    /// <summary>The first street number (901; later when the district already holds provisional streets 901…).</summary>
+    public int FirstStreet { get; init; } = 901;
+
     /// <summary>Blocks smaller than this (m²) are slivers between carriageways: they join their neighbour.</summary>
     public double MinBlockM2 { get; init; } = 2000;
 }
@@ -99,8 +102,8 @@ public static class ProvisionalAreas
         for (var s = 0; s < streetOrder.Count; s++)
         {
             var si = streetOrder[s];
-            var streetCode = $"{o.DistrictCode}{901 + s:000}";
-            var streetName = LargestCompound(streetPolygons[si]) is { } sn ? $"{sn}片区街道（暂定）" : $"暂定街道{901 + s}";
+            var streetCode = $"{o.DistrictCode}{o.FirstStreet + s:000}";
+            var streetName = LargestCompound(streetPolygons[si]) is { } sn ? $"{sn}片区街道（暂定）" : $"暂定街道{o.FirstStreet + s}";
             streets.Add(new ProvisionalArea(streetCode, streetName, o.DistrictCode, LonLat(streetPolygons[si]), streetWeight[si]));
             var members = Enumerable.Range(0, communityPolygons.Count).Where(c => streetOf[c] == si).ToList();
             var order = GridCode.ReadingOrder(members.Select(c => communityPolygons[c]).ToList());

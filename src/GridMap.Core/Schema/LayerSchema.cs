@@ -29,6 +29,9 @@ public sealed record LayerSchema(Layer Layer, IReadOnlyList<string> GeometryType
     static readonly PropertySpec Provisional = new("provisional", PropertyType.Boolean,
         "true for an area GridMap formed where the data held none (codes 99xxxx / 9xx / 9xx; docs/areas.md)");
 
+    static readonly PropertySpec AreaOsmId = new("osm_id", PropertyType.Text,
+        "the OSM boundary it came from, e.g. relation/4734760 (an OSM import; docs/areas.md)");
+
     static readonly PropertySpec CommunityCode = new("community_code", PropertyType.Text, "code of the community (社区) it belongs to", Check: AreaCode);
 
     public static readonly IReadOnlyList<LayerSchema> All =
@@ -38,6 +41,7 @@ public sealed record LayerSchema(Layer Layer, IReadOnlyList<string> GeometryType
             new("code", PropertyType.Text, "6-digit division code (GB/T 2260), e.g. 520304", Required: true, Check: v => Digits(v, 6)),
             new("name", PropertyType.Text, "name, e.g. 播州区", Required: true),
             Provisional,
+            AreaOsmId,
         ]),
         new(Layer.Streets, Polygons,
         [
@@ -45,6 +49,7 @@ public sealed record LayerSchema(Layer Layer, IReadOnlyList<string> GeometryType
             new("name", PropertyType.Text, "name, e.g. 桂花桥街道", Required: true),
             new("district_code", PropertyType.Text, "6-digit code of its district (derived from code when absent)", Check: v => Digits(v, 6)),
             Provisional,
+            AreaOsmId,
         ]),
         new(Layer.Communities, Polygons,
         [
@@ -52,6 +57,7 @@ public sealed record LayerSchema(Layer Layer, IReadOnlyList<string> GeometryType
             new("name", PropertyType.Text, "name, e.g. 南坛社区", Required: true),
             new("street_code", PropertyType.Text, "9-digit code of its street (derived from a 12-digit code when absent)", Check: AreaCode),
             Provisional,
+            AreaOsmId,
         ]),
         new(Layer.Compounds, Polygons,
         [

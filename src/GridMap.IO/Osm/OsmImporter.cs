@@ -68,8 +68,10 @@ public static class OsmImporter
         var start = stream.Position;
         var isXml = LooksLikeXml(stream);
         stream.Position = start;
+        var bounds = OsmBounds.Read(stream, isXml);
+        stream.Position = start;
         using OsmStreamSource source = isXml ? new XmlOsmStreamSource(stream) : new PBFOsmStreamSource(stream);
-        return new Reader(options).Run(source);
+        return new Reader(options, bounds).Run(source);
     }
 
     static bool LooksLikeXml(Stream stream)
@@ -84,7 +86,7 @@ public static class OsmImporter
         return false;
     }
 
-    sealed class Reader(EstimationOptions options)
+    sealed class Reader(EstimationOptions options, Envelope? bounds)
     {
         readonly Dictionary<long, Coordinate> _nodes = [];
         readonly List<(long Id, Dictionary<string, string> Tags)> _taggedNodes = [];
@@ -108,6 +110,10 @@ public static class OsmImporter
         // Lines that bound blocks for provisional areas: rivers, canals and railways (major roads come from the network).
         readonly List<Geometry> _barrierLines = [];
 
+        // Administrative boundaries (districts, streets, communities), closed along the bounds where the extract cut them.
+        readonly OsmAdmin _admin = new();
+        readonly Envelope _nodeBox = new();
+
         void Warn(string message)
         {
             if (_listed++ < MaxListedWarnings) _warnings.Add(message);
@@ -123,6 +129,7 @@ public static class OsmImporter
                 {
                     case Node { Id: { } id, Latitude: { } lat, Longitude: { } lon } node:
                         _nodes[id] = new Coordinate(lon, lat);
+                        _nodeBox.ExpandToInclude(lon, lat);
                         if (node.Tags is { Count: > 0 }) _taggedNodes.Add((id, ToDictionary(node.Tags)));
                         break;
                     case Way { Id: { } id, Nodes: not null } way:
@@ -149,7 +156,8 @@ public static class OsmImporter
             ];
             var context = new EstimationContext { BuildingTags = _buildingTags, Pois = _pois, NonResidentialLand = _nonResidentialLand };
             batches = new HouseholdEstimator(options).Estimate(batches, context).Batches;
-            batches = [.. OsmAreas.Provisional(batches, _barrierLines), .. batches];
+            var (admin, adminIds) = _admin.Any && !_nodeBox.IsNull ? _admin.Build(bounds ?? _nodeBox, Warn) : (AdminAreaSet.Empty, new Dictionary<string, string>());
+            batches = [.. OsmAreas.Areas(batches, _barrierLines, admin, adminIds, bounds: bounds ?? _nodeBox), .. batches];
             // The estimates add only numbers and flags; check once more that every feature still passes.
             batches = batches.Select(b => b with { Features = Validate(b.Layer, b.Features, final: true) }).ToList();
 
@@ -182,6 +190,10 @@ public static class OsmImporter
             var isHighway = tags.ContainsKey("highway");
             var isLand = OsmLand.IsNonResidentialLand(tags);
             if (OsmLand.IsBarrierLine(tags) && Coordinates(way.Nodes, out _) is { Length: >= 2 } line) _barrierLines.Add(OsmPolygons.Factory.CreateLineString(line));
+            // A closed way that is an admin area itself (named: member ways of a relation carry no name).
+            if (OsmAdmin.LevelOf(tags) is { } level && OsmTags.Name(tags) is { } adminName && way.Nodes.Length >= 4 && way.Nodes[0] == way.Nodes[^1]
+                && Coordinates(way.Nodes, out _) is { } ring && OsmPolygons.FromRing(ring, out _) is { } adminPolygon)
+                _admin.AddWay(id, level, adminName, tags, adminPolygon);
             if (!isBuilding && !isCompound && stationKind is null && !isHighway && !isLand) return;
 
             if (isHighway && tags.GetValueOrDefault("area") != "yes") AddLine(id, tags, way.Nodes);
@@ -213,6 +225,8 @@ public static class OsmImporter
         void ReadRelation(Relation relation)
         {
             var tags = relation.Tags is { Count: > 0 } ? ToDictionary(relation.Tags) : null;
+            if (tags is not null && tags.GetValueOrDefault("type") is "boundary" or "multipolygon" && OsmAdmin.LevelOf(tags) is { } level)
+                ReadBoundary(relation, tags, level);
             if (tags is null || tags.GetValueOrDefault("type") != "multipolygon") return;
             var isBuilding = IsBuilding(tags);
             var isCompound = IsCompound(tags);
@@ -239,6 +253,53 @@ public static class OsmImporter
             }
             AddArea($"r{id}", $"relation/{id}", tags, geometry, isBuilding, isCompound, stationKind);
             if (isLand) AddLand($"r{id}", $"relation/{id}", tags, geometry);
+        }
+
+        /// <summary>
+        /// An admin boundary relation: its member ways present (a way the extract cut keeps the pieces inside), the polygon
+        /// when they close into rings, its admin_centre / label nodes.
+        /// </summary>
+        void ReadBoundary(Relation relation, Dictionary<string, string> tags, int level)
+        {
+            var id = relation.Id!.Value;
+            if (OsmTags.Name(tags) is not { } name)
+            {
+                Warn($"relation/{id} (admin_level {level}): has no name: skipped");
+                return;
+            }
+            var ways = new List<BoundaryWay>();
+            var members = new List<(string, Coordinate[])>();
+            var whole = true;
+            foreach (var member in relation.Members.Where(m => m.Type == OsmGeoType.Way))
+            {
+                if (!_ways.TryGetValue(member.Id, out var way)) { whole = false; continue; }
+                if (Coordinates(way.Nodes, out _) is { } line)
+                {
+                    members.Add((member.Role ?? "", line));
+                    if (line.Length >= 2) ways.Add(new BoundaryWay(member.Id, OsmPolygons.Factory.CreateLineString(line)));
+                    continue;
+                }
+                whole = false;
+                foreach (var piece in Pieces(way.Nodes)) ways.Add(new BoundaryWay(member.Id, OsmPolygons.Factory.CreateLineString(piece)));
+            }
+            var inside = relation.Members.Where(m => m.Type == OsmGeoType.Node && m.Role is "admin_centre" or "label" && _nodes.ContainsKey(m.Id))
+                .Select(m => _nodes[m.Id]).ToList();
+            var complete = whole ? OsmPolygons.FromMultipolygon(members, out _) : null;
+            _admin.AddRelation(id, level, name, tags, ways, complete, inside);
+        }
+
+        /// <summary>The runs of a way's nodes that are in the file (at least 2 distinct points each).</summary>
+        List<Coordinate[]> Pieces(long[] nodeIds)
+        {
+            var pieces = new List<List<Coordinate>>();
+            List<Coordinate>? piece = null;
+            foreach (var nodeId in nodeIds)
+            {
+                if (!_nodes.TryGetValue(nodeId, out var c)) { piece = null; continue; }
+                if (piece is null) pieces.Add(piece = []);
+                if (piece.Count == 0 || !piece[^1].Equals2D(c)) piece.Add(c);
+            }
+            return pieces.Where(l => l.Count >= 2).Select(l => l.ToArray()).ToList();
         }
 
         void AddArea(string id, string osmId, Dictionary<string, string> tags, Geometry polygon, bool isBuilding, bool isCompound, string? stationKind)

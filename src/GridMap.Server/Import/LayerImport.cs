@@ -76,8 +76,9 @@ public static class LayerImport
     }
 
     /// <summary>
-    /// An OSM extract with no boundaries brings provisional areas (<c>provisional: true</c>). They are written only where
-    /// the store has no communities, or a replace import finds only provisional ones: areas a planner imported stay.
+    /// An OSM import brings provisional areas (<c>provisional: true</c>: formed where the extract holds no communities, or
+    /// admin boundaries without a division code). They are written only where the store has no communities, or a replace
+    /// import finds only provisional ones: areas a planner imported stay. Areas with real codes are always written.
     /// </summary>
     static async Task<IReadOnlyList<LayerBatch>> WithoutProvisionalAreasWhereRealOnesExistAsync(IFeatureStore store, IReadOnlyList<LayerBatch> batches,
         ImportMode mode, CancellationToken ct)
@@ -85,10 +86,12 @@ public static class LayerImport
         static bool Provisional(JsonObject p) => p["provisional"] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
         var areaLayers = new[] { Layer.Districts, Layer.Streets, Layer.Communities };
         var brought = batches.Where(b => areaLayers.Contains(b.Layer)).SelectMany(b => b.Features).ToList();
-        if (brought.Count == 0 || !brought.All(f => Provisional(f.Properties))) return batches;
+        if (!brought.Any(f => Provisional(f.Properties))) return batches;
         var stored = await StoreReads.AllAsync(store, Layer.Communities, null, ct);
         var keep = stored.Count == 0 || (mode == ImportMode.ReplaceLayers && stored.All(c => Provisional(c.Properties)));
-        return keep ? batches : batches.Where(b => !areaLayers.Contains(b.Layer)).ToList();
+        if (keep) return batches;
+        return batches.Select(b => areaLayers.Contains(b.Layer) ? b with { Features = b.Features.Where(f => !Provisional(f.Properties)).ToList() } : b)
+            .Where(b => !areaLayers.Contains(b.Layer) || b.Features.Count > 0).ToList();
     }
 
     /// <summary>409 changed_since_read: what the import read (grids, buildings, areas it re-codes) changed before it wrote.</summary>
