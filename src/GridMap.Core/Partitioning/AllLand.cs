@@ -12,6 +12,9 @@ public static class AllLand
 {
     static readonly PrecisionModel Millimetre = new(1000);
 
+    /// <summary>Uncovered land touching no grid becomes a grid of its own from this size (m²); smaller bits stay a gap.</summary>
+    public const double MinOrphanM2 = 100;
+
     /// <summary>
     /// A basic grid left with no households (only empty buildings, beside grids that have some) joins the basic grid it
     /// shares the longest edge with: no basic grid is empty without a reason.
@@ -61,7 +64,8 @@ public static class AllLand
                 .Select(k => (k, Shared: polygons[k].Boundary.Intersection(part.Boundary).Length))
                 .Where(x => x.Shared > 0.01).OrderByDescending(x => x.Shared).Select(x => x.k).FirstOrDefault(-1);
             if (best >= 0) polygons[best] = OverlayNG.Overlay(polygons[best], part, SpatialFunction.Union, Millimetre);
-            else orphans.Add(part);
+            // Alone, only land worth a grid is one: a hair-thin or tiny piece would vanish in 7-decimal lon/lat.
+            else if (part.Area >= MinOrphanM2 && !part.Buffer(-0.5).IsEmpty) orphans.Add(part);
         }
         if (orphans.Count == 0) return outcome with { Polygons = polygons };
         var nobody = DedicatedGrids.Unoccupied(new AreaOutcome(orphans, orphans.Select(_ => 0).ToList(),

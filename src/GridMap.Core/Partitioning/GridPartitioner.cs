@@ -115,6 +115,8 @@ public static class GridPartitioner
             var codes = Codes(areas[i].Code, lonLat, outcome.Codes, prepared.ExistingByArea[i]);
             foreach (var g in GridCode.ReadingOrder(lonLat))
             {
+                // A sliver of nobody's land can fold away in lon/lat: no grid without land or anyone in it.
+                if (lonLat[g].IsEmpty && outcome.UnitIds[g].Count == 0) continue;
                 grids.Add(new GridResult(
                     codes[g], areas[i].Code,
                     GeometryRules.OrientForRfc7946(lonLat[g]), outcome.Households[g], outcome.UnitIds[g],
