@@ -221,6 +221,44 @@ public sealed class PartitionCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Partition_follows_a_major_road_from_the_barriers_and_gives_a_special_area_its_dedicated_grid()
+    {
+        var units = Path.Combine(_dir, "units.geojson");
+        var features = Enumerable.Range(0, 12).Select(i =>
+            $$$"""{"type":"Feature","id":"u{{{i}}}","geometry":{"type":"Point","coordinates":[{{{106.830 + (i % 4) * 0.001}}},{{{27.540 + (i / 4) * 0.001}}}]},"properties":{"households":{{{60 + i * 5}}}}}""");
+        await File.WriteAllTextAsync(units, $$"""{"type":"FeatureCollection","features":[{{string.Join(",", features)}}]}""");
+        var areas = Path.Combine(_dir, "areas.geojson");
+        await File.WriteAllTextAsync(areas, """{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[106.8295,27.5395],[106.8345,27.5395],[106.8345,27.5435],[106.8295,27.5435],[106.8295,27.5395]]]},"properties":{"code":"520304001001"}}]}""");
+        // A primary road between the second and third columns: 495 households west of it, 555 east.
+        var barriers = Path.Combine(_dir, "roads.geojson");
+        await File.WriteAllTextAsync(barriers, """{"type":"FeatureCollection","features":[{"type":"Feature","id":"w1","geometry":{"type":"LineString","coordinates":[[106.8315,27.539],[106.8315,27.544]]},"properties":{"highway":"primary","name":"中山路"}}]}""");
+        var special = Path.Combine(_dir, "special.geojson");
+        await File.WriteAllTextAsync(special, """{"type":"FeatureCollection","features":[{"type":"Feature","id":"school1","geometry":{"type":"Polygon","coordinates":[[[106.8335,27.5425],[106.8345,27.5425],[106.8345,27.5435],[106.8335,27.5435],[106.8335,27.5425]]]},"properties":{"kind":"school","name":"中山路小学"}}]}""");
+        var output = Path.Combine(_dir, "grids.geojson");
+        var report = Path.Combine(_dir, "report.json");
+
+        var (code, stdout, err) = await Run("partition", "--units", units, "--areas", areas, "--barriers", barriers, "--special-areas", special,
+            "--out", output, "--report", report);
+        Assert.True(code == 0, err);
+        Assert.Contains("1 dedicated grids", stdout);
+
+        var grids = JsonDocument.Parse(await File.ReadAllTextAsync(output)).RootElement.GetProperty("features").EnumerateArray()
+            .Select(g => g.GetProperty("properties")).ToList();
+        var school = Assert.Single(grids, p => p.GetProperty("type").GetString() == "dedicated");
+        Assert.Equal("school", school.GetProperty("special_area").GetProperty("kind").GetString());
+        // Every basic grid lies on one side of the road.
+        foreach (var g in grids.Where(p => p.GetProperty("type").GetString() == "basic"))
+        {
+            var columns = g.GetProperty("unit_ids").EnumerateArray().Select(id => int.Parse(id.GetString()![1..]) % 4 < 2).Distinct().Count();
+            Assert.Equal(1, columns);
+        }
+        var r = JsonDocument.Parse(await File.ReadAllTextAsync(report)).RootElement;
+        Assert.Equal(0, r.GetProperty("crossed_roads").GetArrayLength());
+        Assert.Equal(0, r.GetProperty("large_grids").GetArrayLength());
+        Assert.Equal(4, r.GetProperty("in_band").GetInt32());
+    }
+
+    [Fact]
     public async Task Units_without_households_are_refused_with_where()
     {
         var units = Path.Combine(_dir, "units.geojson");
