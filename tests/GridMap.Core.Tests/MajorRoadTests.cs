@@ -70,15 +70,17 @@ public class MajorRoadTests
     }
 
     [Fact]
-    public void A_stretch_of_100_m_or_less_inside_the_grid_shrunk_by_5_m_is_no_crossing()
+    public void A_stretch_of_100_m_or_less_or_a_dead_end_inside_the_grid_is_no_crossing()
     {
         var area = Metric.ToGeometry(new Envelope(0, 1000, 0, 400));
         var grid = new CrossedRoads.Grid("g", Metric.ToGeometry(new Envelope(0, 90, 0, 400)), []);
-        PartitionRoad Stretch(double y0) => Road with { Line = Metric.CreateLineString([new Coordinate(50, y0), new Coordinate(50, 420)]) };
+        PartitionRoad Through((double X, double Y) a, (double X, double Y) b) =>
+            Road with { Line = Metric.CreateLineString([new Coordinate(a.X, a.Y), new Coordinate(b.X, b.Y)]) };
 
-        Assert.Empty(CrossedRoads.Find(area, [grid], [Stretch(300)], [], new Bounds())); // 95 m inside
-        var crossing = Assert.Single(CrossedRoads.Find(area, [grid], [Stretch(200)], [], new Bounds())); // 195 m inside
-        Assert.Equal(195, crossing.LengthM, 0.5);
+        Assert.Empty(CrossedRoads.Find(area, [grid], [Through((-20, 200), (110, 200))], [], new Bounds())); // 80 m inside
+        Assert.Empty(CrossedRoads.Find(area, [grid], [Through((50, 420), (50, 150))], [], new Bounds())); // a dead end
+        var crossing = Assert.Single(CrossedRoads.Find(area, [grid], [Through((50, -20), (50, 420))], [], new Bounds()));
+        Assert.Equal(390, crossing.LengthM, 0.5);
     }
 
     [Theory]

@@ -58,14 +58,25 @@ public static class CrossedRoads
             {
                 var length = road.Sum(x => x.Inside.Length);
                 if (length <= MinLengthM) continue;
-                blocks ??= new Blocks(area, roads, grids);
                 var inside = area.Factory.BuildGeometry(road.Select(x => x.Inside));
+                // A road that ends inside the grid (a dead end) has the same land on both sides: nothing is crossed.
+                if (!Divides(grid.Polygon, road.Select(x => x.Road.Line))) continue;
+                blocks ??= new Blocks(area, roads, grids);
                 var first = road.First().Road;
                 found.Add(new CrossedRoad(grid.Code, first.Id, first.Name, first.Highway, Math.Round(length, 1),
                     ReasonOf(grid, inside, compounds, blocks, bounds)));
             }
         }
         return found;
+    }
+
+    /// <summary>Whether the road lines cut the polygon into at least two parts of more than <see cref="MinSideM2"/> each.</summary>
+    static bool Divides(Geometry polygon, IEnumerable<Geometry> lines)
+    {
+        var polygonizer = new Polygonizer();
+        polygonizer.Add(polygon.Factory.BuildGeometry(lines.Append(polygon.Boundary).ToList()).Union());
+        var inside = PreparedGeometryFactory.Prepare(polygon);
+        return polygonizer.GetPolygons().Count(f => f.Area > MinSideM2 && inside.Covers(f.InteriorPoint)) >= 2;
     }
 
     static string ReasonOf(Grid grid, Geometry roadInside, IReadOnlyList<Geometry> compounds, Blocks blocks, Bounds bounds)
