@@ -36,7 +36,7 @@ public static class CrossedRoads
     public sealed record Grid(string Code, Geometry Polygon, IReadOnlyList<(Coordinate Point, long Households)> Holds);
 
     public static IReadOnlyList<CrossedRoad> Find(Geometry area, IReadOnlyList<Grid> grids, IReadOnlyList<PartitionRoad> roads,
-        IReadOnlyList<Geometry> compounds, Bounds bounds)
+        IReadOnlyList<Geometry> compounds, Bounds bounds, IReadOnlyList<Geometry>? joinedForFit = null)
     {
         if (grids.Count == 0 || roads.Count == 0) return [];
         var tree = new STRtree<PartitionRoad>();
@@ -64,7 +64,7 @@ public static class CrossedRoads
                 blocks ??= new Blocks(area, roads, grids);
                 var first = road.First().Road;
                 found.Add(new CrossedRoad(grid.Code, first.Id, first.Name, first.Highway, Math.Round(length, 1),
-                    ReasonOf(grid, inside, compounds, blocks, bounds)));
+                    ReasonOf(grid, inside, compounds, blocks, bounds, joinedForFit ?? [])));
             }
         }
         return found;
@@ -79,7 +79,7 @@ public static class CrossedRoads
         return polygonizer.GetPolygons().Count(f => f.Area > MinSideM2 && inside.Covers(f.InteriorPoint)) >= 2;
     }
 
-    static string ReasonOf(Grid grid, Geometry roadInside, IReadOnlyList<Geometry> compounds, Blocks blocks, Bounds bounds)
+    static string ReasonOf(Grid grid, Geometry roadInside, IReadOnlyList<Geometry> compounds, Blocks blocks, Bounds bounds, IReadOnlyList<Geometry> joinedForFit)
     {
         // A compound the road runs through (not along its edge) cannot be kept whole on one side.
         foreach (var c in compounds)
@@ -91,6 +91,9 @@ public static class CrossedRoads
         var sides = blocks.Overlapping(grid.Polygon);
         if (sides.Any(b => blocks.Households[b] < bounds.Min)) return "side_below_min";
         if (sides.Any(b => !Fits(blocks.Households[b], bounds))) return "no_road_free_fit";
+        // Blocks the partitioner solved together because apart they found no grids in band.
+        if (joinedForFit.Any(j => j.EnvelopeInternal.Intersects(grid.Polygon.EnvelopeInternal) && j.Intersection(grid.Polygon).Area > 0.5 * grid.Polygon.Area))
+            return "no_road_free_fit";
         return "none";
     }
 

@@ -143,7 +143,7 @@ public static class GridPartitioner
             var points = grids[k].UnitIds.Select(id => pointOf.GetValueOrDefault(id.Split('/')[0])).OfType<Coordinate>().ToList();
             necks[k] = NarrowNecks.Of(grids[k].Code, metricOf[k], points);
         });
-        var crossed = CrossedRoadsOf(prepared, grids, metricOf, areaOf, pointOf);
+        var crossed = CrossedRoadsOf(prepared, outcomes, grids, metricOf, areaOf, pointOf);
         var basic = grids.Where(g => g.Special is null).ToList();
         var inBand = basic.Count(g => bounds.Contains(g.Households));
         var report = new PartitionReport(
@@ -174,7 +174,7 @@ public static class GridPartitioner
     }
 
     /// <summary>Major-road crossings of the basic grids, area by area (outside the timed step).</summary>
-    static List<CrossedRoad> CrossedRoadsOf(PreparedInput p, IReadOnlyList<GridResult> grids, IReadOnlyList<Geometry> metricOf,
+    static List<CrossedRoad> CrossedRoadsOf(PreparedInput p, IReadOnlyList<AreaOutcome> outcomes, IReadOnlyList<GridResult> grids, IReadOnlyList<Geometry> metricOf,
         IReadOnlyList<int> areaOf, IReadOnlyDictionary<string, Coordinate> pointOf)
     {
         if (p.Input.MajorRoads is not { Count: > 0 }) return [];
@@ -195,7 +195,7 @@ public static class GridPartitioner
             // Blocks of the land the basic grids share (the area less its dedicated grids), as the solver saw them.
             var land = basic.Count == 0 ? area : NetTopologySuite.Operation.OverlayNG.UnaryUnionNG.Union(
                 area.Factory.BuildGeometry(basic.Select(g => g.Polygon).ToList()), new PrecisionModel(1000));
-            found[i] = CrossedRoads.Find(land, basic, inArea, compounds, p.Bounds).ToList();
+            found[i] = CrossedRoads.Find(land, basic, inArea, compounds, p.Bounds, outcomes[i].JoinedForFit).ToList();
         });
         return found.SelectMany(f => f).ToList();
     }
@@ -362,4 +362,7 @@ public sealed record AreaOutcome(
 
     /// <summary>Per grid, the special area of a dedicated grid (null for a basic one); null when the area has none.</summary>
     public IReadOnlyList<PartitionSpecialArea?>? Specials { get; init; }
+
+    /// <summary>Land of road blocks solved together because apart they found no grids in band (metric).</summary>
+    public IReadOnlyList<Geometry> JoinedForFit { get; init; } = [];
 }

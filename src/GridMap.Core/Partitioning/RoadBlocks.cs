@@ -30,8 +30,7 @@ public static class RoadBlocks
         var regions = Regions(polygon, roads, p.UnitsByArea[i], p.CompoundsByArea[i], p.Bounds);
         if (regions.Count < 2) return solve(p, i);
 
-        var outcomes = new List<AreaOutcome>();
-        foreach (var region in regions)
+        AreaOutcome SolveRegion(Geometry region)
         {
             var prepared = PreparedGeometryFactory.Prepare(region);
             var factory = region.Factory;
@@ -44,10 +43,38 @@ public static class RoadBlocks
             compounds[i] = p.CompoundsByArea[i].Where(c => prepared.Intersects(c.Polygon)
                 && (c.Compound.Households is null || prepared.Covers(c.Polygon.InteriorPoint))).ToList();
             var outcome = solve(p with { Areas = areas, UnitsByArea = units, CompoundsByArea = compounds }, i);
-            outcomes.Add(outcome.Households.Any(h => h > 0) ? AllLand.JoinEmptyGrids(outcome) : DedicatedGrids.Unoccupied(outcome, region));
+            return outcome.Households.Any(h => h > 0) ? AllLand.JoinEmptyGrids(outcome) : DedicatedGrids.Unoccupied(outcome, region);
         }
-        return Concat(outcomes);
+
+        var outcomes = regions.Select(SolveRegion).ToList();
+        var joined = new List<Geometry>();
+        // A block whose households fit on paper may still find no contiguous grids of Min..Max on its own: it is solved
+        // again with a neighbour, and the pair is kept where fewer grids end out of band (no_road_free_fit).
+        int OutOfBand(AreaOutcome o) => Enumerable.Range(0, o.Polygons.Count).Count(k => o.Specials?[k] is null && !p.Bounds.Contains(o.Households[k]));
+        var done = new bool[regions.Count];
+        foreach (var r in Enumerable.Range(0, regions.Count).OrderByDescending(r => OutOfBand(outcomes[r])))
+        {
+            if (done[r] || OutOfBand(outcomes[r]) == 0) continue;
+            var best = (Other: -1, Outcome: (AreaOutcome?)null, Union: (Geometry?)null, Gain: 0);
+            foreach (var n in Enumerable.Range(0, regions.Count).Where(n => n != r && !done[n] && outcomes[n].Households.Any(h => h > 0)
+                         && regions[n].EnvelopeInternal.Intersects(regions[r].EnvelopeInternal)
+                         && regions[n].Boundary.Intersection(regions[r].Boundary).Length > 1))
+            {
+                var union = UnaryUnionNG.Union(regions[r].Factory.BuildGeometry([regions[r], regions[n]]), Millimetre);
+                var outcome = SolveRegion(union);
+                var gain = OutOfBand(outcomes[r]) + OutOfBand(outcomes[n]) - OutOfBand(outcome);
+                if (gain > best.Gain) best = (n, outcome, union, gain);
+            }
+            if (best.Other < 0) continue;
+            done[r] = done[best.Other] = true;
+            outcomes[r] = best.Outcome!;
+            outcomes[best.Other] = Empty;
+            joined.Add(best.Union!);
+        }
+        return Concat(outcomes.Where(o => o.Polygons.Count > 0).ToList()) with { JoinedForFit = joined };
     }
+
+    static readonly AreaOutcome Empty = new([], [], [], [], [], 0);
 
     /// <summary>The area cut by the roads into blocks, grouped so that each group's households fit a whole number of grids.</summary>
     public static IReadOnlyList<Geometry> Regions(Geometry area, IReadOnlyList<LineString> roads, IReadOnlyList<AreaAtoms.MetricUnit> units,
