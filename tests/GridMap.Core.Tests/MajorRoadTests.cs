@@ -95,6 +95,15 @@ public class MajorRoadTests
         Assert.Equal(fits, CrossedRoads.Fits(households, new Bounds()));
 
     [Fact]
+    public void Whole_units_must_make_the_grids_not_only_their_total()
+    {
+        Assert.False(CrossedRoads.Fits([199, 250], new Bounds())); // 449 fits two grids on paper, not in whole buildings
+        Assert.True(CrossedRoads.Fits([200, 249], new Bounds()));
+        Assert.True(CrossedRoads.Fits([449], new Bounds())); // one block above 300 is cut into stairwells
+        Assert.False(CrossedRoads.Fits([150, 160], new Bounds()));
+    }
+
+    [Fact]
     public void Empty_land_between_major_roads_is_a_dedicated_grid_and_all_land_is_covered()
     {
         // A second road at x = 800 closes off 20 ha with nobody on it in the east.

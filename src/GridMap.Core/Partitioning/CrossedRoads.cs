@@ -51,7 +51,7 @@ public static class CrossedRoads
             if (inset.IsEmpty) continue;
             var prepared = PreparedGeometryFactory.Prepare(inset);
             var pieces = near.Where(r => prepared.Intersects(r.Line))
-                .Select(r => (Road: r, Inside: r.Line.Intersection(inset)))
+                .Select(r => (Road: r, Inside: Robust.Intersection(r.Line, inset)))
                 .Where(x => x.Inside.Length > 0)
                 .GroupBy(x => x.Road.Name ?? x.Road.Id);
             foreach (var road in pieces)
@@ -74,7 +74,7 @@ public static class CrossedRoads
     static bool Divides(Geometry polygon, IEnumerable<Geometry> lines)
     {
         var polygonizer = new Polygonizer();
-        polygonizer.Add(polygon.Factory.BuildGeometry(lines.Append(polygon.Boundary).ToList()).Union());
+        polygonizer.Add(Robust.Union(polygon.Factory.BuildGeometry(lines.Append(polygon.Boundary).ToList())));
         var inside = PreparedGeometryFactory.Prepare(polygon);
         return polygonizer.GetPolygons().Count(f => f.Area > MinSideM2 && inside.Covers(f.InteriorPoint)) >= 2;
     }
@@ -85,14 +85,14 @@ public static class CrossedRoads
         foreach (var c in compounds)
         {
             if (!c.EnvelopeInternal.Intersects(roadInside.EnvelopeInternal)) continue;
-            if (roadInside.Intersection(c.Buffer(-InsetM)).Length > 2 * InsetM && c.Intersection(grid.Polygon).Area > 0.5 * c.Area) return "compound_straddles";
+            if (Robust.Intersection(roadInside, c.Buffer(-InsetM)).Length > 2 * InsetM && Robust.Intersection(c, grid.Polygon).Area > 0.5 * c.Area) return "compound_straddles";
         }
         // The sides: the blocks between major roads the grid takes land of, whether or not anyone lives there.
         var sides = blocks.Overlapping(grid.Polygon);
         if (sides.Any(b => blocks.Households[b] < bounds.Min)) return "side_below_min";
-        if (sides.Any(b => !Fits(blocks.Households[b], bounds))) return "no_road_free_fit";
+        if (sides.Any(b => !Fits(blocks.Items[b], bounds))) return "no_road_free_fit";
         // Blocks the partitioner solved together because apart they found no grids in band.
-        if (joinedForFit.Any(j => j.EnvelopeInternal.Intersects(grid.Polygon.EnvelopeInternal) && j.Intersection(grid.Polygon).Area > 0.5 * grid.Polygon.Area))
+        if (joinedForFit.Any(j => j.EnvelopeInternal.Intersects(grid.Polygon.EnvelopeInternal) && Robust.Intersection(j, grid.Polygon).Area > 0.5 * grid.Polygon.Area))
             return "no_road_free_fit";
         return "none";
     }
@@ -105,27 +105,53 @@ public static class CrossedRoads
         return k * bounds.Min <= h;
     }
 
+    /// <summary>
+    /// Whether whole units of these sizes can make grids of Min..Max: the total must fit, and where it fits two grids
+    /// only, some units must add up to one of them (199 + 250 households cannot). A unit above Max counts as its
+    /// stairwells of about 50. Three grids or more are taken to fit when the total does.
+    /// </summary>
+    public static bool Fits(IReadOnlyList<int> items, Bounds bounds)
+    {
+        long h = items.Sum(i => (long)i);
+        if (!Fits(h, bounds)) return false;
+        if (h <= bounds.Max || 3 * bounds.Min <= h) return true;
+        var (low, high) = ((int)Math.Max(bounds.Min, h - bounds.Max), (int)Math.Min(bounds.Max, h - bounds.Min));
+        var reachable = new bool[high + 1];
+        reachable[0] = true;
+        foreach (var item in items.SelectMany(i => i > bounds.Max ? Model.BuildingUnit.Synthesise(i, bounds.SynthesisedUnitHouseholds, bounds.Min, bounds.Max).Select(u => u.Households) : [i]))
+            for (var s = high - item; s >= 0; s--)
+                if (reachable[s]) reachable[s + item] = true;
+        for (var s = low; s <= high; s++) if (reachable[s]) return true;
+        return false;
+    }
+
     /// <summary>The area cut by the major roads into blocks, with the households the basic grids hold in each.</summary>
     sealed class Blocks
     {
         readonly List<IPreparedGeometry> _faces;
         public readonly long[] Households;
+        public readonly List<int>[] Items;
 
         public Blocks(Geometry area, IReadOnlyList<PartitionRoad> roads, IReadOnlyList<Grid> grids)
         {
             var polygonizer = new Polygonizer();
             var lines = roads.Select(r => r.Line).Where(l => l.EnvelopeInternal.Intersects(area.EnvelopeInternal)).Append(area.Boundary);
-            polygonizer.Add(area.Factory.BuildGeometry(lines).Union());
+            polygonizer.Add(Robust.Union(area.Factory.BuildGeometry(lines)));
             var prepared = PreparedGeometryFactory.Prepare(area);
             _faces = polygonizer.GetPolygons().Where(f => prepared.Covers(f.InteriorPoint)).Select(PreparedGeometryFactory.Prepare).ToList();
             Households = new long[_faces.Count];
+            Items = _faces.Select(_ => new List<int>()).ToArray();
             foreach (var (point, households) in grids.SelectMany(g => g.Holds))
-                if (Of(point) is var b and >= 0) Households[b] += households;
+                if (Of(point) is var b and >= 0)
+                {
+                    Households[b] += households;
+                    Items[b].Add((int)households);
+                }
         }
 
         public List<int> Overlapping(Geometry grid) => Enumerable.Range(0, _faces.Count)
             .Where(b => _faces[b].Geometry.EnvelopeInternal.Intersects(grid.EnvelopeInternal) && _faces[b].Intersects(grid)
-                        && _faces[b].Geometry.Intersection(grid).Area > Math.Min(MinSideM2, 0.5 * _faces[b].Geometry.Area))
+                        && Robust.Intersection(_faces[b].Geometry, grid).Area > Math.Min(MinSideM2, 0.5 * _faces[b].Geometry.Area))
             .ToList();
 
         public int Of(Coordinate c)

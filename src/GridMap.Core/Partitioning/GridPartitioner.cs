@@ -219,7 +219,7 @@ public static class GridPartitioner
         {
             if (grids[k].Special is not null) continue;
             var shares = tree.Query(metricOf[k].EnvelopeInternal)
-                .Select(c => (c.Compound.Id, Area: c.Polygon.Intersection(metricOf[k]).Area))
+                .Select(c => (c.Compound.Id, Area: Robust.Intersection(c.Polygon, metricOf[k]).Area))
                 .Where(x => x.Area > 1).ToList();
             var land = shares.Sum(x => x.Area);
             if (land > LargeGrid.MaxResidentialM2 && shares.Count(x => x.Area > 0.01 * land) > 1)

@@ -27,7 +27,7 @@ public static class RoadBlocks
         var (code, polygon) = p.Areas[i];
         var roads = p.MajorRoads.Query(polygon.EnvelopeInternal).Select(r => (LineString)r.Line).ToList();
         if (roads.Count == 0) return solve(p, i);
-        var regions = Regions(polygon, roads, p.UnitsByArea[i], p.CompoundsByArea[i], p.Bounds);
+        var regions = Regions(polygon, roads, p.UnitsByArea[i], p.CompoundsByArea[i], p.Bounds).ToList();
         if (regions.Count < 2) return solve(p, i);
 
         AreaOutcome SolveRegion(Geometry region)
@@ -49,29 +49,37 @@ public static class RoadBlocks
         var outcomes = regions.Select(SolveRegion).ToList();
         var joined = new List<Geometry>();
         // A block whose households fit on paper may still find no contiguous grids of Min..Max on its own: it is solved
-        // again with a neighbour, and the pair is kept where fewer grids end out of band (no_road_free_fit).
+        // again with each neighbour, and the pair that leaves fewest grids out of band is kept (no_road_free_fit), until
+        // no pair helps.
         int OutOfBand(AreaOutcome o) => Enumerable.Range(0, o.Polygons.Count).Count(k => o.Specials?[k] is null && !p.Bounds.Contains(o.Households[k]));
-        var done = new bool[regions.Count];
-        foreach (var r in Enumerable.Range(0, regions.Count).OrderByDescending(r => OutOfBand(outcomes[r])))
+        var tried = new HashSet<(Geometry, Geometry)>();
+        for (var improved = true; improved;)
         {
-            if (done[r] || OutOfBand(outcomes[r]) == 0) continue;
-            var best = (Other: -1, Outcome: (AreaOutcome?)null, Union: (Geometry?)null, Gain: 0);
-            foreach (var n in Enumerable.Range(0, regions.Count).Where(n => n != r && !done[n] && outcomes[n].Households.Any(h => h > 0)
-                         && regions[n].EnvelopeInternal.Intersects(regions[r].EnvelopeInternal)
-                         && regions[n].Boundary.Intersection(regions[r].Boundary).Length > 1))
+            improved = false;
+            foreach (var r in Enumerable.Range(0, regions.Count).Where(r => OutOfBand(outcomes[r]) > 0).OrderByDescending(r => OutOfBand(outcomes[r])).ToList())
             {
-                var union = UnaryUnionNG.Union(regions[r].Factory.BuildGeometry([regions[r], regions[n]]), Millimetre);
-                var outcome = SolveRegion(union);
-                var gain = OutOfBand(outcomes[r]) + OutOfBand(outcomes[n]) - OutOfBand(outcome);
-                if (gain > best.Gain) best = (n, outcome, union, gain);
+                var best = (Other: -1, Outcome: (AreaOutcome?)null, Union: (Geometry?)null, Gain: 0);
+                foreach (var n in Enumerable.Range(0, regions.Count).Where(n => n != r && outcomes[n].Households.Any(h => h > 0)
+                             && regions[n].EnvelopeInternal.Intersects(regions[r].EnvelopeInternal)
+                             && tried.Add((regions[r], regions[n]))
+                             && Robust.Intersection(regions[n].Boundary, regions[r].Boundary).Length > 1))
+                {
+                    var union = UnaryUnionNG.Union(regions[r].Factory.BuildGeometry([regions[r], regions[n]]), Millimetre);
+                    var outcome = SolveRegion(union);
+                    var gain = OutOfBand(outcomes[r]) + OutOfBand(outcomes[n]) - OutOfBand(outcome);
+                    if (gain > best.Gain) best = (n, outcome, union, gain);
+                }
+                if (best.Other < 0) continue;
+                joined.RemoveAll(j => j == regions[r] || j == regions[best.Other]);
+                (regions[r], outcomes[r]) = (best.Union!, best.Outcome!);
+                regions.RemoveAt(best.Other);
+                outcomes.RemoveAt(best.Other);
+                joined.Add(regions[best.Other < r ? r - 1 : r]);
+                improved = true;
+                break; // indices moved: start the pass again
             }
-            if (best.Other < 0) continue;
-            done[r] = done[best.Other] = true;
-            outcomes[r] = best.Outcome!;
-            outcomes[best.Other] = Empty;
-            joined.Add(best.Union!);
         }
-        return Concat(outcomes.Where(o => o.Polygons.Count > 0).ToList()) with { JoinedForFit = joined };
+        return Concat(outcomes) with { JoinedForFit = joined };
     }
 
     static readonly AreaOutcome Empty = new([], [], [], [], [], 0);
@@ -81,7 +89,7 @@ public static class RoadBlocks
         IReadOnlyList<AreaAtoms.MetricCompound> compounds, Bounds bounds)
     {
         var polygonizer = new Polygonizer();
-        polygonizer.Add(area.Factory.BuildGeometry(roads.Cast<Geometry>().Append(area.Boundary).ToList()).Union());
+        polygonizer.Add(Robust.Union(area.Factory.BuildGeometry(roads.Cast<Geometry>().Append(area.Boundary).ToList())));
         var inArea = PreparedGeometryFactory.Prepare(area);
         var blocks = polygonizer.GetPolygons().Where(f => f.Area > 0 && inArea.Covers(f.InteriorPoint)).ToList();
         // Faces may miss bits of an area that is not cleanly noded; they must tile it, or land would go missing.
@@ -94,18 +102,29 @@ public static class RoadBlocks
             var point = area.Factory.CreatePoint(c);
             return prepared.FindIndex(b => b.Covers(point));
         }
-        foreach (var u in units) if (BlockOf(u.Point) is var b and >= 0) households[b] += u.Unit.Households;
+        var items = blocks.Select(_ => new List<int>()).ToArray();
+        foreach (var u in units)
+            if (BlockOf(u.Point) is var b and >= 0)
+            {
+                households[b] += u.Unit.Households;
+                if (u.Unit.Units is { Count: > 1 } stairs && u.Unit.Households > bounds.Max) items[b].AddRange(stairs.Select(s => s.Households));
+                else items[b].Add(u.Unit.Households);
+            }
         // A compound's own count stands only where none of its buildings is known (as in AreaAtoms).
         var withUnits = units.Select(u => u.Unit.Compound).OfType<string>().ToHashSet(StringComparer.Ordinal);
         foreach (var c in compounds)
-            if (c.Compound.Households is > 0 and var h && !withUnits.Contains(c.Compound.Id) && BlockOf(c.Polygon.InteriorPoint.Coordinate) is var b and >= 0) households[b] += h;
+            if (c.Compound.Households is > 0 and var h && !withUnits.Contains(c.Compound.Id) && BlockOf(c.Polygon.InteriorPoint.Coordinate) is var b and >= 0)
+            {
+                households[b] += h;
+                items[b].Add(h);
+            }
 
         // Shared boundary lengths between blocks (faces of one noding share exact edges).
         var shared = new Dictionary<(int, int), double>();
         for (var a = 0; a < blocks.Count; a++)
             for (var b = a + 1; b < blocks.Count; b++)
                 if (blocks[a].EnvelopeInternal.Intersects(blocks[b].EnvelopeInternal)
-                    && blocks[a].Boundary.Intersection(blocks[b].Boundary).Length is > 0 and var length)
+                    && Robust.Intersection(blocks[a].Boundary, blocks[b].Boundary).Length is > 0 and var length)
                     shared[(a, b)] = length;
 
         var groups = new Groups(blocks.Count, households, blocks.Select(b => b.Area).ToArray(), shared);
@@ -122,11 +141,12 @@ public static class RoadBlocks
         // Groups that cannot make grids grow, smallest first, into the neighbour that makes them fit, else into one that
         // cannot fit either; never into empty land, which stays a dedicated grid.
         var stuck = new HashSet<int>();
-        while (groups.Roots().Where(g => !Empty(g) && !stuck.Contains(g) && !CrossedRoads.Fits(groups.Households(g), bounds))
+        List<int> ItemsOf(params int[] gs) => gs.SelectMany(groups.Members).SelectMany(b => items[b]).ToList();
+        while (groups.Roots().Where(g => !Empty(g) && !stuck.Contains(g) && !CrossedRoads.Fits(ItemsOf(g), bounds))
                    .OrderBy(groups.Households).FirstOrDefault(-1) is var misfit and >= 0)
         {
             var n = groups.BestNeighbour(misfit, other => Empty(other) ? -1
-                : (CrossedRoads.Fits(groups.Households(misfit) + groups.Households(other), bounds) ? 2 : 0) + (CrossedRoads.Fits(groups.Households(other), bounds) ? 0 : 1));
+                : (CrossedRoads.Fits(ItemsOf(misfit, other), bounds) ? 2 : 0) + (CrossedRoads.Fits(ItemsOf(other), bounds) ? 0 : 1));
             if (n >= 0 && !Empty(n)) groups.Join(misfit, n);
             // With only empty land around, it is crossed on the shortest way to the nearest households.
             else if (groups.PathToHouseholds(misfit) is { Count: > 0 } path) foreach (var step in path) groups.Join(misfit, step);
