@@ -89,7 +89,9 @@ public static class CrossedRoads
         }
         // The sides: the blocks between major roads the grid takes land of, whether or not anyone lives there.
         var sides = blocks.Overlapping(grid.Polygon);
-        if (sides.Any(b => blocks.Households[b] < bounds.Min)) return "side_below_min";
+        // Empty land from 2 ha up could have been a grid of its own (RoadBlocks): taking it is no reason to cross.
+        if (sides.Any(b => blocks.Households[b] < bounds.Min && (blocks.Households[b] > 0 || blocks.Area(b) < RoadBlocks.MinEmptyBlockM2)))
+            return "side_below_min";
         if (sides.Any(b => !Fits(blocks.Items[b], bounds))) return "no_road_free_fit";
         // Blocks the partitioner solved together because apart they found no grids in band.
         if (joinedForFit.Any(j => j.EnvelopeInternal.Intersects(grid.Polygon.EnvelopeInternal) && Robust.Intersection(j, grid.Polygon).Area > 0.5 * grid.Polygon.Area))
@@ -153,6 +155,8 @@ public static class CrossedRoads
             .Where(b => _faces[b].Geometry.EnvelopeInternal.Intersects(grid.EnvelopeInternal) && _faces[b].Intersects(grid)
                         && Robust.Intersection(_faces[b].Geometry, grid).Area > Math.Min(MinSideM2, 0.5 * _faces[b].Geometry.Area))
             .ToList();
+
+        public double Area(int b) => _faces[b].Geometry.Area;
 
         public int Of(Coordinate c)
         {

@@ -22,8 +22,12 @@ public static class RoadBlocks
     /// </summary>
     public const double MinEmptyBlockM2 = 20_000;
 
+    /// <summary>Off (<c>GRIDMAP_ROAD_BLOCKS=0</c>) only to compare: major roads are then only cheap places to cut.</summary>
+    public static bool Enabled { get; set; } = Environment.GetEnvironmentVariable("GRIDMAP_ROAD_BLOCKS") != "0";
+
     public static AreaOutcome Solve(GridPartitioner.PreparedInput p, int i, Func<GridPartitioner.PreparedInput, int, AreaOutcome> solve)
     {
+        if (!Enabled) return solve(p, i);
         var (code, polygon) = p.Areas[i];
         var roads = p.MajorRoads.Query(polygon.EnvelopeInternal).Select(r => (LineString)r.Line).ToList();
         if (roads.Count == 0) return solve(p, i);
