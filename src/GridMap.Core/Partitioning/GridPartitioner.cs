@@ -41,12 +41,12 @@ public static class GridPartitioner
         var area = PreparedGeometryFactory.Prepare(polygon);
         var clipped = p.CompoundsByArea[i]
             // A clipped compound may come back as a collection (an edge shared with the area's boundary as a line): keep its polygons.
-            .Select(c => area.Contains(c.Polygon) ? c : c with { Polygon = PolygonalPart(c.Polygon.Intersection(polygon)) })
+            .Select(c => area.Contains(c.Polygon) ? c : c with { Polygon = PolygonalPart(Robust.Intersection(c.Polygon, polygon)) })
             .Where(c => !c.Polygon.IsEmpty && c.Polygon.Area > 0)
             .ToList();
         var inArea = p.Barriers.Query(polygon.EnvelopeInternal)
             .Where(area.Intersects)
-            .SelectMany(b => area.Contains(b) ? [b] : Lines(b.Intersection(polygon))).ToList();
+            .SelectMany(b => area.Contains(b) ? [b] : Lines(Robust.Intersection(b, polygon))).ToList();
         return AreaAtoms.Build(polygon, p.UnitsByArea[i], clipped, inArea, p.Bounds);
     }
 
