@@ -7,14 +7,12 @@ namespace GridMap.Core.Tests;
 /// <summary>Real communities over provisional ones: which grids are re-coded, kept or straddle; geometry in, plan out.</summary>
 public class CommunityRecodingTests
 {
-    static readonly MetricProjection Zone = MetricProjection.ForLongitude(104.07);
-    static readonly Coordinate Origin = Zone.Project(new Coordinate(104.07, 30.66));
-    static readonly GeometryFactory F = new(new PrecisionModel(), 4326);
+    static readonly MetricProjection Zone = ChengduMetres.Zone;
+    static readonly GeometryFactory F = ChengduMetres.F;
 
-    static Coordinate At(double x, double y) => Zone.Unproject(new Coordinate(Origin.X + x, Origin.Y + y));
+    static Coordinate At(double x, double y) => ChengduMetres.At(x, y);
 
-    static Polygon Square(double x0, double y0, double x1, double y1) =>
-        F.CreatePolygon([At(x0, y0), At(x1, y0), At(x1, y1), At(x0, y1), At(x0, y0)]);
+    static Polygon Square(double x0, double y0, double x1, double y1) => ChengduMetres.Square(x0, y0, x1, y1);
 
     const string P = "990001901901";
     const string R = "510106001001";

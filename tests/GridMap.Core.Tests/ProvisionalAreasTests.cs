@@ -8,16 +8,14 @@ namespace GridMap.Core.Tests;
 /// <summary>Provisional streets and communities from blocks bounded by major roads: geometry in, areas out.</summary>
 public class ProvisionalAreasTests
 {
-    static readonly MetricProjection Zone = MetricProjection.ForLongitude(104.07);
-    static readonly Coordinate Origin = Zone.Project(new Coordinate(104.07, 30.66));
-    static readonly GeometryFactory F = new(new PrecisionModel(), 4326);
+    static readonly MetricProjection Zone = ChengduMetres.Zone;
+    static readonly GeometryFactory F = ChengduMetres.F;
 
-    static Coordinate At(double x, double y) => Zone.Unproject(new Coordinate(Origin.X + x, Origin.Y + y));
+    static Coordinate At(double x, double y) => ChengduMetres.At(x, y);
 
-    static Polygon Square(double x0, double y0, double x1, double y1) =>
-        F.CreatePolygon([At(x0, y0), At(x1, y0), At(x1, y1), At(x0, y1), At(x0, y0)]);
+    static Polygon Square(double x0, double y0, double x1, double y1) => ChengduMetres.Square(x0, y0, x1, y1);
 
-    static LineString Road(double x0, double y0, double x1, double y1) => F.CreateLineString([At(x0, y0), At(x1, y1)]);
+    static LineString Road(double x0, double y0, double x1, double y1) => ChengduMetres.Road(x0, y0, x1, y1);
 
     static double AreaM2(Geometry g) => Zone.AreaM2(g);
 

@@ -183,8 +183,8 @@ public sealed class PartitionCliTests : IDisposable
 
     static Task<(int Code, string Out, string Err)> Run(params string[] args) => CliTests.Run(args);
 
-    [Fact]
-    public async Task Partition_writes_grids_and_a_report_with_the_contract_fields()
+    /// <summary>12 point units of 60–115 households on a 4 × 3 lattice 100 m apart, in one community.</summary>
+    async Task<(string Units, string Areas)> TwelveUnitsInOneCommunityAsync()
     {
         var units = Path.Combine(_dir, "units.geojson");
         var features = Enumerable.Range(0, 12).Select(i =>
@@ -192,6 +192,13 @@ public sealed class PartitionCliTests : IDisposable
         await File.WriteAllTextAsync(units, $$"""{"type":"FeatureCollection","features":[{{string.Join(",", features)}}]}""");
         var areas = Path.Combine(_dir, "areas.geojson");
         await File.WriteAllTextAsync(areas, """{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[106.8295,27.5395],[106.8345,27.5395],[106.8345,27.5435],[106.8295,27.5435],[106.8295,27.5395]]]},"properties":{"code":"520304001001"}}]}""");
+        return (units, areas);
+    }
+
+    [Fact]
+    public async Task Partition_writes_grids_and_a_report_with_the_contract_fields()
+    {
+        var (units, areas) = await TwelveUnitsInOneCommunityAsync();
         var output = Path.Combine(_dir, "grids.geojson");
         var report = Path.Combine(_dir, "report.json");
 
@@ -223,12 +230,7 @@ public sealed class PartitionCliTests : IDisposable
     [Fact]
     public async Task Partition_follows_a_major_road_from_the_barriers_and_gives_a_special_area_its_dedicated_grid()
     {
-        var units = Path.Combine(_dir, "units.geojson");
-        var features = Enumerable.Range(0, 12).Select(i =>
-            $$$"""{"type":"Feature","id":"u{{{i}}}","geometry":{"type":"Point","coordinates":[{{{106.830 + (i % 4) * 0.001}}},{{{27.540 + (i / 4) * 0.001}}}]},"properties":{"households":{{{60 + i * 5}}}}}""");
-        await File.WriteAllTextAsync(units, $$"""{"type":"FeatureCollection","features":[{{string.Join(",", features)}}]}""");
-        var areas = Path.Combine(_dir, "areas.geojson");
-        await File.WriteAllTextAsync(areas, """{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[106.8295,27.5395],[106.8345,27.5395],[106.8345,27.5435],[106.8295,27.5435],[106.8295,27.5395]]]},"properties":{"code":"520304001001"}}]}""");
+        var (units, areas) = await TwelveUnitsInOneCommunityAsync();
         // A primary road between the second and third columns: 495 households west of it, 555 east.
         var barriers = Path.Combine(_dir, "roads.geojson");
         await File.WriteAllTextAsync(barriers, """{"type":"FeatureCollection","features":[{"type":"Feature","id":"w1","geometry":{"type":"LineString","coordinates":[[106.8315,27.539],[106.8315,27.544]]},"properties":{"highway":"primary","name":"中山路"}}]}""");
