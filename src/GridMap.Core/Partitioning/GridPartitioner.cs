@@ -96,8 +96,8 @@ public static class GridPartitioner
         var specials = (input.SpecialAreas ?? []).Select(a => (Area: a, Polygon: projection.Project(a.Polygon))).ToList();
         Parallel.ForEach(order, new ParallelOptions { CancellationToken = ct }, i =>
         {
-            outcomes[i] = DedicatedGrids.Solve(prepared, i, specials, (p, k) =>
-                RoadBlocks.Solve(p, k, (q, j) => AreaPartition.Solve(areas[j].Code, ProblemOf(q, j), bounds, q.ExistingByArea[j])));
+            outcomes[i] = WithoutNecks(prepared, i, DedicatedGrids.Solve(prepared, i, specials, (p, k) =>
+                RoadBlocks.Solve(p, k, (q, j) => AreaPartition.Solve(areas[j].Code, ProblemOf(q, j), bounds, q.ExistingByArea[j]))));
             progress?.Report((double)Interlocked.Increment(ref done) / areas.Count);
         });
 
@@ -105,6 +105,7 @@ public static class GridPartitioner
         var grids = new List<GridResult>();
         var metricOf = new List<Geometry>(); // each grid's metric polygon, in the order of grids
         var areaOf = new List<int>();
+        var necks = new List<NarrowNeck>();
         var seconds = 0.0;
         for (var i = 0; i < areas.Count; i++)
         {
@@ -123,6 +124,7 @@ public static class GridPartitioner
                     CoverageCheck.PolsbyPopper(outcome.Polygons[g]), outcome.Reasons[g]) { Special = outcome.Specials?[g] });
                 metricOf.Add(outcome.Polygons[g]);
                 areaOf.Add(i);
+                if (outcome.Necks?[g] is { } neck) necks.Add(neck with { Grid = codes[g] });
             }
         }
         seconds = secondsSoFar + clock.Elapsed.TotalSeconds;
@@ -136,13 +138,6 @@ public static class GridPartitioner
             gap += g;
         }
         var pointOf = prepared.UnitsByArea.SelectMany(list => list).GroupBy(u => u.Unit.Id).ToDictionary(g => g.Key, g => g.First().Point, StringComparer.Ordinal);
-        var necks = new NarrowNeck?[grids.Count];
-        Parallel.For(0, grids.Count, k =>
-        {
-            if (grids[k].Special is not null) return;
-            var points = grids[k].UnitIds.Select(id => pointOf.GetValueOrDefault(id.Split('/')[0])).OfType<Coordinate>().ToList();
-            necks[k] = NarrowNecks.Of(grids[k].Code, metricOf[k], points);
-        });
         var crossed = CrossedRoadsOf(prepared, outcomes, grids, metricOf, areaOf, pointOf);
         var basic = grids.Where(g => g.Special is null).ToList();
         var inBand = basic.Count(g => bounds.Contains(g.Households));
@@ -166,11 +161,37 @@ public static class GridPartitioner
         {
             SplitBuildings = SplitBuildings(input.Units, grids),
             Dedicated = grids.Count - basic.Count,
-            NarrowNecks = necks.OfType<NarrowNeck>().ToList(),
+            NarrowNecks = necks,
             CrossedRoads = crossed,
             LargeGrids = LargeGrids(grids, metricOf, compounds),
         };
         return new PartitionResult(grids, report);
+    }
+
+    /// <summary>
+    /// Necks of an area's grids measured, and corridor grids widened where neighbours can spare the land
+    /// (<see cref="NeckRepair"/>); the necks left go to the report.
+    /// </summary>
+    static AreaOutcome WithoutNecks(PreparedInput p, int i, AreaOutcome outcome)
+    {
+        if (outcome.Polygons.Count == 0) return outcome;
+        var units = p.UnitsByArea[i].GroupBy(u => u.Unit.Id).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var compounds = p.CompoundsByArea[i].GroupBy(c => c.Compound.Id).ToDictionary(g => g.Key, g => g.First().Polygon, StringComparer.Ordinal);
+        var grids = Enumerable.Range(0, outcome.Polygons.Count).Select(k =>
+        {
+            var held = outcome.UnitIds[k].Select(id => (Whole: !id.Contains('/'), Unit: units.GetValueOrDefault(id.Split('/')[0]))).Where(x => x.Unit is not null).ToList();
+            var footprints = held.Select(x => x.Unit!.Geometry).Where(g => g is IPolygonal).Distinct().ToList();
+            // A unit's own land: its footprint, and its compound's outline (a remainder's territory is the compound's unmapped land).
+            var own = footprints.Concat(held.Select(x => x.Unit!.Unit.Compound).OfType<string>().Distinct().Select(c => compounds.GetValueOrDefault(c)).OfType<Geometry>()).ToList();
+            // A stairwell's point would be its building's, which may lie in the next grid: only whole units count.
+            return new NeckRepair.Grid(outcome.Polygons[k], held.Where(x => x.Whole).Select(x => x.Unit!.Point).ToList(), footprints, outcome.Specials?[k] is null)
+            {
+                OwnLand = own,
+            };
+        }).ToList();
+        var roads = p.MajorRoads.Query(p.Areas[i].Polygon.EnvelopeInternal).Select(r => r.Line).ToList();
+        var (polygons, necks) = NeckRepair.Repair(grids, roads);
+        return outcome with { Polygons = polygons, Necks = necks };
     }
 
     /// <summary>Major-road crossings of the basic grids, area by area (outside the timed step).</summary>
@@ -362,6 +383,9 @@ public sealed record AreaOutcome(
 
     /// <summary>Per grid, the special area of a dedicated grid (null for a basic one); null when the area has none.</summary>
     public IReadOnlyList<PartitionSpecialArea?>? Specials { get; init; }
+
+    /// <summary>Per grid, its neck (code empty) when it has one (<see cref="NarrowNecks"/>).</summary>
+    public IReadOnlyList<NarrowNeck?>? Necks { get; init; }
 
     /// <summary>Land of road blocks solved together because apart they found no grids in band (metric).</summary>
     public IReadOnlyList<Geometry> JoinedForFit { get; init; } = [];

@@ -9,5 +9,7 @@ static class Robust
 {
     public static Geometry Intersection(Geometry a, Geometry b) => OverlayNGRobust.Overlay(a, b, SpatialFunction.Intersection);
 
+    public static Geometry Difference(Geometry a, Geometry b) => OverlayNGRobust.Overlay(a, b, SpatialFunction.Difference);
+
     public static Geometry Union(Geometry g) => OverlayNGRobust.Union(g);
 }

@@ -51,7 +51,7 @@ public static class PartitionCommand
         var basic = r.Grids - r.Dedicated;
         stdout.WriteLine($"{basic:N0} grids from {r.Units:N0} units ({r.Households:N0} households) in {r.Areas:N0} areas: " +
                          $"{r.InBand:N0} in {bounds.Min}–{bounds.Max} ({(basic == 0 ? 0 : 100.0 * r.InBand / basic):0.0} %), {r.Below} below, {r.Above} above" +
-                         (r.Dedicated > 0 ? $"; {r.Dedicated:N0} dedicated grids" : "") + $"; {r.NarrowNecks.Count:N0} narrow necks" +
+                         (r.Dedicated > 0 ? $"; {r.Dedicated:N0} dedicated grids" : "") + $"; {r.NarrowNecks.Count:N0} narrow necks ({r.NarrowNecks.Count(n => !n.Excused):N0} unexcused)" +
                          (r.CrossedRoads.Count > 0 ? $"; {r.CrossedRoads.Count:N0} major-road crossings ({r.CrossedRoads.Count(c => c.Reason == "none"):N0} without a reason)" : "") +
                          $"; {r.Seconds:0.000} s; gap {r.GapM2:0.##} m², overlap {r.OverlapM2:0.##} m²");
         return 0;

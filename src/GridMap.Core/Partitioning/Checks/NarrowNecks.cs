@@ -4,8 +4,12 @@ using NetTopologySuite.Operation.Buffer;
 
 namespace GridMap.Core.Partitioning;
 
-/// <summary>A grid held together by a neck: opened by <see cref="NarrowNecks.OpeningM"/>, its buildings fall into more parts.</summary>
-public sealed record NarrowNeck(string Grid, int Parts, int PartsOpened);
+/// <summary>
+/// A grid held together by a neck: opened by <see cref="NarrowNecks.OpeningM"/>, its buildings fall into more parts.
+/// <see cref="Excused"/> when every neck lies inside one unit's own land (a footprint or a compound of the grid): no
+/// grid could avoid it without splitting that unit.
+/// </summary>
+public sealed record NarrowNeck(string Grid, int Parts, int PartsOpened, bool Excused = false);
 
 /// <summary>
 /// Corridor grids (issue 9): a grid that is contiguous only through a sliver. Opening the grid polygon by 5 m (erode,
@@ -18,7 +22,11 @@ public static class NarrowNecks
 
     static readonly BufferParameters Square = new() { QuadrantSegments = 1, JoinStyle = NetTopologySuite.Operation.Buffer.JoinStyle.Mitre };
 
-    public static NarrowNeck? Of(string code, Geometry polygon, IReadOnlyList<Coordinate> buildings, double openingM = OpeningM)
+    public static NarrowNeck? Of(string code, Geometry polygon, IReadOnlyList<Coordinate> buildings, double openingM = OpeningM) =>
+        Of(code, polygon, buildings, [], openingM);
+
+    /// <param name="ownLand">The grid's units' own land (footprints, compounds), metric: a neck inside one piece of it is excused.</param>
+    public static NarrowNeck? Of(string code, Geometry polygon, IReadOnlyList<Coordinate> buildings, IReadOnlyList<Geometry> ownLand, double openingM = OpeningM)
     {
         if (buildings.Count < 2 || polygon.IsEmpty) return null;
         var factory = polygon.Factory;
@@ -31,7 +39,17 @@ public static class NarrowNecks
         var opened = BufferOp.Buffer(eroded, openingM, Square);
         // A building on a part the opening removed altogether belongs to the part nearest it.
         var after = PartsHolding(opened, points, nearest: true);
-        return after > before ? new NarrowNeck(code, before, after) : null;
+        return after > before ? new NarrowNeck(code, before, after, Excused(polygon, opened, ownLand)) : null;
+    }
+
+    /// <summary>Whether each thin piece the opening removed lies inside one piece of the units' own land (0.5 m tolerance).</summary>
+    static bool Excused(Geometry polygon, Geometry opened, IReadOnlyList<Geometry> ownLand)
+    {
+        if (ownLand.Count == 0) return false;
+        var removed = AreaAtoms.Polygons(Robust.Difference(polygon, opened)).Where(p => p.Area > 0.01).ToList();
+        var own = ownLand.Select(g => PreparedGeometryFactory.Prepare(g.Buffer(0.5))).ToList();
+        var touching = removed.Where(r => AreaAtoms.Polygons(opened).Count(o => o.Distance(r) < 0.01) >= 2).ToList();
+        return touching.Count > 0 && touching.All(r => own.Any(o => o.Covers(r)));
     }
 
     static int PartsHolding(Geometry g, IReadOnlyList<Point> points, bool nearest = false)
