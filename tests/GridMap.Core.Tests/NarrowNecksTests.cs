@@ -37,4 +37,47 @@ public class NarrowNecksTests
     {
         Assert.Null(NarrowNecks.Of("g1", Dumbbell(4), [new Coordinate(20, 20), new Coordinate(80, 80)]));
     }
+
+    [Fact]
+    public void A_neck_is_widened_with_a_neighbours_spare_land_and_no_building_moves()
+    {
+        // Grid a: two 100 × 100 m squares joined by a 4 m corridor at y 48..52; grid b: the land below the corridor.
+        var a = Dumbbell(4);
+        var b = F.ToGeometry(new Envelope(100, 150, 0, 48));
+        var grids = new List<NeckRepair.Grid>
+        {
+            new(a, TwoBuildings, [], Basic: true),
+            new(b, [new Coordinate(125, 10)], [F.ToGeometry(new Envelope(118, 132, 4, 16))], Basic: true),
+        };
+        var (polygons, necks) = NeckRepair.Repair(grids, []);
+
+        Assert.Null(necks[0]);
+        Assert.Null(NarrowNecks.Of("a", polygons[0], TwoBuildings));
+        Assert.Equal(a.Area + b.Area, polygons[0].Area + polygons[1].Area, 0.01);
+        Assert.True(polygons[1].Covers(F.CreatePoint(new Coordinate(125, 10))));
+        Assert.True(polygons[1].Covers(F.ToGeometry(new Envelope(118, 132, 4, 16))));
+        Assert.Equal(0, polygons[0].Intersection(polygons[1]).Area, 0.01);
+    }
+
+    [Fact]
+    public void A_neck_with_no_neighbour_to_spare_land_or_only_across_a_major_road_stays_and_is_reported()
+    {
+        var a = Dumbbell(4);
+        var b = F.ToGeometry(new Envelope(100, 150, 0, 48));
+        var road = F.CreateLineString([new Coordinate(100, 46), new Coordinate(150, 46)]);
+        var grids = new List<NeckRepair.Grid> { new(a, TwoBuildings, [], true), new(b, [new Coordinate(125, 10)], [], true) };
+
+        var (alone, aloneNecks) = NeckRepair.Repair([grids[0]], []);
+        Assert.Equal(new NarrowNeck("", 1, 2), aloneNecks[0]);
+        Assert.Same(a, alone[0]);
+        var (_, acrossRoad) = NeckRepair.Repair(grids, [road]);
+        Assert.NotNull(acrossRoad[0]);
+    }
+
+    [Fact]
+    public void A_neck_inside_one_units_own_land_is_excused()
+    {
+        var neck = NarrowNecks.Of("g1", Dumbbell(4), TwoBuildings, [F.ToGeometry(new Envelope(90, 160, 40, 60))]);
+        Assert.Equal(new NarrowNeck("g1", 1, 2, Excused: true), neck);
+    }
 }

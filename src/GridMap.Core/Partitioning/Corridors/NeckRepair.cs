@@ -7,9 +7,8 @@ using NetTopologySuite.Operation.OverlayNG;
 namespace GridMap.Core.Partitioning;
 
 /// <summary>
-/// Widens the necks of corridor grids (<see cref="NarrowNecks"/>): land of neighbouring basic grids within
-/// <see cref="NarrowNecks.OpeningM"/> of a neck, away from their buildings, goes to the grid, so that it is 10 m wide
-/// where it was not. Only land moves, never a building: households stay as they are. A change is kept only when the
+/// Widens the necks of corridor grids (<see cref="NarrowNecks"/>): land of neighbouring basic grids within 10.5 m of a
+/// neck, away from their buildings, goes to the grid, so that it is 10 m wide where it was not. Only land moves, never a building: households stay as they are. A change is kept only when the
 /// grid loses its neck and every neighbour stays in one piece and gains no neck. Metric geometry in and out.
 /// </summary>
 public static class NeckRepair
@@ -45,7 +44,7 @@ public static class NeckRepair
             var thin = AreaAtoms.Polygons(Robust.Difference(polygons[k], opened))
                 .Where(t => t.Area > 0.01 && parts.Count(o => o.Distance(t) < 0.01) >= 2).ToList();
             if (thin.Count == 0) continue;
-            var reach = Overlay(Robust.Union(polygons[k].Factory.BuildGeometry(thin.Select(t => BufferOp.Buffer(t, NarrowNecks.OpeningM + 0.5, Square)).ToList())),
+            var reach = Overlay(Robust.Union(polygons[k].Factory.BuildGeometry(thin.Select(t => BufferOp.Buffer(t, 2 * NarrowNecks.OpeningM + 0.5, Square)).ToList())),
                 polygons[k], SpatialFunction.Difference);
             var changed = new Dictionary<int, Geometry>();
             var gained = polygons[k];
