@@ -391,6 +391,33 @@ public abstract class GridEditApiTests(string storeKind) : IAsyncLifetime
         Assert.Contains(body["changed"]!.AsArray(), c => c!["id"]!.GetValue<string>() == building.Id);
         Assert.Equal(before.Select(g => (g.Id, g.Version)), (await GridsAsync()).Select(g => (g.Id, g.Version)));
     }
+
+    [Fact]
+    public async Task Accepting_a_proposal_after_a_special_area_changed_is_refused()
+    {
+        // A campus in the community gets a dedicated grid; the planner redraws it after the job read it.
+        var community = (await _host.Store.ListAsync(Layer.Communities, new(null, 1000))).Features.First(c => (c.Text("code") ?? c.Id) == Community);
+        var at = community.Geometry.InteriorPoint.Coordinate;
+        var square = new NetTopologySuite.Geometries.GeometryFactory(new NetTopologySuite.Geometries.PrecisionModel(), 4326)
+            .ToGeometry(new NetTopologySuite.Geometries.Envelope(at.X - 0.0003, at.X + 0.0003, at.Y - 0.0003, at.Y + 0.0003));
+        var campus = await _host.Store.CreateAsync(Layer.SpecialAreas, new FeatureDraft("school-1", square, new JsonObject { ["kind"] = "school", ["name"] = "测试小学" }));
+        var start = await Http.PostAsJsonAsync("/api/partition/jobs", new { scope = Community });
+        var id = JsonNode.Parse(await start.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (JsonNode.Parse(await Http.GetStringAsync($"/api/partition/jobs/{id}"))!["status"]!.GetValue<string>() is not ("done" or "failed"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the job did not finish");
+            await Task.Delay(200);
+        }
+        var report = JsonNode.Parse(await Http.GetStringAsync($"/api/partition/jobs/{id}"))!["report"]!;
+        Assert.Equal(1, report["dedicated"]!.GetValue<int>());
+        await _host.Store.ReplaceAsync(Layer.SpecialAreas, new FeatureDraft(campus.Id, square, new JsonObject { ["kind"] = "school", ["name"] = "测试小学（新址）" }), campus.Version);
+
+        var accept = await Http.PostAsync($"/api/partition/jobs/{id}/accept", null);
+        Assert.Equal(HttpStatusCode.Conflict, accept.StatusCode);
+        var body = JsonNode.Parse(await accept.Content.ReadAsStringAsync())!;
+        Assert.Contains(body["changed"]!.AsArray(), c => c!["layer"]!.GetValue<string>() == "special_areas" && c["id"]!.GetValue<string>() == campus.Id);
+    }
 }
 
 public sealed class SqliteGridEditApiTests() : GridEditApiTests("sqlite");

@@ -92,7 +92,7 @@ public static class PartitionApi
         // Nothing the job read may have changed since: a grid worker's correction must not be silently reverted.
         var read = job.Result["read"] as JsonObject;
         var expected = new List<ExpectedVersion>();
-        foreach (var (layer, member) in new[] { (Layer.Grids, "grids"), (Layer.Buildings, "buildings") })
+        foreach (var (layer, member) in new[] { (Layer.Grids, "grids"), (Layer.Buildings, "buildings"), (Layer.SpecialAreas, "special_areas") })
             foreach (var (fid, v) in read?[member] as JsonObject ?? [])
                 if (JsonNumber.ToLong(v) is { } version) expected.Add(new ExpectedVersion(layer, fid, version));
         var changed = new List<object>();

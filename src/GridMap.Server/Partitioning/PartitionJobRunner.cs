@@ -180,6 +180,7 @@ public static class PartitionProposal
             {
                 ["grids"] = new JsonObject(scope.ExistingGrids.Select(g => KeyValuePair.Create(g.Id, (JsonNode?)g.Version))),
                 ["buildings"] = new JsonObject(scope.Buildings.Select(b => KeyValuePair.Create(b.Id, (JsonNode?)b.Version))),
+                ["special_areas"] = new JsonObject(scope.SpecialAreas.Select(a => KeyValuePair.Create(a.Id, (JsonNode?)a.Version))),
             },
         };
     }
