@@ -115,6 +115,15 @@ public class MajorRoadTests
         Assert.Equal(80_000, Zone.Project(nobody.Polygon).Area, 0.01 * 80_000);
         Assert.True(result.Report.GapM2 < 1, $"gap {result.Report.GapM2} m²");
         Assert.Empty(result.Report.CrossedRoads);
+
+        // A re-run on the same input keeps every code, the empty land's too.
+        var existing = result.Grids.Select(g => new ExistingGrid(g.Code, g.Polygon, g.UnitIds, g.Households)).ToList();
+        var again = GridPartitioner.Partition(new PartitionInput(Row("w", 10, 50, 125).Concat(Row("e", 6, 50, 530)).ToList(), [Community], Existing: existing)
+        {
+            MajorRoads = [Road, east],
+        });
+        Assert.Equal(result.Grids.Select(g => (g.Code, g.Type, string.Join(",", g.UnitIds.Order()))).Order(),
+            again.Grids.Select(g => (g.Code, g.Type, string.Join(",", g.UnitIds.Order()))).Order());
     }
 
     [Theory]

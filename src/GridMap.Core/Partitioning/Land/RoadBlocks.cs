@@ -83,7 +83,31 @@ public static class RoadBlocks
                 break; // indices moved: start the pass again
             }
         }
-        return Concat(outcomes) with { JoinedForFit = joined };
+        return Concat(KeepCodesOfEmptyLand(outcomes, p.ExistingByArea[i])) with { JoinedForFit = joined };
+    }
+
+    /// <summary>
+    /// On a re-run, a grid of nobody's land keeps the code of the existing grid that covers most of it (and most of which
+    /// it covers), as a dedicated piece does: unchanged input keeps every code.
+    /// </summary>
+    static List<AreaOutcome> KeepCodesOfEmptyLand(List<AreaOutcome> outcomes, IReadOnlyList<ExistingGrid> existing)
+    {
+        if (existing.Count == 0) return outcomes;
+        var claimed = outcomes.SelectMany(o => o.Codes ?? []).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        return outcomes.Select(o =>
+        {
+            if (o.Households.Any(h => h > 0)) return o;
+            var codes = o.Polygons.Select((polygon, k) =>
+            {
+                if (o.Codes?[k] is { } kept) return kept;
+                var match = existing.Where(e => !claimed.Contains(e.Code) && e.Polygon.EnvelopeInternal.Intersects(polygon.EnvelopeInternal))
+                    .Select(e => (e.Code, Shared: Robust.Intersection(e.Polygon, polygon).Area, e.Polygon.Area))
+                    .Where(x => x.Shared > 0.5 * polygon.Area && x.Shared > 0.5 * x.Area).Select(x => x.Code).FirstOrDefault();
+                if (match is not null) claimed.Add(match);
+                return match;
+            }).ToList();
+            return o with { Codes = codes };
+        }).ToList();
     }
 
     static readonly AreaOutcome Empty = new([], [], [], [], [], 0);
