@@ -193,6 +193,15 @@ public sealed class ReviewTests(WebFixture web, ITestOutputHelper output) : ICla
         await Assertions.Expect(panel.Locator(".partition-report [data-fact=split_compounds] dd")).ToHaveTextAsync(
             job.GetProperty("report").GetProperty("split_compounds").GetInt32() is var sc and > 0 ? $"{sc} 个小区被分到多个网格" : "无");
         await Assertions.Expect(panel.Locator(".partition-report [data-fact=noncontiguous]")).ToBeVisibleAsync();
+        // The band share is of the basic grids (dedicated ones have no household target); necks and road crossings are named.
+        var facts = job.GetProperty("report");
+        var basic = facts.GetProperty("grids").GetInt32() - (facts.TryGetProperty("dedicated", out var d) ? d.GetInt32() : 0);
+        var inBand = facts.GetProperty("in_band").GetInt32();
+        await Assertions.Expect(panel.Locator(".partition-report [data-fact=in_band] dd")).ToContainTextAsync(
+            $"{inBand} 个 ({(Math.Round(1000.0 * inBand / basic, MidpointRounding.AwayFromZero) / 10).ToString(System.Globalization.CultureInfo.InvariantCulture)}%)");
+        await Assertions.Expect(panel.Locator(".partition-report [data-fact=narrow_necks] dd")).ToHaveTextAsync(
+            facts.GetProperty("narrow_necks").EnumerateArray().Count(n => !n.GetProperty("excused").GetBoolean()) is var necks and > 0 ? $"{necks} 个网格仅靠不足 10 米的窄条相连" : "无");
+        await Assertions.Expect(panel.Locator(".partition-report [data-fact=crossed_roads]")).ToBeVisibleAsync();
         await ShotAsync(page, "review-desktop-compare");
         // The proposed grids' labels do not overlap one another (the ones that would are hidden).
         var overlaps = await page.EvaluateAsync<string[]>("""

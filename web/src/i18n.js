@@ -76,6 +76,10 @@ const SENTENCES = {
   area_below_min: () => "所在社区总户数不足下限",
   oversized_unit: () => "单栋楼户数超过上限，无法拆分",
   no_contiguous_fit: () => "相邻楼栋无法组合到标准内",
+  // Why a basic grid crosses a major road (report `crossed_roads[].reason`).
+  compound_straddles: () => "小区横跨道路",
+  side_below_min: () => "道路一侧户数不足一个网格",
+  no_road_free_fit: () => "沿路分开无法达标",
   cross_community: (p) => `楼栋${p.building ? ` ${p.building}` : ""} 不能移入其他社区的网格${p.grid ? ` ${p.grid}` : ""}`,
   derived_field: (p) => `${fieldLabel(p)}由系统根据楼栋自动计算，不能直接修改；请在网格编辑中调整楼栋归属`,
   retired_grid: (p) => `网格${p.grid ? ` ${p.grid}` : ""} 已撤销，不能再移入楼栋`,

@@ -576,19 +576,28 @@ export class PartitionPanel {
   reportParts(job, review) {
     const r = job.report;
     const b = this.boundsOf(job);
-    const share = r.grids ? Math.round((1000 * r.in_band) / r.grids) / 10 : 0;
+    // The band is for basic grids: dedicated ones (专属网格) hold no household target.
+    const basic = r.grids - (r.dedicated ?? 0);
+    const share = basic ? Math.round((1000 * r.in_band) / basic) / 10 : 0;
+    const necks = (r.narrow_necks ?? []).filter((n) => !n.excused);
+    const crossings = r.crossed_roads ?? [];
     const row = (label, value, attrs = {}) => el("div", { class: "row", ...attrs }, el("dt", {}, label), el("dd", {}, value));
     const m = review?.model;
     const counts = m ? `（新 ${m.counts.new} · 保留 ${m.counts.kept} · 撤销 ${m.counts.retired}）` : "";
     const parts = [el("dl", { class: "facts partition-report" },
       row("网格", `${r.grids} 个${counts}`),
-      row("达标", `${r.in_band} 个 (${share}%) 在 ${b.min}–${b.max} 户之间${r.below || r.above ? `；不足 ${r.below} · 超出 ${r.above}` : ""}`),
+      row("达标", `${r.in_band} 个 (${share}%) 在 ${b.min}–${b.max} 户之间${r.below || r.above ? `；不足 ${r.below} · 超出 ${r.above}` : ""}`, { "data-fact": "in_band" }),
+      r.dedicated ? row("专属网格", `${r.dedicated} 个（单位、学校、医院、商业用地、空地，不计户数标准）`, { "data-fact": "dedicated" }) : null,
       row("户数", `${num(r.households)} 户, ${num(r.units)} 栋`),
       m ? row("移动", el("span", { class: "review-moved-count", "data-buildings": String(m.movedBuildings), "data-households": String(m.movedHouseholds) },
         `移动 ${num(m.movedBuildings)} 栋 / ${m.householdsKnown ? "" : "约 "}${num(m.movedHouseholds)} 户`)) : null,
       r.churn != null && !m ? row("调整", `${r.churn} 栋楼换了网格`) : null,
       row("拆分小区", el("span", { class: r.split_compounds ? "warn" : "" }, r.split_compounds ? `${r.split_compounds} 个小区被分到多个网格` : "无"), { "data-fact": "split_compounds" }),
       row("不连片", el("span", { class: r.noncontiguous ? "warn" : "" }, r.noncontiguous ? `${r.noncontiguous} 个网格不连片` : "无"), { "data-fact": "noncontiguous" }),
+      row("窄颈", el("span", { class: necks.length ? "warn" : "" }, necks.length ? `${necks.length} 个网格仅靠不足 10 米的窄条相连` : "无"), { "data-fact": "narrow_necks" }),
+      r.crossed_roads ? row("跨主干道", el("span", { class: crossings.some((c) => c.reason === "none") ? "warn" : "" },
+        !crossings.length ? "无" : crossings.some((c) => c.reason === "none")
+          ? `${crossings.length} 处，其中 ${crossings.filter((c) => c.reason === "none").length} 处无原因` : `${crossings.length} 处，均有原因`), { "data-fact": "crossed_roads" }) : null,
       row("用时", `${r.seconds?.toFixed?.(2) ?? r.seconds} 秒`))];
     if (r.out_of_band?.length) {
       parts.push(el("h3", {}, `未达标网格 (${r.out_of_band.length})`),
@@ -599,6 +608,13 @@ export class PartitionPanel {
             ` ${num(o.households)} 户 `, el("span", { class: `band-chip band-${band}` }, BAND_WORDS[band]),
             el("span", { class: "reason", title: o.reason ?? "" }, ` ${reasonText(o.reason)}`));
         })));
+    }
+    if (crossings.length) {
+      parts.push(el("details", { class: "crossed-roads" },
+        el("summary", {}, `跨越主干道的网格 (${crossings.length})`),
+        el("ul", {}, ...crossings.map((c) => el("li", { "data-code": c.grid, "data-reason": c.reason },
+          el("button", { type: "button", class: "linkish-inline", onclick: () => { if (this.review) this.select(String(c.grid)); } }, el("span", { class: "grid-code" }, c.grid)),
+          ` ${c.name ?? c.highway} ${Math.round(c.length_m)} 米 `, el("span", { class: "reason", title: c.reason }, c.reason === "none" ? "无原因（应按道路划分）" : reasonText(c.reason)))))));
     }
     return parts;
   }
