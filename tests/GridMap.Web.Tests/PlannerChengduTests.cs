@@ -262,6 +262,8 @@ public sealed class PlannerChengduTests(ChengduPlannerFixture web, ITestOutputHe
         await Assertions.Expect(info).ToContainTextAsync("分属网格");
         foreach (var code in grids) await Assertions.Expect(info).ToContainTextAsync(code);
         await Assertions.Expect(info.Locator(".grid-code")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^9900[0-9]{11}$"));
+        // The district from the extract's admin boundaries (provisional code: the relation carries none).
+        await Assertions.Expect(info.Locator("dl.facts .row").First).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^区/县\\s*[金成武青锦][牛华侯羊江]区 \\(9900[0-9]{2}\\)$"));
         await ShotAsync(page, "phone-chengdu-remainder");
         Assert.Empty(errors);
         await context.CloseAsync();

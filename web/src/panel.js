@@ -87,6 +87,7 @@ export class InfoPanel {
       households(r.building.households),
       splitGrids.length > 1 ? `分属网格 ${splitGrids.join("、")}` : null);
     const facts = el("dl", { class: "facts" },
+      r.district ? row("区/县", area(r.district)) : null,
       row("街道", area(r.street) ?? none()),
       row("社区", area(r.community) ?? none()),
       row("小区", compound ?? none()),
