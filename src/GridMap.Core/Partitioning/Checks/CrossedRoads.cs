@@ -1,7 +1,6 @@
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Prepared;
 using NetTopologySuite.Index.Strtree;
-using NetTopologySuite.Operation.Polygonize;
 
 namespace GridMap.Core.Partitioning;
 
@@ -71,13 +70,7 @@ public static class CrossedRoads
     }
 
     /// <summary>Whether the road lines cut the polygon into at least two parts of more than <see cref="MinSideM2"/> each.</summary>
-    static bool Divides(Geometry polygon, IEnumerable<Geometry> lines)
-    {
-        var polygonizer = new Polygonizer();
-        polygonizer.Add(Robust.Union(polygon.Factory.BuildGeometry(lines.Append(polygon.Boundary).ToList())));
-        var inside = PreparedGeometryFactory.Prepare(polygon);
-        return polygonizer.GetPolygons().Count(f => f.Area > MinSideM2 && inside.Covers(f.InteriorPoint)) >= 2;
-    }
+    static bool Divides(Geometry polygon, IEnumerable<Geometry> lines) => Robust.Faces(polygon, lines).Count(f => f.Area > MinSideM2) >= 2;
 
     static string ReasonOf(Grid grid, Geometry roadInside, IReadOnlyList<Geometry> compounds, Blocks blocks, Bounds bounds, IReadOnlyList<Geometry> joinedForFit)
     {
@@ -136,11 +129,8 @@ public static class CrossedRoads
 
         public Blocks(Geometry area, IReadOnlyList<PartitionRoad> roads, IReadOnlyList<Grid> grids)
         {
-            var polygonizer = new Polygonizer();
-            var lines = roads.Select(r => r.Line).Where(l => l.EnvelopeInternal.Intersects(area.EnvelopeInternal)).Append(area.Boundary);
-            polygonizer.Add(Robust.Union(area.Factory.BuildGeometry(lines)));
-            var prepared = PreparedGeometryFactory.Prepare(area);
-            _faces = polygonizer.GetPolygons().Where(f => prepared.Covers(f.InteriorPoint)).Select(PreparedGeometryFactory.Prepare).ToList();
+            var lines = roads.Select(r => r.Line).Where(l => l.EnvelopeInternal.Intersects(area.EnvelopeInternal));
+            _faces = Robust.Faces(area, lines).Select(f => PreparedGeometryFactory.Prepare(f)).ToList();
             Households = new long[_faces.Count];
             Items = _faces.Select(_ => new List<int>()).ToArray();
             foreach (var (point, households) in grids.SelectMany(g => g.Holds))

@@ -81,11 +81,5 @@ public static class NeckRepair
     }
 
     /// <summary>A snap-rounded overlay's polygons (an intersection along a shared edge also yields lines).</summary>
-    static Geometry Overlay(Geometry a, Geometry b, SpatialFunction op)
-    {
-        var g = OverlayNGRobust.Overlay(a, b, op);
-        if (g is Polygon or MultiPolygon) return g;
-        var polygons = AreaAtoms.Polygons(g).Where(p => p.Area > 0).ToArray();
-        return polygons.Length == 1 ? polygons[0] : g.Factory.CreateMultiPolygon(polygons);
-    }
+    static Geometry Overlay(Geometry a, Geometry b, SpatialFunction op) => Robust.Polygonal(OverlayNGRobust.Overlay(a, b, op));
 }

@@ -30,7 +30,7 @@ public static class AllLand
         {
             var best = Enumerable.Range(0, polygons.Count)
                 .Where(j => j != k && !gone.Contains(j) && Basic(j) && outcome.Households[j] > 0 && polygons[j].EnvelopeInternal.Intersects(polygons[k].EnvelopeInternal))
-                .Select(j => (j, Shared: Robust.Intersection(polygons[j].Boundary, polygons[k].Boundary).Length))
+                .Select(j => (j, Shared: Robust.SharedLength(polygons[j], polygons[k])))
                 .Where(x => x.Shared > 0.01).OrderByDescending(x => x.Shared).Select(x => x.j).FirstOrDefault(-1);
             if (best < 0) continue;
             polygons[best] = OverlayNG.Overlay(polygons[best], polygons[k], SpatialFunction.Union, Millimetre);
@@ -61,7 +61,7 @@ public static class AllLand
         {
             var best = Enumerable.Range(0, polygons.Count)
                 .Where(k => polygons[k].EnvelopeInternal.Intersects(part.EnvelopeInternal))
-                .Select(k => (k, Shared: Robust.Intersection(polygons[k].Boundary, part.Boundary).Length))
+                .Select(k => (k, Shared: Robust.SharedLength(polygons[k], part)))
                 .Where(x => x.Shared > 0.01).OrderByDescending(x => x.Shared).Select(x => x.k).FirstOrDefault(-1);
             if (best >= 0) polygons[best] = OverlayNG.Overlay(polygons[best], part, SpatialFunction.Union, Millimetre);
             // Alone, only land worth a grid is one: a hair-thin or tiny piece would vanish in 7-decimal lon/lat.

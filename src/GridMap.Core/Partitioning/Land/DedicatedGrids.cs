@@ -103,14 +103,5 @@ public static class DedicatedGrids
     static Geometry Overlay(Geometry a, Geometry b, SpatialFunction op) =>
         b.IsEmpty ? op == SpatialFunction.Intersection ? b : a : OverlayNG.Overlay(a, b, op, Millimetre);
 
-    static Geometry Polygonal(Geometry g)
-    {
-        var polygons = AreaAtoms.Polygons(g).Where(p => p.Area > 0).ToArray();
-        return polygons.Length switch
-        {
-            0 => g.Factory.CreatePolygon(),
-            1 => polygons[0],
-            _ => g.Factory.CreateMultiPolygon(polygons),
-        };
-    }
+    static Geometry Polygonal(Geometry g) => Robust.Polygonal(g);
 }

@@ -1,7 +1,6 @@
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Prepared;
 using NetTopologySuite.Operation.OverlayNG;
-using NetTopologySuite.Operation.Polygonize;
 
 namespace GridMap.Core.Partitioning;
 
@@ -66,7 +65,7 @@ public static class RoadBlocks
                 foreach (var n in Enumerable.Range(0, regions.Count).Where(n => n != r && outcomes[n].Households.Any(h => h > 0)
                              && regions[n].EnvelopeInternal.Intersects(regions[r].EnvelopeInternal)
                              && tried.Add((regions[r], regions[n]))
-                             && Robust.Intersection(regions[n].Boundary, regions[r].Boundary).Length > 1))
+                             && Robust.SharedLength(regions[n], regions[r]) > 1))
                 {
                     var union = UnaryUnionNG.Union(regions[r].Factory.BuildGeometry([regions[r], regions[n]]), Millimetre);
                     var outcome = SolveRegion(union);
@@ -116,10 +115,7 @@ public static class RoadBlocks
     public static IReadOnlyList<Geometry> Regions(Geometry area, IReadOnlyList<LineString> roads, IReadOnlyList<AreaAtoms.MetricUnit> units,
         IReadOnlyList<AreaAtoms.MetricCompound> compounds, Bounds bounds)
     {
-        var polygonizer = new Polygonizer();
-        polygonizer.Add(Robust.Union(area.Factory.BuildGeometry(roads.Cast<Geometry>().Append(area.Boundary).ToList())));
-        var inArea = PreparedGeometryFactory.Prepare(area);
-        var blocks = polygonizer.GetPolygons().Where(f => f.Area > 0 && inArea.Covers(f.InteriorPoint)).ToList();
+        var blocks = Robust.Faces(area, roads);
         // Faces may miss bits of an area that is not cleanly noded; they must tile it, or land would go missing.
         if (blocks.Count < 2 || Math.Abs(blocks.Sum(b => b.Area) - area.Area) > 1e-6 * area.Area + 1) return [area];
 
@@ -152,7 +148,7 @@ public static class RoadBlocks
         for (var a = 0; a < blocks.Count; a++)
             for (var b = a + 1; b < blocks.Count; b++)
                 if (blocks[a].EnvelopeInternal.Intersects(blocks[b].EnvelopeInternal)
-                    && Robust.Intersection(blocks[a].Boundary, blocks[b].Boundary).Length is > 0 and var length)
+                    && Robust.SharedLength(blocks[a], blocks[b]) is > 0 and var length)
                     shared[(a, b)] = length;
 
         var groups = new Groups(blocks.Count, households, blocks.Select(b => b.Area).ToArray(), shared);
@@ -181,7 +177,7 @@ public static class RoadBlocks
             else stuck.Add(misfit); // an island: it stays out of band
         }
         // A sliver cut off from everything (between special areas) is left to the grid beside it (AllLand).
-        return groups.Roots().Where(g => !(Empty(g) && groups.Area(g) < MinBlockM2 && groups.BestNeighbour(g, _ => 0) < 0)).Select(g => Union(groups.Members(g).Select(b => (Polygon)blocks[b]).ToList(), area.Factory)).ToList();
+        return groups.Roots().Where(g => !(Empty(g) && groups.Area(g) < MinBlockM2 && groups.BestNeighbour(g, _ => 0) < 0)).Select(g => Union(groups.Members(g).Select(b => blocks[b]).ToList(), area.Factory)).ToList();
     }
 
     /// <summary>Regions snap-rounded to the millimetre, so that the overlays clipping compounds and roads to them node cleanly.</summary>
