@@ -102,6 +102,7 @@ public sealed class MapBasicsTests(WebFixture web, ITestOutputHelper output) : M
         var info = page.Locator("#info");
         await Assertions.Expect(info.Locator(".grid-code")).ToHaveTextAsync(code);
         // The map is fitted to the grid: all of it in view, and it fills a good part of the view.
+        await page.WaitForFunctionAsync("() => window.gridmap.map.querySourceFeatures('highlight').length > 0", null, new() { Timeout = 5000 });
         var fit = await page.EvaluateAsync<JsonElement>($$"""
             async () => {
               const { bboxOf } = await import('/src/geo.js');
@@ -125,7 +126,7 @@ public sealed class MapBasicsTests(WebFixture web, ITestOutputHelper output) : M
         var query = await QueryAsync(page);
         Assert.False(query.ContainsKey("grid"), $"grid= is dropped when the panel closes: {string.Join("&", query)}");
         Assert.True(query.ContainsKey("lon") && query.ContainsKey("lat") && query.ContainsKey("z"), "the view stays in the address");
-        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.gridmap.map.querySourceFeatures('highlight').length"));
+        await WebFixture.SourceEmptiedAsync(page, "highlight");
         Assert.Empty(errors);
         await page.Context.CloseAsync();
     }

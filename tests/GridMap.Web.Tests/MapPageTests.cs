@@ -153,8 +153,8 @@ public sealed partial class MapPageTests(WebFixture web, ITestOutputHelper outpu
         // The job runs on the server; the panel follows it to its report and draws the proposal.
         await Assertions.Expect(panel.Locator(".partition-status")).ToHaveTextAsync("状态: 已完成", new() { Timeout = 60_000 });
         await Assertions.Expect(panel.Locator(".partition-report")).ToContainTextAsync("达标");
-        var proposed = await page.EvaluateAsync<int>("() => window.gridmap.map.querySourceFeatures('proposal').length");
-        Assert.True(proposed > 0, "the proposal is drawn on the map");
+        // Drawn once MapLibre's worker has tiled it; a timeout here means the proposal never reached the map.
+        await page.WaitForFunctionAsync("() => window.gridmap.map.querySourceFeatures('proposal').length > 0", null, new() { Timeout = 5000 });
         var jobGrids = await page.EvaluateAsync<int>(
             "async () => (await (await fetch('/api/partition/jobs')).json()).filter(j => j.status === 'done').map(j => j.report.grids)[0]");
         await ShotAsync(page, "desktop-partition-proposal");
@@ -162,7 +162,7 @@ public sealed partial class MapPageTests(WebFixture web, ITestOutputHelper outpu
         await panel.Locator("button.primary", new() { HasText = "接受方案" }).ClickAsync();
         await Assertions.Expect(panel.Locator(".partition-accepted")).ToContainTextAsync($"{jobGrids} 个网格写入");
         await Assertions.Expect(panel.Locator(".partition-status")).ToHaveTextAsync("状态: 已接受");
-        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.gridmap.map.querySourceFeatures('proposal').length"));
+        await WebFixture.SourceEmptiedAsync(page, "proposal");
         // The store now holds the accepted grids of that community.
         var stored = await page.EvaluateAsync<int>($"async () => (await (await fetch('/api/layers/grids/features?limit=10000')).json()).features.filter(f => f.properties.community_code === '{community}').length");
         Assert.Equal(jobGrids, stored);

@@ -292,7 +292,7 @@ public sealed class ReviewTests(WebFixture web, ITestOutputHelper output) : ICla
             Assert.Equal(p.GetProperty("unit_ids").EnumerateArray().Select(u => u.GetString()!).OrderBy(u => u), g.UnitIds.OrderBy(u => u));
         }
         foreach (var code in active.Keys.Where(c => !proposedCodes.Contains(c))) Assert.Equal("retired", after[code].Status);
-        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.gridmap.map.querySourceFeatures('proposal').length"));
+        await WebFixture.SourceEmptiedAsync(page, "proposal");
         Assert.Equal(0, await page.EvaluateAsync<int>("() => window.gridmap.partition.shown.moved"));
         Assert.Equal(0.55, await page.EvaluateAsync<double>("() => window.gridmap.map.getPaintProperty('grids-fill', 'fill-opacity')"));
         // The map's grids were reloaded: a proposed grid shows its new households.
@@ -333,8 +333,8 @@ public sealed class ReviewTests(WebFixture web, ITestOutputHelper output) : ICla
         await panel.Locator("button.review-discard", new() { HasText = "放弃" }).ClickAsync();
         await Assertions.Expect(panel.Locator(".review-discarded")).ToHaveTextAsync("已放弃方案，现有网格没有改变。");
         await Assertions.Expect(panel.Locator("button.review-accept")).ToHaveCountAsync(0);
-        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.gridmap.map.querySourceFeatures('proposal').length"));
-        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.gridmap.map.querySourceFeatures('proposal-moved').length"));
+        await WebFixture.SourceEmptiedAsync(page, "proposal");
+        await WebFixture.SourceEmptiedAsync(page, "proposal-moved");
         Assert.Equal(0.55, await page.EvaluateAsync<double>("() => window.gridmap.map.getPaintProperty('grids-fill', 'fill-opacity')"));
         var after = await CommunityGridsAsync(community);
         Assert.Equal(before.Keys.OrderBy(c => c), after.Keys.OrderBy(c => c));

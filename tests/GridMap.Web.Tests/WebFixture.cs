@@ -105,6 +105,13 @@ public class WebFixture : IAsyncLifetime
     }
 
     /// <summary>Waits until the map has drawn what it loads (or 5 s), so a check or a picture sees what a person would.</summary>
+    /// <summary>
+    /// Waits (up to 5 s) until the map source <paramref name="source"/> holds no features. A GeoJSON source re-tiles in
+    /// MapLibre's worker after setData, so one sample right after a click can still see the old features.
+    /// </summary>
+    public static Task SourceEmptiedAsync(IPage page, string source) =>
+        page.WaitForFunctionAsync($"() => window.gridmap.map.querySourceFeatures('{source}').length === 0", null, new() { Timeout = 5000 });
+
     public static Task IdleAsync(IPage page) => page.EvaluateAsync("""
         () => new Promise((resolve) => {
           const map = window.gridmap.map;
