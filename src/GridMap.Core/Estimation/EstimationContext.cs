@@ -30,6 +30,12 @@ public sealed record EstimationContext
 
     /// <summary>Buildings in the store that the import does not replace (compound remainders included).</summary>
     public IReadOnlyList<FeatureDraft> StoredBuildings { get; init; } = [];
+
+    /// <summary>
+    /// Stored compounds to recount although the import brings no building into them: one that a deleted or moved
+    /// building has left.
+    /// </summary>
+    public IReadOnlySet<string> RecountCompounds { get; init; } = new HashSet<string>();
 }
 
 /// <summary>

@@ -139,8 +139,9 @@ public sealed class HouseholdEstimator
         }
         var byCompound = members.GroupBy(m => m.Compound).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
 
-        // Compounds: those of the import, and stored ones that gained buildings.
+        // Compounds: those of the import, and stored ones that gained or lost buildings.
         var touched = results.Values.Select(b => ReadText(b.Properties, "compound")).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        touched.UnionWith(context.RecountCompounds);
         var remainders = new List<FeatureDraft>();
         var removed = new List<string>();
         var recounted = new Dictionary<string, FeatureDraft>(StringComparer.Ordinal);
@@ -150,7 +151,7 @@ public sealed class HouseholdEstimator
             var (compound, remainder) = Recount(shape, byCompound.GetValueOrDefault(shape.Id) ?? []);
             recounted[shape.Id] = compound;
             var id = RemainderId(shape.Id);
-            if (remainder is not null) remainders.Add(remainder);
+            if (remainder is not null) remainders.Add(storedRemainders.TryGetValue(shape.Id, out var was) ? KeepMembership(remainder, was) : remainder);
             else if (storedRemainders.ContainsKey(shape.Id)) removed.Add(id);
         }
 
@@ -181,6 +182,17 @@ public sealed class HouseholdEstimator
         if (storedRecounted.Count > 0) output.Add(new LayerBatch(Layer.Compounds, storedRecounted));
         if (!remaindersPlaced && remainders.Count > 0) output.Add(new LayerBatch(Layer.Buildings, remainders));
         return new EstimatedImport(output, removed);
+    }
+
+    /// <summary>
+    /// A recounted remainder stays in the grids that list it: grid membership is the server's (contract, "Derived
+    /// fields"), not the estimate's.
+    /// </summary>
+    static FeatureDraft KeepMembership(FeatureDraft remainder, FeatureDraft stored)
+    {
+        foreach (var name in (string[])["grid_code", "grid_codes"])
+            if (stored.Properties[name] is { } value) remainder.Properties[name] = value.DeepClone();
+        return remainder;
     }
 
     /// <summary>A compound's households from its members, and its remainder unit where they fall short (null when they do not).</summary>

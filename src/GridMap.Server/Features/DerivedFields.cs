@@ -58,29 +58,43 @@ public static class DerivedFields
 public static class GridRecount
 {
     /// <summary>The grids to rewrite when <paramref name="current"/> becomes <paramref name="next"/> (null: deleted), with the versions read.</summary>
-    public static async Task<IReadOnlyList<(FeatureDraft Draft, long Version)>> ForAsync(IFeatureStore store, StoredFeature current, FeatureDraft? next, CancellationToken ct)
-    {
-        var codes = new HashSet<string>(StringComparer.Ordinal);
-        if (current.Text("grid_code") is { } code) codes.Add(code);
-        foreach (var c in (current.Properties["grid_codes"] as JsonArray ?? []).Select(n => n?.ToString()).OfType<string>()) codes.Add(c);
-        var before = Building.From(current);
-        var after = next is null ? null : Building.From(new StoredFeature(Layer.Buildings, next.Id, current.Version, next.Geometry, next.Properties));
-        if (after is not null && after.Households == before.Households && after.Units.SequenceEqual(before.Units)) return [];
+    public static Task<IReadOnlyList<(FeatureDraft Draft, long Version)>> ForAsync(IFeatureStore store, StoredFeature current, FeatureDraft? next, CancellationToken ct) =>
+        ForAsync(store, [(current, next)], ct);
 
-        var result = new List<(FeatureDraft, long)>();
-        foreach (var c in codes)
+    /// <summary>
+    /// The grids to rewrite for several building changes at once (a building and its compound's remainder may share a
+    /// grid: their deltas add up in one rewrite), with the versions read.
+    /// </summary>
+    public static async Task<IReadOnlyList<(FeatureDraft Draft, long Version)>> ForAsync(IFeatureStore store,
+        IReadOnlyList<(StoredFeature Current, FeatureDraft? Next)> changes, CancellationToken ct)
+    {
+        var grids = new Dictionary<string, (StoredFeature Grid, JsonObject Props)>(StringComparer.Ordinal);
+        foreach (var (current, next) in changes)
         {
-            if (await store.GetAsync(Layer.Grids, c, ct) is not { } grid) continue;
-            var units = (grid.Properties["unit_ids"] as JsonArray ?? []).Select(n => n?.ToString() ?? "").ToList();
-            var mine = units.Where(u => u == current.Id || u.StartsWith(current.Id + "/", StringComparison.Ordinal)).ToList();
-            if (mine.Count == 0) continue;
-            var delta = mine.Sum(u => (long)Share(after, u) - Share(before, u));
-            var props = (JsonObject)grid.Properties.DeepClone();
-            props["households"] = Math.Max(0, (grid.Integer("households") ?? 0) + delta);
-            if (after is null) props["unit_ids"] = new JsonArray(units.Except(mine).Select(u => (JsonNode)JsonValue.Create(u)!).ToArray());
-            result.Add((new FeatureDraft(grid.Id, grid.Geometry, props), grid.Version));
+            var before = Building.From(current);
+            var after = next is null ? null : Building.From(new StoredFeature(Layer.Buildings, next.Id, current.Version, next.Geometry, next.Properties));
+            if (after is not null && after.Households == before.Households && after.Units.SequenceEqual(before.Units)) continue;
+            var codes = new HashSet<string>(StringComparer.Ordinal);
+            if (current.Text("grid_code") is { } code) codes.Add(code);
+            foreach (var c in (current.Properties["grid_codes"] as JsonArray ?? []).Select(n => n?.ToString()).OfType<string>()) codes.Add(c);
+            foreach (var c in codes)
+            {
+                if (!grids.TryGetValue(c, out var entry))
+                {
+                    if (await store.GetAsync(Layer.Grids, c, ct) is not { } grid) continue;
+                    entry = grids[c] = (grid, (JsonObject)grid.Properties.DeepClone());
+                }
+                var props = entry.Props;
+                var units = (props["unit_ids"] as JsonArray ?? []).Select(n => n?.ToString() ?? "").ToList();
+                var mine = units.Where(u => u == current.Id || u.StartsWith(current.Id + "/", StringComparison.Ordinal)).ToList();
+                if (mine.Count == 0) continue;
+                var delta = mine.Sum(u => (long)Share(after, u) - Share(before, u));
+                props["households"] = Math.Max(0, (JsonNumber.ToLong(props["households"]) ?? 0) + delta);
+                if (after is null) props["unit_ids"] = new JsonArray(units.Except(mine).Select(u => (JsonNode)JsonValue.Create(u)!).ToArray());
+            }
         }
-        return result;
+        return grids.Values.Where(g => !JsonNode.DeepEquals(g.Props, g.Grid.Properties))
+            .Select(g => (new FeatureDraft(g.Grid.Id, g.Grid.Geometry, g.Props), g.Grid.Version)).ToList();
     }
 
     static int Share(Building? b, string unitId) => b is null ? 0 : BuildingUnit.HouseholdsOf(b.Households, b.Units, unitId);

@@ -116,10 +116,20 @@ public static class FeaturesApi
         if (DerivedFields.Refuse(l, draft!, null) is { } derived) return derived;
         try
         {
-            var created = await store.CreateAsync(l, draft!, ct);
+            IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>>? touched = null;
+            StoredFeature created;
+            if (OneTotal.Applies(l))
+            {
+                if (await store.GetAsync(l, draft!.Id, ct) is not null) throw new DuplicateFeatureException(l, draft.Id);
+                var plan = await OneTotal.PlanAsync(store, l, null, draft, null, options.Estimation, ct);
+                if (await ApplyAsync(store, plan, l, draft.Id, ct) is { } refused) return refused;
+                created = (await store.GetAsync(l, draft.Id, ct))!;
+                touched = plan.Touched(l, draft.Id);
+            }
+            else created = await store.CreateAsync(l, draft!, ct);
             http.Response.Headers.ETag = ETag(created.Version);
             http.Response.Headers.Location = $"/api/layers/{l.Key()}/features/{Uri.EscapeDataString(created.Id)}";
-            return GeoJsonResult.Feature(created, repairs, StatusCodes.Status201Created);
+            return GeoJsonResult.Feature(created, repairs, StatusCodes.Status201Created, touched is { Count: > 0 } ? touched : null);
         }
         catch (DuplicateFeatureException)
         {
@@ -142,29 +152,18 @@ public static class FeaturesApi
         }
         try
         {
-            var grids = l == Layer.Buildings && current is not null ? await GridRecount.ForAsync(store, current, draft, ct) : [];
-            if (grids.Count > 0)
+            if (OneTotal.Applies(l))
             {
-                if (expected is { } e && e != current!.Version) throw new VersionConflictException(l, id, e, current.Version);
-                try
-                {
-                    await store.ApplyAsync([], [new LayerBatch(l, [draft!]), new LayerBatch(Layer.Grids, grids.Select(g => g.Draft).ToList())],
-                        [new ExpectedVersion(l, id, current!.Version), .. grids.Select(g => new ExpectedVersion(Layer.Grids, g.Draft.Id, g.Version))], ct);
-                }
-                catch (VersionConflictsException conflict)
-                {
-                    var mine = conflict.Conflicts.FirstOrDefault(c => c.Expected.Layer == l);
-                    if (mine.Expected is not null) throw new VersionConflictException(l, id, mine.Expected.Version, mine.Current);
-                    // Only its grid changed meanwhile (another edit): the client's version is still right, so ask it to retry.
-                    return Problem.StaleVersion(Layer.Grids, conflict.Conflicts[0].Expected.Id, conflict.Conflicts[0].Expected.Version, conflict.Conflicts[0].Current);
-                }
+                if (current is null) throw new FeatureNotFoundException(l, id);
+                if (expected is { } e && e != current.Version) throw new VersionConflictException(l, id, e, current.Version);
+                var plan = await OneTotal.PlanAsync(store, l, current, draft, expected, options.Estimation, ct);
+                if (await ApplyAsync(store, plan, l, id, ct) is { } refused) return refused;
                 var written = (await store.GetAsync(l, id, ct))!;
                 http.Response.Headers.ETag = ETag(written.Version);
-                return GeoJsonResult.Feature(written, repairs, touched: new Dictionary<string, IReadOnlyDictionary<string, long>>
-                {
-                    ["buildings"] = new Dictionary<string, long> { [id] = written.Version },
-                    ["grids"] = grids.ToDictionary(g => g.Draft.Id, g => g.Version + 1),
-                });
+                var touched = plan.Touched(l, id);
+                return GeoJsonResult.Feature(written, repairs, touched: touched.Count > 0
+                    ? new Dictionary<string, IReadOnlyDictionary<string, long>>(touched) { [l.Key()] = new Dictionary<string, long> { [id] = written.Version } }
+                    : null);
             }
             var replaced = await store.ReplaceAsync(l, draft!, expected, ct);
             http.Response.Headers.ETag = ETag(replaced.Version);
@@ -180,28 +179,20 @@ public static class FeaturesApi
         }
     }
 
-    static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string layer, string id, HttpContext http, IFeatureStore store, CancellationToken ct)
+    static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string layer, string id, HttpContext http, IFeatureStore store,
+        GridMapOptions options, CancellationToken ct)
     {
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
         if (!TryReadIfMatch(http, out var expected)) return Problem.BadParameter("If-Match", "must be the version number you read, e.g. \"3\"");
         try
         {
-            var current = l == Layer.Buildings ? await store.GetAsync(l, id, ct) : null;
-            var grids = current is not null ? await GridRecount.ForAsync(store, current, null, ct) : [];
-            if (grids.Count > 0)
+            if (OneTotal.Applies(l))
             {
-                // A deleted building leaves its grid's households and unit_ids; its land stays with the grid.
-                if (expected is { } e && e != current!.Version) throw new VersionConflictException(l, id, e, current.Version);
-                try
-                {
-                    await store.ApplyAsync([(l, id)], [new LayerBatch(Layer.Grids, grids.Select(g => g.Draft).ToList())],
-                        [new ExpectedVersion(l, id, current!.Version), .. grids.Select(g => new ExpectedVersion(Layer.Grids, g.Draft.Id, g.Version))], ct);
-                }
-                catch (VersionConflictsException conflict)
-                {
-                    var c = conflict.Conflicts[0];
-                    return Problem.StaleVersion(c.Expected.Layer, c.Expected.Id, c.Expected.Version, c.Current);
-                }
+                // A deleted building leaves its grid's households and unit_ids (its land stays with the grid) and its compound's total.
+                var current = await store.GetAsync(l, id, ct) ?? throw new FeatureNotFoundException(l, id);
+                if (expected is { } e && e != current.Version) throw new VersionConflictException(l, id, e, current.Version);
+                var plan = await OneTotal.PlanAsync(store, l, current, null, expected, options.Estimation, ct);
+                if (await ApplyAsync(store, plan, l, id, ct) is { } refused) return refused;
                 return TypedResults.NoContent();
             }
             await store.DeleteAsync(l, id, expected, ct);
@@ -214,6 +205,28 @@ public static class FeaturesApi
         catch (VersionConflictException e)
         {
             return Problem.StaleVersion(l, id, e.Expected, e.Current);
+        }
+    }
+
+    /// <summary>
+    /// Writes a planned building or compound write; on a version conflict, the feature's own (412, or 409 on a create
+    /// that lost a race) else the first other feature's (412: it changed meanwhile, the client's version is still right,
+    /// so a retry will do).
+    /// </summary>
+    static async Task<ProblemHttpResult?> ApplyAsync(IFeatureStore store, OneTotalWrite plan, Layer layer, string id, CancellationToken ct)
+    {
+        try
+        {
+            await store.ApplyAsync(plan.Deletes, plan.Upserts, plan.Expected, ct);
+            return null;
+        }
+        catch (VersionConflictsException conflict)
+        {
+            var (e, current) = conflict.Conflicts.FirstOrDefault(c => c.Expected.Layer == layer && c.Expected.Id == id) is { Expected: not null } mine
+                ? mine : conflict.Conflicts[0];
+            if (e.Layer == layer && e.Id == id && e.Version == 0) return Problem.Conflict(layer, id);
+            if (e.Layer == layer && e.Id == id && current == 0) return Problem.NotFound(layer, id);
+            return Problem.StaleVersion(e.Layer, e.Id, e.Version, current);
         }
     }
 
@@ -298,8 +311,8 @@ public static class FeaturesApi
             return (null, [], Problem.InvalidFeatures([new(null, urlId, "body", $"malformed JSON: {e.Message}")], "Malformed JSON"));
         }
         if (problems.Count > 0 || draft is null) return (null, [], Problem.InvalidFeatures(problems));
-        var prepared = LayerImport.Prepare([new LayerBatch(layer, [draft])], options.Estimation)[0].Features[0];
-        return (prepared, repairs.Select(Problem.Describe).ToList(), null);
+        // Households are estimated where the write is planned, against the store (OneTotal).
+        return (draft, repairs.Select(Problem.Describe).ToList(), null);
     }
 
     public static string ETag(long version) => $"\"{version}\"";

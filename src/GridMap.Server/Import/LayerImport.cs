@@ -19,10 +19,6 @@ public sealed record PreparedImport(IReadOnlyList<LayerBatch> Batches, IReadOnly
 /// <summary>What every way into the store does before writing: estimate the households nobody counted, in one total.</summary>
 public static class LayerImport
 {
-    /// <summary>The batches alone, seeing nothing of the store (a single feature, a file).</summary>
-    public static IReadOnlyList<LayerBatch> Prepare(IReadOnlyList<LayerBatch> batches, EstimationOptions estimation) =>
-        new HouseholdEstimator(estimation).FillMissing(batches);
-
     /// <summary>
     /// Estimates against what the store holds around the import: buildings arriving on their own are judged inside the
     /// stored compounds and recount them (their remainders shrink, or go when the buildings account for everything).
