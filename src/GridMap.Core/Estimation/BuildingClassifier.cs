@@ -5,8 +5,9 @@ namespace GridMap.Core.Estimation;
 /// <summary>
 /// Decides whether a building holds households and how many, by the rules of ../shared/docs/domain.md: typed buildings
 /// by their type; villas and small houses one household each; untyped ones (<c>building=yes</c>, a large <c>house</c>,
-/// an unlisted type) on evidence, first match wins — their own tags, their name, the points of interest inside them,
-/// the land they stand on, the slab or point-tower shape of housing. Pure; every constant is an <see cref="EstimationOptions"/>.
+/// an unlisted type) on evidence, first match wins — their own tags, a wall shared with housing (a wing of that block),
+/// their name, the points of interest inside them, the land they stand on, the slab or point-tower shape of housing, and
+/// for a named one the housing it stands among. Pure; every constant is an <see cref="EstimationOptions"/>.
 /// </summary>
 public sealed class BuildingClassifier
 {
@@ -38,6 +39,7 @@ public sealed class BuildingClassifier
         if (b.Tags is { } tags && tags.Any(t => SaysNonResidential(t.Key, t.Value))) return None(HouseholdRules.NonResidentialTags);
 
         var name = b.Name ?? "";
+        if (IsPartOfHousing(b, name)) return Flats(b, type, HouseholdRules.AttachedPart);
         if (name.Length > 0)
         {
             if (Contains(name, _o.StrongResidentialNameWords)) return Flats(b, type, HouseholdRules.ResidentialName);
@@ -47,8 +49,7 @@ public sealed class BuildingClassifier
             if (_o.NamedHighRiseIsResidential && KnownLevels(b) >= _o.TowerMinLevels) return Flats(b, type, HouseholdRules.NamedHighRise);
         }
 
-        if (b.PoisInside is { Count: > 0 } pois && pois.Any(p => p.Any(t => Listed(_o.NonResidentialPoiTags, t.Key, t.Value))))
-            return None(HouseholdRules.NonResidentialPoi);
+        if (HasNonResidentialPoi(b)) return None(HouseholdRules.NonResidentialPoi);
 
         if (b.InsideResidentialLand && _o.UnknownInsideCompoundIsResidential) return Flats(b, type, HouseholdRules.InsideCompound);
         if (b.InsideNonResidentialLand && !_o.UntypedInsideNonResidentialLandIsResidential) return None(HouseholdRules.NonResidentialLand);
@@ -60,8 +61,20 @@ public sealed class BuildingClassifier
             if (KnownLevels(b) >= _o.TowerMinLevels && s.Depth >= _o.TowerMinSideM && s.Length <= _o.TowerMaxSideM && s.Aspect <= _o.TowerMaxAspect)
                 return Flats(b, type, HouseholdRules.TowerShape);
         }
+        if (b.AmongHousing && name.Length > 0) return Flats(b, type, HouseholdRules.NamedAmongHousing);
         return None(HouseholdRules.NoEvidence);
     }
+
+    /// <summary>
+    /// A small building sharing a wall with housing, unnamed or named as a part of a building (盥洗室, 过道), with nothing
+    /// inside that fills it otherwise: a wing of that block (a dormitory's washroom wing), so housing like it.
+    /// </summary>
+    bool IsPartOfHousing(BuildingEvidence b, string name) =>
+        b.AttachedToHousing && b.Shape is { AreaM2: > 0 } s && s.AreaM2 <= _o.AttachedPartMaxFootprintM2
+        && (name.Length == 0 || Contains(name, _o.BuildingPartNameWords)) && !HasNonResidentialPoi(b);
+
+    bool HasNonResidentialPoi(BuildingEvidence b) =>
+        b.PoisInside is { Count: > 0 } pois && pois.Any(p => p.Any(t => Listed(_o.NonResidentialPoiTags, t.Key, t.Value)));
 
     bool SaysNonResidential(string key, string value) =>
         _o.NonResidentialTagKeys.Contains(key) && value is { Length: > 0 } && value != "no"

@@ -134,6 +134,39 @@ public sealed record EstimationOptions
     /// <summary><c>building=yes</c> (and unlisted types) inside a residential compound or landuse count as residential.</summary>
     public bool UnknownInsideCompoundIsResidential { get; init; } = true;
 
+    // ---- parts of a block mapped as buildings of their own ----
+
+    /// <summary>
+    /// An untyped building up to this footprint (m²) that shares a wall with housing is a part of that block — a
+    /// dormitory's washroom wing, the corridor joining it — and is housing like it; a larger one is a block of its own.
+    /// </summary>
+    public double AttachedPartMaxFootprintM2 { get; init; } = 200;
+
+    /// <summary>Shortest wall (m) a part must share with its block: footprints touching at a corner are not joined.</summary>
+    public double AttachedPartMinSharedWallM { get; init; } = 2;
+
+    /// <summary>How far apart (m) two walls may be drawn and still be one shared wall (footprints mapped separately rarely meet exactly).</summary>
+    public double SharedWallToleranceM { get; init; } = 0.5;
+
+    /// <summary>
+    /// Words that name a part of a building, not a use: a part so named (盥洗室, 过道) that shares a wall with housing is
+    /// housing, though 盥洗 or 卫生间 alone (a freestanding washroom block) is not. An unnamed part needs no word.
+    /// </summary>
+    public IReadOnlySet<string> BuildingPartNameWords { get; init; } = Set("盥洗", "洗漱", "卫生间", "过道", "走廊", "连廊", "楼梯", "电梯", "门厅");
+
+    // ---- the company a building keeps ----
+
+    /// <summary>
+    /// A named building that nothing else decided — its name says no use, no point of interest, no land — is housing
+    /// when it stands among housing: at least <see cref="NamedAmongHousingMinNeighbours"/> buildings judged housing on
+    /// their own evidence within <see cref="NamedAmongHousingRadiusM"/> metres, making at least
+    /// <see cref="NamedAmongHousingMinShare"/> of the buildings there. Estates carry a developer's name (旭和倾城); shops,
+    /// offices and hotels among housing say what they are (大厦, 中心, 酒店…).
+    /// </summary>
+    public double NamedAmongHousingRadiusM { get; init; } = 50;
+    public int NamedAmongHousingMinNeighbours { get; init; } = 3;
+    public double NamedAmongHousingMinShare { get; init; } = 0.6;
+
     // ---- the shape of housing (metres, m²; of the minimum rotated rectangle around the footprint) ----
 
     /// <summary>Slab (板楼) depth range: the short side of the footprint's rectangle; Chinese housing is lit from both sides.</summary>

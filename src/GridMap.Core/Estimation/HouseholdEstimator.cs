@@ -7,6 +7,7 @@ using GridMap.Core.Spatial;
 using GridMap.Core.Store;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Prepared;
+using NetTopologySuite.Index.Quadtree;
 using NetTopologySuite.Index.Strtree;
 using NetTopologySuite.Operation.Union;
 
@@ -78,7 +79,7 @@ public sealed class HouseholdEstimator
         // Buildings first: their households feed the compounds'.
         var importIds = batches.Where(b => b.Layer == Layer.Buildings).SelectMany(b => b.Features).Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
         var results = new Dictionary<FeatureDraft, FeatureDraft>(ReferenceEqualityComparer.Instance);
-        var members = new List<Member>();
+        var judged = new List<Judged>();
         foreach (var draft in batches.Where(b => b.Layer == Layer.Buildings).SelectMany(b => b.Features))
         {
             var props = (JsonObject)draft.Properties.DeepClone();
@@ -94,34 +95,43 @@ public sealed class HouseholdEstimator
             if (memberOf is null && around is not null) props["compound"] = memberOf = around.Id;
             var compound = memberOf is not null ? compounds.Find(memberOf) : null;
 
-            long households;
             if (ReadNumber(props, "households") is { } given)
             {
-                households = (long)given;
                 props["households_estimated"] ??= false;
                 if (props["households_estimated"]?.GetValue<bool>() == false) props["households_rule"] ??= HouseholdRules.Given;
+                judged.Add(new Judged(draft, props, compound, (long)given));
+                continue;
             }
-            else
+            var metric = geometry is IPolygonal && !geometry.IsEmpty ? MetricProjection.For(geometry).Project(geometry) : null;
+            var evidence = new BuildingEvidence(
+                ReadText(props, "building"), ReadText(props, "name"),
+                ReadNumber(props, "levels") is { } l && l >= 1 ? BuildingClassifier.Round(l) : null,
+                ReadNumber(props, "height"),
+                metric is null ? null : FootprintShape.Of(metric),
+                context.BuildingTags.GetValueOrDefault(draft.Id),
+                geometry is IPolygonal ? PoisInside(pois, geometry) : null,
+                InsideResidentialLand: around is not null || compound is not null,
+                InsideNonResidentialLand: centroid is not null && nonResidential.Query(centroid.EnvelopeInternal).Any(p => p.Covers(centroid)));
+            var estimate = _classifier.Estimate(evidence);
+            judged.Add(new Judged(draft, props, compound, estimate.Households, evidence, estimate.Rule));
+        }
+        // Then the company they keep: named buildings among housing, and parts sharing a wall with housing.
+        var neighbours = context.StoredBuildings.Where(b => !importIds.Contains(b.Id) && !IsRemainder(b.Properties)).ToList();
+        JudgeNamedAmongHousing(judged, neighbours);
+        JudgeAttachedParts(judged, neighbours);
+
+        var members = new List<Member>();
+        foreach (var (draft, props, compound, households, evidence, rule) in judged)
+        {
+            if (evidence is not null)
             {
-                var metric = geometry is IPolygonal && !geometry.IsEmpty ? MetricProjection.For(geometry).Project(geometry) : null;
-                var evidence = new BuildingEvidence(
-                    ReadText(props, "building"), ReadText(props, "name"),
-                    ReadNumber(props, "levels") is { } l && l >= 1 ? BuildingClassifier.Round(l) : null,
-                    ReadNumber(props, "height"),
-                    metric is null ? null : FootprintShape.Of(metric),
-                    context.BuildingTags.GetValueOrDefault(draft.Id),
-                    geometry is IPolygonal ? PoisInside(pois, geometry) : null,
-                    InsideResidentialLand: around is not null || compound is not null,
-                    InsideNonResidentialLand: centroid is not null && nonResidential.Query(centroid.EnvelopeInternal).Any(p => p.Covers(centroid)));
-                var estimate = _classifier.Estimate(evidence);
-                households = estimate.Households;
                 props["households"] = Number(households);
                 props["households_estimated"] = true;
-                props["households_rule"] = estimate.Rule;
+                props["households_rule"] = rule;
             }
             SynthesiseUnits(props, households);
             if (compound is not null && households > 0)
-                members.Add(new Member(compound.Id, households, geometry));
+                members.Add(new Member(compound.Id, households, draft.Geometry));
             results[draft] = draft with { Properties = props };
         }
 
@@ -193,6 +203,90 @@ public sealed class HouseholdEstimator
         foreach (var name in (string[])["grid_code", "grid_codes"])
             if (stored.Properties[name] is { } value) remainder.Properties[name] = value.DeepClone();
         return remainder;
+    }
+
+    /// <summary>
+    /// Named buildings that nothing decided are judged again knowing whether they stand among housing
+    /// (<see cref="EstimationOptions.NamedAmongHousingRadiusM"/>). Their neighbours count as judged on their own evidence,
+    /// so one such building never makes another housing.
+    /// </summary>
+    void JudgeNamedAmongHousing(List<Judged> judged, IReadOnlyList<FeatureDraft> stored)
+    {
+        var buildings = new STRtree<(Geometry Footprint, bool Housing)>();
+        foreach (var j in judged) buildings.Insert(j.Draft.Geometry.EnvelopeInternal, (j.Draft.Geometry, j.Households > 0));
+        foreach (var b in stored) buildings.Insert(b.Geometry.EnvelopeInternal, (b.Geometry, ReadNumber(b.Properties, "households") is > 0));
+        buildings.Build();
+        var decided = new List<(int Index, BuildingEstimate Estimate)>();
+        for (var i = 0; i < judged.Count; i++)
+        {
+            if (judged[i] is not { Households: 0, Evidence: { Name.Length: > 0 } evidence } j || j.Draft.Geometry.IsEmpty) continue;
+            var projection = MetricProjection.For(j.Draft.Geometry);
+            var footprint = projection.Project(j.Draft.Geometry);
+            var near = buildings.Query(Around(j.Draft.Geometry, Options.NamedAmongHousingRadiusM))
+                .Where(n => !ReferenceEquals(n.Footprint, j.Draft.Geometry) && !n.Footprint.IsEmpty
+                            && projection.Project(n.Footprint).Distance(footprint) <= Options.NamedAmongHousingRadiusM)
+                .ToList();
+            var housing = near.Count(n => n.Housing);
+            if (housing < Options.NamedAmongHousingMinNeighbours || housing < Options.NamedAmongHousingMinShare * near.Count) continue;
+            decided.Add((i, _classifier.Estimate(evidence with { AmongHousing = true })));
+        }
+        foreach (var (i, estimate) in decided.Where(d => d.Estimate.Residential))
+            judged[i] = judged[i] with { Households = estimate.Households, Rule = estimate.Rule };
+    }
+
+    /// <summary>A search envelope at least <paramref name="metres"/> around a lon/lat geometry (a degree is over 50 km below 60° N).</summary>
+    static Envelope Around(Geometry g, double metres)
+    {
+        var envelope = g.EnvelopeInternal.Copy();
+        envelope.ExpandBy(metres / 50_000);
+        return envelope;
+    }
+
+    /// <summary>
+    /// A small untyped building that shares a wall with housing is a part of that block (a dormitory's washroom wing):
+    /// such buildings are judged again knowing it, until none changes, so a part joined to its block through another
+    /// part (a washroom through a corridor) counts too. Housing is the import's buildings and the stored ones.
+    /// </summary>
+    void JudgeAttachedParts(List<Judged> judged, IEnumerable<FeatureDraft> stored)
+    {
+        var housing = new Quadtree<Geometry>();
+        foreach (var g in judged.Where(j => j.Households > 0).Select(j => j.Draft.Geometry).Concat(
+                     stored.Where(b => ReadNumber(b.Properties, "households") is > 0).Select(b => b.Geometry)))
+        {
+            if (g is IPolygonal && !g.IsEmpty) housing.Insert(g.EnvelopeInternal, g);
+        }
+        var candidates = Enumerable.Range(0, judged.Count).Where(i => judged[i] is
+        {
+            Households: 0, Evidence.Shape.AreaM2: > 0, Draft.Geometry: IPolygonal,
+        } j && j.Evidence!.Shape!.AreaM2 <= Options.AttachedPartMaxFootprintM2).ToList();
+        for (var changed = true; changed;)
+        {
+            changed = false;
+            foreach (var i in candidates.Where(i => judged[i].Households == 0 && SharesWallWithHousing(judged[i].Draft.Geometry, housing)))
+            {
+                var j = judged[i];
+                var estimate = _classifier.Estimate(j.Evidence! with { AttachedToHousing = true });
+                if (!estimate.Residential) continue;
+                judged[i] = j with { Households = estimate.Households, Rule = estimate.Rule };
+                housing.Insert(j.Draft.Geometry.EnvelopeInternal, j.Draft.Geometry);
+                changed = true;
+            }
+        }
+    }
+
+    /// <summary>Whether a footprint shares at least <see cref="EstimationOptions.AttachedPartMinSharedWallM"/> of wall with housing.</summary>
+    bool SharesWallWithHousing(Geometry footprint, Quadtree<Geometry> housing)
+    {
+        var projection = MetricProjection.For(footprint);
+        var metric = projection.Project(footprint);
+        var search = Around(footprint, Options.SharedWallToleranceM);
+        foreach (var other in housing.Query(search))
+        {
+            if (ReferenceEquals(other, footprint) || !other.EnvelopeInternal.Intersects(search)) continue;
+            var near = projection.Project(other).Buffer(Options.SharedWallToleranceM);
+            if (metric.Boundary.Intersection(near).Length >= Options.AttachedPartMinSharedWallM) return true;
+        }
+        return false;
     }
 
     /// <summary>A compound's households from its members, and its remainder unit where they fall short (null when they do not).</summary>
@@ -300,6 +394,9 @@ public sealed class HouseholdEstimator
     }
 
     sealed record Member(string Compound, long Households, Geometry Geometry);
+
+    /// <summary>A building of the import and its households: given (no evidence), or estimated on evidence by a rule.</summary>
+    sealed record Judged(FeatureDraft Draft, JsonObject Props, CompoundShape? Compound, long Households, BuildingEvidence? Evidence = null, string? Rule = null);
 
     sealed record CompoundShape(string Id, IPreparedGeometry Prepared, double LonLatArea, double AreaM2, FeatureDraft Draft, bool FromImport);
 

@@ -18,6 +18,7 @@ public static class HouseholdRules
 
     // ---- untyped buildings (building=yes, a large house, an unlisted type), on evidence, first match wins ----
     public const string NonResidentialTags = "non_residential_tags";
+    public const string AttachedPart = "attached_part";
     public const string ResidentialName = "residential_name";
     public const string NonResidentialName = "non_residential_name";
     public const string NonResidentialPoi = "non_residential_poi";
@@ -26,6 +27,7 @@ public static class HouseholdRules
     public const string SlabShape = "slab_shape";
     public const string TowerShape = "tower_shape";
     public const string NamedHighRise = "named_high_rise";
+    public const string NamedAmongHousing = "named_among_housing";
     public const string EstateOutline = "estate_outline";
     public const string NoEvidence = "no_evidence";
 
@@ -36,9 +38,9 @@ public static class HouseholdRules
 
     public static readonly IReadOnlyList<string> All =
     [
-        Given, ResidentialType, NonResidentialType, Villa, SmallHouse, RowHouse, NonResidentialTags, ResidentialName,
+        Given, ResidentialType, NonResidentialType, Villa, SmallHouse, RowHouse, NonResidentialTags, AttachedPart, ResidentialName,
         NonResidentialName, NonResidentialPoi, NonResidentialLand, InsideCompound, SlabShape, TowerShape, NamedHighRise,
-        EstateOutline, NoEvidence,
+        NamedAmongHousing, EstateOutline, NoEvidence,
         BuildingsSum, AreaDensity, CompoundRemainder,
     ];
 }
