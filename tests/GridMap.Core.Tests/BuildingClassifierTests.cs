@@ -112,6 +112,27 @@ public class BuildingClassifierTests
     }
 
     [Fact]
+    public void A_part_of_housing_is_small_and_named_as_a_part_or_not_at_all()
+    {
+        static BuildingEstimate Attached(FootprintShape shape, string? name = null, bool land = false) =>
+            Classifier.Estimate(new BuildingEvidence("yes", name, Shape: shape, InsideNonResidentialLand: land, AttachedToHousing: true));
+        Assert.Equal(new BuildingEstimate(4, HouseholdRules.AttachedPart), Attached(Box(12, 6), "盥洗室", land: true)); // 72 × 6 × .75 ÷ 90
+        Assert.Equal(HouseholdRules.NonResidentialName, Attached(Box(12, 6), "便利超市").Rule);                           // a use's name wins
+        Assert.Equal(HouseholdRules.NoEvidence, Attached(Box(20, 15)).Rule);                                             // 300 m²: a block of its own
+    }
+
+    [Fact]
+    public void Among_housing_only_a_named_building_that_nothing_else_decided_is_housing()
+    {
+        static BuildingEstimate Among(string? name, bool land = false) =>
+            Classifier.Estimate(new BuildingEvidence("yes", name, Shape: Box(60, 40), InsideNonResidentialLand: land, AmongHousing: true));
+        Assert.Equal(new BuildingEstimate(120, HouseholdRules.NamedAmongHousing), Among("旭和倾城")); // 2,400 × 6 × .75 ÷ 90
+        Assert.Equal(HouseholdRules.NoEvidence, Among(null).Rule);
+        Assert.Equal(HouseholdRules.NonResidentialName, Among("锦城大厦").Rule);
+        Assert.Equal(HouseholdRules.NonResidentialLand, Among("逸夫楼", land: true).Rule);
+    }
+
+    [Fact]
     public void An_l_shaped_housing_block_is_judged_by_its_rectangle()
     {
         var shape = Ell();

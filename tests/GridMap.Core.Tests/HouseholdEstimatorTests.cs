@@ -355,6 +355,65 @@ public class HouseholdEstimatorTests
         Assert.Equal(HouseholdRules.BuildingsSum, result.Batches.Single(x => x.Layer == Layer.Compounds).Features.Single().Properties["households_rule"]!.GetValue<string>());
     }
 
+    // --- the company a building keeps ---
+
+    static (int? Households, string? Rule) Judged(IReadOnlyList<LayerBatch> output, string id)
+    {
+        var props = Props(output, Layer.Buildings, id);
+        return (props["households"]?.GetValue<int>(), props["households_rule"]?.GetValue<string>());
+    }
+
+    static JsonObject Yes(string? name = null) => name is null ? new() { ["building"] = "yes" } : new() { ["building"] = "yes", ["name"] = name };
+
+    [Fact]
+    public void Small_buildings_sharing_a_wall_with_housing_are_parts_of_that_block()
+    {
+        // A dormitory slab; a 3 × 5 m corridor against its north wall; a washroom wing against the corridor only, clear
+        // of the dormitory (as on the UESTC Shahe campus). Elsewhere the same washroom alone, and a shed touching the
+        // dormitory at a corner.
+        var shop = new Dictionary<string, string> { ["building"] = "yes", ["shop"] = "convenience" };
+        var context = new EstimationContext { BuildingTags = new Dictionary<string, IReadOnlyDictionary<string, string>> { ["shop-wing"] = shop } };
+        var output = Estimator.Estimate([new LayerBatch(Layer.Buildings,
+        [
+            Draft("dorm", Rect(0, 0, 60, 12), Yes("学生宿舍13栋")),
+            Draft("corridor", Rect(20, 12, 3, 5), Yes("过道")),
+            Draft("washroom", Rect(15, 17, 12, 6), Yes("盥洗室")),
+            Draft("annex", Rect(40, 12, 10, 8), Yes()),
+            Draft("corner-shed", Rect(60, 12, 8, 8), Yes()),
+            Draft("shop-wing", Rect(0, -8, 10, 8), Yes()),
+            Draft("washroom-alone", Rect(200, 0, 12, 6), Yes("盥洗室")),
+        ])], context).Batches;
+        Assert.Equal((1, HouseholdRules.AttachedPart), Judged(output, "corridor"));    // 15 m² × 6 × 0.75 ÷ 90, at least 1
+        Assert.Equal((4, HouseholdRules.AttachedPart), Judged(output, "washroom"));    // 72 m² × 6 × 0.75 ÷ 90 = 3.6
+        Assert.Equal((4, HouseholdRules.AttachedPart), Judged(output, "annex"));       // unnamed: 80 m² → 4
+        Assert.Equal((0, HouseholdRules.NoEvidence), Judged(output, "corner-shed"));
+        Assert.Equal((0, HouseholdRules.NonResidentialTags), Judged(output, "shop-wing"));
+        Assert.Equal((0, HouseholdRules.NonResidentialName), Judged(output, "washroom-alone"));
+    }
+
+    [Fact]
+    public void A_named_building_among_housing_is_housing()
+    {
+        // Three housing slabs around a 40 × 60 m block named after its estate; the same block with one slab near it,
+        // and a 大厦 among the slabs.
+        var slabs = new[] { Rect(0, 0, 60, 12), Rect(0, 30, 60, 12), Rect(0, 60, 60, 12) }
+            .Select((g, i) => Draft($"slab{i}", g, Yes())).ToList();
+        var output = Estimator.FillMissing([new LayerBatch(Layer.Buildings,
+        [
+            .. slabs,
+            Draft("estate", Rect(80, 0, 40, 60), Yes("旭和倾城")),
+            Draft("office", Rect(80, 70, 40, 30), Yes("锦城大厦")),
+            Draft("unnamed", Rect(-60, 0, 40, 60), Yes()),
+            Draft("alone-slab", Rect(1000, 0, 60, 12), Yes()),
+            Draft("alone", Rect(1080, 0, 40, 60), Yes("旭和倾城")),
+        ])]);
+        Assert.Equal(HouseholdRules.SlabShape, Judged(output, "slab0").Rule);
+        Assert.Equal((120, HouseholdRules.NamedAmongHousing), Judged(output, "estate")); // 2,400 m² × 6 × 0.75 ÷ 90
+        Assert.Equal((0, HouseholdRules.NonResidentialName), Judged(output, "office"));
+        Assert.Equal((0, HouseholdRules.NoEvidence), Judged(output, "unnamed"));
+        Assert.Equal((0, HouseholdRules.NoEvidence), Judged(output, "alone"));
+    }
+
     [Fact]
     public void Large_buildings_without_stairwells_get_synthesised_ones_of_about_50()
     {
