@@ -31,6 +31,18 @@ public class EstimationOptionsJsonTests
         Assert.Equal(5, new HouseholdEstimator(o).EstimateBuilding(100, null, null, "yes", false));
     }
 
+    [Fact]
+    public void The_company_rules_are_read_too()
+    {
+        var o = EstimationOptionsJson.Parse("""
+            { "attached_part_max_footprint_m2": 120, "BuildingPartNameWords": ["过道"], "NamedAmongHousingMinNeighbours": 5,
+              "NamedAmongHousingRadiusM": 80, "NamedAmongHousingMinShare": 0.75, "SharedWallToleranceM": 1, "AttachedPartMinSharedWallM": 3 }
+            """);
+        Assert.Equal((120, 5, 80, 0.75, 1, 3), (o.AttachedPartMaxFootprintM2, o.NamedAmongHousingMinNeighbours, o.NamedAmongHousingRadiusM,
+            o.NamedAmongHousingMinShare, o.SharedWallToleranceM, o.AttachedPartMinSharedWallM));
+        Assert.Equal(["过道"], o.BuildingPartNameWords);
+    }
+
     [Theory]
     [InlineData("""{ "DwellingSize": 100 }""", "unknown option 'DwellingSize'")]
     [InlineData("""{ "DwellingSizeM2": "big" }""", "option 'DwellingSizeM2'")]

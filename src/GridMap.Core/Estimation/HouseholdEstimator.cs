@@ -213,8 +213,11 @@ public sealed class HouseholdEstimator
     void JudgeNamedAmongHousing(List<Judged> judged, IReadOnlyList<FeatureDraft> stored)
     {
         var buildings = new STRtree<(Geometry Footprint, bool Housing)>();
-        foreach (var j in judged) buildings.Insert(j.Draft.Geometry.EnvelopeInternal, (j.Draft.Geometry, j.Households > 0));
-        foreach (var b in stored) buildings.Insert(b.Geometry.EnvelopeInternal, (b.Geometry, ReadNumber(b.Properties, "households") is > 0));
+        foreach (var (footprint, housing) in judged.Select(j => (j.Draft.Geometry, j.Households > 0))
+                     .Concat(stored.Select(b => (b.Geometry, ReadNumber(b.Properties, "households") is > 0))))
+        {
+            if (!footprint.IsEmpty) buildings.Insert(footprint.EnvelopeInternal, (footprint, housing));
+        }
         buildings.Build();
         var decided = new List<(int Index, BuildingEstimate Estimate)>();
         for (var i = 0; i < judged.Count; i++)
@@ -223,7 +226,7 @@ public sealed class HouseholdEstimator
             var projection = MetricProjection.For(j.Draft.Geometry);
             var footprint = projection.Project(j.Draft.Geometry);
             var near = buildings.Query(Around(j.Draft.Geometry, Options.NamedAmongHousingRadiusM))
-                .Where(n => !ReferenceEquals(n.Footprint, j.Draft.Geometry) && !n.Footprint.IsEmpty
+                .Where(n => !ReferenceEquals(n.Footprint, j.Draft.Geometry)
                             && projection.Project(n.Footprint).Distance(footprint) <= Options.NamedAmongHousingRadiusM)
                 .ToList();
             var housing = near.Count(n => n.Housing);
@@ -255,10 +258,9 @@ public sealed class HouseholdEstimator
         {
             if (g is IPolygonal && !g.IsEmpty) housing.Insert(g.EnvelopeInternal, g);
         }
-        var candidates = Enumerable.Range(0, judged.Count).Where(i => judged[i] is
-        {
-            Households: 0, Evidence.Shape.AreaM2: > 0, Draft.Geometry: IPolygonal,
-        } j && j.Evidence!.Shape!.AreaM2 <= Options.AttachedPartMaxFootprintM2).ToList();
+        var candidates = Enumerable.Range(0, judged.Count).Where(i =>
+            judged[i] is { Households: 0, Draft.Geometry: IPolygonal, Evidence.Shape.AreaM2: > 0 and var area }
+            && area <= Options.AttachedPartMaxFootprintM2).ToList();
         for (var changed = true; changed;)
         {
             changed = false;
@@ -283,8 +285,15 @@ public sealed class HouseholdEstimator
         foreach (var other in housing.Query(search))
         {
             if (ReferenceEquals(other, footprint) || !other.EnvelopeInternal.Intersects(search)) continue;
-            var near = projection.Project(other).Buffer(Options.SharedWallToleranceM);
-            if (metric.Boundary.Intersection(near).Length >= Options.AttachedPartMinSharedWallM) return true;
+            try
+            {
+                var near = projection.Project(other).Buffer(Options.SharedWallToleranceM);
+                if (metric.Boundary.Intersection(near).Length >= Options.AttachedPartMinSharedWallM) return true;
+            }
+            catch (TopologyException)
+            {
+                // A footprint the overlay cannot read shares no wall we can measure.
+            }
         }
         return false;
     }
