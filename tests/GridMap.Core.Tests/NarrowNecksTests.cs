@@ -110,6 +110,34 @@ public class NarrowNecksTests
         Assert.Equal(new NarrowNeck("g1", 1, 2, Excused: true), NarrowNecks.Of("g1", spiked, TwoBuildings, [west]));
     }
 
+    [Fact]
+    public void Spare_land_cut_off_from_the_grid_by_a_footprint_stays_and_the_neck_is_still_widened()
+    {
+        // Grid a: two squares joined by a 6 m corridor at y 47..53. Grid b, the land below the corridor, holds an arched
+        // building (legs down to y 34, roof at y 38..41): its 1 m margin shuts off the land under the arch, of which a
+        // strip (y 36.5..37) lies within 10.5 m of the corridor but touches a nowhere.
+        var a = Dumbbell(6);
+        var b = F.ToGeometry(new Envelope(100, 150, 0, 47));
+        var arch = F.CreatePolygon([new(105, 34), new(108, 34), new(108, 38), new(142, 38), new(142, 34), new(145, 34), new(145, 41), new(105, 41), new(105, 34)]);
+        var grids = new List<NeckRepair.Grid>
+        {
+            new(a, TwoBuildings, [], Basic: true),
+            new(b, [new Coordinate(125, 40)], [arch], Basic: true),
+        };
+        var (polygons, necks) = NeckRepair.Repair(grids, []);
+
+        Assert.Null(necks[0]);
+        Assert.Null(NarrowNecks.Of("a", polygons[0], TwoBuildings));
+        // The land along the corridor moved; the strip under the arch stayed with b, which is still one piece with its building.
+        var underArch = F.ToGeometry(new Envelope(110, 140, 36.5, 37));
+        Assert.True(polygons[0].Covers(F.ToGeometry(new Envelope(100, 150, 42.5, 47))));
+        Assert.True(polygons[1].Covers(underArch));
+        Assert.True(polygons[1].Covers(arch));
+        Assert.Equal(1, polygons[1].NumGeometries);
+        Assert.Equal(a.Area + b.Area, polygons[0].Area + polygons[1].Area, 0.01);
+        Assert.Equal(0, polygons[0].Intersection(polygons[1]).Area, 0.01);
+    }
+
     /// <summary>
     /// A community shaped like the dumbbell (two 100 m squares joined by a 4 m corridor) with one building of 120
     /// households in each square: one grid, held together by the corridor, which no neighbour can widen.
