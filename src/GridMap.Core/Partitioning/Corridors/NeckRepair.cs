@@ -122,9 +122,9 @@ public static class NeckRepair
                 }
             }
             if (dropped) continue;
-            var gained = Overlay(grid, Robust.Union(grid.Factory.BuildGeometry(spare.Values.SelectMany(p => p).ToList())), SpatialFunction.Union);
-            if (AreaAtoms.Polygons(gained).Count != held.Count || NarrowNecks.Of("", gained, grids[k].Points) is not null) return null;
-            return (gained, rests);
+            // Nothing dropped: the union is the grid with every piece.
+            if (AreaAtoms.Polygons(union).Count != held.Count || NarrowNecks.Of("", union, grids[k].Points) is not null) return null;
+            return (Robust.Polygonal(union), rests);
         }
         return null;
     }
