@@ -84,8 +84,12 @@ public static class AreaPartition
             unitIds[groupOf[a.Index]].AddRange(a.UnitIds);
         }
         var split = atoms.Where(a => a.Region >= 0).GroupBy(a => a.Region).Count(c => c.Select(a => groupOf[a.Index]).Distinct().Count() > 1);
-        return new AreaOutcome(polygons, households, unitIds, reasons, problem.InfeasibleUnits, split);
+        return new AreaOutcome(polygons, households, unitIds, reasons, problem.InfeasibleUnits, split) { Territories = TerritoriesOf(atoms, built) };
     }
+
+    /// <summary>Each atom's unit ids and territory, as drawn before corridors (<see cref="AreaOutcome.Territories"/>).</summary>
+    static (IReadOnlyList<string>, Geometry)[] TerritoriesOf(IReadOnlyList<Atom> atoms, AtomGraph built) =>
+        atoms.Select(a => (a.UnitIds, built.Tessellation.TerritoryOf[a.Index])).ToArray();
 
     /// <summary>The old grid of each atom: the one holding most of its buildings, else the one containing it; null when none applies.</summary>
     static int[]? OldGroups(AreaProblem problem, IReadOnlyList<ExistingGrid> existing)
@@ -155,7 +159,10 @@ public static class AreaPartition
         var churn = atoms.Where(a => old[a.Index] >= 0 && outcome.OldGridOfGroup[outcome.GroupOf[a.Index]] != old[a.Index])
             .Sum(a => a.UnitIds.Select(id => id.Split('/')[0]).Distinct().Count());
         var split = atoms.Where(a => a.Region >= 0).GroupBy(a => a.Region).Count(c => c.Select(a => outcome.GroupOf[a.Index]).Distinct().Count() > 1);
-        return new AreaOutcome(polygons, households, unitIds, reasons, problem.InfeasibleUnits, split) { Codes = codes, Churn = churn };
+        return new AreaOutcome(polygons, households, unitIds, reasons, problem.InfeasibleUnits, split)
+        {
+            Codes = codes, Churn = churn, Territories = TerritoriesOf(atoms, built),
+        };
     }
 
     /// <summary>Why a finished grid is outside the band (None when it is in).</summary>

@@ -177,12 +177,17 @@ public static class GridPartitioner
         if (outcome.Polygons.Count == 0) return outcome;
         var units = p.UnitsByArea[i].GroupBy(u => u.Unit.Id).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var compounds = p.CompoundsByArea[i].GroupBy(c => c.Compound.Id).ToDictionary(g => g.Key, g => g.First().Polygon, StringComparer.Ordinal);
+        var territories = new Dictionary<string, Geometry>(StringComparer.Ordinal);
+        foreach (var (ids, land) in outcome.Territories)
+            foreach (var id in ids) territories[id] = land;
         var grids = Enumerable.Range(0, outcome.Polygons.Count).Select(k =>
         {
             var held = outcome.UnitIds[k].Select(id => (Whole: !id.Contains('/'), Unit: units.GetValueOrDefault(id.Split('/')[0]))).Where(x => x.Unit is not null).ToList();
             var footprints = held.Select(x => x.Unit!.Geometry).Where(g => g is IPolygonal).Distinct().ToList();
-            // A unit's own land: its footprint, and its compound's outline (a remainder's territory is the compound's unmapped land).
-            var own = footprints.Concat(held.Select(x => x.Unit!.Unit.Compound).OfType<string>().Distinct().Select(c => compounds.GetValueOrDefault(c)).OfType<Geometry>()).ToList();
+            // A unit's own land: its territory, its footprint, and its compound's outline (a remainder's territory is the compound's unmapped land).
+            var own = outcome.UnitIds[k].Select(id => territories.GetValueOrDefault(id)).OfType<Geometry>().Concat(footprints)
+                .Concat(held.Select(x => x.Unit!.Unit.Compound).OfType<string>().Distinct().Select(c => compounds.GetValueOrDefault(c)).OfType<Geometry>())
+                .Distinct().ToList();
             // A stairwell's point would be its building's, which may lie in the next grid: only whole units count.
             return new NeckRepair.Grid(outcome.Polygons[k], held.Where(x => x.Whole).Select(x => x.Unit!.Point).ToList(), footprints, outcome.Specials?[k] is null)
             {
@@ -389,4 +394,10 @@ public sealed record AreaOutcome(
 
     /// <summary>Land of road blocks solved together because apart they found no grids in band (metric).</summary>
     public IReadOnlyList<Geometry> JoinedForFit { get; init; } = [];
+
+    /// <summary>
+    /// Each atom's unit ids and its territory (metric) as the tessellation drew it, before any corridor: the units' own
+    /// land, on which a neck is excused (<see cref="NarrowNecks"/>).
+    /// </summary>
+    public IReadOnlyList<(IReadOnlyList<string> UnitIds, Geometry Land)> Territories { get; init; } = [];
 }

@@ -6,8 +6,9 @@ namespace GridMap.Core.Partitioning;
 
 /// <summary>
 /// A grid held together by a neck: opened by <see cref="NarrowNecks.OpeningM"/>, its buildings fall into more parts.
-/// <see cref="Excused"/> when every neck lies inside one unit's own land (a footprint or a compound of the grid): no
-/// grid could avoid it without splitting that unit.
+/// <see cref="Excused"/> when every neck lies inside one unit's own land (its territory in the tessellation, its footprint,
+/// or its compound, for a unit of the grid): grids are made of whole territories, so none could avoid it without
+/// splitting that unit's land.
 /// </summary>
 public sealed record NarrowNeck(string Grid, int Parts, int PartsOpened, bool Excused = false);
 
@@ -25,7 +26,7 @@ public static class NarrowNecks
     public static NarrowNeck? Of(string code, Geometry polygon, IReadOnlyList<Coordinate> buildings, double openingM = OpeningM) =>
         Of(code, polygon, buildings, [], openingM);
 
-    /// <param name="ownLand">The grid's units' own land (footprints, compounds), metric: a neck inside one piece of it is excused.</param>
+    /// <param name="ownLand">The grid's units' own land (territories, footprints, compounds), metric: a neck inside one piece of it is excused.</param>
     public static NarrowNeck? Of(string code, Geometry polygon, IReadOnlyList<Coordinate> buildings, IReadOnlyList<Geometry> ownLand, double openingM = OpeningM)
     {
         if (buildings.Count < 2 || polygon.IsEmpty) return null;
@@ -42,14 +43,33 @@ public static class NarrowNecks
         return after > before ? new NarrowNeck(code, before, after, Excused(polygon, opened, ownLand)) : null;
     }
 
-    /// <summary>Whether each thin piece the opening removed lies inside one piece of the units' own land (0.5 m tolerance).</summary>
+    /// <summary>Whether each thin piece the opening removed between parts lies inside one piece of the units' own land (0.5 m tolerance).</summary>
     static bool Excused(Geometry polygon, Geometry opened, IReadOnlyList<Geometry> ownLand)
     {
         if (ownLand.Count == 0) return false;
-        var removed = AreaAtoms.Polygons(Robust.Difference(polygon, opened)).Where(p => p.Area > 0.01).ToList();
-        var own = ownLand.Select(g => PreparedGeometryFactory.Prepare(g.Buffer(0.5))).ToList();
-        var touching = removed.Where(r => AreaAtoms.Polygons(opened).Count(o => o.Distance(r) < 0.01) >= 2).ToList();
-        return touching.Count > 0 && touching.All(r => own.Any(o => o.Covers(r)));
+        var necks = Necks(polygon, opened);
+        return necks.Count > 0 && necks.All(r => ownLand.Any(o => Holds(o, r)));
+    }
+
+    /// <summary>
+    /// Whether <paramref name="piece"/> lies inside <paramref name="own"/> grown by 0.5 m; a hair-thin sliver of it outside
+    /// (less than 0.01 m², left by a zero-width spike of the grid's outline) does not count.
+    /// </summary>
+    static bool Holds(Geometry own, Geometry piece)
+    {
+        if (!own.EnvelopeInternal.Intersects(piece.EnvelopeInternal)) return false;
+        var grown = own.Buffer(0.5);
+        return grown.Covers(piece) || Robust.Difference(piece, grown).Area < 0.01;
+    }
+
+    /// <summary>The grid opened by <see cref="OpeningM"/>: eroded, then dilated, with square corners.</summary>
+    internal static Geometry Opened(Geometry polygon) => BufferOp.Buffer(BufferOp.Buffer(polygon, -OpeningM, Square), OpeningM, Square);
+
+    /// <summary>The necks themselves: pieces the opening removed that touch two or more of the parts it left.</summary>
+    internal static List<Polygon> Necks(Geometry polygon, Geometry opened)
+    {
+        var parts = AreaAtoms.Polygons(opened);
+        return AreaAtoms.Polygons(Robust.Difference(polygon, opened)).Where(r => r.Area > 0.01 && parts.Count(o => o.Distance(r) < 0.01) >= 2).ToList();
     }
 
     static int PartsHolding(Geometry g, IReadOnlyList<Point> points, bool nearest = false)

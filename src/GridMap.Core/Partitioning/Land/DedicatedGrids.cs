@@ -81,6 +81,7 @@ public static class DedicatedGrids
             Codes = codes.Any(c => c is not null) || basic.Codes is not null ? codes : null,
             Churn = basic.Churn,
             JoinedForFit = basic.JoinedForFit,
+            Territories = basic.Territories,
             Specials = [.. basic.Specials ?? basic.Polygons.Select(_ => (PartitionSpecialArea?)null), .. pieces.Select(x => (PartitionSpecialArea?)x.Area)],
         }, polygon);
     }

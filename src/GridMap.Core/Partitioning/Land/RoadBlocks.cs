@@ -202,6 +202,7 @@ public static class RoadBlocks
             Codes = codes,
             Churn = parts.Any(o => o.Churn is not null) ? parts.Sum(o => o.Churn ?? 0) : null,
             Specials = specials,
+            Territories = parts.SelectMany(o => o.Territories).ToList(),
         };
     }
 
