@@ -94,40 +94,28 @@ public static class GridPartitioner
         var done = 0;
         var order = Enumerable.Range(0, areas.Count).OrderByDescending(i => unitsByArea[i].Count).ToArray();
         var specials = (input.SpecialAreas ?? []).Select(a => (Area: a, Polygon: projection.Project(a.Polygon))).ToList();
+        var coded = new List<CodedGrid>[areas.Count];
         Parallel.ForEach(order, new ParallelOptions { CancellationToken = ct }, i =>
         {
             outcomes[i] = WithoutNecks(prepared, i, DedicatedGrids.Solve(prepared, i, specials, (p, k) =>
                 RoadBlocks.Solve(p, k, (q, j) => AreaPartition.Solve(areas[j].Code, ProblemOf(q, j), bounds, q.ExistingByArea[j]))));
+            coded[i] = Coded(prepared, i, outcomes[i]);
             progress?.Report((double)Interlocked.Increment(ref done) / areas.Count);
         });
 
-        // Codes in reading order (north to south, west to east) per area.
         var grids = new List<GridResult>();
         var metricOf = new List<Geometry>(); // each grid's metric polygon, in the order of grids
         var areaOf = new List<int>();
         var necks = new List<NarrowNeck>();
-        var seconds = 0.0;
         for (var i = 0; i < areas.Count; i++)
-        {
-            var outcome = outcomes[i];
-            var lonLat = outcome.Polygons.Select(projection.Unproject).ToList();
-            // Land carved for dedicated grids leaves centimetre detail that 7-decimal lon/lat can fold: snap such areas' grids.
-            if (outcome.Specials is not null) lonLat = lonLat.Select(GeometryRules.SnapPolygonal).ToList();
-            var codes = Codes(areas[i].Code, lonLat, outcome.Codes, prepared.ExistingByArea[i]);
-            foreach (var g in GridCode.ReadingOrder(lonLat))
+            foreach (var c in coded[i])
             {
-                // A sliver of nobody's land can fold away in lon/lat: no grid without land or anyone in it.
-                if (lonLat[g].IsEmpty && outcome.UnitIds[g].Count == 0) continue;
-                grids.Add(new GridResult(
-                    codes[g], areas[i].Code,
-                    GeometryRules.OrientForRfc7946(lonLat[g]), outcome.Households[g], outcome.UnitIds[g],
-                    CoverageCheck.PolsbyPopper(outcome.Polygons[g]), outcome.Reasons[g]) { Special = outcome.Specials?[g] });
-                metricOf.Add(outcome.Polygons[g]);
+                grids.Add(c.Grid);
+                metricOf.Add(c.Metric);
                 areaOf.Add(i);
-                if (outcome.Necks?[g] is { } neck) necks.Add(neck with { Grid = codes[g] });
+                if (c.Neck is { } neck) necks.Add(neck);
             }
-        }
-        seconds = secondsSoFar + clock.Elapsed.TotalSeconds;
+        var seconds = secondsSoFar + clock.Elapsed.TotalSeconds;
 
         // Validation, outside the timed step: gaps and overlaps per area, contiguity, necks. Areas are measured in
         // parallel (the check's overlays are most of the validation) and summed in area order, so figures do not vary.
@@ -168,6 +156,35 @@ public static class GridPartitioner
             LargeGrids = LargeGrids(grids, metricOf, compounds),
         };
         return new PartitionResult(grids, report);
+    }
+
+    /// <summary>An area's grid as the result lists it: coded, in lon/lat, with its metric polygon and its neck.</summary>
+    sealed record CodedGrid(GridResult Grid, Geometry Metric, NarrowNeck? Neck);
+
+    /// <summary>
+    /// An area's grids coded in reading order (north to south, west to east) and unprojected: per area, so areas do
+    /// this in parallel too.
+    /// </summary>
+    static List<CodedGrid> Coded(PreparedInput p, int i, AreaOutcome outcome)
+    {
+        var code = p.Areas[i].Code;
+        var lonLat = outcome.Polygons.Select(p.Projection.Unproject).ToList();
+        // Land carved for dedicated grids leaves centimetre detail that 7-decimal lon/lat can fold: snap such areas' grids.
+        if (outcome.Specials is not null) lonLat = lonLat.Select(GeometryRules.SnapPolygonal).ToList();
+        var order = GridCode.ReadingOrder(lonLat);
+        var codes = Codes(code, order, outcome.Codes, p.ExistingByArea[i]);
+        var result = new List<CodedGrid>(order.Count);
+        foreach (var g in order)
+        {
+            // A sliver of nobody's land can fold away in lon/lat: no grid without land or anyone in it.
+            if (lonLat[g].IsEmpty && outcome.UnitIds[g].Count == 0) continue;
+            var grid = new GridResult(
+                codes[g], code,
+                GeometryRules.OrientForRfc7946(lonLat[g]), outcome.Households[g], outcome.UnitIds[g],
+                CoverageCheck.PolsbyPopper(outcome.Polygons[g]), outcome.Reasons[g]) { Special = outcome.Specials?[g] };
+            result.Add(new CodedGrid(grid, outcome.Polygons[g], outcome.Necks?[g] is { } neck ? neck with { Grid = codes[g] } : null));
+        }
+        return result;
     }
 
     /// <summary>
@@ -255,13 +272,13 @@ public static class GridPartitioner
     /// Codes: on a first run, 1..n in reading order; on a re-run, kept codes stay and new grids take the next free
     /// numbers (after every sequence in use), in reading order among themselves. Past 999 grids the sequence widens.
     /// </summary>
-    static string[] Codes(string areaCode, IReadOnlyList<Geometry> lonLat, IReadOnlyList<string?>? kept, IReadOnlyList<ExistingGrid> existing)
+    static string[] Codes(string areaCode, IReadOnlyList<int> readingOrder, IReadOnlyList<string?>? kept, IReadOnlyList<ExistingGrid> existing)
     {
-        var codes = new string[lonLat.Count];
+        var codes = new string[readingOrder.Count];
         var next = kept is null ? 1 : GridCode.NextFree(existing.Select(e => GridCode.SequenceOf(areaCode, e.Code)).OfType<int>());
-        var width = Math.Max(3, (next + lonLat.Count - 1).ToString().Length);
+        var width = Math.Max(3, (next + readingOrder.Count - 1).ToString().Length);
         var used = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var g in GridCode.ReadingOrder(lonLat))
+        foreach (var g in readingOrder)
         {
             // A code is never given twice: should two grids claim one old code, the second takes the next free number.
             var code = kept?[g] is { } old && !used.Contains(old) ? old : GridCode.Format(areaCode, next++, width);
