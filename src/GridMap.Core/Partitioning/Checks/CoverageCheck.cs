@@ -15,10 +15,28 @@ public static class CoverageCheck
     {
         var parts = pieces.Where(p => p is { IsEmpty: false }).ToList();
         if (parts.Count == 0) return (0, area.Area);
+        // An area with nobody in it is one grid per island: pieces that are exactly the area's own polygons tile it, and
+        // its large boundary need not go through two overlays to show it.
+        if (AreOwnPolygons(area, parts)) return (0, 0);
         var union = Union(parts);
         var overlap = parts.Sum(p => p.Area) - union.Area;
         var gap = OverlayNGRobust.Overlay(area, union, SpatialFunction.Difference).Area;
         return (Math.Max(overlap, 0), Math.Max(gap, 0));
+    }
+
+    /// <summary>Whether the pieces are the polygons of the (valid) area itself, each once, vertex for vertex.</summary>
+    static bool AreOwnPolygons(Geometry area, List<Geometry> parts)
+    {
+        var own = AreaAtoms.Polygons(area);
+        if (own.Count != parts.Count || own.Count != area.NumGeometries) return false;
+        var matched = new bool[own.Count];
+        foreach (var part in parts)
+        {
+            var k = Enumerable.Range(0, own.Count).FirstOrDefault(j => !matched[j] && own[j].EqualsExact(part), -1);
+            if (k < 0) return false;
+            matched[k] = true;
+        }
+        return true;
     }
 
     /// <summary>
