@@ -170,7 +170,12 @@ public static class GridPartitioner
         var code = p.Areas[i].Code;
         var lonLat = outcome.Polygons.Select(p.Projection.Unproject).ToList();
         // Land carved for dedicated grids leaves centimetre detail that 7-decimal lon/lat can fold: snap such areas' grids.
-        if (outcome.Specials is not null) lonLat = lonLat.Select(GeometryRules.SnapPolygonal).ToList();
+        // A grid that is one of the area's own polygons was not carved: its vertices are the area's, already on that grid.
+        if (outcome.Specials is not null)
+        {
+            var own = AreaAtoms.Polygons(p.Areas[i].Polygon);
+            lonLat = lonLat.Select((g, k) => AreaAtoms.OwnPolygonOf(own, outcome.Polygons[k]) >= 0 ? g : GeometryRules.SnapPolygonal(g)).ToList();
+        }
         var order = GridCode.ReadingOrder(lonLat);
         var codes = Codes(code, order, outcome.Codes, p.ExistingByArea[i]);
         var result = new List<CodedGrid>(order.Count);

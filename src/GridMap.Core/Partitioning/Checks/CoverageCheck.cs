@@ -29,14 +29,8 @@ public static class CoverageCheck
     {
         var own = AreaAtoms.Polygons(area);
         if (own.Count != parts.Count || own.Count != area.NumGeometries) return false;
-        var matched = new bool[own.Count];
-        foreach (var part in parts)
-        {
-            var k = Enumerable.Range(0, own.Count).FirstOrDefault(j => !matched[j] && own[j].EqualsExact(part), -1);
-            if (k < 0) return false;
-            matched[k] = true;
-        }
-        return true;
+        var matched = parts.Select(p => AreaAtoms.OwnPolygonOf(own, p)).ToHashSet();
+        return matched.Count == own.Count && !matched.Contains(-1);
     }
 
     /// <summary>
