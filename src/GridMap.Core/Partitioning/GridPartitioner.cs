@@ -198,17 +198,22 @@ public static class GridPartitioner
     /// </summary>
     static AreaOutcome WithoutNecks(PreparedInput p, int i, AreaOutcome outcome)
     {
-        if (outcome.Polygons.Count == 0) return outcome;
-        var units = p.UnitsByArea[i].GroupBy(u => u.Unit.Id).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        var compounds = p.CompoundsByArea[i].GroupBy(c => c.Compound.Id).ToDictionary(g => g.Key, g => g.First().Polygon, StringComparer.Ordinal);
+        bool Basic(int k) => outcome.Specials?[k] is null;
+        // Only basic grids have necks, and only they give land to one: an area of dedicated grids alone has nothing to do.
+        if (!Enumerable.Range(0, outcome.Polygons.Count).Any(Basic)) return outcome;
+        var units = new Dictionary<string, AreaAtoms.MetricUnit>(StringComparer.Ordinal);
+        foreach (var u in p.UnitsByArea[i]) units.TryAdd(u.Unit.Id, u);
+        var compounds = new Dictionary<string, Geometry>(StringComparer.Ordinal);
+        foreach (var c in p.CompoundsByArea[i]) compounds.TryAdd(c.Compound.Id, c.Polygon);
         var grids = Enumerable.Range(0, outcome.Polygons.Count).Select(k =>
         {
-            var held = outcome.UnitIds[k].Select(id => (Whole: !id.Contains('/'), Unit: units.GetValueOrDefault(id.Split('/')[0]))).Where(x => x.Unit is not null).ToList();
+            if (!Basic(k)) return new NeckRepair.Grid(outcome.Polygons[k], [], [], false);
+            var held = outcome.UnitIds[k].Select(id => (Whole: id.IndexOf('/') < 0, Unit: units.GetValueOrDefault(BuildingOf(id)))).Where(x => x.Unit is not null).ToList();
             var footprints = held.Select(x => x.Unit!.Geometry).Where(g => g is IPolygonal).Distinct().ToList();
             // A unit's own land: its footprint, and its compound's outline (a remainder's territory is the compound's unmapped land).
             var own = footprints.Concat(held.Select(x => x.Unit!.Unit.Compound).OfType<string>().Distinct().Select(c => compounds.GetValueOrDefault(c)).OfType<Geometry>()).ToList();
             // A stairwell's point would be its building's, which may lie in the next grid: only whole units count.
-            return new NeckRepair.Grid(outcome.Polygons[k], held.Where(x => x.Whole).Select(x => x.Unit!.Point).ToList(), footprints, outcome.Specials?[k] is null)
+            return new NeckRepair.Grid(outcome.Polygons[k], held.Where(x => x.Whole).Select(x => x.Unit!.Point).ToList(), footprints, true)
             {
                 OwnLand = own,
             };
@@ -217,6 +222,9 @@ public static class GridPartitioner
         var (polygons, necks) = NeckRepair.Repair(grids, roads);
         return outcome with { Polygons = polygons, Necks = necks };
     }
+
+    /// <summary>The building of a unit id: the id itself, or what comes before the slash of a stairwell (<c>B/S1</c>).</summary>
+    static string BuildingOf(string id) => id.IndexOf('/') is var slash and >= 0 ? id[..slash] : id;
 
     /// <summary>Major-road crossings of the basic grids, area by area (outside the timed step).</summary>
     static List<CrossedRoad> CrossedRoadsOf(PreparedInput p, IReadOnlyList<AreaOutcome> outcomes, IReadOnlyList<GridResult> grids, IReadOnlyList<Geometry> metricOf,
@@ -231,7 +239,7 @@ public static class GridPartitioner
             var inArea = p.MajorRoads.Query(area.EnvelopeInternal).ToList();
             var basic = Enumerable.Range(0, grids.Count).Where(k => areaOf[k] == i && grids[k].Special is null)
                 .Select(k => new CrossedRoads.Grid(grids[k].Code, metricOf[k], grids[k].UnitIds
-                    .Select(id => (Id: id, Building: id.Split('/')[0]))
+                    .Select(id => (Id: id, Building: BuildingOf(id)))
                     .Where(x => pointOf.ContainsKey(x.Building) && householdsOf.ContainsKey(x.Building))
                     .Select(x => (pointOf[x.Building], (long)HouseholdsOf(householdsOf[x.Building], x.Id, p.Bounds)))
                     .ToList()))
