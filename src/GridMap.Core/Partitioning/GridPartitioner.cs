@@ -127,8 +127,7 @@ public static class GridPartitioner
             overlap += o;
             gap += g;
         }
-        var pointOf = prepared.UnitsByArea.SelectMany(list => list).GroupBy(u => u.Unit.Id).ToDictionary(g => g.Key, g => g.First().Point, StringComparer.Ordinal);
-        var crossed = CrossedRoadsOf(prepared, outcomes, grids, metricOf, areaOf, pointOf);
+        var crossed = CrossedRoadsOf(prepared, outcomes, grids, metricOf, areaOf);
         var basic = grids.Where(g => g.Special is null).ToList();
         var inBand = basic.Count(g => bounds.Contains(g.Households));
         var report = new PartitionReport(
@@ -205,19 +204,29 @@ public static class GridPartitioner
         foreach (var u in p.UnitsByArea[i]) units.TryAdd(u.Unit.Id, u);
         var compounds = new Dictionary<string, Geometry>(StringComparer.Ordinal);
         foreach (var c in p.CompoundsByArea[i]) compounds.TryAdd(c.Compound.Id, c.Polygon);
-        var grids = Enumerable.Range(0, outcome.Polygons.Count).Select(k =>
+        var grids = new List<NeckRepair.Grid>(outcome.Polygons.Count);
+        for (var k = 0; k < outcome.Polygons.Count; k++)
         {
-            if (!Basic(k)) return new NeckRepair.Grid(outcome.Polygons[k], [], [], false);
-            var held = outcome.UnitIds[k].Select(id => (Whole: id.IndexOf('/') < 0, Unit: units.GetValueOrDefault(BuildingOf(id)))).Where(x => x.Unit is not null).ToList();
-            var footprints = held.Select(x => x.Unit!.Geometry).Where(g => g is IPolygonal).Distinct().ToList();
-            // A unit's own land: its footprint, and its compound's outline (a remainder's territory is the compound's unmapped land).
-            var own = footprints.Concat(held.Select(x => x.Unit!.Unit.Compound).OfType<string>().Distinct().Select(c => compounds.GetValueOrDefault(c)).OfType<Geometry>()).ToList();
-            // A stairwell's point would be its building's, which may lie in the next grid: only whole units count.
-            return new NeckRepair.Grid(outcome.Polygons[k], held.Where(x => x.Whole).Select(x => x.Unit!.Point).ToList(), footprints, true)
+            if (!Basic(k))
             {
-                OwnLand = own,
-            };
-        }).ToList();
+                grids.Add(new NeckRepair.Grid(outcome.Polygons[k], [], [], false));
+                continue;
+            }
+            var (points, footprints, compoundIds) = (new List<Coordinate>(), new List<Geometry>(), new List<string>());
+            foreach (var id in outcome.UnitIds[k])
+            {
+                if (units.GetValueOrDefault(BuildingOf(id)) is not { } unit) continue;
+                // A stairwell's point would be its building's, which may lie in the next grid: only whole units count.
+                if (id.IndexOf('/') < 0) points.Add(unit.Point);
+                if (unit.Geometry is IPolygonal && !footprints.Contains(unit.Geometry)) footprints.Add(unit.Geometry);
+                if (unit.Unit.Compound is { } c && !compoundIds.Contains(c)) compoundIds.Add(c);
+            }
+            // A unit's own land: its footprint, and its compound's outline (a remainder's territory is the compound's unmapped land).
+            var own = new List<Geometry>(footprints);
+            foreach (var c in compoundIds)
+                if (compounds.GetValueOrDefault(c) is { } outline) own.Add(outline);
+            grids.Add(new NeckRepair.Grid(outcome.Polygons[k], points, footprints, true) { OwnLand = own });
+        }
         var roads = p.MajorRoads.Query(p.Areas[i].Polygon.EnvelopeInternal).Select(r => r.Line).ToList();
         var (polygons, necks) = NeckRepair.Repair(grids, roads);
         return outcome with { Polygons = polygons, Necks = necks };
@@ -228,9 +237,10 @@ public static class GridPartitioner
 
     /// <summary>Major-road crossings of the basic grids, area by area (outside the timed step).</summary>
     static List<CrossedRoad> CrossedRoadsOf(PreparedInput p, IReadOnlyList<AreaOutcome> outcomes, IReadOnlyList<GridResult> grids, IReadOnlyList<Geometry> metricOf,
-        IReadOnlyList<int> areaOf, IReadOnlyDictionary<string, Coordinate> pointOf)
+        IReadOnlyList<int> areaOf)
     {
         if (p.Input.MajorRoads is not { Count: > 0 }) return [];
+        var pointOf = p.UnitsByArea.SelectMany(list => list).GroupBy(u => u.Unit.Id).ToDictionary(g => g.Key, g => g.First().Point, StringComparer.Ordinal);
         var householdsOf = p.Input.Units.GroupBy(u => u.Id).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var found = new List<CrossedRoad>[p.Areas.Count];
         Parallel.For(0, p.Areas.Count, i =>
@@ -265,9 +275,10 @@ public static class GridPartitioner
     /// <summary>Basic grids holding more than 20 ha of residential (compound) land and more than one compound.</summary>
     static List<LargeGrid> LargeGrids(IReadOnlyList<GridResult> grids, IReadOnlyList<Geometry> metricOf, IReadOnlyList<AreaAtoms.MetricCompound> compounds)
     {
+        var large = new List<LargeGrid>();
+        if (compounds.Count == 0) return large;
         var tree = new STRtree<AreaAtoms.MetricCompound>();
         foreach (var c in compounds) tree.Insert(c.Polygon.EnvelopeInternal, c);
-        var large = new List<LargeGrid>();
         for (var k = 0; k < grids.Count; k++)
         {
             if (grids[k].Special is not null) continue;
@@ -395,10 +406,14 @@ public static class GridPartitioner
                 if (!gridsOf.TryGetValue(building, out var list)) gridsOf[building] = list = [];
                 if (!list.Contains(g.Code)) list.Add(g.Code);
             }
-        var byId = units.GroupBy(u => u.Id).ToDictionary(u => u.Key, u => u.First(), StringComparer.Ordinal);
-        return gridsOf.Where(kv => kv.Value.Count > 1 && byId.ContainsKey(kv.Key))
-            .Select(kv => new SplitBuilding(kv.Key, byId[kv.Key].Households, stairs[kv.Key], byId[kv.Key].Units is not { Count: > 1 }, kv.Value))
-            .OrderBy(b => b.Id, StringComparer.Ordinal).ToList();
+        var split = new List<SplitBuilding>();
+        if (gridsOf.Count == 0) return split;
+        var byId = new Dictionary<string, PartitionUnit>(StringComparer.Ordinal);
+        foreach (var u in units) byId.TryAdd(u.Id, u);
+        foreach (var (building, list) in gridsOf)
+            if (list.Count > 1 && byId.TryGetValue(building, out var unit))
+                split.Add(new SplitBuilding(building, unit.Households, stairs[building], unit.Units is not { Count: > 1 }, list));
+        return split.OrderBy(b => b.Id, StringComparer.Ordinal).ToList();
     }
 }
 
