@@ -127,7 +127,7 @@ public static class GridPartitioner
             overlap += o;
             gap += g;
         }
-        var crossed = CrossedRoadsOf(prepared, outcomes, grids, metricOf, areaOf);
+        var crossed = input.MajorRoads is { Count: > 0 } ? CrossedRoadsOf(prepared, outcomes, grids, metricOf, areaOf) : [];
         var basic = grids.Where(g => g.Special is null).ToList();
         var inBand = basic.Count(g => bounds.Contains(g.Households));
         var report = new PartitionReport(
@@ -239,7 +239,6 @@ public static class GridPartitioner
     static List<CrossedRoad> CrossedRoadsOf(PreparedInput p, IReadOnlyList<AreaOutcome> outcomes, IReadOnlyList<GridResult> grids, IReadOnlyList<Geometry> metricOf,
         IReadOnlyList<int> areaOf)
     {
-        if (p.Input.MajorRoads is not { Count: > 0 }) return [];
         var pointOf = p.UnitsByArea.SelectMany(list => list).GroupBy(u => u.Unit.Id).ToDictionary(g => g.Key, g => g.First().Point, StringComparer.Ordinal);
         var householdsOf = p.Input.Units.GroupBy(u => u.Id).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var found = new List<CrossedRoad>[p.Areas.Count];
@@ -282,11 +281,15 @@ public static class GridPartitioner
         for (var k = 0; k < grids.Count; k++)
         {
             if (grids[k].Special is not null) continue;
-            var shares = tree.Query(metricOf[k].EnvelopeInternal)
-                .Select(c => (c.Compound.Id, Area: Robust.Intersection(c.Polygon, metricOf[k]).Area))
-                .Where(x => x.Area > 1).ToList();
-            var land = shares.Sum(x => x.Area);
-            if (land > LargeGrid.MaxResidentialM2 && shares.Count(x => x.Area > 0.01 * land) > 1)
+            var shares = new List<double>(); // each compound's land in the grid
+            var land = 0.0;
+            foreach (var c in tree.Query(metricOf[k].EnvelopeInternal))
+                if (Robust.Intersection(c.Polygon, metricOf[k]).Area is var share and > 1)
+                {
+                    shares.Add(share);
+                    land += share;
+                }
+            if (land > LargeGrid.MaxResidentialM2 && shares.Count(x => x > 0.01 * land) > 1)
                 large.Add(new LargeGrid(grids[k].Code, Math.Round(land / 10_000, 2), shares.Count));
         }
         return large;
