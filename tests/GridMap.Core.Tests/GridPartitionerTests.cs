@@ -273,4 +273,20 @@ public class GridPartitionerTests
         Assert.Empty(result.Report.OutOfBand);
         AssertSeamless(result);
     }
+
+    [Fact]
+    public void An_area_with_nobody_in_it_is_a_dedicated_grid_of_its_own_outline()
+    {
+        var empty = new PartitionArea("520304001002", Box(600, 0, 900, 400));
+        var result = GridPartitioner.Partition(new PartitionInput([Building("h", 250, 300, 200)], [Community, empty]));
+
+        var grid = Assert.Single(result.Grids, g => g.Area == empty.Code);
+        Assert.Equal("dedicated", grid.Type);
+        // Nothing was cut from it: the grid is the area's own outline, vertex for vertex.
+        var (gridShape, areaShape) = (grid.Polygon.Copy(), empty.Polygon.Copy());
+        gridShape.Normalize();
+        areaShape.Normalize();
+        Assert.True(gridShape.EqualsExact(areaShape, 1e-9));
+        Assert.Equal((0.0, 0.0), (result.Report.GapM2, result.Report.OverlapM2));
+    }
 }

@@ -171,6 +171,19 @@ public class TessellationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Coverage_of_an_areas_own_islands_is_whole_and_a_missing_or_doubled_island_shows()
+    {
+        var (west, east) = (Box(0, 0, 100, 100), Box(200, 0, 300, 50));
+        var area = Factory.CreateMultiPolygon([west, east]);
+
+        Assert.Equal((0.0, 0.0), CoverageCheck.Measure(area, [east, west]));
+        Assert.Equal((0.0, 5_000.0), CoverageCheck.Measure(area, [west]));
+        var (overlap, gap) = CoverageCheck.Measure(area, [west, west]);
+        Assert.Equal((10_000.0, 5_000.0), (Math.Round(overlap, 6), Math.Round(gap, 6)));
+        Assert.Equal((0.0, 0.0), CoverageCheck.Measure(west, [Box(0, 0, 100, 50), Box(0, 50, 100, 100)]));
+    }
+
+    [Fact]
     public void Tessellation_dissolve_groups_territories_without_slivers()
     {
         var t = Build(Square, [S(0, 25, 25), S(1, 75, 25), S(2, 25, 75), S(3, 75, 75)]);

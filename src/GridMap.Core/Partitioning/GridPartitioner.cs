@@ -94,51 +94,40 @@ public static class GridPartitioner
         var done = 0;
         var order = Enumerable.Range(0, areas.Count).OrderByDescending(i => unitsByArea[i].Count).ToArray();
         var specials = (input.SpecialAreas ?? []).Select(a => (Area: a, Polygon: projection.Project(a.Polygon))).ToList();
+        var coded = new List<CodedGrid>[areas.Count];
         Parallel.ForEach(order, new ParallelOptions { CancellationToken = ct }, i =>
         {
             outcomes[i] = WithoutNecks(prepared, i, DedicatedGrids.Solve(prepared, i, specials, (p, k) =>
                 RoadBlocks.Solve(p, k, (q, j) => AreaPartition.Solve(areas[j].Code, ProblemOf(q, j), bounds, q.ExistingByArea[j]))));
+            coded[i] = Coded(prepared, i, outcomes[i]);
             progress?.Report((double)Interlocked.Increment(ref done) / areas.Count);
         });
 
-        // Codes in reading order (north to south, west to east) per area.
         var grids = new List<GridResult>();
         var metricOf = new List<Geometry>(); // each grid's metric polygon, in the order of grids
         var areaOf = new List<int>();
         var necks = new List<NarrowNeck>();
-        var seconds = 0.0;
         for (var i = 0; i < areas.Count; i++)
-        {
-            var outcome = outcomes[i];
-            var lonLat = outcome.Polygons.Select(projection.Unproject).ToList();
-            // Land carved for dedicated grids leaves centimetre detail that 7-decimal lon/lat can fold: snap such areas' grids.
-            if (outcome.Specials is not null) lonLat = lonLat.Select(GeometryRules.SnapPolygonal).ToList();
-            var codes = Codes(areas[i].Code, lonLat, outcome.Codes, prepared.ExistingByArea[i]);
-            foreach (var g in GridCode.ReadingOrder(lonLat))
+            foreach (var c in coded[i])
             {
-                // A sliver of nobody's land can fold away in lon/lat: no grid without land or anyone in it.
-                if (lonLat[g].IsEmpty && outcome.UnitIds[g].Count == 0) continue;
-                grids.Add(new GridResult(
-                    codes[g], areas[i].Code,
-                    GeometryRules.OrientForRfc7946(lonLat[g]), outcome.Households[g], outcome.UnitIds[g],
-                    CoverageCheck.PolsbyPopper(outcome.Polygons[g]), outcome.Reasons[g]) { Special = outcome.Specials?[g] });
-                metricOf.Add(outcome.Polygons[g]);
+                grids.Add(c.Grid);
+                metricOf.Add(c.Metric);
                 areaOf.Add(i);
-                if (outcome.Necks?[g] is { } neck) necks.Add(neck with { Grid = codes[g] });
+                if (c.Neck is { } neck) necks.Add(neck);
             }
-        }
-        seconds = secondsSoFar + clock.Elapsed.TotalSeconds;
+        var seconds = secondsSoFar + clock.Elapsed.TotalSeconds;
 
-        // Validation, outside the timed step: gaps and overlaps per area, contiguity, necks.
+        // Validation, outside the timed step: gaps and overlaps per area, contiguity, necks. Areas are measured in
+        // parallel (the check's overlays are most of the validation) and summed in area order, so figures do not vary.
+        var coverage = new (double Overlap, double Gap)[areas.Count];
+        Parallel.For(0, areas.Count, i => coverage[i] = CoverageCheck.Measure(areas[i].Polygon, outcomes[i].Polygons));
         double overlap = 0, gap = 0;
-        for (var i = 0; i < areas.Count; i++)
+        foreach (var (o, g) in coverage)
         {
-            var (o, g) = CoverageCheck.Measure(areas[i].Polygon, outcomes[i].Polygons);
             overlap += o;
             gap += g;
         }
-        var pointOf = prepared.UnitsByArea.SelectMany(list => list).GroupBy(u => u.Unit.Id).ToDictionary(g => g.Key, g => g.First().Point, StringComparer.Ordinal);
-        var crossed = CrossedRoadsOf(prepared, outcomes, grids, metricOf, areaOf, pointOf);
+        var crossed = input.MajorRoads is { Count: > 0 } ? CrossedRoadsOf(prepared, outcomes, grids, metricOf, areaOf) : [];
         var basic = grids.Where(g => g.Special is null).ToList();
         var inBand = basic.Count(g => bounds.Contains(g.Households));
         var report = new PartitionReport(
@@ -168,42 +157,95 @@ public static class GridPartitioner
         return new PartitionResult(grids, report);
     }
 
+    /// <summary>An area's grid as the result lists it: coded, in lon/lat, with its metric polygon and its neck.</summary>
+    sealed record CodedGrid(GridResult Grid, Geometry Metric, NarrowNeck? Neck);
+
+    /// <summary>
+    /// An area's grids coded in reading order (north to south, west to east) and unprojected: per area, so areas do
+    /// this in parallel too.
+    /// </summary>
+    static List<CodedGrid> Coded(PreparedInput p, int i, AreaOutcome outcome)
+    {
+        var code = p.Areas[i].Code;
+        var lonLat = outcome.Polygons.Select(p.Projection.Unproject).ToList();
+        // Land carved for dedicated grids leaves centimetre detail that 7-decimal lon/lat can fold: snap such areas' grids.
+        // A grid that is one of the area's own polygons was not carved: its vertices are the area's, already on that grid.
+        if (outcome.Specials is not null)
+        {
+            var own = AreaAtoms.Polygons(p.Areas[i].Polygon);
+            lonLat = lonLat.Select((g, k) => AreaAtoms.OwnPolygonOf(own, outcome.Polygons[k]) >= 0 ? g : GeometryRules.SnapPolygonal(g)).ToList();
+        }
+        var order = GridCode.ReadingOrder(lonLat);
+        var codes = Codes(code, order, outcome.Codes, p.ExistingByArea[i]);
+        var result = new List<CodedGrid>(order.Count);
+        foreach (var g in order)
+        {
+            // A sliver of nobody's land can fold away in lon/lat: no grid without land or anyone in it.
+            if (lonLat[g].IsEmpty && outcome.UnitIds[g].Count == 0) continue;
+            var grid = new GridResult(
+                codes[g], code,
+                GeometryRules.OrientForRfc7946(lonLat[g]), outcome.Households[g], outcome.UnitIds[g],
+                CoverageCheck.PolsbyPopper(outcome.Polygons[g]), outcome.Reasons[g]) { Special = outcome.Specials?[g] };
+            result.Add(new CodedGrid(grid, outcome.Polygons[g], outcome.Necks?[g] is { } neck ? neck with { Grid = codes[g] } : null));
+        }
+        return result;
+    }
+
     /// <summary>
     /// Necks of an area's grids measured, and corridor grids widened where neighbours can spare the land
     /// (<see cref="NeckRepair"/>); the necks left go to the report.
     /// </summary>
     static AreaOutcome WithoutNecks(PreparedInput p, int i, AreaOutcome outcome)
     {
-        if (outcome.Polygons.Count == 0) return outcome;
-        var units = p.UnitsByArea[i].GroupBy(u => u.Unit.Id).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        var compounds = p.CompoundsByArea[i].GroupBy(c => c.Compound.Id).ToDictionary(g => g.Key, g => g.First().Polygon, StringComparer.Ordinal);
+        bool Basic(int k) => outcome.Specials?[k] is null;
+        // Only basic grids have necks, and only they give land to one: an area of dedicated grids alone has nothing to do.
+        if (!Enumerable.Range(0, outcome.Polygons.Count).Any(Basic)) return outcome;
+        var units = new Dictionary<string, AreaAtoms.MetricUnit>(StringComparer.Ordinal);
+        foreach (var u in p.UnitsByArea[i]) units.TryAdd(u.Unit.Id, u);
+        var compounds = new Dictionary<string, Geometry>(StringComparer.Ordinal);
+        foreach (var c in p.CompoundsByArea[i]) compounds.TryAdd(c.Compound.Id, c.Polygon);
         var territories = new Dictionary<string, Geometry>(StringComparer.Ordinal);
         foreach (var (ids, land) in outcome.Territories)
             foreach (var id in ids) territories[id] = land;
-        var grids = Enumerable.Range(0, outcome.Polygons.Count).Select(k =>
+        var grids = new List<NeckRepair.Grid>(outcome.Polygons.Count);
+        for (var k = 0; k < outcome.Polygons.Count; k++)
         {
-            var held = outcome.UnitIds[k].Select(id => (Whole: !id.Contains('/'), Unit: units.GetValueOrDefault(id.Split('/')[0]))).Where(x => x.Unit is not null).ToList();
-            var footprints = held.Select(x => x.Unit!.Geometry).Where(g => g is IPolygonal).Distinct().ToList();
-            // A unit's own land: its territory, its footprint, and its compound's outline (a remainder's territory is the compound's unmapped land).
-            var own = outcome.UnitIds[k].Select(id => territories.GetValueOrDefault(id)).OfType<Geometry>().Concat(footprints)
-                .Concat(held.Select(x => x.Unit!.Unit.Compound).OfType<string>().Distinct().Select(c => compounds.GetValueOrDefault(c)).OfType<Geometry>())
-                .Distinct().ToList();
-            // A stairwell's point would be its building's, which may lie in the next grid: only whole units count.
-            return new NeckRepair.Grid(outcome.Polygons[k], held.Where(x => x.Whole).Select(x => x.Unit!.Point).ToList(), footprints, outcome.Specials?[k] is null)
+            if (!Basic(k))
             {
-                OwnLand = own,
-            };
-        }).ToList();
+                grids.Add(new NeckRepair.Grid(outcome.Polygons[k], [], [], false));
+                continue;
+            }
+            var (points, footprints, compoundIds) = (new List<Coordinate>(), new List<Geometry>(), new List<string>());
+            foreach (var id in outcome.UnitIds[k])
+            {
+                if (units.GetValueOrDefault(BuildingOf(id)) is not { } unit) continue;
+                // A stairwell's point would be its building's, which may lie in the next grid: only whole units count.
+                if (id.IndexOf('/') < 0) points.Add(unit.Point);
+                if (unit.Geometry is IPolygonal && !footprints.Contains(unit.Geometry)) footprints.Add(unit.Geometry);
+                if (unit.Unit.Compound is { } c && !compoundIds.Contains(c)) compoundIds.Add(c);
+            }
+            // A unit's own land: its territory, its footprint, and its compound's outline (a remainder's territory is the compound's unmapped land).
+            var own = new List<Geometry>();
+            foreach (var id in outcome.UnitIds[k])
+                if (territories.GetValueOrDefault(id) is { } land && !own.Contains(land)) own.Add(land);
+            own.AddRange(footprints.Where(f => !own.Contains(f)));
+            foreach (var c in compoundIds)
+                if (compounds.GetValueOrDefault(c) is { } outline) own.Add(outline);
+            grids.Add(new NeckRepair.Grid(outcome.Polygons[k], points, footprints, true) { OwnLand = own });
+        }
         var roads = p.MajorRoads.Query(p.Areas[i].Polygon.EnvelopeInternal).Select(r => r.Line).ToList();
         var (polygons, necks) = NeckRepair.Repair(grids, roads);
         return outcome with { Polygons = polygons, Necks = necks };
     }
 
+    /// <summary>The building of a unit id: the id itself, or what comes before the slash of a stairwell (<c>B/S1</c>).</summary>
+    static string BuildingOf(string id) => id.IndexOf('/') is var slash and >= 0 ? id[..slash] : id;
+
     /// <summary>Major-road crossings of the basic grids, area by area (outside the timed step).</summary>
     static List<CrossedRoad> CrossedRoadsOf(PreparedInput p, IReadOnlyList<AreaOutcome> outcomes, IReadOnlyList<GridResult> grids, IReadOnlyList<Geometry> metricOf,
-        IReadOnlyList<int> areaOf, IReadOnlyDictionary<string, Coordinate> pointOf)
+        IReadOnlyList<int> areaOf)
     {
-        if (p.Input.MajorRoads is not { Count: > 0 }) return [];
+        var pointOf = p.UnitsByArea.SelectMany(list => list).GroupBy(u => u.Unit.Id).ToDictionary(g => g.Key, g => g.First().Point, StringComparer.Ordinal);
         var householdsOf = p.Input.Units.GroupBy(u => u.Id).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var found = new List<CrossedRoad>[p.Areas.Count];
         Parallel.For(0, p.Areas.Count, i =>
@@ -212,7 +254,7 @@ public static class GridPartitioner
             var inArea = p.MajorRoads.Query(area.EnvelopeInternal).ToList();
             var basic = Enumerable.Range(0, grids.Count).Where(k => areaOf[k] == i && grids[k].Special is null)
                 .Select(k => new CrossedRoads.Grid(grids[k].Code, metricOf[k], grids[k].UnitIds
-                    .Select(id => (Id: id, Building: id.Split('/')[0]))
+                    .Select(id => (Id: id, Building: BuildingOf(id)))
                     .Where(x => pointOf.ContainsKey(x.Building) && householdsOf.ContainsKey(x.Building))
                     .Select(x => (pointOf[x.Building], (long)HouseholdsOf(householdsOf[x.Building], x.Id, p.Bounds)))
                     .ToList()))
@@ -238,17 +280,22 @@ public static class GridPartitioner
     /// <summary>Basic grids holding more than 20 ha of residential (compound) land and more than one compound.</summary>
     static List<LargeGrid> LargeGrids(IReadOnlyList<GridResult> grids, IReadOnlyList<Geometry> metricOf, IReadOnlyList<AreaAtoms.MetricCompound> compounds)
     {
+        var large = new List<LargeGrid>();
+        if (compounds.Count == 0) return large;
         var tree = new STRtree<AreaAtoms.MetricCompound>();
         foreach (var c in compounds) tree.Insert(c.Polygon.EnvelopeInternal, c);
-        var large = new List<LargeGrid>();
         for (var k = 0; k < grids.Count; k++)
         {
             if (grids[k].Special is not null) continue;
-            var shares = tree.Query(metricOf[k].EnvelopeInternal)
-                .Select(c => (c.Compound.Id, Area: Robust.Intersection(c.Polygon, metricOf[k]).Area))
-                .Where(x => x.Area > 1).ToList();
-            var land = shares.Sum(x => x.Area);
-            if (land > LargeGrid.MaxResidentialM2 && shares.Count(x => x.Area > 0.01 * land) > 1)
+            var shares = new List<double>(); // each compound's land in the grid
+            var land = 0.0;
+            foreach (var c in tree.Query(metricOf[k].EnvelopeInternal))
+                if (Robust.Intersection(c.Polygon, metricOf[k]).Area is var share and > 1)
+                {
+                    shares.Add(share);
+                    land += share;
+                }
+            if (land > LargeGrid.MaxResidentialM2 && shares.Count(x => x > 0.01 * land) > 1)
                 large.Add(new LargeGrid(grids[k].Code, Math.Round(land / 10_000, 2), shares.Count));
         }
         return large;
@@ -258,13 +305,13 @@ public static class GridPartitioner
     /// Codes: on a first run, 1..n in reading order; on a re-run, kept codes stay and new grids take the next free
     /// numbers (after every sequence in use), in reading order among themselves. Past 999 grids the sequence widens.
     /// </summary>
-    static string[] Codes(string areaCode, IReadOnlyList<Geometry> lonLat, IReadOnlyList<string?>? kept, IReadOnlyList<ExistingGrid> existing)
+    static string[] Codes(string areaCode, IReadOnlyList<int> readingOrder, IReadOnlyList<string?>? kept, IReadOnlyList<ExistingGrid> existing)
     {
-        var codes = new string[lonLat.Count];
+        var codes = new string[readingOrder.Count];
         var next = kept is null ? 1 : GridCode.NextFree(existing.Select(e => GridCode.SequenceOf(areaCode, e.Code)).OfType<int>());
-        var width = Math.Max(3, (next + lonLat.Count - 1).ToString().Length);
+        var width = Math.Max(3, (next + readingOrder.Count - 1).ToString().Length);
         var used = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var g in GridCode.ReadingOrder(lonLat))
+        foreach (var g in readingOrder)
         {
             // A code is never given twice: should two grids claim one old code, the second takes the next free number.
             var code = kept?[g] is { } old && !used.Contains(old) ? old : GridCode.Format(areaCode, next++, width);
@@ -368,10 +415,14 @@ public static class GridPartitioner
                 if (!gridsOf.TryGetValue(building, out var list)) gridsOf[building] = list = [];
                 if (!list.Contains(g.Code)) list.Add(g.Code);
             }
-        var byId = units.GroupBy(u => u.Id).ToDictionary(u => u.Key, u => u.First(), StringComparer.Ordinal);
-        return gridsOf.Where(kv => kv.Value.Count > 1 && byId.ContainsKey(kv.Key))
-            .Select(kv => new SplitBuilding(kv.Key, byId[kv.Key].Households, stairs[kv.Key], byId[kv.Key].Units is not { Count: > 1 }, kv.Value))
-            .OrderBy(b => b.Id, StringComparer.Ordinal).ToList();
+        var split = new List<SplitBuilding>();
+        if (gridsOf.Count == 0) return split;
+        var byId = new Dictionary<string, PartitionUnit>(StringComparer.Ordinal);
+        foreach (var u in units) byId.TryAdd(u.Id, u);
+        foreach (var (building, list) in gridsOf)
+            if (list.Count > 1 && byId.TryGetValue(building, out var unit))
+                split.Add(new SplitBuilding(building, unit.Households, stairs[building], unit.Units is not { Count: > 1 }, list));
+        return split.OrderBy(b => b.Id, StringComparer.Ordinal).ToList();
     }
 }
 

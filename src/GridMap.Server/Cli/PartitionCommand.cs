@@ -15,14 +15,17 @@ public static class PartitionCommand
             throw new CliException("bounds must satisfy 1 ≤ min ≤ target ≤ max");
         var output = a.Require("out", "where to write the grids (GeoJSON)");
 
+        if (a.Get("units") is null) throw new CliException("--units is required: buildings with households (GeoJSON)");
+        foreach (var option in new[] { "units", "areas", "compounds", "barriers", "special-areas", "existing" })
+            if (a.Get(option) is { } given && !File.Exists(given)) throw new CliException($"--{option} {given} does not exist");
+
+        // A tiny warm-up keeps JIT compilation out of the reported seconds; it needs none of the files, so it runs while
+        // they are read.
+        var warmUp = Task.Run(() => GridPartitioner.Partition(WarmUp.Input));
         var problems = new List<FeatureProblem>();
-        async Task<T?> Read<T>(string option, Func<string, byte[], List<FeatureProblem>, T> reader) where T : class
-        {
-            if (a.Get(option) is not { } path) return null;
-            if (!File.Exists(path)) throw new CliException($"--{option} {path} does not exist");
-            return reader(Path.GetFileName(path), await File.ReadAllBytesAsync(path), problems);
-        }
-        var units = await Read("units", PartitionFiles.ReadUnits) ?? throw new CliException("--units is required: buildings with households (GeoJSON)");
+        async Task<T?> Read<T>(string option, Func<string, byte[], List<FeatureProblem>, T> reader) where T : class =>
+            a.Get(option) is { } path ? reader(Path.GetFileName(path), await File.ReadAllBytesAsync(path), problems) : null;
+        var units = (await Read("units", PartitionFiles.ReadUnits))!;
         var areas = await Read("areas", PartitionFiles.ReadAreas);
         var compounds = await Read("compounds", PartitionFiles.ReadCompounds);
         var barriers = await Read("barriers", PartitionFiles.ReadBarriers);
@@ -30,10 +33,9 @@ public static class PartitionCommand
         var roads = await Read("barriers", (file, utf8, _) => PartitionFiles.ReadMajorRoads(file, utf8, []));
         var special = await Read("special-areas", PartitionFiles.ReadSpecialAreas);
         var existing = await Read("existing", PartitionFiles.ReadExisting);
+        await warmUp;
         if (problems.Count > 0) throw new InvalidFeaturesException(problems);
 
-        // A tiny warm-up keeps JIT compilation out of the reported seconds.
-        GridPartitioner.Partition(WarmUp.Input);
         var result = GridPartitioner.Partition(new PartitionInput(units, areas, compounds, barriers, existing, bounds)
         {
             SpecialAreas = special,

@@ -15,10 +15,22 @@ public static class CoverageCheck
     {
         var parts = pieces.Where(p => p is { IsEmpty: false }).ToList();
         if (parts.Count == 0) return (0, area.Area);
+        // An area with nobody in it is one grid per island: pieces that are exactly the area's own polygons tile it, and
+        // its large boundary need not go through two overlays to show it.
+        if (AreOwnPolygons(area, parts)) return (0, 0);
         var union = Union(parts);
         var overlap = parts.Sum(p => p.Area) - union.Area;
         var gap = OverlayNGRobust.Overlay(area, union, SpatialFunction.Difference).Area;
         return (Math.Max(overlap, 0), Math.Max(gap, 0));
+    }
+
+    /// <summary>Whether the pieces are the polygons of the (valid) area itself, each once, vertex for vertex.</summary>
+    static bool AreOwnPolygons(Geometry area, List<Geometry> parts)
+    {
+        var own = AreaAtoms.Polygons(area);
+        if (own.Count != parts.Count || own.Count != area.NumGeometries) return false;
+        var matched = parts.Select(p => AreaAtoms.OwnPolygonOf(own, p)).ToHashSet();
+        return matched.Count == own.Count && !matched.Contains(-1);
     }
 
     /// <summary>

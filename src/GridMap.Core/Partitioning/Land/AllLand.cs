@@ -53,7 +53,12 @@ public static class AllLand
     {
         if (outcome.Polygons.Count == 0) return outcome;
         var covered = outcome.Polygons.Sum(p => p.Area);
-        if (land.Area - covered < 1) return outcome;
+        // Grids mostly cover their land: finding what they miss is a method of its own, compiled only where it runs.
+        return land.Area - covered < 1 ? outcome : CoverMissing(outcome, land);
+    }
+
+    static AreaOutcome CoverMissing(AreaOutcome outcome, Geometry land)
+    {
         var missing = OverlayNG.Overlay(land, UnaryUnionNG.Union(land.Factory.BuildGeometry(outcome.Polygons), Millimetre), SpatialFunction.Difference, Millimetre);
         var polygons = outcome.Polygons.ToList();
         var orphans = new List<Geometry>();

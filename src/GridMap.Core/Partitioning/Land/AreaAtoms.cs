@@ -154,6 +154,17 @@ public static class AreaAtoms
         }
     }
 
+    /// <summary>
+    /// Which of an area's <paramref name="own"/> polygons (<see cref="Polygons"/>) <paramref name="piece"/> is, vertex for
+    /// vertex, or -1: an area with nobody in it is one grid per island, its land not cut at all.
+    /// </summary>
+    public static int OwnPolygonOf(IReadOnlyList<Polygon> own, Geometry piece)
+    {
+        for (var k = 0; k < own.Count; k++)
+            if (own[k].EqualsExact(piece)) return k;
+        return -1;
+    }
+
     public static IReadOnlyList<Polygon> Polygons(Geometry g) => g switch
     {
         Polygon { IsEmpty: false } p => [p],

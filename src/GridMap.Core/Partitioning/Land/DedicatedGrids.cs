@@ -21,7 +21,18 @@ public static class DedicatedGrids
     public static AreaOutcome Solve(GridPartitioner.PreparedInput p, int i, IReadOnlyList<(PartitionSpecialArea Area, Geometry Polygon)> specials,
         Func<GridPartitioner.PreparedInput, int, AreaOutcome> solveBasic)
     {
-        var (code, polygon) = p.Areas[i];
+        var polygon = p.Areas[i].Polygon;
+        var (pieces, taken) = Pieces(polygon, specials);
+        // Without special land the area is solved whole (carving it is a method of its own: compiled only where it runs).
+        return pieces.Count == 0
+            ? AllLand.Cover(Unoccupied(solveBasic(p, i), polygon), polygon)
+            : WithPieces(p, i, pieces, taken, solveBasic);
+    }
+
+    /// <summary>Each special area's piece of the area (slivers and pieces under <see cref="MinPieceM2"/> left out), and their union.</summary>
+    static (List<(PartitionSpecialArea Area, Geometry Polygon)> Pieces, Geometry Taken) Pieces(Geometry polygon,
+        IReadOnlyList<(PartitionSpecialArea Area, Geometry Polygon)> specials)
+    {
         var pieces = new List<(PartitionSpecialArea Area, Geometry Polygon)>();
         Geometry taken = polygon.Factory.CreatePolygon();
         foreach (var (area, g) in specials.Where(s => s.Polygon.EnvelopeInternal.Intersects(polygon.EnvelopeInternal)))
@@ -34,8 +45,14 @@ public static class DedicatedGrids
             pieces.Add((area, piece));
             taken = taken.IsEmpty ? piece : Overlay(taken, piece, SpatialFunction.Union);
         }
-        if (pieces.Count == 0) return AllLand.Cover(Unoccupied(solveBasic(p, i), polygon), polygon);
+        return (pieces, taken);
+    }
 
+    /// <summary>The pieces as dedicated grids, and basic grids solved on the rest of the area.</summary>
+    static AreaOutcome WithPieces(GridPartitioner.PreparedInput p, int i, List<(PartitionSpecialArea Area, Geometry Polygon)> pieces, Geometry taken,
+        Func<GridPartitioner.PreparedInput, int, AreaOutcome> solveBasic)
+    {
+        var (code, polygon) = p.Areas[i];
         // The buildings on each piece are its grid's; the rest are the basic grids'.
         var prepared = pieces.Select(x => PreparedGeometryFactory.Prepare(x.Polygon)).ToArray();
         var onPiece = pieces.Select(_ => new List<AreaAtoms.MetricUnit>()).ToArray();

@@ -27,11 +27,18 @@ public static class RoadBlocks
     public static AreaOutcome Solve(GridPartitioner.PreparedInput p, int i, Func<GridPartitioner.PreparedInput, int, AreaOutcome> solve)
     {
         if (!Enabled) return solve(p, i);
-        var (code, polygon) = p.Areas[i];
+        var polygon = p.Areas[i].Polygon;
         var roads = p.MajorRoads.Query(polygon.EnvelopeInternal).Select(r => (LineString)r.Line).ToList();
         if (roads.Count == 0) return solve(p, i);
         var regions = Regions(polygon, roads, p.UnitsByArea[i], p.CompoundsByArea[i], p.Bounds).ToList();
-        if (regions.Count < 2) return solve(p, i);
+        // Most areas hold no major road: solving blocks is a method of its own, compiled only where it runs.
+        return regions.Count < 2 ? solve(p, i) : SolveBlocks(p, i, regions, solve);
+    }
+
+    /// <summary>Each group of blocks solved on its own; a group left out of band is solved again with a neighbour.</summary>
+    static AreaOutcome SolveBlocks(GridPartitioner.PreparedInput p, int i, List<Geometry> regions, Func<GridPartitioner.PreparedInput, int, AreaOutcome> solve)
+    {
+        var code = p.Areas[i].Code;
 
         AreaOutcome SolveRegion(Geometry region)
         {
