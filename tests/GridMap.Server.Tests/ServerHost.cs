@@ -127,15 +127,15 @@ public static class TinyCity
         }
     }
 
-    /// <summary>Every feature of every layer: id, version, geometry and properties.</summary>
-    public static async Task<string> FingerprintAsync(IFeatureStore store)
+    /// <summary>Every feature of every layer (or of those given): id, version (unless left out), geometry and properties.</summary>
+    public static async Task<string> FingerprintAsync(IFeatureStore store, IReadOnlyList<Layer>? layers = null, bool versions = true)
     {
         var sb = new StringBuilder();
-        foreach (var layer in Layers.All)
+        foreach (var layer in layers ?? Layers.All)
         {
             var page = await store.ListAsync(layer, new FeatureQuery(null, 100_000));
             foreach (var f in page.Features)
-                sb.Append(layer.Key()).Append('/').Append(f.Id).Append('@').Append(f.Version).Append(' ')
+                sb.Append(layer.Key()).Append('/').Append(f.Id).Append('@').Append(versions ? f.Version : 0).Append(' ')
                   .Append(f.Geometry.AsText()).Append(' ').Append(f.Properties.ToJsonString()).Append('\n');
         }
         return sb.ToString();

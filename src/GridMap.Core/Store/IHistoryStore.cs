@@ -56,8 +56,11 @@ public sealed record FeatureRevision(ChangeSet Change, HistoryEntry Entry);
 
 public sealed record ChangeSetPage(IReadOnlyList<ChangeSet> Changes, long NumberMatched);
 
-/// <summary>A feature a change set touched that later change sets touched again (their ids, oldest first).</summary>
-public sealed record TouchedSince(Layer Layer, string Id, IReadOnlyList<long> Changes);
+/// <summary>
+/// A feature a change set touched that later change sets touched again: their ids, oldest first, and the version the
+/// newest left it at (0: deleted).
+/// </summary>
+public sealed record TouchedSince(Layer Layer, string Id, IReadOnlyList<long> Changes, long Version);
 
 /// <summary>A layer version a write read (a layer import): it must still be current when the transaction writes.</summary>
 public sealed record ExpectedLayerVersion(Layer Layer, long Version);

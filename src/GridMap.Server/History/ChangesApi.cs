@@ -73,18 +73,22 @@ public static class ChangesApi
                 [new ProblemError("not_revertible", "/id", $"change {id} ({change.Kind}) changed no feature: there is nothing to write back")]);
 
         // A change set can be undone only while nothing later touched what it wrote: otherwise the undo would throw
-        // that later work away. The versions are checked once more inside the write.
+        // that later work away. Later changes undone since (a change and its revert) left the values as they were.
+        // The versions are checked once more inside the write.
         var later = await store.TouchedSinceAsync(id, ct);
-        if (later.Count > 0)
-            return ChangedSinceRead(id, later.Count, later.Take(100).Select(t => (object)new
+        var standing = await StandingAsync(store, later.SelectMany(t => t.Changes).Distinct().Order().ToList(), ct);
+        var blocking = later.Where(t => t.Changes.Any(standing.Contains)).ToList();
+        if (blocking.Count > 0)
+            return ChangedSinceRead(id, blocking.Count, blocking.Take(100).Select(t => (object)new
             {
-                layer = t.Layer.Key(), id = t.Id, changes = t.Changes,
+                layer = t.Layer.Key(), id = t.Id, changes = t.Changes.Where(standing.Contains).ToList(),
             }).ToList());
 
+        var now = later.ToDictionary(t => (t.Layer, t.Id), t => t.Version);
         var deletes = entries.Where(e => e.VersionBefore == 0 && e.VersionAfter > 0).Select(e => (e.Layer, e.Id)).ToList();
         var upserts = entries.Where(e => e.Before is not null).GroupBy(e => e.Layer)
             .Select(g => new LayerBatch(g.Key, g.Select(e => new FeatureDraft(e.Id, e.Geometry!, e.Properties!)).ToList())).ToList();
-        var expected = entries.Select(e => new ExpectedVersion(e.Layer, e.Id, e.VersionAfter)).ToList();
+        var expected = entries.Select(e => new ExpectedVersion(e.Layer, e.Id, now.TryGetValue((e.Layer, e.Id), out var v) ? v : e.VersionAfter)).ToList();
         long written;
         try
         {
@@ -99,6 +103,22 @@ public static class ChangesApi
             }).ToList());
         }
         return TypedResults.Ok(new RevertResponse(id, written, change.Counts.OrderBy(kv => kv.Key).ToDictionary(kv => kv.Key.Key(), kv => kv.Value)));
+    }
+
+    /// <summary>
+    /// The change sets of <paramref name="ids"/> (in order) whose effect still stands: a revert among them takes its target
+    /// out when the target stands, else it stands itself (a revert of a revert redoes the first).
+    /// </summary>
+    static async Task<HashSet<long>> StandingAsync(IFeatureStore store, IReadOnlyList<long> ids, CancellationToken ct)
+    {
+        var standing = new HashSet<long>();
+        foreach (var id in ids)
+        {
+            var reverts = (await store.GetChangeAsync(id, ct))?.Reverts;
+            if (reverts is { } target && standing.Remove(target)) continue;
+            standing.Add(id);
+        }
+        return standing;
     }
 
     static ProblemHttpResult ChangedSinceRead(long id, int count, IReadOnlyList<object> changed) =>

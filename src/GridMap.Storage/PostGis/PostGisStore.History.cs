@@ -122,7 +122,8 @@ public sealed partial class PostGisStore
     public async Task<IReadOnlyList<TouchedSince>> TouchedSinceAsync(long id, CancellationToken ct = default)
     {
         await using var cmd = DataSource.CreateCommand("""
-            SELECT later.layer, later.feature_id, array_agg(later.change_id ORDER BY later.change_id)
+            SELECT later.layer, later.feature_id, array_agg(later.change_id ORDER BY later.change_id),
+                   (array_agg(later.version_after ORDER BY later.change_id DESC))[1]
             FROM history h JOIN history later ON later.layer = h.layer AND later.feature_id = h.feature_id AND later.change_id > h.change_id
             WHERE h.change_id = $1 GROUP BY later.layer, later.feature_id ORDER BY 1, 2
             """);
@@ -130,7 +131,7 @@ public sealed partial class PostGisStore
         var list = new List<TouchedSince>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            if (Layers.TryParse(r.GetString(0), out var layer)) list.Add(new(layer, r.GetString(1), r.GetFieldValue<long[]>(2)));
+            if (Layers.TryParse(r.GetString(0), out var layer)) list.Add(new(layer, r.GetString(1), r.GetFieldValue<long[]>(2), r.GetInt64(3)));
         return list;
     }
 

@@ -198,22 +198,18 @@ public sealed partial class SqliteStore
         await using var c = await ConnectAsync(ct);
         await using var cmd = c.CreateCommand();
         cmd.CommandText = """
-            SELECT later.layer, later.feature_id, later.change_id
+            SELECT later.layer, later.feature_id, later.change_id, later.version_after
             FROM history h JOIN history later ON later.layer = h.layer AND later.feature_id = h.feature_id AND later.change_id > h.change_id
             WHERE h.change_id = $id ORDER BY later.layer, later.feature_id, later.change_id
             """;
         cmd.Parameters.AddWithValue("$id", id);
-        var rows = new List<(string Layer, string Id, long Change)>();
+        var rows = new List<(string Layer, string Id, long Change, long Version)>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) rows.Add((r.GetString(0), r.GetString(1), r.GetInt64(2)));
-        return Touched(rows);
-    }
-
-    /// <summary>Rows (layer, id, later change) in order, grouped by feature.</summary>
-    static IReadOnlyList<TouchedSince> Touched(IEnumerable<(string Layer, string Id, long Change)> rows) =>
-        rows.GroupBy(x => (x.Layer, x.Id))
-            .Select(g => Layers.TryParse(g.Key.Layer, out var layer) ? new TouchedSince(layer, g.Key.Id, g.Select(x => x.Change).ToList()) : null)
+        while (await r.ReadAsync(ct)) rows.Add((r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
+        return rows.GroupBy(x => (x.Layer, x.Id))
+            .Select(g => Layers.TryParse(g.Key.Layer, out var layer) ? new TouchedSince(layer, g.Key.Id, g.Select(x => x.Change).ToList(), g.Last().Version) : null)
             .OfType<TouchedSince>().ToList();
+    }
 
     public async Task<IReadOnlyDictionary<Layer, long>> LayerVersionsAsync(CancellationToken ct = default)
     {
