@@ -70,7 +70,7 @@ public static class HistoryApi
                 [new ProblemError("invalid", "/version", "send {\"version\": N}: the version to bring back, a whole number ≥ 1")]);
 
         var current = await store.GetAsync(l, id, ct);
-        var revisions = await store.FeatureHistoryAsync(l, id, ct: ct);
+        var revisions = await store.FeatureHistoryAsync(l, id, int.MaxValue, ct);
         if (current is null && revisions.Count == 0) return Problem.NotFound(l, id);
         // A deleted feature's version is the one it was deleted at (its newest change deleted it).
         var now = current?.Version ?? revisions[0].Entry.VersionBefore;

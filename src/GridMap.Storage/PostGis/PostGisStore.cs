@@ -259,18 +259,25 @@ public sealed partial class PostGisStore : IFeatureStore
         ON CONFLICT (change_id, layer, feature_id) DO UPDATE SET version_after = excluded.version_after
         """;
 
-    /// <summary>Records the old values of the named features (all of the layer when <paramref name="ids"/> is null) as deleted, then deletes them.</summary>
+    /// <summary>
+    /// Records the old values of the named features as deleted, then deletes them; with <paramref name="ids"/> null, every
+    /// feature of the layer this change set has not written (what a replace import leaves out).
+    /// </summary>
     static async Task DeleteAllAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long changeId, Layer layer, string[]? ids, CancellationToken ct)
     {
-        var where = ids is null ? "" : "WHERE id = ANY($2)";
+        var where = ids is not null ? "WHERE id = ANY($2)" : $"""
+            WHERE NOT EXISTS (SELECT 1 FROM history w WHERE w.change_id = $1 AND w.layer = '{layer.Key()}' AND w.feature_id = id AND w.version_after > 0)
+            """;
         await using var batch = new NpgsqlBatch(conn, tx);
         var record = new NpgsqlBatchCommand($"""
             INSERT INTO history (change_id, layer, feature_id, version_before, version_after, geom, props)
             SELECT $1, '{layer.Key()}', id, version, 0, geom, props FROM {layer.Key()} {where}
             ON CONFLICT (change_id, layer, feature_id) DO UPDATE SET version_after = 0
             """);
-        var delete = new NpgsqlBatchCommand($"DELETE FROM {layer.Key()} {where.Replace("$2", "$1")}");
+        // The delete runs after the record: what it deletes now has version_after 0 in this change set.
+        var delete = new NpgsqlBatchCommand($"DELETE FROM {layer.Key()} {where}");
         record.Parameters.Add(new() { Value = changeId });
+        delete.Parameters.Add(new() { Value = changeId });
         if (ids is not null)
         {
             record.Parameters.Add(new() { Value = ids });
@@ -300,9 +307,10 @@ public sealed partial class PostGisStore : IFeatureStore
             var counts = new Dictionary<Layer, int>();
             foreach (var (layer, features) in byLayer)
             {
-                // What a replace removes is history too: one INSERT … SELECT copies the whole layer's old values.
-                if (mode == ImportMode.ReplaceLayers) await DeleteAllAsync(conn, tx, changeId, layer, null, ct);
+                // A replace writes what it brings (features kept go on at version + 1), then deletes the rest: one history
+                // row per feature, and one INSERT … SELECT copies the old values of all it removes.
                 await UpsertAsync(conn, tx, changeId, layer, features, ct);
+                if (mode == ImportMode.ReplaceLayers) await DeleteAllAsync(conn, tx, changeId, layer, null, ct);
                 counts[layer] = features.Count;
             }
             return new ImportSummary(counts, changeId);

@@ -164,22 +164,28 @@ public sealed partial class SqliteStore : IFeatureStore
         return await WriteAsync(layers, change ?? ChangeInfo.System(ChangeKinds.Import), expectedLayers, async (c, tx, changeId) =>
         {
             var written = new Dictionary<Layer, int>();
-            if (mode == ImportMode.ReplaceLayers)
-            {
-                foreach (var layer in layers)
-                {
-                    // What a replace removes is history too: one statement copies the whole layer's old values.
-                    await using var clear = c.CreateCommand();
-                    clear.Transaction = tx;
-                    clear.CommandText = $"{RecordDeletesSql(layer, "WHERE true")}; DELETE FROM {T(layer)}; DELETE FROM {T(layer)}_rtree;";
-                    clear.Parameters.AddWithValue("$change", changeId);
-                    await clear.ExecuteNonQueryAsync(ct);
-                }
-            }
             foreach (var batch in batches)
             {
                 await UpsertAsync(c, tx, changeId, batch, ct);
                 written[batch.Layer] = written.GetValueOrDefault(batch.Layer) + batch.Features.Count;
+            }
+            if (mode == ImportMode.ReplaceLayers)
+            {
+                foreach (var layer in layers)
+                {
+                    // A replace wrote what it brings (features kept go on at version + 1); the rest goes, its old values
+                    // copied to the history in one statement. What is deleted then has version_after 0.
+                    var unwritten = $"WHERE id NOT IN (SELECT feature_id FROM history WHERE change_id = $change AND layer = '{layer.Key()}' AND version_after > 0)";
+                    await using var clear = c.CreateCommand();
+                    clear.Transaction = tx;
+                    clear.CommandText = $"""
+                        {RecordDeletesSql(layer, unwritten)};
+                        DELETE FROM {T(layer)}_rtree WHERE rid IN (SELECT rid FROM {T(layer)} {unwritten});
+                        DELETE FROM {T(layer)} {unwritten};
+                        """;
+                    clear.Parameters.AddWithValue("$change", changeId);
+                    await clear.ExecuteNonQueryAsync(ct);
+                }
             }
             return new ImportSummary(written, changeId);
         }, ct);
