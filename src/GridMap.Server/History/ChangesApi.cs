@@ -102,7 +102,7 @@ public static class ChangesApi
                 layer = c.Expected.Layer.Key(), id = c.Expected.Id, read = c.Expected.Version, current = c.Current,
             }).ToList());
         }
-        return TypedResults.Ok(new RevertResponse(id, written, change.Counts.OrderBy(kv => kv.Key).ToDictionary(kv => kv.Key.Key(), kv => kv.Value)));
+        return TypedResults.Ok(new RevertResponse(id, written, View(change).Counts));
     }
 
     /// <summary>
