@@ -150,7 +150,7 @@ public abstract class ApiTests(string storeKind) : IAsyncLifetime
     {
         var features = Enumerable.Range(0, 25).Select(i =>
             $$$"""{"type":"Feature","id":"k{{{i:00}}}","geometry":{"type":"Point","coordinates":[{{{106.81 + i * 0.001}}},27.51]},"properties":{"kind":"kindergarten"}}""");
-        var upload = await Http.PostAsync("/api/layers/stations/import", ServerHost.Json($$"""{"type":"FeatureCollection","features":[{{string.Join(",", features)}}]}"""));
+        var upload = await ServerHost.ImportAsync(Http, "stations", $$"""{"type":"FeatureCollection","features":[{{string.Join(",", features)}}]}""");
         Assert.Equal(25, (await JsonOf(upload)).GetProperty("written").GetInt32());
 
         var ids = new List<string>();

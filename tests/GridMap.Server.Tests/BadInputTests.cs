@@ -24,10 +24,15 @@ public abstract class BadInputTests(string storeKind) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    public sealed record Case(string Name, string Method, string Path, string? Body, int Status, string Where, string? IfMatch = null)
+    /// <param name="IfMatch"><see cref="LayerVersion"/>: the layer's current version, as a well-behaved client sends it.</param>
+    /// <param name="ContentType">The body's content type (GeoJSON unless given; "" for none).</param>
+    public sealed record Case(string Name, string Method, string Path, string? Body, int Status, string Where, string? IfMatch = null,
+        string ContentType = "application/geo+json")
     {
         public override string ToString() => Name;
     }
+
+    const string LayerVersion = "(layer version)";
 
     const string Square = "[[[106.821,27.521],[106.822,27.521],[106.822,27.522],[106.821,27.522],[106.821,27.521]]]";
 
@@ -41,10 +46,10 @@ public abstract class BadInputTests(string storeKind) : IAsyncLifetime
     public static readonly TheoryData<Case> Cases =
     [
         new("malformed JSON", "POST", "/api/layers/buildings/features", """{"type":"Feature",""", 400, "body"),
-        new("malformed JSON in an upload", "POST", "/api/layers/buildings/import", """{"type":"FeatureCollection","features":[{]}""", 400, "body"),
+        new("malformed JSON in an upload", "POST", "/api/layers/buildings/import", """{"type":"FeatureCollection","features":[{]}""", 400, "body", IfMatch: LayerVersion),
         new("empty body", "POST", "/api/layers/buildings/features", "", 400, "body"),
         new("not a Feature", "POST", "/api/layers/buildings/features", """{"type":"Point","coordinates":[106.8,27.5]}""", 400, "type"),
-        new("FeatureCollection without features", "POST", "/api/layers/buildings/import", """{"type":"FeatureCollection"}""", 400, "features"),
+        new("FeatureCollection without features", "POST", "/api/layers/buildings/import", """{"type":"FeatureCollection"}""", 400, "features", IfMatch: LayerVersion),
         new("wrong geometry type", "POST", "/api/layers/compounds/features",
             """{"type":"Feature","id":"c9","geometry":{"type":"LineString","coordinates":[[106.8,27.5],[106.81,27.51]]},"properties":{"class":"old"}}""", 400, "geometry"),
         new("missing geometry", "POST", "/api/layers/buildings/features", """{"type":"Feature","id":"b9","geometry":null,"properties":{"households":3}}""", 400, "geometry"),
@@ -81,12 +86,12 @@ public abstract class BadInputTests(string storeKind) : IAsyncLifetime
         new("malformed If-Match", "PUT", "/api/layers/buildings/features/b1", Building("\"households\":3", id: "b1"), 400, "If-Match", IfMatch: "\"v-one\""),
         new("oversized payload", "POST", "/api/layers/buildings/features", Huge, 413, "body"),
         new("duplicate ids in an upload", "POST", "/api/layers/buildings/import",
-            Collection(Building("\"households\":3", id: "x1"), Building("\"households\":4", id: "x1")), 400, "features[1].id"),
+            Collection(Building("\"households\":3", id: "x1"), Building("\"households\":4", id: "x1")), 400, "features[1].id", IfMatch: LayerVersion),
         new("one bad feature in an upload of good ones", "POST", "/api/layers/buildings/import",
-            Collection(Building("\"households\":3", id: "x1"), Building("\"households\":3", id: "x2"), Building("\"households\":-1", id: "x3")), 400, "features[2].properties.households"),
+            Collection(Building("\"households\":3", id: "x1"), Building("\"households\":3", id: "x2"), Building("\"households\":-1", id: "x3")), 400, "features[2].properties.households", IfMatch: LayerVersion),
         new("upload to replace a layer with a bad feature", "POST", "/api/layers/buildings/import?mode=replace",
-            Collection(Building("\"households\":3", id: "x1"), Building("\"levels\":\"tall\"", id: "x2")), 400, "features[1].properties.levels"),
-        new("unknown import mode", "POST", "/api/layers/buildings/import?mode=merge", Collection(Building("\"households\":3")), 400, "mode"),
+            Collection(Building("\"households\":3", id: "x1"), Building("\"levels\":\"tall\"", id: "x2")), 400, "features[1].properties.levels", IfMatch: LayerVersion),
+        new("unknown import mode", "POST", "/api/layers/buildings/import?mode=merge", Collection(Building("\"households\":3")), 400, "mode", IfMatch: LayerVersion),
         new("deeply nested JSON", "POST", "/api/layers/buildings/features", new string('[', 200) + new string(']', 200), 400, "body"),
         new("bbox with three numbers", "GET", "/api/layers/buildings/features?bbox=106,27,107", null, 400, "bbox"),
         new("bbox min above max", "GET", "/api/layers/buildings/features?bbox=107,27,106,28", null, 400, "bbox"),
@@ -94,7 +99,23 @@ public abstract class BadInputTests(string storeKind) : IAsyncLifetime
         new("lookup without latitude", "GET", "/api/lookup?lon=106.8", null, 400, "lat"),
         new("lookup outside lon/lat range", "GET", "/api/lookup?lon=500&lat=27.5", null, 400, "lon"),
         new("search without text", "GET", "/api/search?q=", null, 400, "q"),
-        new("OSM upload that is not OSM", "POST", "/api/import/osm?format=pbf", "this is not a protobuf file", 400, "body"),
+        new("OSM upload that is not OSM", "POST", "/api/import/osm?format=pbf", "this is not a protobuf file", 400, "body", ContentType: "application/octet-stream"),
+        // Versions are required (contract): replace and delete name the feature's, an import the layer's.
+        new("replace without If-Match", "PUT", "/api/layers/buildings/features/b1", Building("\"households\":3", id: "b1"), 428, "If-Match"),
+        new("delete without If-Match", "DELETE", "/api/layers/stations/features/s1", null, 428, "If-Match"),
+        new("delete with If-Match: *", "DELETE", "/api/layers/stations/features/s1", null, 428, "If-Match", IfMatch: "*"),
+        new("import without If-Match", "POST", "/api/layers/buildings/import", Collection(Building("\"households\":3")), 428, "If-Match"),
+        new("replace import without If-Match", "POST", "/api/layers/grids/import?mode=replace", Collection(), 428, "If-Match"),
+        new("import with a stale layer version", "POST", "/api/layers/buildings/import", Collection(Building("\"households\":3")), 412, "If-Match", IfMatch: "\"0\""),
+        new("restore without If-Match", "POST", "/api/layers/stations/features/s1/restore", """{"version":1}""", 428, "If-Match", ContentType: "application/json"),
+        // Only JSON, GeoJSON and documented upload types may write: a cross-site form or text/plain post gets 415.
+        new("text/plain write", "POST", "/api/layers/buildings/features", Building("\"households\":3"), 415, "Content-Type", ContentType: "text/plain"),
+        new("form-urlencoded write", "POST", "/api/grids/assign", "assignments=x", 415, "Content-Type", ContentType: "application/x-www-form-urlencoded"),
+        new("multipart write", "POST", "/api/layers/buildings/import", "--x\r\n\r\n{}\r\n--x--", 415, "Content-Type", IfMatch: LayerVersion, ContentType: "multipart/form-data; boundary=x"),
+        new("write without a content type", "PUT", "/api/layers/buildings/features/b1", Building("\"households\":3", id: "b1"), 415, "Content-Type", IfMatch: "\"1\"", ContentType: ""),
+        new("empty form posted cross-site", "POST", "/api/changes/1/revert", "", 415, "Content-Type", ContentType: "application/x-www-form-urlencoded"),
+        new("text/plain revert", "POST", "/api/changes/1/revert", "{}", 415, "Content-Type", ContentType: "text/plain"),
+        new("OSM upload as text/plain", "POST", "/api/import/osm?format=osm", "<osm/>", 415, "Content-Type", ContentType: "text/plain"),
     ];
 
     [Theory]
@@ -102,8 +123,15 @@ public abstract class BadInputTests(string storeKind) : IAsyncLifetime
     public async Task Is_refused_with_a_problem_that_says_where_and_changes_nothing(Case c)
     {
         var request = new HttpRequestMessage(new HttpMethod(c.Method), c.Path);
-        if (c.Body is not null) request.Content = ServerHost.Json(c.Body);
-        if (c.IfMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", c.IfMatch);
+        if (c.Body is not null)
+        {
+            request.Content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(c.Body));
+            if (c.ContentType != "") request.Content.Headers.TryAddWithoutValidation("Content-Type", c.ContentType);
+        }
+        var ifMatch = c.IfMatch == LayerVersion
+            ? (await _host.Http.GetAsync(c.Path.Split('?')[0].Replace("/import", ""))).Headers.ETag!.Tag
+            : c.IfMatch;
+        if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
 
         var response = await _host.Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();

@@ -71,7 +71,7 @@ public abstract class CoverageApiTests(string storeKind) : IAsyncLifetime
         Assert.Equal(["s2"], clinic.GetProperty("station_load").EnumerateObject().Select(p => p.Name));
 
         // The canteen closes: the walking model is rebuilt from the store, and the clinic takes everyone.
-        Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync("/api/layers/stations/features/s1")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ServerHost.DeleteAsync(Http, "/api/layers/stations/features/s1")).StatusCode);
         var after = await Get("/api/coverage?meters=300,1000");
         Assert.Equal(30.0 / 180, after.GetProperty("coverage").GetProperty("300").GetDouble(), 6);
         Assert.Equal(180, after.GetProperty("station_load").GetProperty("s2").GetInt64());

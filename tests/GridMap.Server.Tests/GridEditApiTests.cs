@@ -135,8 +135,8 @@ public abstract class GridEditApiTests(string storeKind) : IAsyncLifetime
                 ["properties"] = props,
             };
         }).ToArray();
-        var import = await Http.PostAsync("/api/layers/grids/import?mode=upsert",
-            JsonContent.Create(new JsonObject { ["type"] = "FeatureCollection", ["features"] = new JsonArray(stripped) }));
+        var import = await ServerHost.ImportAsync(Http, "grids",
+            new JsonObject { ["type"] = "FeatureCollection", ["features"] = new JsonArray(stripped) }.ToJsonString(), "upsert");
         Assert.Equal(HttpStatusCode.OK, import.StatusCode);
         var before = await GridsAsync();
 

@@ -134,10 +134,9 @@ public abstract class OneTotalApiTests(string storeKind) : IAsyncLifetime
         await AssertOneTotalAsync();
 
         // Back to a remainder when the building goes; then the compound goes and its remainder with it.
-        var delete = new HttpRequestMessage(HttpMethod.Delete, "/api/layers/buildings/features/b2");
-        Assert.Equal(HttpStatusCode.NoContent, (await Http.SendAsync(delete)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ServerHost.DeleteAsync(Http, "/api/layers/buildings/features/b2")).StatusCode);
         Assert.Equal(150, await HouseholdsAsync(Layer.Buildings, Remainder));
-        Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync($"/api/layers/compounds/features/{Compound}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ServerHost.DeleteAsync(Http, $"/api/layers/compounds/features/{Compound}")).StatusCode);
         Assert.Null(await _host.Store.GetAsync(Layer.Buildings, Remainder));
     }
 

@@ -76,7 +76,7 @@ public abstract class ProvisionalRecodingImportTests(string storeKind) : IAsyncL
     [Fact]
     public async Task Grids_wholly_inside_are_recoded_straddling_ones_repartitioned_and_provisional_areas_give_up_the_land()
     {
-        var response = await Http.PostAsync("/api/layers/communities/import", ServerHost.Json(RealCommunities));
+        var response = await ServerHost.ImportAsync(Http, "communities", RealCommunities);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         var answer = JsonNode.Parse(body)!;
@@ -139,7 +139,7 @@ public abstract class ProvisionalRecodingImportTests(string storeKind) : IAsyncL
     [Fact]
     public async Task A_replace_import_of_real_communities_keeps_what_is_left_of_the_provisional_ones()
     {
-        var response = await Http.PostAsync("/api/layers/communities/import?mode=replace", ServerHost.Json(RealCommunities));
+        var response = await ServerHost.ImportAsync(Http, "communities", RealCommunities, "replace");
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         var communities = (await _host.Store.ListAsync(Layer.Communities, new(null, 100))).Features.Select(c => c.Id).Order();
         Assert.Equal([Real, P2], communities);
@@ -150,7 +150,7 @@ public abstract class ProvisionalRecodingImportTests(string storeKind) : IAsyncL
     public async Task An_import_of_communities_that_cannot_be_read_changes_nothing()
     {
         var before = await TinyCity.FingerprintAsync(_host.Store);
-        var response = await Http.PostAsync("/api/layers/communities/import", ServerHost.Json("""{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"code":"510106001001"}}]}"""));
+        var response = await ServerHost.ImportAsync(Http, "communities", """{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"code":"510106001001"}}]}""");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(before, await TinyCity.FingerprintAsync(_host.Store));

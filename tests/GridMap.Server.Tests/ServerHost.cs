@@ -66,6 +66,24 @@ public sealed class ServerHost : IAsyncDisposable
     public static StringContent Json(string json, string mediaType = "application/geo+json") =>
         new(json, Encoding.UTF8, mediaType);
 
+    /// <summary>Uploads a layer (POST /api/layers/{layer}/import) naming the layer version just read, as a client must.</summary>
+    public static async Task<HttpResponseMessage> ImportAsync(HttpClient http, string layer, string collection, string? mode = null)
+    {
+        var read = await http.GetAsync($"/api/layers/{layer}");
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/layers/{layer}/import{(mode is null ? "" : $"?mode={mode}")}") { Content = Json(collection) };
+        request.Headers.IfMatch.Add(read.Headers.ETag!);
+        return await http.SendAsync(request);
+    }
+
+    /// <summary>DELETE naming the version just read (If-Match), as a client must.</summary>
+    public static async Task<HttpResponseMessage> DeleteAsync(HttpClient http, string path)
+    {
+        var read = await http.GetAsync(path);
+        var request = new HttpRequestMessage(HttpMethod.Delete, path);
+        if (read.Headers.ETag is { } etag) request.Headers.IfMatch.Add(etag);
+        return await http.SendAsync(request);
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
@@ -103,21 +121,21 @@ public static class TinyCity
         {
             // Grid membership is derived: only a layer import may give it (contract), so buildings and grids come in that way.
             var response = layer is Layer.Buildings or Layer.Grids
-                ? await http.PostAsync($"/api/layers/{layer.Key()}/import", ServerHost.Json($$"""{"type":"FeatureCollection","features":[{{json}}]}"""))
+                ? await ServerHost.ImportAsync(http, layer.Key(), $$"""{"type":"FeatureCollection","features":[{{json}}]}""")
                 : await http.PostAsync($"/api/layers/{layer.Key()}/features", ServerHost.Json(json));
             Assert.True(response.IsSuccessStatusCode, $"{layer}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
     }
 
-    /// <summary>Every feature of every layer: id, version, geometry and properties.</summary>
-    public static async Task<string> FingerprintAsync(IFeatureStore store)
+    /// <summary>Every feature of every layer (or of those given): id, version (unless left out), geometry and properties.</summary>
+    public static async Task<string> FingerprintAsync(IFeatureStore store, IReadOnlyList<Layer>? layers = null, bool versions = true)
     {
         var sb = new StringBuilder();
-        foreach (var layer in Layers.All)
+        foreach (var layer in layers ?? Layers.All)
         {
             var page = await store.ListAsync(layer, new FeatureQuery(null, 100_000));
             foreach (var f in page.Features)
-                sb.Append(layer.Key()).Append('/').Append(f.Id).Append('@').Append(f.Version).Append(' ')
+                sb.Append(layer.Key()).Append('/').Append(f.Id).Append('@').Append(versions ? f.Version : 0).Append(' ')
                   .Append(f.Geometry.AsText()).Append(' ').Append(f.Properties.ToJsonString()).Append('\n');
         }
         return sb.ToString();

@@ -114,7 +114,7 @@ public sealed class TwoProcessTests : IAsyncLifetime
         Assert.Equal(1.0, (await Coverage(b)).GetProperty("coverage").GetProperty("1000").GetDouble());
 
         // A deletes the road; B hears of it (NOTIFY) and drops its model: with no network, walks become straight lines.
-        Assert.Equal(HttpStatusCode.NoContent, (await a.DeleteAsync("/api/layers/network/features/r1")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ServerHost.DeleteAsync(a, "/api/layers/network/features/r1")).StatusCode);
         var deadline = DateTime.UtcNow.AddSeconds(15);
         string mode;
         do

@@ -19,11 +19,11 @@ public sealed class PostGisFixture : IAsyncLifetime
 
     public Task DisposeAsync() => PostGisDatabase.DropDatabaseAsync(ConnectionString);
 
-    /// <summary>Opens the store on this class's database with every layer emptied, so tests do not see each other.</summary>
+    /// <summary>Opens the store on this class's database with every layer and its history emptied, so tests do not see each other.</summary>
     public async Task<PostGisStore> OpenEmptyAsync()
     {
         var store = await PostGisStore.OpenAsync(ConnectionString);
-        await using var cmd = store.DataSource.CreateCommand($"TRUNCATE {string.Join(", ", Layers.All.Select(l => l.Key()))}");
+        await using var cmd = store.DataSource.CreateCommand($"TRUNCATE {string.Join(", ", Layers.All.Select(l => l.Key()))}, changes, history, layer_versions RESTART IDENTITY");
         await cmd.ExecuteNonQueryAsync();
         return store;
     }

@@ -18,7 +18,7 @@ public static class SchemaDocument
         sb.AppendLine();
         sb.AppendLine("- The feature `id` is the stored id (a string; numbers are read as their text). Districts, streets, communities and grids are identified by their `code`: their id is the code. A feature without an id gets a generated one.");
         sb.AppendLine("- Properties not listed here are kept as they are (for the network: any OSM tag).");
-        sb.AppendLine("- Responses of the HTTP API add a top-level `version` to each feature (also in the `ETag` header); send it back in `If-Match` when replacing or deleting, or get `412`.");
+        sb.AppendLine("- Responses of the HTTP API add a top-level `version` to each feature (also in the `ETag` header); send it back in `If-Match` when replacing or deleting (`428` without it, `412` when someone changed the feature since). A layer import names the layer version the same way (`GET /api/layers/{layer}`).");
         sb.AppendLine("- Whole numbers (`households`, `levels`, `capacity`) must be JSON numbers without a fraction and not negative.");
         sb.AppendLine("- Invalid polygons (self-intersections) are repaired with NetTopologySuite's `GeometryFixer` and the repair is reported in the response (`repairs`); a geometry that cannot be repaired into a polygon is rejected.");
         sb.AppendLine();
@@ -53,8 +53,32 @@ public static class SchemaDocument
         sb.AppendLine("### Walkability of `network` lines");
         sb.AppendLine();
         sb.AppendLine("One rule, in `GridMap.Core.Model.Walkability`, used by every feature: a line is walkable unless `foot=no` or `access=no|private` (a more specific `foot=yes|designated|permissive` overrides `access`, as in OSM); `motorway`, `motorway_link`, `trunk` and `trunk_link` only with `foot=yes|designated|permissive` or a `sidewalk*` tag other than `no|none|separate`; lines without `highway`, or with `highway=proposed|construction|abandoned|…`, are not walkable. Lines connect only where they share a vertex, never where they merely cross (bridges, tunnels).");
+        sb.AppendLine();
+        sb.Append(History);
         return sb.ToString().Replace("\r\n", "\n");
     }
+
+    /// <summary>The tables beside the layers (docs/history.md), the same in both stores.</summary>
+    const string History = """
+        ## History tables
+
+        Beside the layer tables each store keeps an append-only history (docs/history.md); the same columns in SQLite and PostGIS.
+
+        | table | column | meaning |
+        |---|---|---|
+        | `changes` | `id` | change set id, rising (one per write transaction) |
+        | | `author` | account name, `anonymous`, `cli` or `system` |
+        | | `kind` | `create`, `replace`, `delete`, `import`, `recoding`, `assign`, `rebalance`, `partition_accept`, `restore`, `revert`, `settings`, `seed` |
+        | | `summary` | what was written, in a few words (may be null) |
+        | | `at` | when (UTC) |
+        | | `reverts` / `reverted_by` | the change set a revert undid / the revert that undid this one |
+        | `history` | `change_id`, `layer`, `feature_id` | one row per feature a change set changed (the key) |
+        | | `version_before` | its version before (0: the change created it) |
+        | | `version_after` | its version after (0: the change deleted it) |
+        | | `geom`, `props` | its old value (WKB and JSON in SQLite, geometry and jsonb in PostGIS; null when created) |
+        | `layer_versions` | `layer`, `version` | raised once by every transaction that changes the layer (and by a band change for grids) |
+
+        """;
 
     static string TypeName(PropertyType t) => t switch
     {

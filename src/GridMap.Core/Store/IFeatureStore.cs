@@ -19,14 +19,18 @@ public enum ImportMode
     ReplaceLayers,
 }
 
-public sealed record ImportSummary(IReadOnlyDictionary<Layer, int> Written);
+/// <param name="ChangeId">The change set the import wrote.</param>
+public sealed record ImportSummary(IReadOnlyDictionary<Layer, int> Written, long ChangeId = 0);
 
 /// <summary>
 /// The one narrow interface both stores implement (SQLite embedded, PostGIS production).
 /// Every write is atomic; a write naming an <c>expectedVersion</c> that is no longer current
-/// throws <see cref="VersionConflictException"/> and changes nothing.
+/// throws <see cref="VersionConflictException"/> and changes nothing. Every write is one change set (its <c>change</c>:
+/// who and why; <see cref="ChangeInfo.System"/> when not given) and records, in the same transaction, the old value of every
+/// feature it changes and raises the version of every layer it changes, once (<see cref="IHistoryStore"/>). A feature
+/// created again after it was deleted continues its version numbers.
 /// </summary>
-public interface IFeatureStore : IJobStore, IAsyncDisposable
+public interface IFeatureStore : IJobStore, IHistoryStore, IAsyncDisposable
 {
     /// <summary>"sqlite" or "postgis".</summary>
     string Kind { get; }
@@ -42,33 +46,40 @@ public interface IFeatureStore : IJobStore, IAsyncDisposable
     Task<StoredFeature?> GetAsync(Layer layer, string id, CancellationToken ct = default);
 
     /// <summary>Adds a feature at version 1; throws <see cref="DuplicateFeatureException"/> when the id exists.</summary>
-    Task<StoredFeature> CreateAsync(Layer layer, FeatureDraft draft, CancellationToken ct = default);
+    Task<StoredFeature> CreateAsync(Layer layer, FeatureDraft draft, ChangeInfo? change = null, CancellationToken ct = default);
 
     /// <summary>Replaces a feature and raises its version; throws <see cref="FeatureNotFoundException"/> or <see cref="VersionConflictException"/>.</summary>
-    Task<StoredFeature> ReplaceAsync(Layer layer, FeatureDraft draft, long? expectedVersion = null, CancellationToken ct = default);
+    Task<StoredFeature> ReplaceAsync(Layer layer, FeatureDraft draft, long? expectedVersion = null, ChangeInfo? change = null, CancellationToken ct = default);
 
-    Task DeleteAsync(Layer layer, string id, long? expectedVersion = null, CancellationToken ct = default);
+    Task DeleteAsync(Layer layer, string id, long? expectedVersion = null, ChangeInfo? change = null, CancellationToken ct = default);
 
-    /// <summary>Writes all batches in one transaction: all or nothing.</summary>
-    Task<ImportSummary> ImportAsync(IReadOnlyList<LayerBatch> batches, ImportMode mode, CancellationToken ct = default);
+    /// <summary>
+    /// Writes all batches in one transaction: all or nothing. With <paramref name="expectedLayers"/>, each named layer must
+    /// still be at that layer version when the transaction writes, else <see cref="LayerVersionConflictException"/>.
+    /// </summary>
+    Task<ImportSummary> ImportAsync(IReadOnlyList<LayerBatch> batches, ImportMode mode, IReadOnlyList<ExpectedLayerVersion>? expectedLayers = null,
+        ChangeInfo? change = null, CancellationToken ct = default);
 
     /// <summary>
     /// Deletes the named features (missing ones are ignored), then upserts the batches, in one transaction. When
     /// <paramref name="expected"/> is given, each named feature must still be at that version (0: must not exist) when the
     /// transaction starts writing, or <see cref="VersionConflictsException"/> is thrown listing every one that is not, and
-    /// nothing is written.
+    /// nothing is written. <paramref name="expectedLayers"/> as for <see cref="ImportAsync"/>.
     /// </summary>
-    Task ApplyAsync(IReadOnlyList<(Layer Layer, string Id)> deletes, IReadOnlyList<LayerBatch> upserts,
-        IReadOnlyList<ExpectedVersion>? expected = null, CancellationToken ct = default);
+    /// <returns>The id of the change set written (0 when there was nothing to write).</returns>
+    Task<long> ApplyAsync(IReadOnlyList<(Layer Layer, string Id)> deletes, IReadOnlyList<LayerBatch> upserts,
+        IReadOnlyList<ExpectedVersion>? expected = null, IReadOnlyList<ExpectedLayerVersion>? expectedLayers = null,
+        ChangeInfo? change = null, CancellationToken ct = default);
 
     /// <summary>A store setting (such as the band) and its version; null when it was never written.</summary>
     Task<StoredSetting?> GetSettingAsync(string key, CancellationToken ct = default);
 
     /// <summary>
     /// Writes a setting; <paramref name="expectedVersion"/> is the version read (0 for one never written), else
-    /// <see cref="VersionConflictException"/>. Returns the new version.
+    /// <see cref="VersionConflictException"/>. Returns the new version. A setting bears on grids (the band): it raises the
+    /// grids' layer version, no grid's own.
     /// </summary>
-    Task<long> PutSettingAsync(string key, System.Text.Json.Nodes.JsonObject value, long expectedVersion, CancellationToken ct = default);
+    Task<long> PutSettingAsync(string key, System.Text.Json.Nodes.JsonObject value, long expectedVersion, ChangeInfo? change = null, CancellationToken ct = default);
 
     /// <summary>Polygons of a layer that contain the point (lon/lat).</summary>
     Task<IReadOnlyList<StoredFeature>> ContainingAsync(Layer layer, Point point, CancellationToken ct = default);

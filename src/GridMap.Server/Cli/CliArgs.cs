@@ -9,17 +9,20 @@ public sealed class CliArgs
 
     public IReadOnlyList<string> Positional { get; }
     readonly Dictionary<string, string> _options;
+    readonly List<(string Name, string Value)> _given;
 
-    CliArgs(List<string> positional, Dictionary<string, string> options)
+    CliArgs(List<string> positional, Dictionary<string, string> options, List<(string, string)> given)
     {
         Positional = positional;
         _options = options;
+        _given = given;
     }
 
     public static CliArgs Parse(IEnumerable<string> args)
     {
         var positional = new List<string>();
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        var given = new List<(string, string)>();
         using var e = args.GetEnumerator();
         while (e.MoveNext())
         {
@@ -32,15 +35,21 @@ public sealed class CliArgs
             }
             var name = a[2..];
             var eq = name.IndexOf('=');
-            if (eq >= 0) options[name[..eq]] = name[(eq + 1)..];
-            else if (Flags.Contains(name)) options[name] = "true";
-            else if (e.MoveNext()) options[name] = e.Current;
-            else throw new CliException($"--{name} needs a value");
+            var (key, value) = eq >= 0 ? (name[..eq], name[(eq + 1)..])
+                : Flags.Contains(name) ? (name, "true")
+                : e.MoveNext() ? (name, e.Current)
+                : throw new CliException($"--{name} needs a value");
+            options[key] = value;
+            given.Add((key, value));
         }
-        return new CliArgs(positional, options);
+        return new CliArgs(positional, options, given);
     }
 
+    /// <summary>The value of an option (the last one when it is given more than once).</summary>
     public string? Get(string name) => _options.GetValueOrDefault(name);
+
+    /// <summary>Every value of a repeatable option, in order.</summary>
+    public IReadOnlyList<string> GetAll(string name) => _given.Where(g => g.Name == name).Select(g => g.Value).ToList();
 
     public bool Has(string name) => _options.ContainsKey(name);
 

@@ -8,6 +8,7 @@ using GridMap.Core.Store;
 using GridMap.IO.GeoJson;
 using GridMap.IO.Osm;
 using GridMap.Server.Bench;
+using GridMap.Server.History;
 using GridMap.Server.Hosting;
 using GridMap.Server.Import;
 
@@ -20,7 +21,7 @@ public static class GridMapCli
         gridmap — community grids (网格化管理) server and tools
 
         usage:
-          gridmap serve   [--data DIR | --postgres CONN] [--port 5080 | --urls URLS] [--web DIR] [--no-sample]
+          gridmap serve   [--data DIR | --postgres CONN] [--port 5080 | --urls URLS] [--web DIR] [--no-sample] [--cors-origin ORIGIN …]
           gridmap import  osm FILE.osm[.pbf]            [--data DIR | --postgres CONN] [--replace]
           gridmap import  geojson --layer LAYER FILE    [--data DIR | --postgres CONN] [--replace] [--from wgs84|gcj02|bd09]
           gridmap export  --layer LAYER FILE|-          [--data DIR | --postgres CONN] [--bbox minLon,minLat,maxLon,maxLat]
@@ -113,6 +114,7 @@ public static class GridMapCli
             WebRoot = a.Get("web"),
             SeedSample = !a.Has("no-sample"),
             Estimation = estimation,
+            CorsOrigins = a.GetAll("cors-origin"),
         };
     }
 
@@ -122,7 +124,7 @@ public static class GridMapCli
 
     static async Task<int> ServeAsync(CliArgs a, string[] raw, TextWriter stdout)
     {
-        a.Allow([.. StoreOptions, "port", "urls", "web", "no-sample"]);
+        a.Allow([.. StoreOptions, "port", "urls", "web", "no-sample", "cors-origin"]);
         var options = Options(a);
         var urls = a.Get("urls") ?? $"http://127.0.0.1:{a.Int("port", 5080)}";
         await using var store = await StoreFactory.OpenAsync(options, stdout);
@@ -167,7 +169,7 @@ public static class GridMapCli
         ImportSummary summary;
         try
         {
-            summary = await LayerImport.WriteAsync(store, prepared, mode);
+            summary = await LayerImport.WriteAsync(store, prepared, mode, new ChangeInfo(RequestChange.Cli, ChangeKinds.Import, $"{kind} {Path.GetFileName(file)}"));
         }
         catch (VersionConflictsException e)
         {
@@ -287,7 +289,7 @@ public static class GridMapCli
             return 0;
         }
         await using var store = await StoreFactory.OpenAsync(Options(a) with { SeedSample = false }, stdout);
-        var summary = await store.ImportAsync(city.Batches, ImportMode.ReplaceLayers);
+        var summary = await store.ImportAsync(city.Batches, ImportMode.ReplaceLayers, change: new ChangeInfo(RequestChange.Cli, ChangeKinds.Seed, $"sample city (seed {seed}, scale {scale})"));
         stdout.WriteLine($"loaded: {StoreFactory.Describe(summary)}");
         return 0;
     }

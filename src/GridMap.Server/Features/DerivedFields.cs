@@ -44,6 +44,22 @@ public static class DerivedFields
         return draft;
     }
 
+    /// <summary>
+    /// An old version brought back: its own fields, with the derived ones as they are now (a building's grid_code(s), a
+    /// compound's households; a restored building that is not stored has none until it is assigned to a grid).
+    /// </summary>
+    public static FeatureDraft Restored(StoredFeature old, StoredFeature? current)
+    {
+        var props = (JsonObject)old.Properties.DeepClone();
+        var derived = old.Layer switch { Layer.Buildings => BuildingFields, Layer.Compounds => ["households"], _ => [] };
+        foreach (var name in derived)
+        {
+            props.Remove(name);
+            if (current?.Properties[name] is { } now) props[name] = now.DeepClone();
+        }
+        return new FeatureDraft(old.Id, old.Geometry, props);
+    }
+
     static bool IsEmpty(JsonNode? n) => n is null || (n is JsonArray a && a.Count == 0) || (n is JsonValue v && JsonNumber.ToLong(v) == 0);
 
     static ProblemError Error(Layer layer, string field, string pointer) => new("derived_field", pointer,

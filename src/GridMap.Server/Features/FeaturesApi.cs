@@ -7,6 +7,7 @@ using GridMap.Core.Schema;
 using GridMap.Core.Spatial;
 using GridMap.Core.Store;
 using GridMap.IO.GeoJson;
+using GridMap.Server.History;
 using GridMap.Server.Hosting;
 using GridMap.Server.Import;
 using GridMap.Server.Problems;
@@ -22,7 +23,8 @@ namespace GridMap.Server.Features;
 /// </summary>
 public static class FeaturesApi
 {
-    public sealed record LayerInfo(string Layer, string Label, long Count);
+    /// <param name="Version">The layer version: raised once by every transaction that changes the layer (ETag of GET /api/layers/{layer}).</param>
+    public sealed record LayerInfo(string Layer, string Label, long Count, long Version);
 
     public static RouteGroupBuilder MapLayers(this IEndpointRouteBuilder app)
     {
@@ -30,9 +32,11 @@ public static class FeaturesApi
 
         group.MapGet("/", async (IFeatureStore store, CancellationToken ct) =>
         {
-            var counts = await store.CountAsync(ct);
-            return TypedResults.Ok(Core.Model.Layers.All.Select(l => new LayerInfo(l.Key(), l.Label(), counts[l])).ToList());
-        }).WithSummary("Every layer with its label and feature count");
+            var (counts, versions) = (await store.CountAsync(ct), await store.LayerVersionsAsync(ct));
+            return TypedResults.Ok(Core.Model.Layers.All.Select(l => new LayerInfo(l.Key(), l.Label(), counts[l], versions[l])).ToList());
+        }).WithSummary("Every layer with its label, feature count and layer version");
+        group.MapGet("/{layer}", LayerAsync)
+            .WithSummary("One layer's summary; its layer version is in the ETag header (send it as If-Match on an import)");
 
         group.MapGet("/{layer}/features", ListAsync)
             .WithSummary("Features of a layer in a lon/lat bbox, one page at a time (GeoJSON FeatureCollection)");
@@ -41,12 +45,20 @@ public static class FeaturesApi
         group.MapPost("/{layer}/features", CreateAsync)
             .WithSummary("Create a feature (GeoJSON Feature body)");
         group.MapPut("/{layer}/features/{id}", ReplaceAsync)
-            .WithSummary("Replace a feature; send If-Match with the version you read, or get 412");
+            .WithSummary("Replace a feature; If-Match with the version you read is required (428 without, 412 when stale)");
         group.MapDelete("/{layer}/features/{id}", DeleteAsync)
-            .WithSummary("Delete a feature; honours If-Match");
+            .WithSummary("Delete a feature; If-Match with the version you read is required (428 without, 412 when stale)");
         group.MapPost("/{layer}/import", ImportAsync)
-            .WithSummary("Upload a whole layer (GeoJSON FeatureCollection): all or nothing; mode=upsert (default) or replace; from=gcj02|bd09 converts Chinese web-map coordinates");
+            .WithSummary("Upload a whole layer (GeoJSON FeatureCollection): all or nothing; mode=upsert (default) or replace; If-Match with the layer version (ETag of GET /api/layers/{layer}) is required; from=gcj02|bd09 converts Chinese web-map coordinates");
         return group;
+    }
+
+    static async Task<Results<Ok<LayerInfo>, ProblemHttpResult>> LayerAsync(string layer, IFeatureStore store, HttpContext http, CancellationToken ct)
+    {
+        if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        var (counts, versions) = (await store.CountAsync(ct), await store.LayerVersionsAsync(ct));
+        http.Response.Headers.ETag = ETag(versions[l]);
+        return TypedResults.Ok(new LayerInfo(l.Key(), l.Label(), counts[l], versions[l]));
     }
 
     static async Task<Results<GeoJsonResult, ProblemHttpResult>> ListAsync(
@@ -114,60 +126,58 @@ public static class FeaturesApi
         var (draft, repairs, problem) = await ReadOneAsync(l, http, null, options, ct);
         if (problem is not null) return problem;
         if (DerivedFields.Refuse(l, draft!, null) is { } derived) return derived;
-        try
-        {
-            IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>>? touched = null;
-            StoredFeature created;
-            if (OneTotal.Applies(l))
-            {
-                if (await store.GetAsync(l, draft!.Id, ct) is not null) throw new DuplicateFeatureException(l, draft.Id);
-                var plan = await OneTotal.PlanAsync(store, l, null, draft, null, options.Estimation, ct);
-                if (await ApplyAsync(store, plan, l, draft.Id, ct) is { } refused) return refused;
-                created = (await store.GetAsync(l, draft.Id, ct))!;
-                touched = plan.Touched(l, draft.Id);
-            }
-            else created = await store.CreateAsync(l, draft!, ct);
-            http.Response.Headers.ETag = ETag(created.Version);
-            http.Response.Headers.Location = $"/api/layers/{l.Key()}/features/{Uri.EscapeDataString(created.Id)}";
-            return GeoJsonResult.Feature(created, repairs, StatusCodes.Status201Created, touched is { Count: > 0 } ? touched : null);
-        }
-        catch (DuplicateFeatureException)
-        {
-            return Problem.Conflict(l, draft!.Id);
-        }
+        return await SaveAsync(store, l, null, draft!, null, repairs, RequestChange.For(http, ChangeKinds.Create), options, http, ct);
     }
 
     static async Task<Results<GeoJsonResult, ProblemHttpResult>> ReplaceAsync(
         string layer, string id, HttpContext http, IFeatureStore store, GridMapOptions options, CancellationToken ct)
     {
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
-        if (!TryReadIfMatch(http, out var expected)) return Problem.BadParameter("If-Match", "must be the version number you read, e.g. \"3\"");
+        if (!Preconditions.TryRead(http, out var expected)) return Preconditions.Unreadable();
         var (draft, repairs, problem) = await ReadOneAsync(l, http, id, options, ct);
         if (problem is not null) return problem;
         var current = await store.GetAsync(l, id, ct);
-        if (current is not null)
-        {
-            if (DerivedFields.Refuse(l, draft!, current) is { } derived) return derived;
-            draft = DerivedFields.KeepCurrent(l, draft!, current);
-        }
+        if (current is null) return Problem.NotFound(l, id);
+        if (expected is null) return Preconditions.Missing($"{l.Key()}/{id}", $"GET /api/layers/{l.Key()}/features/{id}", current.Version);
+        if (DerivedFields.Refuse(l, draft!, current) is { } derived) return derived;
+        draft = DerivedFields.KeepCurrent(l, draft!, current);
+        return await SaveAsync(store, l, current, draft, expected, repairs, RequestChange.For(http, ChangeKinds.Replace), options, http, ct);
+    }
+
+    /// <summary>
+    /// Writes one feature as a create (<paramref name="current"/> null: 201 with Location) or a replace of the version the
+    /// client read; buildings and compounds keep one household total (OneTotal), their other features listed in
+    /// <c>touched</c>. The feature create, replace and restore share it.
+    /// </summary>
+    internal static async Task<Results<GeoJsonResult, ProblemHttpResult>> SaveAsync(IFeatureStore store, Layer l, StoredFeature? current, FeatureDraft draft,
+        long? expected, IReadOnlyList<object> repairs, ChangeInfo change, GridMapOptions options, HttpContext http, CancellationToken ct)
+    {
+        var id = draft.Id;
         try
         {
+            IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>>? touched = null;
+            StoredFeature written;
             if (OneTotal.Applies(l))
             {
-                if (current is null) throw new FeatureNotFoundException(l, id);
-                if (expected is { } e && e != current.Version) throw new VersionConflictException(l, id, e, current.Version);
+                if (current is null && await store.GetAsync(l, id, ct) is not null) throw new DuplicateFeatureException(l, id);
+                if (current is not null && expected is { } e && e != current.Version) throw new VersionConflictException(l, id, e, current.Version);
                 var plan = await OneTotal.PlanAsync(store, l, current, draft, expected, options.Estimation, ct);
-                if (await ApplyAsync(store, plan, l, id, ct) is { } refused) return refused;
-                var written = (await store.GetAsync(l, id, ct))!;
-                http.Response.Headers.ETag = ETag(written.Version);
-                var touched = plan.Touched(l, id);
-                return GeoJsonResult.Feature(written, repairs, touched: touched.Count > 0
-                    ? new Dictionary<string, IReadOnlyDictionary<string, long>>(touched) { [l.Key()] = new Dictionary<string, long> { [id] = written.Version } }
-                    : null);
+                if (await ApplyAsync(store, plan, l, id, change, ct) is { } refused) return refused;
+                written = (await store.GetAsync(l, id, ct))!;
+                touched = plan.Touched(l, id);
+                if (touched.Count == 0) touched = null;
+                else if (current is not null)
+                    touched = new Dictionary<string, IReadOnlyDictionary<string, long>>(touched) { [l.Key()] = new Dictionary<string, long> { [id] = written.Version } };
             }
-            var replaced = await store.ReplaceAsync(l, draft!, expected, ct);
-            http.Response.Headers.ETag = ETag(replaced.Version);
-            return GeoJsonResult.Feature(replaced, repairs);
+            else written = current is null ? await store.CreateAsync(l, draft, change, ct) : await store.ReplaceAsync(l, draft, expected, change, ct);
+            http.Response.Headers.ETag = ETag(written.Version);
+            if (current is not null) return GeoJsonResult.Feature(written, repairs, touched: touched);
+            http.Response.Headers.Location = $"/api/layers/{l.Key()}/features/{Uri.EscapeDataString(written.Id)}";
+            return GeoJsonResult.Feature(written, repairs, StatusCodes.Status201Created, touched);
+        }
+        catch (DuplicateFeatureException)
+        {
+            return Problem.Conflict(l, id);
         }
         catch (FeatureNotFoundException)
         {
@@ -183,7 +193,12 @@ public static class FeaturesApi
         GridMapOptions options, CancellationToken ct)
     {
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
-        if (!TryReadIfMatch(http, out var expected)) return Problem.BadParameter("If-Match", "must be the version number you read, e.g. \"3\"");
+        if (!Preconditions.TryRead(http, out var expected)) return Preconditions.Unreadable();
+        if (expected is null)
+            return await store.GetAsync(l, id, ct) is { } unnamed
+                ? Preconditions.Missing($"{l.Key()}/{id}", $"GET /api/layers/{l.Key()}/features/{id}", unnamed.Version)
+                : Problem.NotFound(l, id);
+        var change = RequestChange.For(http, ChangeKinds.Delete);
         try
         {
             if (OneTotal.Applies(l))
@@ -192,10 +207,10 @@ public static class FeaturesApi
                 var current = await store.GetAsync(l, id, ct) ?? throw new FeatureNotFoundException(l, id);
                 if (expected is { } e && e != current.Version) throw new VersionConflictException(l, id, e, current.Version);
                 var plan = await OneTotal.PlanAsync(store, l, current, null, expected, options.Estimation, ct);
-                if (await ApplyAsync(store, plan, l, id, ct) is { } refused) return refused;
+                if (await ApplyAsync(store, plan, l, id, change, ct) is { } refused) return refused;
                 return TypedResults.NoContent();
             }
-            await store.DeleteAsync(l, id, expected, ct);
+            await store.DeleteAsync(l, id, expected, change, ct);
             return TypedResults.NoContent();
         }
         catch (FeatureNotFoundException)
@@ -213,11 +228,11 @@ public static class FeaturesApi
     /// that lost a race) else the first other feature's (412: it changed meanwhile, the client's version is still right,
     /// so a retry will do).
     /// </summary>
-    static async Task<ProblemHttpResult?> ApplyAsync(IFeatureStore store, OneTotalWrite plan, Layer layer, string id, CancellationToken ct)
+    static async Task<ProblemHttpResult?> ApplyAsync(IFeatureStore store, OneTotalWrite plan, Layer layer, string id, ChangeInfo change, CancellationToken ct)
     {
         try
         {
-            await store.ApplyAsync(plan.Deletes, plan.Upserts, plan.Expected, ct);
+            await store.ApplyAsync(plan.Deletes, plan.Upserts, plan.Expected, change: change, ct: ct);
             return null;
         }
         catch (VersionConflictsException conflict)
@@ -235,7 +250,9 @@ public static class FeaturesApi
     /// <c>recoded</c> [{from, to, community}], <c>repartitioned</c> [{from, communities, to, outside_share}], <c>new_grids</c>,
     /// <c>provisional</c> {removed, clipped} by layer and <c>buildings_updated</c> (absent otherwise).
     /// </summary>
-    public sealed record ImportResponse(string Layer, string Mode, int Written, IReadOnlyList<object> Repairs)
+    /// <param name="Change">The change set the import wrote (GET /api/changes/{id}; revert with POST …/revert).</param>
+    /// <param name="LayerVersion">The layer version after the import: the If-Match of the next one.</param>
+    public sealed record ImportResponse(string Layer, string Mode, int Written, IReadOnlyList<object> Repairs, long Change, long LayerVersion)
     {
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<RecodedGrid>? Recoded { get; init; }
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<RepartitionedGrid>? Repartitioned { get; init; }
@@ -256,6 +273,10 @@ public static class FeaturesApi
             _ => (ImportMode?)null,
         };
         if (importMode is null) return Problem.BadParameter("mode", "must be upsert or replace");
+        // An import overwrites what is there: it names the layer version it read, checked again inside the write.
+        if (!Preconditions.TryRead(http, out var layerVersion)) return Preconditions.Unreadable();
+        if (layerVersion is null)
+            return Preconditions.Missing($"layer {l.Key()}", $"GET /api/layers/{l.Key()}", (await store.LayerVersionsAsync(ct))[l]);
         var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, options.MaxUploadBytes, ct);
         if (tooLarge is not null) return tooLarge;
 
@@ -264,9 +285,13 @@ public static class FeaturesApi
         try
         {
             var prepared = await LayerImport.PrepareAsync(store, [new LayerBatch(l, read.Features)], importMode.Value, options.Estimation, ct);
-            var summary = await LayerImport.WriteAsync(store, prepared, importMode.Value, ct);
+            var summary = await LayerImport.WriteAsync(store, prepared, importMode.Value, RequestChange.For(http, ChangeKinds.Import, $"{l.Key()} ({mode ?? "upsert"})"),
+                [new ExpectedLayerVersion(l, layerVersion.Value)], ct);
+            // The import raised the layer version by one (once per transaction).
+            http.Response.Headers.ETag = ETag(layerVersion.Value + 1);
             var r = prepared.Recoding?.Report;
-            return TypedResults.Ok(new ImportResponse(l.Key(), mode ?? "upsert", summary.Written.GetValueOrDefault(l), read.Repairs.Select(Problem.Describe).ToList())
+            return TypedResults.Ok(new ImportResponse(l.Key(), mode ?? "upsert", summary.Written.GetValueOrDefault(l), read.Repairs.Select(Problem.Describe).ToList(),
+                summary.ChangeId, layerVersion.Value + 1)
             {
                 Recoded = r?.Recoded, Repartitioned = r?.Repartitioned, NewGrids = r?.NewGrids, Provisional = r?.Provisional, BuildingsUpdated = r?.BuildingsUpdated,
             });
@@ -278,6 +303,10 @@ public static class FeaturesApi
         catch (VersionConflictsException e)
         {
             return LayerImport.ChangedSinceRead(e);
+        }
+        catch (LayerVersionConflictException e)
+        {
+            return Preconditions.StaleLayer(e.Layer, e.Expected, e.Current);
         }
     }
 
@@ -316,23 +345,6 @@ public static class FeaturesApi
     }
 
     public static string ETag(long version) => $"\"{version}\"";
-
-    /// <summary>If-Match: "3", W/"3" or 3; absent means "whatever is current".</summary>
-    static bool TryReadIfMatch(HttpContext http, out long? version)
-    {
-        version = null;
-        var header = http.Request.Headers.IfMatch.ToString();
-        if (string.IsNullOrWhiteSpace(header) || header.Trim() == "*") return true;
-        var text = header.Trim();
-        if (text.StartsWith("W/", StringComparison.Ordinal)) text = text[2..];
-        text = text.Trim('"');
-        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0)
-        {
-            version = v;
-            return true;
-        }
-        return false;
-    }
 
     public static bool TryParseBbox(string text, out Envelope? box, out string error)
     {

@@ -48,9 +48,10 @@ public static class GridsApi
         }
 
         // A concurrent writer may change a building between our read and our write: read again, a few times.
+        var change = History.RequestChange.For(http, kind);
         for (var attempt = 0; ; attempt++)
         {
-            var outcome = await EditOnceAsync(store, request, PersonalData.MaySee(http, options), ct);
+            var outcome = await EditOnceAsync(store, request, PersonalData.MaySee(http, options), change, ct);
             if (outcome.Retry && attempt < 3) continue;
             return outcome.Result!;
         }
@@ -58,7 +59,7 @@ public static class GridsApi
 
     sealed record Attempt(Results<GeoJsonResult, ProblemHttpResult>? Result, bool Retry = false);
 
-    static async Task<Attempt> EditOnceAsync(IFeatureStore store, EditRequest request, bool personal, CancellationToken ct)
+    static async Task<Attempt> EditOnceAsync(IFeatureStore store, EditRequest request, bool personal, ChangeInfo change, CancellationToken ct)
     {
         var band = await BandSetting.ReadAsync(store, ct);
         var scope = await GridEditScope.LoadAsync(store, request.BuildingIds(), request.GridCodes(), ct);
@@ -108,7 +109,8 @@ public static class GridsApi
             {
                 await store.ApplyAsync([], [
                     new LayerBatch(Layer.Grids, touchedGrids.Select(c => scope.GridDraft(set.Grid(c)!)).ToList()),
-                    new LayerBatch(Layer.Buildings, moved.Select(scope.BuildingDraft).ToList())], expected, ct);
+                    new LayerBatch(Layer.Buildings, moved.Select(scope.BuildingDraft).ToList())], expected,
+                    change: change with { Summary = $"grids {string.Join(", ", touchedGrids)}; {moved.Count} building(s) moved" }, ct: ct);
             }
             catch (VersionConflictsException e)
             {

@@ -33,4 +33,7 @@ public sealed record GridMapOptions
     /// personal data). Tests turn this off to see what a visitor from another machine sees.
     /// </summary>
     public bool PersonalDataOnLoopback { get; init; } = true;
+
+    /// <summary>Origins whose pages may call the API (CORS); none by default (<c>--cors-origin</c>, repeatable).</summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
 }

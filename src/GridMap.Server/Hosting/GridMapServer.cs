@@ -5,6 +5,7 @@ using GridMap.Server.Coverage;
 using GridMap.Server.Import;
 using GridMap.Server.Features;
 using GridMap.Server.Grids;
+using GridMap.Server.History;
 using GridMap.Server.Settings;
 using GridMap.Server.Lookup;
 using GridMap.Server.Partitioning;
@@ -40,10 +41,12 @@ public static class GridMapServer
         });
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 1);
         if (urls is not null) builder.WebHost.UseUrls(urls.ToArray());
+        builder.AddWriteGuards(options);
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusOf });
         app.UseStatusCodePages();
+        app.UseWriteGuards(options);
 
         var webRoot = options.WebRoot ?? RepoPaths.WebRoot();
         if (webRoot is not null && Directory.Exists(webRoot))
@@ -70,6 +73,8 @@ public static class GridMapServer
         app.MapCoverage();
         app.MapGrids();
         app.MapSettings();
+        app.MapFeatureHistory();
+        app.MapChanges();
         return app;
     }
 

@@ -22,7 +22,7 @@ public static class StoreFactory
         log.WriteLine($"store: SQLite at {store.Path}");
         if (created && options.SeedSample)
         {
-            var summary = await store.ImportAsync(SampleCityBatches(log), ImportMode.ReplaceLayers, ct);
+            var summary = await store.ImportAsync(SampleCityBatches(log), ImportMode.ReplaceLayers, change: new ChangeInfo(History.RequestChange.Cli, ChangeKinds.Seed, "the sample city"), ct: ct);
             log.WriteLine($"seeded the sample city: {Describe(summary)}");
         }
         return store;

@@ -54,22 +54,28 @@ public static class LayerImport
     }
 
     /// <summary>
-    /// Writes a prepared import in one transaction. With re-coding, every feature it read must still be at the version read,
-    /// else <see cref="VersionConflictsException"/> and nothing is written.
+    /// Writes a prepared import in one transaction, as one change set (one that re-codes grids is of kind
+    /// <c>recoding</c>). With re-coding, every feature it read must still be at the version read, else
+    /// <see cref="VersionConflictsException"/> and nothing is written; each of <paramref name="expectedLayers"/> must still be
+    /// at its layer version, else <see cref="LayerVersionConflictException"/>.
     /// </summary>
-    public static async Task<ImportSummary> WriteAsync(IFeatureStore store, PreparedImport import, ImportMode mode, CancellationToken ct = default)
+    public static async Task<ImportSummary> WriteAsync(IFeatureStore store, PreparedImport import, ImportMode mode, ChangeInfo change,
+        IReadOnlyList<ExpectedLayerVersion>? expectedLayers = null, CancellationToken ct = default)
     {
         if (import.Recoding is { } r)
         {
             // A replace is emulated by the re-coding's deletes (it keeps what is left of the provisional communities).
-            await store.ApplyAsync([.. import.Deletes, .. r.Deletes], [.. import.Batches, .. r.Upserts], r.Expected, ct);
-            return new ImportSummary(import.Batches.GroupBy(b => b.Layer).ToDictionary(g => g.Key, g => g.Sum(b => b.Features.Count)));
+            var id = await store.ApplyAsync([.. import.Deletes, .. r.Deletes], [.. import.Batches, .. r.Upserts], r.Expected, expectedLayers,
+                change with { Kind = ChangeKinds.Recoding }, ct);
+            return new ImportSummary(Written(import), id);
         }
-        if (import.Deletes.Count == 0) return await store.ImportAsync(import.Batches, mode, ct);
+        if (import.Deletes.Count == 0) return await store.ImportAsync(import.Batches, mode, expectedLayers, change, ct);
         // Only an upsert can leave a stored remainder to delete (a replace of buildings reads none).
-        await store.ApplyAsync(import.Deletes, import.Batches, ct: ct);
-        return new ImportSummary(import.Batches.GroupBy(b => b.Layer).ToDictionary(g => g.Key, g => g.Sum(b => b.Features.Count)));
+        return new ImportSummary(Written(import), await store.ApplyAsync(import.Deletes, import.Batches, null, expectedLayers, change, ct));
     }
+
+    static Dictionary<Layer, int> Written(PreparedImport import) =>
+        import.Batches.GroupBy(b => b.Layer).ToDictionary(g => g.Key, g => g.Sum(b => b.Features.Count));
 
     /// <summary>
     /// An OSM import brings provisional areas (<c>provisional: true</c>: formed where the extract holds no communities, or

@@ -1,5 +1,6 @@
 using GridMap.Core.Store;
 using GridMap.IO.Osm;
+using GridMap.Server.History;
 using GridMap.Server.Hosting;
 using GridMap.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,6 +16,7 @@ public static class OsmImportApi
     {
         var group = app.MapGroup("/api/import").WithTags("Import");
         group.MapPost("/osm", ImportAsync)
+            .Accepts<Stream>(false, "application/octet-stream", "application/x-protobuf", "application/xml", "text/xml")
             .WithSummary("Import an OSM extract; format=pbf (default) or osm (XML); mode=upsert (default) or replace");
         return group;
     }
@@ -45,7 +47,7 @@ public static class OsmImportApi
                     new Dictionary<string, object?> { ["errors"] = new[] { new { pointer = "body", field = "body", message = e.Message } } });
             }
             var prepared = await LayerImport.PrepareAsync(store, read.Batches, importMode.Value, options.Estimation, ct);
-            var summary = await LayerImport.WriteAsync(store, prepared, importMode.Value, ct);
+            var summary = await LayerImport.WriteAsync(store, prepared, importMode.Value, RequestChange.For(http, ChangeKinds.Import, $"OSM extract ({mode ?? "upsert"})"), ct: ct);
             return TypedResults.Ok(new OsmImportResponse(summary.Written.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => kv.Value), read.Warnings));
         }
         finally

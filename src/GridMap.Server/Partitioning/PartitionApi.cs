@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using GridMap.Core.Model;
 using GridMap.Core.Schema;
 using GridMap.Core.Store;
+using GridMap.Server.History;
 using GridMap.Server.Hosting;
 using GridMap.Server.Problems;
 using GridMap.Server.Settings;
@@ -22,7 +23,8 @@ public static class PartitionApi
         string Id, string Kind, string Scope, string Status, double Progress, JsonObject Parameters,
         JsonNode? Report, string? Error, DateTimeOffset Created, DateTimeOffset Updated);
 
-    public sealed record AcceptResponse(string Job, int Grids, int Deleted, int BuildingsUpdated);
+    /// <param name="Change">The change set the accept wrote: POST /api/changes/{change}/revert undoes it.</param>
+    public sealed record AcceptResponse(string Job, int Grids, int Deleted, int BuildingsUpdated, long Change);
 
     public static RouteGroupBuilder MapPartition(this IEndpointRouteBuilder app)
     {
@@ -83,7 +85,7 @@ public static class PartitionApi
         return new GeoJsonResult(w => grids.WriteTo(w));
     }
 
-    static async Task<Results<Ok<AcceptResponse>, ProblemHttpResult>> AcceptAsync(string id, IFeatureStore store, CancellationToken ct)
+    static async Task<Results<Ok<AcceptResponse>, ProblemHttpResult>> AcceptAsync(string id, IFeatureStore store, HttpContext http, CancellationToken ct)
     {
         var job = await store.GetJobAsync(id, ct);
         if (job is null) return NoJob(id);
@@ -147,16 +149,18 @@ public static class PartitionApi
             grids.Add(Retired(old, grids.Where(g => g.Geometry.Intersects(old.Geometry) && g.Geometry.Intersection(old.Geometry).Area > 0).Select(g => g.Id)));
         }
         var deletes = new List<(Layer, string)>();
+        long change;
         try
         {
-            await store.ApplyAsync(deletes, [new LayerBatch(Layer.Grids, grids), new LayerBatch(Layer.Buildings, buildings)], expected, ct);
+            change = await store.ApplyAsync(deletes, [new LayerBatch(Layer.Grids, grids), new LayerBatch(Layer.Buildings, buildings)], expected,
+                change: RequestChange.For(http, ChangeKinds.PartitionAccept, $"partition job {id} ({job.Scope})"), ct: ct);
         }
         catch (VersionConflictsException e)
         {
             return ChangedSinceRead(id, e.Conflicts.Select(c => (object)new { layer = c.Expected.Layer.Key(), id = c.Expected.Id, read = c.Expected.Version, current = c.Current }).ToList());
         }
         await store.UpdateJobAsync(id, JobStatuses.Accepted, 1, ct: ct);
-        return TypedResults.Ok(new AcceptResponse(id, grids.Count - retiring.Count, retiring.Count, buildings.Count));
+        return TypedResults.Ok(new AcceptResponse(id, grids.Count - retiring.Count, retiring.Count, buildings.Count, change));
     }
 
     /// <summary>

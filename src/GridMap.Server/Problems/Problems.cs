@@ -39,13 +39,10 @@ public static class Problem
             new Dictionary<string, object?> { ["errors"] = new[] { new { pointer = "id", feature = id, field = "id", message = "already exists" } } });
 
     public static ProblemHttpResult StaleVersion(Layer layer, string id, long expected, long current) =>
-        Of(StatusCodes.Status412PreconditionFailed, "stale-version", "Someone else changed this feature",
-            $"{layer.Key()}/{id} is at version {current}, not {expected}: reload it and apply your change again",
-            new Dictionary<string, object?>
-            {
-                ["current_version"] = current,
-                ["errors"] = new[] { new { pointer = "If-Match", feature = id, field = "If-Match", message = $"version {expected} is stale; current is {current}" } },
-            });
+        CodedProblem.Of(StatusCodes.Status412PreconditionFailed, "stale_version", "Someone else changed this feature",
+            [new ProblemError("stale_version", "If-Match", $"{layer.Key()}/{id} is at version {current}, not {expected}: reload it and apply your change again",
+                new Dictionary<string, object?> { ["feature"] = id, ["layer"] = layer.Key(), ["field"] = "If-Match", ["expected"] = expected, ["current"] = current })],
+            new Dictionary<string, object?> { ["current_version"] = current });
 
     public static ProblemHttpResult TooLarge(long limit) =>
         Of(StatusCodes.Status413PayloadTooLarge, "payload-too-large", "Payload too large",

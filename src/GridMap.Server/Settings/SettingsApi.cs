@@ -59,7 +59,7 @@ public static class SettingsApi
         else value["communities"]![community] = new JsonObject { ["min"] = min, ["max"] = max, ["target"] = target };
         try
         {
-            var version = await store.PutSettingAsync(BandSetting.Key, value, expected, ct);
+            var version = await store.PutSettingAsync(BandSetting.Key, value, expected, History.RequestChange.For(http, ChangeKinds.Settings, community is null ? "band" : $"band of {community}"), ct);
             http.Response.Headers.ETag = $"\"{version}\"";
             return TypedResults.Ok(new BandView(min, max, target, community, version));
         }

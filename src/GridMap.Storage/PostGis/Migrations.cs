@@ -43,6 +43,34 @@ public static class Migrations
             );
             """),
         new(4, "special areas: non-residential land that gets dedicated grids", LayerTable(Layer.SpecialAreas.Key())),
+        // Append-only: the store inserts into changes and history and never deletes from them. No foreign keys: the one
+        // writer is the store, inside the write's own transaction, and a 90k-row replace import should not pay for checks.
+        new(5, "history: change sets, the old value of every feature each one changed, layer versions", """
+            CREATE TABLE changes (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                author text NOT NULL,
+                kind text NOT NULL,
+                summary text,
+                at timestamptz NOT NULL DEFAULT now(),
+                reverts bigint,
+                reverted_by bigint
+            );
+            CREATE TABLE history (
+                change_id bigint NOT NULL,
+                layer text COLLATE "C" NOT NULL,
+                feature_id text COLLATE "C" NOT NULL,
+                version_before bigint NOT NULL,
+                version_after bigint NOT NULL,
+                geom geometry(Geometry, 4326),
+                props jsonb,
+                PRIMARY KEY (change_id, layer, feature_id)
+            );
+            CREATE INDEX history_feature_idx ON history (layer, feature_id, change_id);
+            CREATE TABLE layer_versions (
+                layer text COLLATE "C" PRIMARY KEY,
+                version bigint NOT NULL
+            );
+            """),
     ];
 
     /// <remarks>

@@ -125,9 +125,9 @@ public sealed partial class PostGisStore : IFeatureStore
         return await r.ReadAsync(ct) ? new StoredSetting(key, r.GetInt64(0), System.Text.Json.Nodes.JsonNode.Parse(r.GetString(1))!.AsObject()) : null;
     }
 
-    public async Task<long> PutSettingAsync(string key, System.Text.Json.Nodes.JsonObject value, long expectedVersion, CancellationToken ct = default)
+    public async Task<long> PutSettingAsync(string key, System.Text.Json.Nodes.JsonObject value, long expectedVersion, ChangeInfo? change = null, CancellationToken ct = default)
     {
-        return await InTransaction([Layer.Grids], async (conn, tx) =>
+        return await InTransaction([Layer.Grids], change ?? ChangeInfo.System(ChangeKinds.Settings), null, async (conn, tx, _) =>
         {
             long current;
             await using (var q = new NpgsqlCommand("SELECT version FROM settings WHERE key = $1 FOR UPDATE", conn, tx))
@@ -190,63 +190,108 @@ public sealed partial class PostGisStore : IFeatureStore
 
     // ---- single-feature writes ----
 
-    public async Task<StoredFeature> CreateAsync(Layer layer, FeatureDraft draft, CancellationToken ct = default)
+    public async Task<StoredFeature> CreateAsync(Layer layer, FeatureDraft draft, ChangeInfo? change = null, CancellationToken ct = default)
     {
-        return await InTransaction([layer], async (conn, tx) =>
+        return await InTransaction([layer], change ?? ChangeInfo.System(ChangeKinds.Create), null, async (conn, tx, changeId) =>
         {
-            await using var cmd = new NpgsqlCommand($"""
-                INSERT INTO {layer.Key()} (id, version, geom, props, search) VALUES ($1, 1, $2, $3::jsonb, $4)
-                ON CONFLICT (id) DO NOTHING
-                RETURNING {Columns}
-                """, conn, tx);
-            AddDraft(cmd, draft);
-            return await ReadOne(cmd, layer, ct) ?? throw new DuplicateFeatureException(layer, draft.Id);
+            // The layer's version row is locked (InTransaction): no other writer of this layer runs until commit.
+            if (await CurrentVersionAsync(conn, tx, layer, draft.Id, ct) is not null) throw new DuplicateFeatureException(layer, draft.Id);
+            return await WriteOneAsync(conn, tx, changeId, layer, draft, ct);
         }, ct);
     }
 
-    public async Task<StoredFeature> ReplaceAsync(Layer layer, FeatureDraft draft, long? expectedVersion = null, CancellationToken ct = default)
+    public async Task<StoredFeature> ReplaceAsync(Layer layer, FeatureDraft draft, long? expectedVersion = null, ChangeInfo? change = null, CancellationToken ct = default)
     {
-        return await InTransaction([layer], async (conn, tx) =>
+        return await InTransaction([layer], change ?? ChangeInfo.System(ChangeKinds.Replace), null, async (conn, tx, changeId) =>
         {
-            // Check and write in one statement; only when it matched nothing do we look for the reason.
-            await using var cmd = new NpgsqlCommand($"""
-                UPDATE {layer.Key()} SET version = version + 1, geom = $2, props = $3::jsonb, search = $4, updated_at = now()
-                WHERE id = $1 AND ($5::bigint IS NULL OR version = $5)
-                RETURNING {Columns}
-                """, conn, tx);
-            AddDraft(cmd, draft);
-            cmd.Parameters.Add(new() { Value = (object?)expectedVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-            return await ReadOne(cmd, layer, ct) ?? throw await Refusal(conn, tx, layer, draft.Id, expectedVersion, ct);
+            var current = await CurrentVersionAsync(conn, tx, layer, draft.Id, ct) ?? throw new FeatureNotFoundException(layer, draft.Id);
+            if (expectedVersion is { } e && e != current) throw new VersionConflictException(layer, draft.Id, e, current);
+            return await WriteOneAsync(conn, tx, changeId, layer, draft, ct);
         }, ct);
     }
 
-    public async Task DeleteAsync(Layer layer, string id, long? expectedVersion = null, CancellationToken ct = default)
+    public async Task DeleteAsync(Layer layer, string id, long? expectedVersion = null, ChangeInfo? change = null, CancellationToken ct = default)
     {
-        await InTransaction([layer], async (conn, tx) =>
+        await InTransaction([layer], change ?? ChangeInfo.System(ChangeKinds.Delete), null, async (conn, tx, changeId) =>
         {
-            await using var cmd = new NpgsqlCommand(
-                $"DELETE FROM {layer.Key()} WHERE id = $1 AND ($2::bigint IS NULL OR version = $2) RETURNING version", conn, tx);
-            cmd.Parameters.Add(new() { Value = id });
-            cmd.Parameters.Add(new() { Value = (object?)expectedVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-            if (await cmd.ExecuteScalarAsync(ct) is null)
-                throw await Refusal(conn, tx, layer, id, expectedVersion, ct);
+            var current = await CurrentVersionAsync(conn, tx, layer, id, ct) ?? throw new FeatureNotFoundException(layer, id);
+            if (expectedVersion is { } e && e != current) throw new VersionConflictException(layer, id, e, current);
+            await DeleteAllAsync(conn, tx, changeId, layer, [id], ct);
             return true;
         }, ct);
     }
 
-    /// <summary>Why a guarded write matched no row: the feature is gone, or it is at another version.</summary>
-    static async Task<Exception> Refusal(NpgsqlConnection conn, NpgsqlTransaction tx, Layer layer, string id, long? expected, CancellationToken ct)
+    static async Task<long?> CurrentVersionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Layer layer, string id, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand($"SELECT version FROM {layer.Key()} WHERE id = $1", conn, tx);
+        await using var cmd = new NpgsqlCommand($"SELECT version FROM {layer.Key()} WHERE id = $1 FOR UPDATE", conn, tx);
         cmd.Parameters.Add(new() { Value = id });
-        return await cmd.ExecuteScalarAsync(ct) is long current && expected is { } e
-            ? new VersionConflictException(layer, id, e, current)
-            : new FeatureNotFoundException(layer, id);
+        return await cmd.ExecuteScalarAsync(ct) as long?;
+    }
+
+    /// <summary>Writes one feature (inserted or replaced) with its history row; answers it as stored.</summary>
+    static async Task<StoredFeature> WriteOneAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long changeId, Layer layer, FeatureDraft draft, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"""
+            WITH recorded AS ({RecordWritesSql(layer, "(SELECT $1::text AS id, 1::bigint AS n)")} RETURNING version_after)
+            INSERT INTO {layer.Key()} AS t (id, version, geom, props, search) SELECT $1, version_after, $2, $3::jsonb, $4 FROM recorded
+            ON CONFLICT (id) DO UPDATE SET version = excluded.version, geom = excluded.geom, props = excluded.props,
+                search = excluded.search, updated_at = now()
+            RETURNING {Columns}
+            """, conn, tx);
+        AddDraft(cmd, draft);
+        cmd.Parameters.Add(new() { Value = changeId });
+        return (await ReadOne(cmd, layer, ct))!;
+    }
+
+    /// <summary>
+    /// SQL recording that the ids of <paramref name="source"/> (columns id, n: how many times it is written) are written by
+    /// change set <c>$5</c>: one row each with the old value and the new version — the stored one + n, or for an id not
+    /// stored the last version it ever had + n, so a feature deleted and created again continues its numbers. Written
+    /// twice in one change set, a feature keeps one row: the first old value, the last version.
+    /// </summary>
+    static string RecordWritesSql(Layer layer, string source) => $"""
+        INSERT INTO history (change_id, layer, feature_id, version_before, version_after, geom, props)
+        SELECT $5, '{layer.Key()}', s.id, coalesce(t.version, 0),
+               coalesce(t.version, (SELECT max(greatest(p.version_before, p.version_after)) FROM history p
+                                    WHERE p.layer = '{layer.Key()}' AND p.feature_id = s.id), 0) + s.n,
+               t.geom, t.props
+        FROM {source} s LEFT JOIN {layer.Key()} t ON t.id = s.id
+        ON CONFLICT (change_id, layer, feature_id) DO UPDATE SET version_after = excluded.version_after
+        """;
+
+    /// <summary>
+    /// Records the old values of the named features as deleted, then deletes them; with <paramref name="ids"/> null, every
+    /// feature of the layer this change set has not written (what a replace import leaves out).
+    /// </summary>
+    static async Task DeleteAllAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long changeId, Layer layer, string[]? ids, CancellationToken ct)
+    {
+        var where = ids is not null ? "WHERE id = ANY($2)" : $"""
+            WHERE NOT EXISTS (SELECT 1 FROM history w WHERE w.change_id = $1 AND w.layer = '{layer.Key()}' AND w.feature_id = id AND w.version_after > 0)
+            """;
+        await using var batch = new NpgsqlBatch(conn, tx);
+        var record = new NpgsqlBatchCommand($"""
+            INSERT INTO history (change_id, layer, feature_id, version_before, version_after, geom, props)
+            SELECT $1, '{layer.Key()}', id, version, 0, geom, props FROM {layer.Key()} {where}
+            ON CONFLICT (change_id, layer, feature_id) DO UPDATE SET version_after = 0
+            """);
+        // The delete runs after the record: what it deletes now has version_after 0 in this change set.
+        var delete = new NpgsqlBatchCommand($"DELETE FROM {layer.Key()} {where}");
+        record.Parameters.Add(new() { Value = changeId });
+        delete.Parameters.Add(new() { Value = changeId });
+        if (ids is not null)
+        {
+            record.Parameters.Add(new() { Value = ids });
+            delete.Parameters.Add(new() { Value = ids });
+        }
+        batch.BatchCommands.Add(record);
+        batch.BatchCommands.Add(delete);
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     // ---- import ----
 
-    public async Task<ImportSummary> ImportAsync(IReadOnlyList<LayerBatch> batches, ImportMode mode, CancellationToken ct = default)
+    public async Task<ImportSummary> ImportAsync(IReadOnlyList<LayerBatch> batches, ImportMode mode, IReadOnlyList<ExpectedLayerVersion>? expectedLayers = null,
+        ChangeInfo? change = null, CancellationToken ct = default)
     {
         // Batches of the same layer are written together, in the order given.
         var byLayer = batches.GroupBy(b => b.Layer)
@@ -257,34 +302,28 @@ public sealed partial class PostGisStore : IFeatureStore
         RefuseDuplicates(batches.Select(b => (b.Layer, b.Features.ToList())));
         if (mode == ImportMode.ReplaceLayers) RefuseDuplicates(byLayer);
 
-        var written = await InTransaction(byLayer.Select(l => l.Layer).ToList(), async (conn, tx) =>
+        return await InTransaction(byLayer.Select(l => l.Layer).ToList(), change ?? ChangeInfo.System(ChangeKinds.Import), expectedLayers, async (conn, tx, changeId) =>
         {
             var counts = new Dictionary<Layer, int>();
             foreach (var (layer, features) in byLayer)
             {
-                if (mode == ImportMode.ReplaceLayers)
-                {
-                    await using (var delete = new NpgsqlCommand($"DELETE FROM {layer.Key()}", conn, tx))
-                        await delete.ExecuteNonQueryAsync(ct);
-                    await CopyAsync(conn, $"{layer.Key()} (id, version, geom, props, search)", features, withVersion: true, ct);
-                }
-                else
-                {
-                    await UpsertAsync(conn, tx, layer, features, ct);
-                }
+                // A replace writes what it brings (features kept go on at version + 1), then deletes the rest: one history
+                // row per feature, and one INSERT … SELECT copies the old values of all it removes.
+                await UpsertAsync(conn, tx, changeId, layer, features, ct);
+                if (mode == ImportMode.ReplaceLayers) await DeleteAllAsync(conn, tx, changeId, layer, null, ct);
                 counts[layer] = features.Count;
             }
-            return counts;
+            return new ImportSummary(counts, changeId);
         }, ct);
-        return new ImportSummary(written);
     }
 
-    public async Task ApplyAsync(IReadOnlyList<(Layer Layer, string Id)> deletes, IReadOnlyList<LayerBatch> upserts,
-        IReadOnlyList<ExpectedVersion>? expected = null, CancellationToken ct = default)
+    public async Task<long> ApplyAsync(IReadOnlyList<(Layer Layer, string Id)> deletes, IReadOnlyList<LayerBatch> upserts,
+        IReadOnlyList<ExpectedVersion>? expected = null, IReadOnlyList<ExpectedLayerVersion>? expectedLayers = null,
+        ChangeInfo? change = null, CancellationToken ct = default)
     {
         RefuseDuplicates(upserts.Select(b => (b.Layer, b.Features.ToList())));
-        var touched = deletes.Select(d => d.Layer).Concat(upserts.Select(u => u.Layer)).Distinct().ToList();
-        await InTransaction(touched, async (conn, tx) =>
+        var touched = deletes.Select(d => d.Layer).Concat(upserts.Where(u => u.Features.Count > 0).Select(u => u.Layer)).Distinct().ToList();
+        return await InTransaction(touched, change ?? ChangeInfo.System(ChangeKinds.Apply), expectedLayers, async (conn, tx, changeId) =>
         {
             if (expected is { Count: > 0 })
             {
@@ -305,14 +344,10 @@ public sealed partial class PostGisStore : IFeatureStore
                 if (conflicts.Count > 0) throw new VersionConflictsException(conflicts);
             }
             foreach (var group in deletes.GroupBy(d => d.Layer))
-            {
-                await using var delete = new NpgsqlCommand($"DELETE FROM {group.Key.Key()} WHERE id = ANY($1)", conn, tx);
-                delete.Parameters.Add(new() { Value = group.Select(d => d.Id).ToArray() });
-                await delete.ExecuteNonQueryAsync(ct);
-            }
+                await DeleteAllAsync(conn, tx, changeId, group.Key, group.Select(d => d.Id).ToArray(), ct);
             foreach (var batch in upserts.GroupBy(b => b.Layer))
-                await UpsertAsync(conn, tx, batch.Key, batch.SelectMany(b => b.Features).ToList(), ct);
-            return 0;
+                await UpsertAsync(conn, tx, changeId, batch.Key, batch.SelectMany(b => b.Features).ToList(), ct);
+            return changeId;
         }, ct);
     }
 
@@ -328,46 +363,48 @@ public sealed partial class PostGisStore : IFeatureStore
     }
 
     /// <summary>
-    /// Stages the features with binary COPY, then merges them in one statement. An id given n times
-    /// ends as its last draft, its version raised n times, just as n single writes would leave it.
+    /// Stages the features with binary COPY, records them in the change set, then merges them in one statement. An id
+    /// given n times ends as its last draft, its version raised n times, just as n single writes would leave it.
     /// </summary>
-    static async Task UpsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Layer layer, List<FeatureDraft> features, CancellationToken ct)
+    static async Task UpsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long changeId, Layer layer, List<FeatureDraft> features, CancellationToken ct)
     {
+        if (features.Count == 0) return;
         var t = layer.Key();
         await using (var create = new NpgsqlCommand(
             "CREATE TEMP TABLE gridmap_stage (seq int, id text COLLATE \"C\", geom geometry, props jsonb, search text) ON COMMIT DROP", conn, tx))
             await create.ExecuteNonQueryAsync(ct);
-        await CopyAsync(conn, "gridmap_stage (seq, id, geom, props, search)", features, withVersion: false, ct);
-        await using (var merge = new NpgsqlCommand($"""
-            INSERT INTO {t} AS t (id, version, geom, props, search)
-            SELECT DISTINCT ON (id) id, count(*) OVER (PARTITION BY id), geom, props, search
-            FROM gridmap_stage ORDER BY id, seq DESC
-            ON CONFLICT (id) DO UPDATE SET version = t.version + excluded.version, geom = excluded.geom,
-                props = excluded.props, search = excluded.search, updated_at = now()
-            """, conn, tx))
+        await CopyAsync(conn, features, ct);
+        await using (var merge = new NpgsqlBatch(conn, tx))
+        {
+            // $5 is the change id in RecordWritesSql; the other numbers are unused here.
+            var record = new NpgsqlBatchCommand(RecordWritesSql(layer, "(SELECT id, count(*) AS n FROM gridmap_stage GROUP BY id)").Replace("$5", "$1"));
+            var write = new NpgsqlBatchCommand($"""
+                INSERT INTO {t} AS t (id, version, geom, props, search)
+                SELECT DISTINCT ON (s.id) s.id, h.version_after, s.geom, s.props, s.search
+                FROM gridmap_stage s JOIN history h ON h.change_id = $1 AND h.layer = '{t}' AND h.feature_id = s.id
+                ORDER BY s.id, s.seq DESC
+                ON CONFLICT (id) DO UPDATE SET version = excluded.version, geom = excluded.geom,
+                    props = excluded.props, search = excluded.search, updated_at = now()
+                """);
+            record.Parameters.Add(new() { Value = changeId });
+            write.Parameters.Add(new() { Value = changeId });
+            merge.BatchCommands.Add(record);
+            merge.BatchCommands.Add(write);
+            merge.BatchCommands.Add(new NpgsqlBatchCommand("DROP TABLE gridmap_stage"));
             await merge.ExecuteNonQueryAsync(ct);
-        await using (var drop = new NpgsqlCommand("DROP TABLE gridmap_stage", conn, tx))
-            await drop.ExecuteNonQueryAsync(ct);
+        }
     }
 
-    /// <summary>Binary COPY: 100k rows in seconds. With <paramref name="withVersion"/> rows go in at version 1, otherwise with a sequence number.</summary>
-    static async Task CopyAsync(NpgsqlConnection conn, string target, List<FeatureDraft> features, bool withVersion, CancellationToken ct)
+    /// <summary>Binary COPY into the staging table, with a sequence number: 100k rows in seconds.</summary>
+    static async Task CopyAsync(NpgsqlConnection conn, List<FeatureDraft> features, CancellationToken ct)
     {
-        await using var writer = await conn.BeginBinaryImportAsync($"COPY {target} FROM STDIN (FORMAT BINARY)", ct);
+        await using var writer = await conn.BeginBinaryImportAsync("COPY gridmap_stage (seq, id, geom, props, search) FROM STDIN (FORMAT BINARY)", ct);
         var seq = 0;
         foreach (var f in features)
         {
             await writer.StartRowAsync(ct);
-            if (withVersion)
-            {
-                await writer.WriteAsync(f.Id, NpgsqlDbType.Text, ct);
-                await writer.WriteAsync(1L, NpgsqlDbType.Bigint, ct);
-            }
-            else
-            {
-                await writer.WriteAsync(seq++, NpgsqlDbType.Integer, ct);
-                await writer.WriteAsync(f.Id, NpgsqlDbType.Text, ct);
-            }
+            await writer.WriteAsync(seq++, NpgsqlDbType.Integer, ct);
+            await writer.WriteAsync(f.Id, NpgsqlDbType.Text, ct);
             await writer.WriteAsync(ToStore(f.Geometry), NpgsqlDbType.Geometry, ct);
             await writer.WriteAsync(f.Properties.ToJsonString(JsonWrite), NpgsqlDbType.Jsonb, ct);
             await writer.WriteAsync(SearchText.For(f.Id, f.Properties), NpgsqlDbType.Text, ct);
@@ -378,15 +415,36 @@ public sealed partial class PostGisStore : IFeatureStore
     // ---- helpers ----
 
     /// <summary>
-    /// Runs a write in a transaction that also notifies each touched layer; PostgreSQL delivers
-    /// the notifications at commit, and drops them with the transaction on failure.
+    /// Runs a write in a transaction as one change set of the <paramref name="touched"/> layers, which also notifies each of
+    /// them; PostgreSQL delivers the notifications at commit, and drops them with the transaction on failure. Each touched
+    /// layer's version is raised first, in layer order: its row stays locked until commit, so writers of one layer take
+    /// turns (and never deadlock on these rows), and the layer versions named in <paramref name="expectedLayers"/> are
+    /// checked against what is being overwritten. Nothing is recorded when no layer is touched (change id 0).
     /// </summary>
-    async Task<T> InTransaction<T>(IReadOnlyList<Layer> touched, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken ct)
+    async Task<T> InTransaction<T>(IReadOnlyList<Layer> touched, ChangeInfo change, IReadOnlyList<ExpectedLayerVersion>? expectedLayers,
+        Func<NpgsqlConnection, NpgsqlTransaction, long, Task<T>> work, CancellationToken ct)
     {
         await using var conn = await DataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
-        var result = await work(conn, tx);
-        foreach (var layer in touched.Distinct())
+        var layers = touched.Distinct().Order().ToList();
+        var before = new Dictionary<Layer, long>();
+        foreach (var layer in layers)
+        {
+            await using var bump = new NpgsqlCommand("""
+                INSERT INTO layer_versions (layer, version) VALUES ($1, 1)
+                ON CONFLICT (layer) DO UPDATE SET version = layer_versions.version + 1 RETURNING version
+                """, conn, tx);
+            bump.Parameters.Add(new() { Value = layer.Key() });
+            before[layer] = (long)(await bump.ExecuteScalarAsync(ct))! - 1;
+        }
+        foreach (var e in expectedLayers ?? [])
+        {
+            var current = before.TryGetValue(e.Layer, out var b) ? b : (await LayerVersionsAsync(conn, tx, ct))[e.Layer];
+            if (current != e.Version) throw new LayerVersionConflictException(e.Layer, e.Version, current);
+        }
+        var changeId = layers.Count == 0 ? 0 : await OpenChangeAsync(conn, tx, change, ct);
+        var result = await work(conn, tx, changeId);
+        foreach (var layer in layers)
         {
             await using var notify = new NpgsqlCommand("SELECT pg_notify($1, $2)", conn, tx);
             notify.Parameters.Add(new() { Value = ChangesChannel });
@@ -394,7 +452,7 @@ public sealed partial class PostGisStore : IFeatureStore
             await notify.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
-        foreach (var layer in touched.Distinct()) Changed?.Invoke(layer);
+        foreach (var layer in layers) Changed?.Invoke(layer);
         return result;
     }
 

@@ -33,7 +33,36 @@ static class SqliteSchema
 
         """,
         LayerTable(Layer.SpecialAreas.Key()),
+        // History: every write transaction is a change set; each feature it changes gets one row with its old value.
+        // Data directories made before this step start their history here (their features keep their versions).
+        """
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            author TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            summary TEXT,
+            at TEXT NOT NULL,
+            reverts INTEGER,
+            reverted_by INTEGER);
+        CREATE TABLE history (
+            change_id INTEGER NOT NULL,
+            layer TEXT NOT NULL,
+            feature_id TEXT NOT NULL,
+            version_before INTEGER NOT NULL,
+            version_after INTEGER NOT NULL,
+            geom BLOB,
+            props TEXT,
+            PRIMARY KEY (change_id, layer, feature_id));
+        CREATE INDEX history_feature ON history (layer, feature_id, change_id);
+        CREATE TABLE layer_versions (
+            layer TEXT PRIMARY KEY,
+            version INTEGER NOT NULL);
+
+        """,
     ];
+
+    /// <summary>The schema version of a store once opened.</summary>
+    public static int Latest => Migrations.Count;
 
     static string LayerTable(string table) => $"""
         CREATE TABLE {table} (

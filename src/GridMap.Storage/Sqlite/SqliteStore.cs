@@ -110,116 +110,127 @@ public sealed partial class SqliteStore : IFeatureStore
         return null;
     }
 
-    public async Task<StoredFeature> CreateAsync(Layer layer, FeatureDraft draft, CancellationToken ct = default)
+    public async Task<StoredFeature> CreateAsync(Layer layer, FeatureDraft draft, ChangeInfo? change = null, CancellationToken ct = default)
     {
-        await using var c = await ConnectAsync(ct);
-        await using var tx = c.BeginTransaction(deferred: false);
-        if (await GetAsync(c, tx, layer, draft.Id, ct) is not null) throw new DuplicateFeatureException(layer, draft.Id);
-        await WriteAsync(c, tx, layer, draft, 1, ct);
-        await tx.CommitAsync(ct);
-        Changed?.Invoke(layer);
-        return Stored(layer, draft, 1);
+        return await WriteAsync([layer], change ?? ChangeInfo.System(ChangeKinds.Create), null, async (c, tx, changeId) =>
+        {
+            if (await GetAsync(c, tx, layer, draft.Id, ct) is not null) throw new DuplicateFeatureException(layer, draft.Id);
+            return Stored(layer, draft, await UpsertAsync(c, tx, changeId, new LayerBatch(layer, [draft]), ct));
+        }, ct);
     }
 
-    public async Task<StoredFeature> ReplaceAsync(Layer layer, FeatureDraft draft, long? expectedVersion = null, CancellationToken ct = default)
+    public async Task<StoredFeature> ReplaceAsync(Layer layer, FeatureDraft draft, long? expectedVersion = null, ChangeInfo? change = null, CancellationToken ct = default)
     {
-        await using var c = await ConnectAsync(ct);
-        await using var tx = c.BeginTransaction(deferred: false);
-        var current = await GetAsync(c, tx, layer, draft.Id, ct) ?? throw new FeatureNotFoundException(layer, draft.Id);
-        if (expectedVersion is { } expected && expected != current.Version)
-            throw new VersionConflictException(layer, draft.Id, expected, current.Version);
-        await WriteAsync(c, tx, layer, draft, current.Version + 1, ct);
-        await tx.CommitAsync(ct);
-        Changed?.Invoke(layer);
-        return Stored(layer, draft, current.Version + 1);
+        return await WriteAsync([layer], change ?? ChangeInfo.System(ChangeKinds.Replace), null, async (c, tx, changeId) =>
+        {
+            var current = await GetAsync(c, tx, layer, draft.Id, ct) ?? throw new FeatureNotFoundException(layer, draft.Id);
+            if (expectedVersion is { } expected && expected != current.Version)
+                throw new VersionConflictException(layer, draft.Id, expected, current.Version);
+            return Stored(layer, draft, await UpsertAsync(c, tx, changeId, new LayerBatch(layer, [draft]), ct));
+        }, ct);
     }
 
-    public async Task DeleteAsync(Layer layer, string id, long? expectedVersion = null, CancellationToken ct = default)
+    public async Task DeleteAsync(Layer layer, string id, long? expectedVersion = null, ChangeInfo? change = null, CancellationToken ct = default)
     {
-        await using var c = await ConnectAsync(ct);
-        await using var tx = c.BeginTransaction(deferred: false);
-        var current = await GetAsync(c, tx, layer, id, ct) ?? throw new FeatureNotFoundException(layer, id);
-        if (expectedVersion is { } expected && expected != current.Version)
-            throw new VersionConflictException(layer, id, expected, current.Version);
-        await DeleteRowAsync(c, tx, layer, id, ct);
-        await tx.CommitAsync(ct);
-        Changed?.Invoke(layer);
+        await WriteAsync([layer], change ?? ChangeInfo.System(ChangeKinds.Delete), null, async (c, tx, changeId) =>
+        {
+            var current = await GetAsync(c, tx, layer, id, ct) ?? throw new FeatureNotFoundException(layer, id);
+            if (expectedVersion is { } expected && expected != current.Version)
+                throw new VersionConflictException(layer, id, expected, current.Version);
+            await DeleteRowAsync(c, tx, changeId, layer, id, ct);
+            return true;
+        }, ct);
     }
 
-    static async Task DeleteRowAsync(SqliteConnection c, SqliteTransaction tx, Layer layer, string id, CancellationToken ct)
+    /// <summary>Records the old value of a feature in the change set, then deletes it.</summary>
+    static async Task DeleteRowAsync(SqliteConnection c, SqliteTransaction tx, long changeId, Layer layer, string id, CancellationToken ct)
     {
         await using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = $"""
+            {RecordDeletesSql(layer, "WHERE id = $id")};
             DELETE FROM {T(layer)}_rtree WHERE rid = (SELECT rid FROM {T(layer)} WHERE id = $id);
             DELETE FROM {T(layer)} WHERE id = $id;
             """;
+        cmd.Parameters.AddWithValue("$change", changeId);
         cmd.Parameters.AddWithValue("$id", id);
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    public async Task<ImportSummary> ImportAsync(IReadOnlyList<LayerBatch> batches, ImportMode mode, CancellationToken ct = default)
+    public async Task<ImportSummary> ImportAsync(IReadOnlyList<LayerBatch> batches, ImportMode mode, IReadOnlyList<ExpectedLayerVersion>? expectedLayers = null,
+        ChangeInfo? change = null, CancellationToken ct = default)
     {
-        await using var c = await ConnectAsync(ct);
-        await using var tx = c.BeginTransaction(deferred: false);
-        var written = new Dictionary<Layer, int>();
-        if (mode == ImportMode.ReplaceLayers)
+        var layers = batches.Select(b => b.Layer).Distinct().ToList();
+        return await WriteAsync(layers, change ?? ChangeInfo.System(ChangeKinds.Import), expectedLayers, async (c, tx, changeId) =>
         {
-            foreach (var layer in batches.Select(b => b.Layer).Distinct())
+            var written = new Dictionary<Layer, int>();
+            foreach (var batch in batches)
             {
-                await using var clear = c.CreateCommand();
-                clear.Transaction = tx;
-                clear.CommandText = $"DELETE FROM {T(layer)}; DELETE FROM {T(layer)}_rtree;";
-                await clear.ExecuteNonQueryAsync(ct);
+                await UpsertAsync(c, tx, changeId, batch, ct);
+                written[batch.Layer] = written.GetValueOrDefault(batch.Layer) + batch.Features.Count;
             }
-        }
-        foreach (var batch in batches)
-        {
-            await UpsertAsync(c, tx, batch, ct);
-            written[batch.Layer] = written.GetValueOrDefault(batch.Layer) + batch.Features.Count;
-        }
-        await tx.CommitAsync(ct);
-        foreach (var layer in batches.Select(b => b.Layer).Distinct()) Changed?.Invoke(layer);
-        return new(written);
+            if (mode == ImportMode.ReplaceLayers)
+            {
+                foreach (var layer in layers)
+                {
+                    // A replace wrote what it brings (features kept go on at version + 1); the rest goes, its old values
+                    // copied to the history in one statement. What is deleted then has version_after 0.
+                    var unwritten = $"WHERE id NOT IN (SELECT feature_id FROM history WHERE change_id = $change AND layer = '{layer.Key()}' AND version_after > 0)";
+                    await using var clear = c.CreateCommand();
+                    clear.Transaction = tx;
+                    clear.CommandText = $"""
+                        {RecordDeletesSql(layer, unwritten)};
+                        DELETE FROM {T(layer)}_rtree WHERE rid IN (SELECT rid FROM {T(layer)} {unwritten});
+                        DELETE FROM {T(layer)} {unwritten};
+                        """;
+                    clear.Parameters.AddWithValue("$change", changeId);
+                    await clear.ExecuteNonQueryAsync(ct);
+                }
+            }
+            return new ImportSummary(written, changeId);
+        }, ct);
     }
 
-    public async Task ApplyAsync(IReadOnlyList<(Layer Layer, string Id)> deletes, IReadOnlyList<LayerBatch> upserts,
-        IReadOnlyList<ExpectedVersion>? expected = null, CancellationToken ct = default)
+    public async Task<long> ApplyAsync(IReadOnlyList<(Layer Layer, string Id)> deletes, IReadOnlyList<LayerBatch> upserts,
+        IReadOnlyList<ExpectedVersion>? expected = null, IReadOnlyList<ExpectedLayerVersion>? expectedLayers = null,
+        ChangeInfo? change = null, CancellationToken ct = default)
     {
-        await using var c = await ConnectAsync(ct);
+        var touched = deletes.Select(d => d.Layer).Concat(upserts.Where(b => b.Features.Count > 0).Select(b => b.Layer)).Distinct().ToList();
         // BEGIN IMMEDIATE: the write lock is held from here, so the versions checked are the ones overwritten.
-        await using var tx = c.BeginTransaction(deferred: false);
-        if (expected is { Count: > 0 })
+        return await WriteAsync(touched, change ?? ChangeInfo.System(ChangeKinds.Apply), expectedLayers, async (c, tx, changeId) =>
         {
-            var conflicts = new List<(ExpectedVersion, long)>();
-            foreach (var e in expected)
+            if (expected is { Count: > 0 })
             {
-                await using var q = c.CreateCommand();
-                q.Transaction = tx;
-                q.CommandText = $"SELECT version FROM {T(e.Layer)} WHERE id = $id";
-                q.Parameters.AddWithValue("$id", e.Id);
-                var current = await q.ExecuteScalarAsync(ct) is long v ? v : 0;
-                if (current != e.Version) conflicts.Add((e, current));
+                var conflicts = new List<(ExpectedVersion, long)>();
+                foreach (var e in expected)
+                {
+                    await using var q = c.CreateCommand();
+                    q.Transaction = tx;
+                    q.CommandText = $"SELECT version FROM {T(e.Layer)} WHERE id = $id";
+                    q.Parameters.AddWithValue("$id", e.Id);
+                    var current = await q.ExecuteScalarAsync(ct) is long v ? v : 0;
+                    if (current != e.Version) conflicts.Add((e, current));
+                }
+                if (conflicts.Count > 0) throw new VersionConflictsException(conflicts);
             }
-            if (conflicts.Count > 0) throw new VersionConflictsException(conflicts);
-        }
-        foreach (var (layer, id) in deletes) await DeleteRowAsync(c, tx, layer, id, ct);
-        foreach (var batch in upserts) await UpsertAsync(c, tx, batch, ct);
-        await tx.CommitAsync(ct);
-        foreach (var layer in deletes.Select(d => d.Layer).Concat(upserts.Select(b => b.Layer)).Distinct()) Changed?.Invoke(layer);
+            foreach (var (layer, id) in deletes) await DeleteRowAsync(c, tx, changeId, layer, id, ct);
+            foreach (var batch in upserts) await UpsertAsync(c, tx, changeId, batch, ct);
+            return changeId;
+        }, ct);
     }
 
-    /// <summary>Inserts new ids at version 1 and replaces existing ones, raising their version.</summary>
-    static async Task UpsertAsync(SqliteConnection c, SqliteTransaction tx, LayerBatch batch, CancellationToken ct)
+    /// <summary>
+    /// Inserts new ids and replaces existing ones, raising their version; each one's old value goes to the change set.
+    /// Returns the version the last one got.
+    /// </summary>
+    static async Task<long> UpsertAsync(SqliteConnection c, SqliteTransaction tx, long changeId, LayerBatch batch, CancellationToken ct)
     {
+        await using var record = RecordWriteCommand(c, tx, changeId, batch.Layer, out var pRecordId);
         await using var upsert = c.CreateCommand();
         upsert.Transaction = tx;
-        upsert.CommandText = $"""
-            INSERT INTO {T(batch.Layer)} (id, version, geom, props, search) VALUES ($id, 1, $geom, $props, $search)
-            ON CONFLICT(id) DO UPDATE SET version = version + 1, geom = excluded.geom, props = excluded.props, search = excluded.search
-            RETURNING rid
-            """;
+        upsert.CommandText = UpsertRowSql(batch.Layer);
         var pId = upsert.Parameters.Add("$id", SqliteType.Text);
+        var pVersion = upsert.Parameters.Add("$version", SqliteType.Integer);
         var pGeom = upsert.Parameters.Add("$geom", SqliteType.Blob);
         var pProps = upsert.Parameters.Add("$props", SqliteType.Text);
         var pSearch = upsert.Parameters.Add("$search", SqliteType.Text);
@@ -232,12 +243,15 @@ public sealed partial class SqliteStore : IFeatureStore
         var pMinY = index.Parameters.Add("$miny", SqliteType.Real);
         var pMaxY = index.Parameters.Add("$maxy", SqliteType.Real);
         var seen = new HashSet<string>();
+        var version = 0L;
         foreach (var draft in batch.Features)
         {
             ct.ThrowIfCancellationRequested();
             if (!seen.Add(draft.Id))
                 throw new DuplicateFeatureException(batch.Layer, draft.Id);
+            pRecordId.Value = draft.Id;
             pId.Value = draft.Id;
+            pVersion.Value = version = (long)(await record.ExecuteScalarAsync(ct))!;
             pGeom.Value = Wkb.Write(draft.Geometry);
             pProps.Value = draft.Properties.ToJsonString();
             pSearch.Value = SearchText.For(draft.Id, draft.Properties);
@@ -250,6 +264,7 @@ public sealed partial class SqliteStore : IFeatureStore
             pMaxY.Value = e.MaxY;
             await index.ExecuteNonQueryAsync(ct);
         }
+        return version;
     }
 
     public async Task<StoredSetting?> GetSettingAsync(string key, CancellationToken ct = default)
@@ -262,30 +277,29 @@ public sealed partial class SqliteStore : IFeatureStore
         return await r.ReadAsync(ct) ? new StoredSetting(key, r.GetInt64(0), JsonNode.Parse(r.GetString(1))!.AsObject()) : null;
     }
 
-    public async Task<long> PutSettingAsync(string key, JsonObject value, long expectedVersion, CancellationToken ct = default)
+    public async Task<long> PutSettingAsync(string key, JsonObject value, long expectedVersion, ChangeInfo? change = null, CancellationToken ct = default)
     {
-        await using var c = await ConnectAsync(ct);
-        await using var tx = c.BeginTransaction(deferred: false);
-        await using (var q = c.CreateCommand())
+        return await WriteAsync([Layer.Grids], change ?? ChangeInfo.System(ChangeKinds.Settings), null, async (c, tx, _) =>
         {
-            q.Transaction = tx;
-            q.CommandText = "SELECT version FROM settings WHERE key = $key";
-            q.Parameters.AddWithValue("$key", key);
-            var current = await q.ExecuteScalarAsync(ct) is long v ? v : 0;
-            if (current != expectedVersion) throw new VersionConflictException(Layer.Grids, key, expectedVersion, current);
-        }
-        await using (var w = c.CreateCommand())
-        {
-            w.Transaction = tx;
-            w.CommandText = "INSERT INTO settings (key, version, value) VALUES ($key, $v, $value) ON CONFLICT(key) DO UPDATE SET version = excluded.version, value = excluded.value";
-            w.Parameters.AddWithValue("$key", key);
-            w.Parameters.AddWithValue("$v", expectedVersion + 1);
-            w.Parameters.AddWithValue("$value", value.ToJsonString());
-            await w.ExecuteNonQueryAsync(ct);
-        }
-        await tx.CommitAsync(ct);
-        Changed?.Invoke(Layer.Grids);
-        return expectedVersion + 1;
+            await using (var q = c.CreateCommand())
+            {
+                q.Transaction = tx;
+                q.CommandText = "SELECT version FROM settings WHERE key = $key";
+                q.Parameters.AddWithValue("$key", key);
+                var current = await q.ExecuteScalarAsync(ct) is long v ? v : 0;
+                if (current != expectedVersion) throw new VersionConflictException(Layer.Grids, key, expectedVersion, current);
+            }
+            await using (var w = c.CreateCommand())
+            {
+                w.Transaction = tx;
+                w.CommandText = "INSERT INTO settings (key, version, value) VALUES ($key, $v, $value) ON CONFLICT(key) DO UPDATE SET version = excluded.version, value = excluded.value";
+                w.Parameters.AddWithValue("$key", key);
+                w.Parameters.AddWithValue("$v", expectedVersion + 1);
+                w.Parameters.AddWithValue("$value", value.ToJsonString());
+                await w.ExecuteNonQueryAsync(ct);
+            }
+            return expectedVersion + 1;
+        }, ct);
     }
 
     public async Task<IReadOnlyList<StoredFeature>> ContainingAsync(Layer layer, Point point, CancellationToken ct = default)
@@ -335,32 +349,11 @@ public sealed partial class SqliteStore : IFeatureStore
         return counts;
     }
 
-    static async Task WriteAsync(SqliteConnection c, SqliteTransaction tx, Layer layer, FeatureDraft draft, long version, CancellationToken ct)
-    {
-        await using var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = $"""
-            INSERT INTO {T(layer)} (id, version, geom, props, search) VALUES ($id, $version, $geom, $props, $search)
-            ON CONFLICT(id) DO UPDATE SET version = excluded.version, geom = excluded.geom, props = excluded.props, search = excluded.search
-            RETURNING rid
-            """;
-        cmd.Parameters.AddWithValue("$id", draft.Id);
-        cmd.Parameters.AddWithValue("$version", version);
-        cmd.Parameters.AddWithValue("$geom", Wkb.Write(draft.Geometry));
-        cmd.Parameters.AddWithValue("$props", draft.Properties.ToJsonString());
-        cmd.Parameters.AddWithValue("$search", SearchText.For(draft.Id, draft.Properties));
-        var rid = (long)(await cmd.ExecuteScalarAsync(ct))!;
-        var e = draft.Geometry.EnvelopeInternal;
-        await using var index = c.CreateCommand();
-        index.Transaction = tx;
-        index.CommandText = $"INSERT OR REPLACE INTO {T(layer)}_rtree (rid, minx, maxx, miny, maxy) VALUES ($rid, $minx, $maxx, $miny, $maxy)";
-        index.Parameters.AddWithValue("$rid", rid);
-        index.Parameters.AddWithValue("$minx", e.MinX);
-        index.Parameters.AddWithValue("$maxx", e.MaxX);
-        index.Parameters.AddWithValue("$miny", e.MinY);
-        index.Parameters.AddWithValue("$maxy", e.MaxY);
-        await index.ExecuteNonQueryAsync(ct);
-    }
+    static string UpsertRowSql(Layer layer) => $"""
+        INSERT INTO {T(layer)} (id, version, geom, props, search) VALUES ($id, $version, $geom, $props, $search)
+        ON CONFLICT(id) DO UPDATE SET version = excluded.version, geom = excluded.geom, props = excluded.props, search = excluded.search
+        RETURNING rid
+        """;
 
     static async IAsyncEnumerable<StoredFeature> ReadAsync(Layer layer, SqliteCommand cmd, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
