@@ -138,7 +138,8 @@ public sealed class MapBasicsTests(WebFixture web, ITestOutputHelper output) : M
         var message = page.Locator("#info .error");
         await Assertions.Expect(message).ToHaveTextAsync("没有编码为 520304999999999 的网格");
         // Not left on an empty view: the district is fitted and drawn.
-        Assert.True(await page.EvaluateAsync<int>("() => window.gridmap.map.queryRenderedFeatures({ layers: ['grids-fill'] }).length") > 10);
+        // Drawn once the fit has settled and the tiles are rendered: wait for it rather than sample once.
+        await page.WaitForFunctionAsync("() => window.gridmap.map.queryRenderedFeatures({ layers: ['grids-fill'] }).length > 10", null, new() { Timeout = 15_000 });
         Assert.False((await QueryAsync(page)).ContainsKey("grid"));
         await ShotAsync(page, "desktop-unknown-grid");
         Assert.Empty(Unexpected(errors, 404));

@@ -501,7 +501,8 @@ public sealed class PlannerTests(WebFixture web, ITestOutputHelper output) : ICl
 
         // The map no longer draws A: neither the planner's layers nor, with the planner closed, the main map's grids.
         await FrameAsync(page, [], m.B);
-        Assert.Equal(0, await EvalAsync<int>(page, $"() => window.gridmap.map.queryRenderedFeatures({{ layers: ['planner-grids-fill'] }}).filter((f) => f.properties.code === '{m.A}').length"));
+        await page.WaitForFunctionAsync($"() => window.gridmap.map.queryRenderedFeatures({{ layers: ['planner-grids-fill'] }}).filter((f) => f.properties.code === '{m.A}').length === 0",
+            null, new() { Timeout = 10_000 });
         await Assertions.Expect(page.Locator($".planner-label[data-code='{m.A}']")).ToHaveCountAsync(0);
         await ShotAsync(page, "planner-merge-saved");
         await panel.Locator(".info-close").ClickAsync();
