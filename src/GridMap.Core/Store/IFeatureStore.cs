@@ -26,7 +26,7 @@ public sealed record ImportSummary(IReadOnlyDictionary<Layer, int> Written);
 /// Every write is atomic; a write naming an <c>expectedVersion</c> that is no longer current
 /// throws <see cref="VersionConflictException"/> and changes nothing.
 /// </summary>
-public interface IFeatureStore : IJobStore, IAsyncDisposable
+public interface IFeatureStore : IJobStore, IAccountStore, IAsyncDisposable
 {
     /// <summary>"sqlite" or "postgis".</summary>
     string Kind { get; }

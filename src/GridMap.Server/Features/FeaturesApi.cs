@@ -7,6 +7,7 @@ using GridMap.Core.Schema;
 using GridMap.Core.Spatial;
 using GridMap.Core.Store;
 using GridMap.IO.GeoJson;
+using GridMap.Server.Accounts;
 using GridMap.Server.Hosting;
 using GridMap.Server.Import;
 using GridMap.Server.Problems;
@@ -62,7 +63,7 @@ public static class FeaturesApi
 
         var page = await store.ListAsync(l, new FeatureQuery(box, size, skip), ct);
         var band = l == Layer.Grids ? await BandSetting.ReadAsync(store, ct) : null;
-        var personal = PersonalData.MaySee(http, options);
+        var caller = Caller.Of(http);
         string? next = skip + page.Features.Count < page.NumberMatched
             ? $"{http.Request.Path}?{(bbox is null ? "" : $"bbox={bbox}&")}limit={size}&offset={skip + page.Features.Count}"
             : null;
@@ -83,18 +84,17 @@ public static class FeaturesApi
             }
             w.WriteEndArray();
             w.WriteStartArray("features");
-            foreach (var f in page.Features) GeoJsonFeatures.WriteFeature(w, Shown(f, band, personal));
+            foreach (var f in page.Features) GeoJsonFeatures.WriteFeature(w, Shown(f, band, caller));
             w.WriteEndArray();
             w.WriteEndObject();
         });
     }
 
     /// <summary>A grid as a reader sees it: its band status, and names and phones only for those who may see them.</summary>
-    static StoredFeature Shown(StoredFeature f, BandSetting? band, bool personal)
+    static StoredFeature Shown(StoredFeature f, BandSetting? band, Caller caller)
     {
         if (f.Layer != Layer.Grids || band is null) return f;
-        var props = band.WithBandStatus(f.Properties);
-        return f with { Properties = personal ? props : PersonalData.Redact(props) };
+        return f with { Properties = PersonalData.ShownTo(caller, f.Id, band.WithBandStatus(f.Properties)) };
     }
 
     static async Task<Results<GeoJsonResult, ProblemHttpResult>> GetAsync(string layer, string id, IFeatureStore store, GridMapOptions options, HttpContext http, CancellationToken ct)
@@ -102,7 +102,7 @@ public static class FeaturesApi
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
         var f = await store.GetAsync(l, id, ct);
         if (f is null) return Problem.NotFound(l, id);
-        if (l == Layer.Grids) f = Shown(f, await BandSetting.ReadAsync(store, ct), PersonalData.MaySee(http, options));
+        if (l == Layer.Grids) f = Shown(f, await BandSetting.ReadAsync(store, ct), Caller.Of(http));
         http.Response.Headers.ETag = ETag(f.Version);
         return GeoJsonResult.Feature(f);
     }
@@ -111,9 +111,12 @@ public static class FeaturesApi
         string layer, HttpContext http, IFeatureStore store, GridMapOptions options, CancellationToken ct)
     {
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        var caller = Caller.Of(http);
+        if (Access.WriteLayer(caller, l) is { } refused) return refused;
         var (draft, repairs, problem) = await ReadOneAsync(l, http, null, options, ct);
         if (problem is not null) return problem;
         if (DerivedFields.Refuse(l, draft!, null) is { } derived) return derived;
+        if (await Access.FeatureAsync(store, caller, l, draft!.Geometry, draft.Properties, "/", ct) is { } outside) return outside;
         try
         {
             IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>>? touched = null;
@@ -122,7 +125,8 @@ public static class FeaturesApi
             {
                 if (await store.GetAsync(l, draft!.Id, ct) is not null) throw new DuplicateFeatureException(l, draft.Id);
                 var plan = await OneTotal.PlanAsync(store, l, null, draft, null, options.Estimation, ct);
-                if (await ApplyAsync(store, plan, l, draft.Id, ct) is { } refused) return refused;
+                if (await ScopeOfPlanAsync(store, caller, plan, ct) is { } spills) return spills;
+                if (await ApplyAsync(store, plan, l, draft.Id, ct) is { } conflict) return conflict;
                 created = (await store.GetAsync(l, draft.Id, ct))!;
                 touched = plan.Touched(l, draft.Id);
             }
@@ -141,6 +145,8 @@ public static class FeaturesApi
         string layer, string id, HttpContext http, IFeatureStore store, GridMapOptions options, CancellationToken ct)
     {
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        var caller = Caller.Of(http);
+        if (!caller.SignedIn) return Access.NotSignedIn();
         if (!TryReadIfMatch(http, out var expected)) return Problem.BadParameter("If-Match", "must be the version number you read, e.g. \"3\"");
         var (draft, repairs, problem) = await ReadOneAsync(l, http, id, options, ct);
         if (problem is not null) return problem;
@@ -150,6 +156,14 @@ public static class FeaturesApi
             if (DerivedFields.Refuse(l, draft!, current) is { } derived) return derived;
             draft = DerivedFields.KeepCurrent(l, draft!, current);
         }
+        // A grid worker may correct the households of a building in their own grids (when the admin allows it); every
+        // other write needs the layer's role, with the feature in scope as it was and as it will be.
+        var byWorker = caller.Is(Roles.Worker) && l == Layer.Buildings && current is not null;
+        if (byWorker && Access.WorkerHouseholds(caller, current!, draft!) is { } notHers) return notHers;
+        if (!byWorker && Access.WriteLayer(caller, l) is { } refused) return refused;
+        if (!byWorker && await Access.FeaturesAsync(store, caller, [
+                .. current is null ? [] : new[] { new Access.Scoped(l, current.Geometry, current.Properties, "/") },
+                new Access.Scoped(l, draft!.Geometry, draft.Properties, "/")], ct) is { } outside) return outside;
         try
         {
             if (OneTotal.Applies(l))
@@ -157,7 +171,8 @@ public static class FeaturesApi
                 if (current is null) throw new FeatureNotFoundException(l, id);
                 if (expected is { } e && e != current.Version) throw new VersionConflictException(l, id, e, current.Version);
                 var plan = await OneTotal.PlanAsync(store, l, current, draft, expected, options.Estimation, ct);
-                if (await ApplyAsync(store, plan, l, id, ct) is { } refused) return refused;
+                if (!byWorker && await ScopeOfPlanAsync(store, caller, plan, ct) is { } spills) return spills;
+                if (await ApplyAsync(store, plan, l, id, ct) is { } conflict) return conflict;
                 var written = (await store.GetAsync(l, id, ct))!;
                 http.Response.Headers.ETag = ETag(written.Version);
                 var touched = plan.Touched(l, id);
@@ -183,6 +198,10 @@ public static class FeaturesApi
         GridMapOptions options, CancellationToken ct)
     {
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        var caller = Caller.Of(http);
+        if (Access.WriteLayer(caller, l) is { } refused) return refused;
+        if (await store.GetAsync(l, id, ct) is { } existing
+            && await Access.FeatureAsync(store, caller, l, existing.Geometry, existing.Properties, "/", ct) is { } outside) return outside;
         if (!TryReadIfMatch(http, out var expected)) return Problem.BadParameter("If-Match", "must be the version number you read, e.g. \"3\"");
         try
         {
@@ -192,7 +211,8 @@ public static class FeaturesApi
                 var current = await store.GetAsync(l, id, ct) ?? throw new FeatureNotFoundException(l, id);
                 if (expected is { } e && e != current.Version) throw new VersionConflictException(l, id, e, current.Version);
                 var plan = await OneTotal.PlanAsync(store, l, current, null, expected, options.Estimation, ct);
-                if (await ApplyAsync(store, plan, l, id, ct) is { } refused) return refused;
+                if (await ScopeOfPlanAsync(store, caller, plan, ct) is { } spills) return spills;
+                if (await ApplyAsync(store, plan, l, id, ct) is { } conflict) return conflict;
                 return TypedResults.NoContent();
             }
             await store.DeleteAsync(l, id, expected, ct);
@@ -207,6 +227,10 @@ public static class FeaturesApi
             return Problem.StaleVersion(l, id, e.Expected, e.Current);
         }
     }
+
+    /// <summary>What a write also rewrites (its compound, remainders, grids) lies in the caller's scope too.</summary>
+    static Task<ProblemHttpResult?> ScopeOfPlanAsync(IFeatureStore store, Caller caller, OneTotalWrite plan, CancellationToken ct) =>
+        Access.FeaturesAsync(store, caller, plan.Upserts.SelectMany(b => b.Features.Select(f => new Access.Scoped(b.Layer, f.Geometry, f.Properties, $"/{b.Layer.Key()}/{f.Id}"))), ct);
 
     /// <summary>
     /// Writes a planned building or compound write; on a version conflict, the feature's own (412, or 409 on a create
@@ -256,6 +280,10 @@ public static class FeaturesApi
             _ => (ImportMode?)null,
         };
         if (importMode is null) return Problem.BadParameter("mode", "must be upsert or replace");
+        // A replace empties the layer everywhere: the admin's alone. An upsert stays inside the caller's scope.
+        var caller = Caller.Of(http);
+        if ((importMode == ImportMode.ReplaceLayers ? Access.Role(caller, "a replace import", Roles.Admin) : Access.WriteLayer(caller, l)) is { } refused)
+            return refused;
         var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, options.MaxUploadBytes, ct);
         if (tooLarge is not null) return tooLarge;
 
@@ -264,6 +292,7 @@ public static class FeaturesApi
         try
         {
             var prepared = await LayerImport.PrepareAsync(store, [new LayerBatch(l, read.Features)], importMode.Value, options.Estimation, ct);
+            if (await ImportScopeAsync(store, caller, prepared, ct) is { } outside) return outside;
             var summary = await LayerImport.WriteAsync(store, prepared, importMode.Value, ct);
             var r = prepared.Recoding?.Report;
             return TypedResults.Ok(new ImportResponse(l.Key(), mode ?? "upsert", summary.Written.GetValueOrDefault(l), read.Repairs.Select(Problem.Describe).ToList())
@@ -279,6 +308,22 @@ public static class FeaturesApi
         {
             return LayerImport.ChangedSinceRead(e);
         }
+    }
+
+    /// <summary>Every feature an import writes or deletes, as stored now and as it will be, lies in the caller's scope.</summary>
+    static async Task<ProblemHttpResult?> ImportScopeAsync(IFeatureStore store, Caller caller, PreparedImport prepared, CancellationToken ct)
+    {
+        if (caller.Scope is null || caller.Is(Roles.Admin)) return null;
+        var scoped = new List<Access.Scoped>();
+        var upserts = prepared.Batches.Concat(prepared.Recoding?.Upserts ?? []).SelectMany(b => b.Features.Select((f, i) => (b.Layer, f, i)));
+        foreach (var (layer, f, i) in upserts)
+        {
+            scoped.Add(new(layer, f.Geometry, f.Properties, $"/features/{i}"));
+            if (await store.GetAsync(layer, f.Id, ct) is { } was) scoped.Add(new(layer, was.Geometry, was.Properties, $"/features/{i}"));
+        }
+        foreach (var (layer, id) in prepared.Deletes.Concat(prepared.Recoding?.Deletes ?? []))
+            if (await store.GetAsync(layer, id, ct) is { } was) scoped.Add(new(layer, was.Geometry, was.Properties, $"/{layer.Key()}/{id}"));
+        return await Access.FeaturesAsync(store, caller, scoped, ct);
     }
 
     /// <summary>Reads one Feature body; on PUT the body's id (if any) must match the URL.</summary>

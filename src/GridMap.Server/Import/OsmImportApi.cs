@@ -1,5 +1,6 @@
 using GridMap.Core.Store;
 using GridMap.IO.Osm;
+using GridMap.Server.Accounts;
 using GridMap.Server.Hosting;
 using GridMap.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,7 +15,8 @@ public static class OsmImportApi
     public static RouteGroupBuilder MapOsmImport(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/import").WithTags("Import");
-        group.MapPost("/osm", ImportAsync)
+        // An extract writes every layer over its whole box: layer-wide, the admin's alone.
+        group.MapPost("/osm", ImportAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin))
             .WithSummary("Import an OSM extract; format=pbf (default) or osm (XML); mode=upsert (default) or replace");
         return group;
     }
