@@ -69,7 +69,7 @@ public abstract class HistoryApiTests(string storeKind) : IAsyncLifetime
         Assert.Equal(0, history["current_version"]!.GetValue<long>());
         var entries = history["entries"]!.AsArray();
         Assert.Equal(["delete", "replace", "create"], entries.Select(e => e!["kind"]!.GetValue<string>()));
-        Assert.All(entries, e => Assert.Equal("anonymous", e!["author"]!.GetValue<string>()));
+        Assert.All(entries, e => Assert.Equal(ServerHost.AdminName, e!["author"]!.GetValue<string>()));
         Assert.Equal([2L, 1L, 0L], entries.Select(e => e!["version_before"]!.GetValue<long>()));
         Assert.Equal([0L, 2L, 1L], entries.Select(e => e!["version_after"]!.GetValue<long>()));
         Assert.Equal("新党群服务中心", entries[0]!["old"]!["properties"]!["name"]!.GetValue<string>());
@@ -166,7 +166,7 @@ public abstract class HistoryApiTests(string storeKind) : IAsyncLifetime
         var list = await JsonOf(await Http.GetAsync("/api/changes?limit=2"));
         var rename = list["changes"]![0]!;
         var id = rename["id"]!.GetValue<long>();
-        Assert.Equal(("replace", "anonymous", 1L), (rename["kind"]!.GetValue<string>(), rename["author"]!.GetValue<string>(), rename["counts"]!["stations"]!.GetValue<long>()));
+        Assert.Equal(("replace", ServerHost.AdminName, 1L), (rename["kind"]!.GetValue<string>(), rename["author"]!.GetValue<string>(), rename["counts"]!["stations"]!.GetValue<long>()));
         Assert.True(list["number_matched"]!.GetValue<long>() > 2);
         Assert.NotNull(list["next"]);
         var detail = await JsonOf(await Http.GetAsync($"/api/changes/{id}"));
@@ -309,6 +309,7 @@ public abstract class LostUpdateTests(string storeKind) : IAsyncLifetime
         await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
         {
             using var http = new HttpClient { BaseAddress = _host.Http.BaseAddress };
+            http.DefaultRequestHeaders.Authorization = _host.Http.DefaultRequestHeaders.Authorization;
             var random = new Random(1000 + c);
             for (var i = 0; i < writes; i++)
             {

@@ -14,21 +14,55 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace GridMap.Server.Tests;
 
-/// <summary>A real GridMap server on 127.0.0.1 and a free port, over a real store.</summary>
+/// <summary>
+/// A real GridMap server on 127.0.0.1 and a free port, over a real store. <see cref="Http"/> signs in as an admin with a
+/// bearer token; <see cref="ClientAsync"/> makes clients for other roles, <see cref="Anonymous"/> one that signs in as nobody.
+/// </summary>
 public sealed class ServerHost : IAsyncDisposable
 {
+    /// <summary>The account <see cref="Http"/> writes as (the author of its changes).</summary>
+    public const string AdminName = "test-admin";
+
     public IFeatureStore Store { get; }
     public HttpClient Http { get; }
     readonly WebApplication _app;
     readonly Func<Task> _cleanup;
+
+    readonly Uri _address;
+    readonly List<HttpClient> _clients = [];
 
     ServerHost(IFeatureStore store, WebApplication app, Func<Task> cleanup)
     {
         Store = store;
         _app = app;
         _cleanup = cleanup;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Http = new HttpClient { BaseAddress = new Uri(address) };
+        _address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        Http = new HttpClient { BaseAddress = _address };
+        Anonymous = new HttpClient { BaseAddress = _address };
+    }
+
+    /// <summary>A client without credentials.</summary>
+    public HttpClient Anonymous { get; }
+
+    /// <summary>A client signed in (bearer token) as a new account with this role, scope and grids.</summary>
+    public async Task<HttpClient> ClientAsync(string role, string? scope = null, IReadOnlyList<string>? grids = null, bool canEditHouseholds = false, string? name = null)
+    {
+        name ??= $"{role}-{scope ?? "all"}-{_clients.Count}";
+        if (await Store.GetAccountAsync(name) is null)
+            await Store.PutAccountAsync(new Account(name, role, scope, grids ?? [], canEditHouseholds, null, false, DateTimeOffset.UtcNow), 0);
+        var (secret, token) = GridMap.Server.Accounts.Credentials.NewToken(name);
+        await Store.AddTokenAsync(token);
+        var client = new HttpClient { BaseAddress = _address };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        _clients.Add(client);
+        return client;
+    }
+
+    async Task<ServerHost> SignedInAsync()
+    {
+        var admin = await ClientAsync(Roles.Admin, name: AdminName);
+        Http.DefaultRequestHeaders.Authorization = admin.DefaultRequestHeaders.Authorization;
+        return this;
     }
 
     public static async Task<ServerHost> StartAsync(string storeKind, GridMapOptions? options = null)
@@ -50,7 +84,7 @@ public sealed class ServerHost : IAsyncDisposable
         }
         var app = GridMapServer.Build(options, store, urls: ["http://127.0.0.1:0"]);
         await app.StartAsync();
-        return new ServerHost(store, app, cleanup);
+        return await new ServerHost(store, app, cleanup).SignedInAsync();
     }
 
     /// <summary>A server over an existing embedded data directory, as `gridmap serve --data DIR` opens it.</summary>
@@ -60,7 +94,7 @@ public sealed class ServerHost : IAsyncDisposable
         var store = await StoreFactory.OpenAsync(options, TextWriter.Null);
         var app = GridMapServer.Build(options, store, urls: ["http://127.0.0.1:0"]);
         await app.StartAsync();
-        return new ServerHost(store, app, () => Task.CompletedTask);
+        return await new ServerHost(store, app, () => Task.CompletedTask).SignedInAsync();
     }
 
     public static StringContent Json(string json, string mediaType = "application/geo+json") =>
@@ -87,6 +121,8 @@ public sealed class ServerHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        Anonymous.Dispose();
+        foreach (var c in _clients) c.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         await Store.DisposeAsync();

@@ -15,7 +15,19 @@ public sealed class TwoProcessTests : IAsyncLifetime
     string _connectionString = "";
     readonly List<Process> _servers = [];
 
-    public async Task InitializeAsync() => _connectionString = await PostGisDatabase.CreateDatabaseAsync("gridmap_two");
+    string _token = "";
+
+    /// <summary>A fresh database, and a script's account and token made with the CLI, as an operator would.</summary>
+    public async Task InitializeAsync()
+    {
+        _connectionString = await PostGisDatabase.CreateDatabaseAsync("gridmap_two");
+        var output = new StringWriter();
+        Assert.Equal(0, await Cli.GridMapCli.RunAsync(["user", "add", "sync-script", "--role", "admin", "--postgres", _connectionString], output));
+        output = new StringWriter();
+        Assert.Equal(0, await Cli.GridMapCli.RunAsync(["token", "create", "sync-script", "--postgres", _connectionString], output));
+        _token = output.ToString().TrimEnd().Split('\n')[^1].Trim();
+        Assert.StartsWith("gm_", _token);
+    }
 
     public async Task DisposeAsync()
     {
@@ -53,6 +65,7 @@ public sealed class TwoProcessTests : IAsyncLifetime
         process.BeginErrorReadLine();
 
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _token);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {

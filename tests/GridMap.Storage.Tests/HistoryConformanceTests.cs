@@ -211,7 +211,7 @@ public sealed class SqliteHistoryConformanceTests : HistoryConformanceTests, IDi
         {
             await c.OpenAsync();
             await using var cmd = c.CreateCommand();
-            cmd.CommandText = "DROP TABLE changes; DROP TABLE history; DROP TABLE layer_versions; DELETE FROM schema_migrations WHERE version >= 5;";
+            cmd.CommandText = "DROP TABLE changes; DROP TABLE history; DROP TABLE layer_versions; DROP TABLE accounts; DROP TABLE tokens; DELETE FROM schema_migrations WHERE version >= 5;";
             await cmd.ExecuteNonQueryAsync();
         }
 

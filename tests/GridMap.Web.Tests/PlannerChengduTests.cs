@@ -30,7 +30,7 @@ public sealed class ChengduPlannerFixture(IMessageSink sink) : WebFixture(sink)
         try
         {
             if (_partitioned) return;
-            using var http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromMinutes(2) };
+            var http = Admin;
             using var start = await http.PostAsJsonAsync("/api/partition/jobs", new { scope = "all" });
             start.EnsureSuccessStatusCode();
             var id = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
@@ -106,7 +106,7 @@ public sealed class PlannerChengduTests(ChengduPlannerFixture web, ITestOutputHe
 
     async Task<JsonElement> StoredAsync(string layer, string id)
     {
-        using var http = new HttpClient();
+        var http = web.Admin;
         using var doc = JsonDocument.Parse(await http.GetStringAsync($"{web.BaseUrl}/api/layers/{layer}/features/{Uri.EscapeDataString(id)}"));
         return doc.RootElement.Clone();
     }
@@ -118,6 +118,7 @@ public sealed class PlannerChengduTests(ChengduPlannerFixture web, ITestOutputHe
     {
         await web.PartitionedAsync();
         var context = await web.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        await web.SignInAsync(context);
         var page = await context.NewPageAsync();
         var errors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") errors.Add($"console: {m.Text}"); };
@@ -234,13 +235,14 @@ public sealed class PlannerChengduTests(ChengduPlannerFixture web, ITestOutputHe
         {
             ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true, DeviceScaleFactor = 2,
         });
+        await web.SignInAsync(context);
         var page = await context.NewPageAsync();
         var errors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") errors.Add($"console: {m.Text}"); };
         page.PageError += (_, e) => errors.Add($"page error: {e}");
 
         // A remainder split between grids, at a point of its land no mapped building covers.
-        using var http = new HttpClient();
+        var http = web.Admin;
         var all = JsonNode.Parse(await http.GetStringAsync($"{web.BaseUrl}/api/layers/buildings/features?limit=10000"))!["features"]!.AsArray();
         static NetTopologySuite.Geometries.Geometry Read(JsonNode g) =>
             JsonSerializer.Deserialize<NetTopologySuite.Geometries.Geometry>(g.ToJsonString(), GridMap.Server.Partitioning.GeometryJson.Options)!;

@@ -84,6 +84,7 @@ public sealed class PlannerTests(WebFixture web, ITestOutputHelper output) : ICl
     async Task<(IPage Page, List<string> Errors)> OpenAsync(IBrowserContext? context = null)
     {
         context ??= await web.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 }, AcceptDownloads = true });
+        await web.SignInAsync(context);
         var page = await context.NewPageAsync();
         var errors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") errors.Add($"console: {m.Text}"); };
@@ -146,7 +147,7 @@ public sealed class PlannerTests(WebFixture web, ITestOutputHelper output) : ICl
 
     async Task<JsonElement> StoredAsync(string layer, string id)
     {
-        using var http = new HttpClient();
+        var http = web.Admin;
         using var doc = JsonDocument.Parse(await http.GetStringAsync($"{web.BaseUrl}/api/layers/{layer}/features/{id}"));
         return doc.RootElement.Clone();
     }

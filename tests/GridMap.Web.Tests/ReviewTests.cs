@@ -374,7 +374,7 @@ public sealed class ReviewTests(WebFixture web, ITestOutputHelper output) : ICla
                 Content = new StringContent(feature.ToJsonString(), Encoding.UTF8, "application/geo+json"),
             };
             put.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{version}\""));
-            using var written = await Http.SendAsync(put);
+            using var written = await web.Admin.SendAsync(put);
             Assert.True(written.IsSuccessStatusCode, $"PUT {building}: {(int)written.StatusCode} {await written.Content.ReadAsStringAsync()}");
         }
         var changed = await CommunityGridsAsync(community);

@@ -25,6 +25,9 @@ public class WebFixture : IAsyncLifetime
     string? _dataDir;
 
     public string BaseUrl { get; private set; } = "";
+
+    /// <summary>The one-time password `gridmap serve` printed for the new store's admin.</summary>
+    public string AdminPassword { get; private set; } = "";
     public string ServerKind { get; private set; } = "";
     public string WebRoot { get; } = FindWebRoot();
     public string ScreenshotDir { get; } =
@@ -43,20 +46,35 @@ public class WebFixture : IAsyncLifetime
     protected virtual Task PrepareStoreAsync(string dataDir, Func<string[], Task> gridmap) => Task.CompletedTask;
 
     /// <summary>Runs the built `gridmap` CLI (gridmap.dll) to the end; throws with its output when it fails.</summary>
-    async Task RunGridmapAsync(string[] args)
+    Task RunGridmapAsync(string[] args) => RunGridmapAsync(args, null);
+
+    /// <summary>Runs the built `gridmap` CLI on the served store (while the server runs), e.g. `user add …`; returns its output.</summary>
+    public Task<string> CliAsync(string[] args, string? stdin = null) => RunGridmapAsync([.. args, "--data", _dataDir!], stdin);
+
+    /// <summary>A script's client: an admin account's bearer token, made with `gridmap token create` as an operator would.</summary>
+    public HttpClient Admin { get; private set; } = null!;
+
+    async Task<string> RunGridmapAsync(string[] args, string? stdin)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(WebRoot)!, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            RedirectStandardInput = stdin is not null,
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gridmap.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
+        if (stdin is not null)
+        {
+            await p.StandardInput.WriteLineAsync(stdin);
+            p.StandardInput.Close();
+        }
         var output = p.StandardOutput.ReadToEndAsync();
         var error = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync();
         Say($"gridmap {string.Join(' ', args)}: exit {p.ExitCode}\n{await output}");
         if (p.ExitCode != 0) throw new InvalidOperationException($"gridmap {string.Join(' ', args)} failed ({p.ExitCode}):\n{await output}\n{await error}");
+        return await output;
     }
 
     public async Task InitializeAsync()
@@ -69,6 +87,10 @@ public class WebFixture : IAsyncLifetime
         ServerKind = "real";
         BaseUrl = $"http://127.0.0.1:{port}";
         Say($"serving {ServerKind} at {BaseUrl}; screenshots in {ScreenshotDir}");
+        await CliAsync(["user", "add", "web-tests", "--role", "admin"]);
+        var token = (await CliAsync(["token", "create", "web-tests"])).TrimEnd().Split('\n')[^1].Trim();
+        Admin = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromMinutes(2) };
+        Admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
 
         // The machine is shared (2 cores, CI and other runs beside it): a page waits for the server's answers longer than
         // Playwright's 5 s default before a check fails. Speed is the benches' business, not these tests'.
@@ -90,9 +112,13 @@ public class WebFixture : IAsyncLifetime
     /// (when <paramref name="watchRequests"/>) failed requests collected. <paramref name="prepare"/> runs before navigation.
     /// </summary>
     public async Task<(IPage Page, List<string> Errors)> OpenPageAsync(string path = "/", BrowserNewContextOptions? options = null,
-        IBrowserContext? context = null, Func<IPage, Task>? prepare = null, bool watchRequests = true)
+        IBrowserContext? context = null, Func<IPage, Task>? prepare = null, bool watchRequests = true, bool signedIn = true)
     {
-        context ??= await Browser.NewContextAsync(options ?? new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        if (context is null)
+        {
+            context = await Browser.NewContextAsync(options ?? new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+            if (signedIn) await SignInAsync(context);
+        }
         var page = await context.NewPageAsync();
         var errors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") errors.Add($"console: {m.Text}"); };
@@ -104,7 +130,17 @@ public class WebFixture : IAsyncLifetime
         return (page, errors);
     }
 
-    /// <summary>Waits until the map has drawn what it loads (or 5 s), so a check or a picture sees what a person would.</summary>
+    /// <summary>
+    /// Signs the browser context in as the admin (or <paramref name="name"/>) through the sign-in API: the session cookie
+    /// lands in the context, as it would after the sign-in dialog.
+    /// </summary>
+    public async Task SignInAsync(IBrowserContext context, string name = "admin", string? password = null)
+    {
+        var res = await context.APIRequest.PostAsync(BaseUrl + "/api/auth/sign-in",
+            new() { DataObject = new { name, password = password ?? AdminPassword } });
+        if (!res.Ok) throw new InvalidOperationException($"sign-in as {name} failed: {res.Status} {await res.TextAsync()}");
+    }
+
     /// <summary>
     /// Waits (up to 5 s) until the map source <paramref name="source"/> holds no features. A GeoJSON source re-tiles in
     /// MapLibre's worker after setData, so one sample right after a click can still see the old features.
@@ -112,6 +148,7 @@ public class WebFixture : IAsyncLifetime
     public static Task SourceEmptiedAsync(IPage page, string source) =>
         page.WaitForFunctionAsync($"() => window.gridmap.map.querySourceFeatures('{source}').length === 0", null, new() { Timeout = 5000 });
 
+    /// <summary>Waits until the map has drawn what it loads (or 5 s), so a check or a picture sees what a person would.</summary>
     public static Task IdleAsync(IPage page) => page.EvaluateAsync("""
         () => new Promise((resolve) => {
           const map = window.gridmap.map;
@@ -147,7 +184,8 @@ public class WebFixture : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { dll, "serve", "--data", _dataDir, "--urls", url, "--web", WebRoot }.Concat(ServeOptions)) psi.ArgumentList.Add(a);
+        // As the README runs it: loopback, open to anonymous readers; the new store's admin password is in the log.
+        foreach (var a in new[] { dll, "serve", "--data", _dataDir, "--urls", url, "--web", WebRoot, "--open" }.Concat(ServeOptions)) psi.ArgumentList.Add(a);
         _server = Process.Start(psi)!;
         _server.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_serverLog) _serverLog.AppendLine(e.Data); };
         _server.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_serverLog) _serverLog.AppendLine(e.Data); };
@@ -169,7 +207,10 @@ public class WebFixture : IAsyncLifetime
                     if (doc.RootElement.TryGetProperty("status", out var s) && s.GetString() == "ok")
                     {
                         var page = await http.GetStringAsync($"{url}/");
-                        return page.Contains("GridMap 网格地图") ? null : "GET / does not serve web/index.html";
+                        if (!page.Contains("GridMap 网格地图")) return "GET / does not serve web/index.html";
+                        lock (_serverLog)
+                            AdminPassword = System.Text.RegularExpressions.Regex.Match(_serverLog.ToString(), @"one-time password: (\S+)").Groups[1].Value;
+                        return AdminPassword.Length > 0 ? null : "the server printed no one-time admin password";
                     }
                 }
             }
@@ -233,6 +274,7 @@ public class WebFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        Admin?.Dispose();
         if (Browser != null) await Browser.DisposeAsync();
         Playwright?.Dispose();
         StopServer();

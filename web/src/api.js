@@ -26,11 +26,21 @@ export class ApiError extends Error {
   }
 }
 
+let antiforgery = null;
+
+/** The anti-forgery token of the signed-in session (GET /api/auth/me): every write sends it back. */
+export function setAntiforgery(token) { antiforgery = token ?? null; }
+
+/** Headers a write of a signed-in browser session needs (none for reads, or when nobody is signed in). */
+export function writeHeaders(method = "GET") {
+  return method !== "GET" && method !== "HEAD" && antiforgery ? { "X-XSRF-TOKEN": antiforgery } : {};
+}
+
 /** fetch, with a failure to connect turned into ApiError(0) (an abort stays an AbortError). */
 async function send(path, init) {
   let res;
   try {
-    res = await fetch(path, init);
+    res = await fetch(path, { ...init, headers: { ...(init?.headers ?? {}), ...writeHeaders(init?.method) } });
   } catch (e) {
     if (e.name === "AbortError") throw e;
     throw new ApiError(0, null, { path, cause: e });

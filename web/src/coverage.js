@@ -1,6 +1,7 @@
 // 服务圈: how many households reach a station on foot within 5/10/15 minutes (by the walking network), which
 // buildings are beyond, where the gaps are, each station's isochrones, and where new stations would help most.
 // Numbers come from each building's own walk; the polygons are for the eye only.
+import { may } from "./account.js";
 import { getCoverage, getCoverageBuildings, getGaps, getIsochrones, suggestSites } from "./api.js";
 import { STATION_KINDS } from "./domain.js";
 import { problemText } from "./i18n.js";
@@ -111,7 +112,7 @@ export class CoveragePanel {
         el("button", { type: "button", class: "linkish", title: "显示该站点的步行圈", onclick: () => this.showIsochrones(id) }, id), ` ${h} 户`))) : null,
       el("div", { class: "partition-actions" },
         el("button", { type: "button", onclick: () => this.showGaps() }, "显示缺口"),
-        el("button", { type: "button", onclick: () => this.suggest() }, "建议新站点")),
+        may("sites") ? el("button", { type: "button", onclick: () => this.suggest() }, "建议新站点") : null),
       el("div", { class: "coverage-extra", "aria-live": "polite" }));
   }
 

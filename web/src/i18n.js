@@ -42,6 +42,13 @@ const range = (p) => (p.min != null && p.max != null ? `（应在 ${p.min}–${p
 
 /** Codes → sentences. Each gets the error's parameters merged over the problem's members and the caller's context. */
 const SENTENCES = {
+  not_signed_in: () => "请先登录",
+  bad_credentials: () => "账号或密码错误",
+  role: () => "您的角色无权执行此操作",
+  out_of_scope: (p) => (has(p.code) ? `${p.code} 超出您的管辖范围${has(p.scope) ? ` ${p.scope}` : ""}` : "超出您的管辖范围"),
+  antiforgery: () => "登录会话已过期，请刷新页面",
+  rate_limited: () => "尝试次数过多，请一分钟后再试",
+  own_account: () => "不能删除当前登录的账号",
   out_of_range: (p) => {
     const f = fieldOf(p);
     // The band setting: min, target and max are checked together.

@@ -1,5 +1,6 @@
 // GridMap 网格地图: wires the API, the map layers, the layer panel, search, the lookup panel, the tool panels and
 // the shareable link. Panels are built in start(); `window.gridmap` is what tests and other panels reach them by.
+import { account, loadAccount, may, setupAccount } from "./account.js";
 import { getFeature, getFeatures, getHealth, getJson, getLayers, lookup } from "./api.js";
 import { LAYER_ORDER } from "./domain.js";
 import { extentOf, labelPoint } from "./geo.js";
@@ -249,6 +250,19 @@ async function start() {
   const loaded = new Promise((resolve) => map.once("load", resolve));
   getHealth().then((h) => renderStatus({ store: h.store ?? h.status }))
     .catch((e) => renderStatus({ error: `服务不可用: ${problemText(e)}` }));
+
+  // Who is asking decides what the map may show and which tools it offers; without --open, nothing shows before sign-in.
+  try {
+    await loadAccount();
+  } catch (e) {
+    renderStatus({ error: `服务不可用: ${problemText(e)}` });
+    return;
+  }
+  const me = account();
+  setupAccount(document.getElementById("account"), { required: !me.signed_in && !me.open });
+  if (!me.signed_in && !me.open) return;
+  for (const [tool, id] of [["partition", "partition-open"], ["planner", "planner-open"]])
+    document.getElementById(id).hidden = !may(tool);
 
   let layerList;
   let band;

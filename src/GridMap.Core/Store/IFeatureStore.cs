@@ -30,7 +30,7 @@ public sealed record ImportSummary(IReadOnlyDictionary<Layer, int> Written, long
 /// feature it changes and raises the version of every layer it changes, once (<see cref="IHistoryStore"/>). A feature
 /// created again after it was deleted continues its version numbers.
 /// </summary>
-public interface IFeatureStore : IJobStore, IHistoryStore, IAsyncDisposable
+public interface IFeatureStore : IJobStore, IHistoryStore, IAccountStore, IAsyncDisposable
 {
     /// <summary>"sqlite" or "postgis".</summary>
     string Kind { get; }

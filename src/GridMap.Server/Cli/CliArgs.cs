@@ -5,7 +5,7 @@ namespace GridMap.Server.Cli;
 /// <summary>Verb, positional arguments and --options of a command line (`--name value` or `--name=value`; flags stand alone).</summary>
 public sealed class CliArgs
 {
-    static readonly HashSet<string> Flags = ["replace", "no-sample", "help", "empty", "force"];
+    static readonly HashSet<string> Flags = ["replace", "no-sample", "help", "empty", "force", "open", "password-stdin", "can-edit-households"];
 
     public IReadOnlyList<string> Positional { get; }
     readonly Dictionary<string, string> _options;

@@ -21,7 +21,11 @@ public static class GridMapCli
         gridmap — community grids (网格化管理) server and tools
 
         usage:
-          gridmap serve   [--data DIR | --postgres CONN] [--port 5080 | --urls URLS] [--web DIR] [--no-sample] [--cors-origin ORIGIN …]
+          gridmap serve   [--data DIR | --postgres CONN] [--port 5080 | --urls URLS] [--web DIR] [--no-sample] [--open] [--cors-origin ORIGIN …]
+          gridmap user    add NAME --role admin|planner|organisation|worker|viewer [--scope CODE] [--grids CODE,…] [--can-edit-households]
+                          [--password-stdin] [--data DIR | --postgres CONN]
+          gridmap user    list | password NAME [--password-stdin] | remove NAME   [--data DIR | --postgres CONN]
+          gridmap token   create NAME | revoke ID | list                         [--data DIR | --postgres CONN]
           gridmap import  osm FILE.osm[.pbf]            [--data DIR | --postgres CONN] [--replace]
           gridmap import  geojson --layer LAYER FILE    [--data DIR | --postgres CONN] [--replace] [--from wgs84|gcj02|bd09]
           gridmap export  --layer LAYER FILE|-          [--data DIR | --postgres CONN] [--bbox minLon,minLat,maxLon,maxLat]
@@ -41,10 +45,11 @@ public static class GridMapCli
         --from gcj02|bd09 converts Amap/Tencent (GCJ-02) or Baidu (BD-09) coordinates to WGS84 on import.
         """;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, TextReader? stdin = null)
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
+        stdin ??= Console.In;
         try
         {
             var verb = args.Length == 0 ? "serve" : args[0];
@@ -64,6 +69,8 @@ public static class GridMapCli
                 "coverage" => await CoverageCommand.RunAsync(rest, stdout),
                 "site" => await SiteCommand.RunAsync(rest, stdout),
                 "bench" => await BenchCommand.RunAsync(rest, stdout),
+                "user" => await AccountCommands.UserAsync(rest, stdout, stdin),
+                "token" => await AccountCommands.TokenAsync(rest, stdout),
                 _ => throw new CliException($"unknown verb '{verb}'"),
             };
         }
@@ -124,12 +131,18 @@ public static class GridMapCli
 
     static async Task<int> ServeAsync(CliArgs a, string[] raw, TextWriter stdout)
     {
-        a.Allow([.. StoreOptions, "port", "urls", "web", "no-sample", "cors-origin"]);
-        var options = Options(a);
+        a.Allow([.. StoreOptions, "port", "urls", "web", "no-sample", "cors-origin", "open"]);
+        var options = Options(a) with { Open = a.Has("open") };
         var urls = a.Get("urls") ?? $"http://127.0.0.1:{a.Int("port", 5080)}";
         await using var store = await StoreFactory.OpenAsync(options, stdout);
+        if (await Accounts.AccountRules.EnsureAdminAsync(store) is { } password)
+        {
+            stdout.WriteLine($"created the account admin with the one-time password: {password}");
+            stdout.WriteLine("  sign in on the map (or run `gridmap user password admin --password-stdin`) and set your own.");
+        }
+        if (await Accounts.AccountRules.ExposureProblemAsync(store, urls.Split(';', ',')) is { } exposed) throw new CliException(exposed);
         var app = GridMapServer.Build(options, store, urls: urls.Split(';', ','));
-        stdout.WriteLine($"GridMap serving on {urls} (map at /, API docs at /docs)");
+        stdout.WriteLine($"GridMap serving on {urls} (map at /, API docs at /docs){(options.Open ? "; anonymous visitors may read (--open)" : "")}");
         await app.RunAsync();
         return 0;
     }

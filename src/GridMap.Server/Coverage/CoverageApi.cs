@@ -5,6 +5,8 @@ using GridMap.Core.Model;
 using GridMap.Core.Network;
 using GridMap.Core.Spatial;
 using GridMap.IO.GeoJson;
+using GridMap.Core.Store;
+using GridMap.Server.Accounts;
 using GridMap.Server.Hosting;
 using GridMap.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -49,8 +51,8 @@ public static class CoverageApi
         group.MapGet("/buildings", BuildingsAsync).WithSummary("Every building with its nearest station, walk (m, min) and the smallest threshold it is within (GeoJSON)");
         group.MapGet("/isochrones", IsochronesAsync).WithSummary("Isochrones per station and threshold, for display (GeoJSON); ?station=ID for one");
         group.MapGet("/gaps", GapsAsync).WithSummary("Residential land no station reaches within each threshold, with its households (GeoJSON)");
-        group.MapPost("/sites", SitesAsync).WithSummary("Where new stations would cover the most households (add) or the fewest that reach a share (share); GeoJSON with the report");
-        group.MapPost("/whatif", WhatIfAsync).WithSummary("Coverage and loads after adding, moving or removing stations, updated incrementally");
+        group.MapPost("/sites", SitesAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Organisation)).WithSummary("Where new stations would cover the most households (add) or the fewest that reach a share (share); GeoJSON with the report");
+        group.MapPost("/whatif", WhatIfAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Organisation)).WithSummary("Coverage and loads after adding, moving or removing stations, updated incrementally");
         return group;
     }
 

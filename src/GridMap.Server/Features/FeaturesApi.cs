@@ -7,6 +7,7 @@ using GridMap.Core.Schema;
 using GridMap.Core.Spatial;
 using GridMap.Core.Store;
 using GridMap.IO.GeoJson;
+using GridMap.Server.Accounts;
 using GridMap.Server.History;
 using GridMap.Server.Hosting;
 using GridMap.Server.Import;
@@ -74,7 +75,7 @@ public static class FeaturesApi
 
         var page = await store.ListAsync(l, new FeatureQuery(box, size, skip), ct);
         var band = l == Layer.Grids ? await BandSetting.ReadAsync(store, ct) : null;
-        var personal = PersonalData.MaySee(http, options);
+        var caller = Caller.Of(http);
         string? next = skip + page.Features.Count < page.NumberMatched
             ? $"{http.Request.Path}?{(bbox is null ? "" : $"bbox={bbox}&")}limit={size}&offset={skip + page.Features.Count}"
             : null;
@@ -95,18 +96,17 @@ public static class FeaturesApi
             }
             w.WriteEndArray();
             w.WriteStartArray("features");
-            foreach (var f in page.Features) GeoJsonFeatures.WriteFeature(w, Shown(f, band, personal));
+            foreach (var f in page.Features) GeoJsonFeatures.WriteFeature(w, Shown(f, band, caller));
             w.WriteEndArray();
             w.WriteEndObject();
         });
     }
 
     /// <summary>A grid as a reader sees it: its band status, and names and phones only for those who may see them.</summary>
-    static StoredFeature Shown(StoredFeature f, BandSetting? band, bool personal)
+    static StoredFeature Shown(StoredFeature f, BandSetting? band, Caller caller)
     {
         if (f.Layer != Layer.Grids || band is null) return f;
-        var props = band.WithBandStatus(f.Properties);
-        return f with { Properties = personal ? props : PersonalData.Redact(props) };
+        return f with { Properties = PersonalData.ShownTo(caller, f.Id, band.WithBandStatus(f.Properties)) };
     }
 
     static async Task<Results<GeoJsonResult, ProblemHttpResult>> GetAsync(string layer, string id, IFeatureStore store, GridMapOptions options, HttpContext http, CancellationToken ct)
@@ -114,7 +114,7 @@ public static class FeaturesApi
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
         var f = await store.GetAsync(l, id, ct);
         if (f is null) return Problem.NotFound(l, id);
-        if (l == Layer.Grids) f = Shown(f, await BandSetting.ReadAsync(store, ct), PersonalData.MaySee(http, options));
+        if (l == Layer.Grids) f = Shown(f, await BandSetting.ReadAsync(store, ct), Caller.Of(http));
         http.Response.Headers.ETag = ETag(f.Version);
         return GeoJsonResult.Feature(f);
     }
@@ -123,16 +123,25 @@ public static class FeaturesApi
         string layer, HttpContext http, IFeatureStore store, GridMapOptions options, CancellationToken ct)
     {
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        var caller = Caller.Of(http);
+        if (Access.WriteLayer(caller, l) is { } refused) return refused;
         var (draft, repairs, problem) = await ReadOneAsync(l, http, null, options, ct);
         if (problem is not null) return problem;
         if (DerivedFields.Refuse(l, draft!, null) is { } derived) return derived;
-        return await SaveAsync(store, l, null, draft!, null, repairs, RequestChange.For(http, ChangeKinds.Create), options, http, ct);
+        if (await Access.FeatureAsync(store, caller, l, draft!.Geometry, draft.Properties, "/", ct) is { } outside) return outside;
+        return await SaveAsync(store, l, null, draft!, null, repairs, RequestChange.For(http, ChangeKinds.Create), options, http, caller, false, ct);
     }
 
     static async Task<Results<GeoJsonResult, ProblemHttpResult>> ReplaceAsync(
         string layer, string id, HttpContext http, IFeatureStore store, GridMapOptions options, CancellationToken ct)
     {
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        var caller = Caller.Of(http);
+        if (!caller.SignedIn) return Access.NotSignedIn();
+        // A grid worker may correct the households of a building in their own grids (when the admin allows it); every
+        // other write needs the layer's role, with the feature in scope as it was and as it will be.
+        var byWorker = caller.Is(Roles.Worker) && l == Layer.Buildings;
+        if (!byWorker && Access.WriteLayer(caller, l) is { } refused) return refused;
         if (!Preconditions.TryRead(http, out var expected)) return Preconditions.Unreadable();
         var (draft, repairs, problem) = await ReadOneAsync(l, http, id, options, ct);
         if (problem is not null) return problem;
@@ -141,16 +150,21 @@ public static class FeaturesApi
         if (expected is null) return Preconditions.Missing($"{l.Key()}/{id}", $"GET /api/layers/{l.Key()}/features/{id}", current.Version);
         if (DerivedFields.Refuse(l, draft!, current) is { } derived) return derived;
         draft = DerivedFields.KeepCurrent(l, draft!, current);
-        return await SaveAsync(store, l, current, draft, expected, repairs, RequestChange.For(http, ChangeKinds.Replace), options, http, ct);
+        if (byWorker && Access.WorkerHouseholds(caller, current, draft) is { } notHers) return notHers;
+        if (!byWorker && await Access.FeaturesAsync(store, caller, [
+                new Access.Scoped(l, current.Geometry, current.Properties, "/"), new Access.Scoped(l, draft.Geometry, draft.Properties, "/")], ct) is { } outside)
+            return outside;
+        return await SaveAsync(store, l, current, draft, expected, repairs, RequestChange.For(http, ChangeKinds.Replace), options, http, caller, byWorker, ct);
     }
 
     /// <summary>
     /// Writes one feature as a create (<paramref name="current"/> null: 201 with Location) or a replace of the version the
     /// client read; buildings and compounds keep one household total (OneTotal), their other features listed in
-    /// <c>touched</c>. The feature create, replace and restore share it.
+    /// <c>touched</c>, each of them in the caller's scope unless a worker corrects households. The feature create,
+    /// replace and restore share it; the caller's right to write this feature is checked before.
     /// </summary>
     internal static async Task<Results<GeoJsonResult, ProblemHttpResult>> SaveAsync(IFeatureStore store, Layer l, StoredFeature? current, FeatureDraft draft,
-        long? expected, IReadOnlyList<object> repairs, ChangeInfo change, GridMapOptions options, HttpContext http, CancellationToken ct)
+        long? expected, IReadOnlyList<object> repairs, ChangeInfo change, GridMapOptions options, HttpContext http, Caller caller, bool byWorker, CancellationToken ct)
     {
         var id = draft.Id;
         try
@@ -162,6 +176,7 @@ public static class FeaturesApi
                 if (current is null && await store.GetAsync(l, id, ct) is not null) throw new DuplicateFeatureException(l, id);
                 if (current is not null && expected is { } e && e != current.Version) throw new VersionConflictException(l, id, e, current.Version);
                 var plan = await OneTotal.PlanAsync(store, l, current, draft, expected, options.Estimation, ct);
+                if (!byWorker && await ScopeOfPlanAsync(store, caller, plan, ct) is { } spills) return spills;
                 if (await ApplyAsync(store, plan, l, id, change, ct) is { } refused) return refused;
                 written = (await store.GetAsync(l, id, ct))!;
                 touched = plan.Touched(l, id);
@@ -193,10 +208,14 @@ public static class FeaturesApi
         GridMapOptions options, CancellationToken ct)
     {
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        var caller = Caller.Of(http);
+        if (Access.WriteLayer(caller, l) is { } refused) return refused;
         if (!Preconditions.TryRead(http, out var expected)) return Preconditions.Unreadable();
+        var existing = await store.GetAsync(l, id, ct);
+        if (existing is not null && await Access.FeatureAsync(store, caller, l, existing.Geometry, existing.Properties, "/", ct) is { } outside) return outside;
         if (expected is null)
-            return await store.GetAsync(l, id, ct) is { } unnamed
-                ? Preconditions.Missing($"{l.Key()}/{id}", $"GET /api/layers/{l.Key()}/features/{id}", unnamed.Version)
+            return existing is not null
+                ? Preconditions.Missing($"{l.Key()}/{id}", $"GET /api/layers/{l.Key()}/features/{id}", existing.Version)
                 : Problem.NotFound(l, id);
         var change = RequestChange.For(http, ChangeKinds.Delete);
         try
@@ -207,7 +226,8 @@ public static class FeaturesApi
                 var current = await store.GetAsync(l, id, ct) ?? throw new FeatureNotFoundException(l, id);
                 if (expected is { } e && e != current.Version) throw new VersionConflictException(l, id, e, current.Version);
                 var plan = await OneTotal.PlanAsync(store, l, current, null, expected, options.Estimation, ct);
-                if (await ApplyAsync(store, plan, l, id, change, ct) is { } refused) return refused;
+                if (await ScopeOfPlanAsync(store, caller, plan, ct) is { } spills) return spills;
+                if (await ApplyAsync(store, plan, l, id, change, ct) is { } conflict) return conflict;
                 return TypedResults.NoContent();
             }
             await store.DeleteAsync(l, id, expected, change, ct);
@@ -222,6 +242,10 @@ public static class FeaturesApi
             return Problem.StaleVersion(l, id, e.Expected, e.Current);
         }
     }
+
+    /// <summary>What a write also rewrites (its compound, remainders, grids) lies in the caller's scope too.</summary>
+    static Task<ProblemHttpResult?> ScopeOfPlanAsync(IFeatureStore store, Caller caller, OneTotalWrite plan, CancellationToken ct) =>
+        Access.FeaturesAsync(store, caller, plan.Upserts.SelectMany(b => b.Features.Select(f => new Access.Scoped(b.Layer, f.Geometry, f.Properties, $"/{b.Layer.Key()}/{f.Id}"))), ct);
 
     /// <summary>
     /// Writes a planned building or compound write; on a version conflict, the feature's own (412, or 409 on a create
@@ -273,6 +297,10 @@ public static class FeaturesApi
             _ => (ImportMode?)null,
         };
         if (importMode is null) return Problem.BadParameter("mode", "must be upsert or replace");
+        // A replace empties the layer everywhere: the admin's alone. An upsert stays inside the caller's scope.
+        var caller = Caller.Of(http);
+        if ((importMode == ImportMode.ReplaceLayers ? Access.Role(caller, "a replace import", Roles.Admin) : Access.WriteLayer(caller, l)) is { } refused)
+            return refused;
         // An import overwrites what is there: it names the layer version it read, checked again inside the write.
         if (!Preconditions.TryRead(http, out var layerVersion)) return Preconditions.Unreadable();
         if (layerVersion is null)
@@ -285,6 +313,7 @@ public static class FeaturesApi
         try
         {
             var prepared = await LayerImport.PrepareAsync(store, [new LayerBatch(l, read.Features)], importMode.Value, options.Estimation, ct);
+            if (await ImportScopeAsync(store, caller, prepared, ct) is { } outside) return outside;
             var summary = await LayerImport.WriteAsync(store, prepared, importMode.Value, RequestChange.For(http, ChangeKinds.Import, $"{l.Key()} ({mode ?? "upsert"})"),
                 [new ExpectedLayerVersion(l, layerVersion.Value)], ct);
             // The import raised the layer version by one (once per transaction).
@@ -308,6 +337,22 @@ public static class FeaturesApi
         {
             return Preconditions.StaleLayer(e.Layer, e.Expected, e.Current);
         }
+    }
+
+    /// <summary>Every feature an import writes or deletes, as stored now and as it will be, lies in the caller's scope.</summary>
+    static async Task<ProblemHttpResult?> ImportScopeAsync(IFeatureStore store, Caller caller, PreparedImport prepared, CancellationToken ct)
+    {
+        if (caller.Scope is null || caller.Is(Roles.Admin)) return null;
+        var scoped = new List<Access.Scoped>();
+        var upserts = prepared.Batches.Concat(prepared.Recoding?.Upserts ?? []).SelectMany(b => b.Features.Select((f, i) => (b.Layer, f, i)));
+        foreach (var (layer, f, i) in upserts)
+        {
+            scoped.Add(new(layer, f.Geometry, f.Properties, $"/features/{i}"));
+            if (await store.GetAsync(layer, f.Id, ct) is { } was) scoped.Add(new(layer, was.Geometry, was.Properties, $"/features/{i}"));
+        }
+        foreach (var (layer, id) in prepared.Deletes.Concat(prepared.Recoding?.Deletes ?? []))
+            if (await store.GetAsync(layer, id, ct) is { } was) scoped.Add(new(layer, was.Geometry, was.Properties, $"/{layer.Key()}/{id}"));
+        return await Access.FeaturesAsync(store, caller, scoped, ct);
     }
 
     /// <summary>Reads one Feature body; on PUT the body's id (if any) must match the URL.</summary>

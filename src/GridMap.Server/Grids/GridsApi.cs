@@ -3,6 +3,7 @@ using GridMap.Core.Editing;
 using GridMap.Core.Model;
 using GridMap.Core.Store;
 using GridMap.IO.GeoJson;
+using GridMap.Server.Accounts;
 using GridMap.Server.Hosting;
 using GridMap.Server.Problems;
 using GridMap.Server.Settings;
@@ -35,6 +36,7 @@ public static class GridsApi
 
     static async Task<Results<GeoJsonResult, ProblemHttpResult>> RunAsync(HttpContext http, IFeatureStore store, GridMapOptions options, string kind, CancellationToken ct)
     {
+        if (Access.Role(Caller.Of(http), kind, Roles.Admin, Roles.Planner) is { } refused) return refused;
         var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, options.MaxFeatureBytes * 4, ct);
         if (tooLarge is not null) return tooLarge;
         EditRequest request;
@@ -51,7 +53,7 @@ public static class GridsApi
         var change = History.RequestChange.For(http, kind);
         for (var attempt = 0; ; attempt++)
         {
-            var outcome = await EditOnceAsync(store, request, PersonalData.MaySee(http, options), change, ct);
+            var outcome = await EditOnceAsync(store, request, Caller.Of(http), change, ct);
             if (outcome.Retry && attempt < 3) continue;
             return outcome.Result!;
         }
@@ -59,7 +61,7 @@ public static class GridsApi
 
     sealed record Attempt(Results<GeoJsonResult, ProblemHttpResult>? Result, bool Retry = false);
 
-    static async Task<Attempt> EditOnceAsync(IFeatureStore store, EditRequest request, bool personal, ChangeInfo change, CancellationToken ct)
+    static async Task<Attempt> EditOnceAsync(IFeatureStore store, EditRequest request, Caller caller, ChangeInfo change, CancellationToken ct)
     {
         var band = await BandSetting.ReadAsync(store, ct);
         var scope = await GridEditScope.LoadAsync(store, request.BuildingIds(), request.GridCodes(), ct);
@@ -84,6 +86,9 @@ public static class GridsApi
         }
 
         var touchedGrids = set.Touched.ToList();
+        // Every grid the edit touches (and so every building it moves) lies in the caller's scope.
+        foreach (var code in touchedGrids)
+            if (Access.Code(caller, set.Grid(code)!.Community ?? code, "/grids/" + code) is { } outside) return new(outside);
         var existing = touchedGrids.Where(c => scope.StoredGrids.ContainsKey(c)).ToList();
         var current = existing.ToDictionary(c => c, c => scope.StoredGrids[c].Version);
         var moved = scope.MovedBuildings();
@@ -135,7 +140,7 @@ public static class GridsApi
             {
                 var draft = scope.GridDraft(set.Grid(code)!);
                 var shown = band.WithBandStatus(draft.Properties);
-                GeoJsonFeatures.WriteFeature(w, draft.Id, draft.Geometry, personal ? shown : PersonalData.Redact(shown),
+                GeoJsonFeatures.WriteFeature(w, draft.Id, draft.Geometry, PersonalData.ShownTo(caller, draft.Id, shown),
                     current.TryGetValue(code, out var v) ? v + bump : bump);
             }
             w.WriteEndArray();

@@ -1,5 +1,6 @@
 using GridMap.Core.Model;
 using GridMap.Core.Store;
+using GridMap.Server.Accounts;
 using GridMap.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -71,6 +72,7 @@ public static class ChangesApi
         if (entries.Count == 0)
             return CodedProblem.Of(StatusCodes.Status422UnprocessableEntity, "not_revertible", "Nothing to revert",
                 [new ProblemError("not_revertible", "/id", $"change {id} ({change.Kind}) changed no feature: there is nothing to write back")]);
+        if (await MayRevertAsync(store, Caller.Of(http), entries, ct) is { } refused) return refused;
 
         // A change set can be undone only while nothing later touched what it wrote: otherwise the undo would throw
         // that later work away. Later changes undone since (a change and its revert) left the values as they were.
@@ -103,6 +105,24 @@ public static class ChangesApi
             }).ToList());
         }
         return TypedResults.Ok(new RevertResponse(id, written, View(change).Counts));
+    }
+
+    /// <summary>
+    /// A revert is a write of every feature the change set touched: the caller writes each of their layers, and every
+    /// feature, as it is now and as the revert will leave it, lies in their scope.
+    /// </summary>
+    static async Task<ProblemHttpResult?> MayRevertAsync(IFeatureStore store, Caller caller, IReadOnlyList<HistoryEntry> entries, CancellationToken ct)
+    {
+        foreach (var layer in entries.Select(e => e.Layer).Distinct())
+            if (Access.WriteLayer(caller, layer) is { } refused) return refused;
+        if (caller.Scope is null || caller.Is(Roles.Admin)) return null;
+        var scoped = new List<Access.Scoped>();
+        foreach (var e in entries)
+        {
+            if (e.Before is not null) scoped.Add(new(e.Layer, e.Geometry!, e.Properties!, $"/{e.Layer.Key()}/{e.Id}"));
+            if (await store.GetAsync(e.Layer, e.Id, ct) is { } now) scoped.Add(new(e.Layer, now.Geometry, now.Properties, $"/{e.Layer.Key()}/{e.Id}"));
+        }
+        return await Access.FeaturesAsync(store, caller, scoped, ct);
     }
 
     /// <summary>

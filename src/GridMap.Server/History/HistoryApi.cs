@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using GridMap.Core.Model;
 using GridMap.Core.Store;
 using GridMap.IO.GeoJson;
+using GridMap.Server.Accounts;
 using GridMap.Server.Features;
 using GridMap.Server.Hosting;
 using GridMap.Server.Problems;
@@ -45,10 +46,10 @@ public static class HistoryApi
         var current = await store.GetAsync(l, id, ct);
         var revisions = await store.FeatureHistoryAsync(l, id, size, ct);
         if (current is null && revisions.Count == 0) return Problem.NotFound(l, id);
-        var personal = PersonalData.MaySee(http, options);
+        var caller = Caller.Of(http);
         return TypedResults.Ok(new FeatureHistory(l.Key(), id, current?.Version ?? 0, revisions.Select(r => new Revision(
             r.Change.Id, r.Change.Author, r.Change.At, r.Change.Kind, r.Change.Summary, r.Entry.VersionBefore, r.Entry.VersionAfter,
-            r.Entry.Before is { } old ? ToJson(personal ? old : PersonalData.Redact(old)) : null)).ToList()));
+            r.Entry.Before is { } old ? ToJson(PersonalData.ShownTo(caller, old)) : null)).ToList()));
     }
 
     static JsonObject ToJson(StoredFeature f)
@@ -62,6 +63,8 @@ public static class HistoryApi
         GridMapOptions options, CancellationToken ct)
     {
         if (!Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        var caller = Caller.Of(http);
+        if (Access.WriteLayer(caller, l) is { } refused) return refused;
         if (!Preconditions.TryRead(http, out var expected)) return Preconditions.Unreadable();
         var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, 4096, ct);
         if (tooLarge is not null) return tooLarge;
@@ -85,8 +88,12 @@ public static class HistoryApi
                     new Dictionary<string, object?> { ["version"] = version })]);
 
         var draft = DerivedFields.Restored(old, current);
+        // The feature lies in the caller's scope as it is now and as it will be again.
+        if (await Access.FeaturesAsync(store, caller, [
+                .. current is null ? [] : new[] { new Access.Scoped(l, current.Geometry, current.Properties, "/") },
+                new Access.Scoped(l, draft.Geometry, draft.Properties, "/version")], ct) is { } outside) return outside;
         return await FeaturesApi.SaveAsync(store, l, current, draft, current is null ? null : expected, [],
-            RequestChange.For(http, ChangeKinds.Restore, $"{l.Key()}/{id} to version {version}"), options, http, ct);
+            RequestChange.For(http, ChangeKinds.Restore, $"{l.Key()}/{id} to version {version}"), options, http, caller, false, ct);
     }
 
     /// <summary>The version of a <c>{"version": N}</c> body; null when it is anything else.</summary>

@@ -29,10 +29,13 @@ public sealed record GridMapOptions
     public bool RunJobs { get; init; } = true;
 
     /// <summary>
-    /// Until accounts exist, grid workers' and building heads' names and phones go to loopback clients only (contract,
-    /// personal data). Tests turn this off to see what a visitor from another machine sees.
+    /// Anonymous visitors may read everything except personal data (`--open`); without it every request but static
+    /// files, sign-in and /api/health needs an account.
     /// </summary>
-    public bool PersonalDataOnLoopback { get; init; } = true;
+    public bool Open { get; init; }
+
+    /// <summary>Sign-in attempts allowed per client address per minute (429 beyond).</summary>
+    public int SignInsPerMinute { get; init; } = 20;
 
     /// <summary>Origins whose pages may call the API (CORS); none by default (<c>--cors-origin</c>, repeatable).</summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];

@@ -1,6 +1,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Threading.RateLimiting;
 using GridMap.Core.Store;
+using GridMap.Server.Accounts;
 using GridMap.Server.Coverage;
 using GridMap.Server.Import;
 using GridMap.Server.Features;
@@ -10,6 +12,7 @@ using GridMap.Server.Settings;
 using GridMap.Server.Lookup;
 using GridMap.Server.Partitioning;
 using GridMap.Server.Search;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.FileProviders;
 
@@ -39,6 +42,27 @@ public static class GridMapServer
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
+        builder.Services.AddGridMapAuth(options);
+        // Session cookies are sealed with data-protection keys: the embedded store keeps them beside its database, so a
+        // restart does not sign everyone out. (PostGIS servers use ASP.NET Core's per-user key ring.)
+        if (store is GridMap.Storage.Sqlite.SqliteStore sqlite && Path.GetDirectoryName(sqlite.Path) is { } dataDir)
+            builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Antiforgery", LogLevel.Error);
+        builder.Services.AddRateLimiter(o =>
+        {
+            // Password guessing is slowed per client address; bearer tokens are not guessable and are not limited here.
+            o.AddPolicy(AccountsApi.SignInLimit, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignInsPerMinute, Window = TimeSpan.FromMinutes(1) }));
+            o.OnRejected = async (context, ct) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "60";
+                await Problems.CodedProblem.Of(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many sign-in attempts",
+                    [new Problems.ProblemError("rate_limited", "/", $"at most {options.SignInsPerMinute} sign-ins a minute from one address: wait a minute")])
+                    .ExecuteAsync(context.HttpContext);
+            };
+        });
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 1);
         if (urls is not null) builder.WebHost.UseUrls(urls.ToArray());
         builder.AddWriteGuards(options);
@@ -46,7 +70,6 @@ public static class GridMapServer
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusOf });
         app.UseStatusCodePages();
-        app.UseWriteGuards(options);
 
         var webRoot = options.WebRoot ?? RepoPaths.WebRoot();
         if (webRoot is not null && Directory.Exists(webRoot))
@@ -56,7 +79,13 @@ public static class GridMapServer
             app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
         }
 
-        app.MapOpenApi();
+        app.UseRouting();
+        // After routing: the guards read the endpoint's declared upload types; before auth: CORS answers preflights.
+        app.UseWriteGuards(options);
+        app.UseGridMapAuth();
+        app.UseRateLimiter();
+
+        app.MapOpenApi().AllowAnonymous();
         app.UseSwaggerUI(o =>
         {
             o.SwaggerEndpoint("/openapi/v1.json", "GridMap API");
@@ -65,6 +94,8 @@ public static class GridMapServer
         });
 
         app.MapHealth();
+        app.MapAuth();
+        app.MapAccounts();
         app.MapLayers();
         app.MapLookup();
         app.MapSearch();
@@ -89,7 +120,7 @@ public static class GridMapServer
 
     static RouteGroupBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/health").WithTags("Health");
+        var group = app.MapGroup("/api/health").WithTags("Health").AllowAnonymous();
         group.MapGet("/", async Task<Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Ok<Health>, Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<Health>>> (IFeatureStore store, CancellationToken ct) =>
         {
             try

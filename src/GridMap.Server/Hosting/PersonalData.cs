@@ -1,19 +1,23 @@
-using System.Net;
 using System.Text.Json.Nodes;
 using GridMap.Core.Model;
+using GridMap.Server.Accounts;
 
 namespace GridMap.Server.Hosting;
 
 /// <summary>
-/// Who may see grid workers' and building heads' names and phones. Until accounts exist (contract): a client on this
-/// machine (loopback) may, anyone else may not. Redacted features keep a count of workers so the map can say 有网格员.
+/// Grid workers' and building heads' names and phones go only to the roles the contract's personal-data table names
+/// (<see cref="Caller.MaySeePersonalData"/>). Redacted grids keep a count of workers so the map can say 有网格员.
 /// </summary>
 public static class PersonalData
 {
     static readonly string[] Fields = ["workers", "building_heads"];
 
-    public static bool MaySee(HttpContext http, GridMapOptions options) =>
-        options.PersonalDataOnLoopback && http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip);
+    /// <summary>A grid's properties as <paramref name="caller"/> may see them.</summary>
+    public static JsonObject ShownTo(Caller caller, string gridCode, JsonObject properties) =>
+        caller.MaySeePersonalData(gridCode) ? properties : Redact(properties);
+
+    public static StoredFeature ShownTo(Caller caller, StoredFeature f) =>
+        f.Layer == Layer.Grids && !caller.MaySeePersonalData(f.Id) ? f with { Properties = Redact(f.Properties) } : f;
 
     /// <summary>A copy of the properties without names and phones (the same object when there are none).</summary>
     public static JsonObject Redact(JsonObject properties)
@@ -24,6 +28,4 @@ public static class PersonalData
         foreach (var f in Fields) copy.Remove(f);
         return copy;
     }
-
-    public static StoredFeature Redact(StoredFeature f) => f.Layer == Layer.Grids ? f with { Properties = Redact(f.Properties) } : f;
 }

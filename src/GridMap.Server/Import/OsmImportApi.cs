@@ -1,6 +1,7 @@
 using GridMap.Core.Store;
 using GridMap.IO.Osm;
 using GridMap.Server.History;
+using GridMap.Server.Accounts;
 using GridMap.Server.Hosting;
 using GridMap.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,7 +16,8 @@ public static class OsmImportApi
     public static RouteGroupBuilder MapOsmImport(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/import").WithTags("Import");
-        group.MapPost("/osm", ImportAsync)
+        // An extract writes every layer over its whole box: layer-wide, the admin's alone.
+        group.MapPost("/osm", ImportAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin))
             .Accepts<Stream>(false, "application/octet-stream", "application/x-protobuf", "application/xml", "text/xml")
             .WithSummary("Import an OSM extract; format=pbf (default) or osm (XML); mode=upsert (default) or replace");
         return group;

@@ -60,7 +60,7 @@ public static class LookupApi
             street is null ? null : new AreaRef(street.Text("code") ?? street.Id, street.Text("name") ?? ""),
             community is null ? null : new AreaRef(community.Text("code") ?? community.Id, community.Text("name") ?? ""),
             compound is null ? null : Compound.From(compound) is var c ? new CompoundRef(c.Id, c.Name, c.Class) : null,
-            grid is null ? null : Grid.From(grid) is var g ? new GridRef(g.Code, g.Name, g.Households, PersonalData.MaySee(http, options) ? g.Workers : []) : null,
+            grid is null ? null : Grid.From(grid) is var g ? new GridRef(g.Code, g.Name, g.Households, GridMap.Server.Accounts.Caller.Of(http).MaySeePersonalData(g.Code) ? g.Workers : []) : null,
             building is null ? null : Building.From(building) is var b ? new BuildingRef(b.Id, b.Households, b.Address, b.GridCode, GridCodesOf(building), building.Text("households_rule")) : null,
             stations, setting.Model.Network is null ? "straight_line" : "network"));
     }

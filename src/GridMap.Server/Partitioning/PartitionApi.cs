@@ -4,6 +4,7 @@ using GridMap.Core.Model;
 using GridMap.Core.Schema;
 using GridMap.Core.Store;
 using GridMap.Server.History;
+using GridMap.Server.Accounts;
 using GridMap.Server.Hosting;
 using GridMap.Server.Problems;
 using GridMap.Server.Settings;
@@ -39,12 +40,21 @@ public static class PartitionApi
         return group;
     }
 
+    /// <summary>Planners run jobs inside their scope; scope "all" is layer-wide, the admin's alone.</summary>
+    static ProblemHttpResult? MayRun(Caller caller, string scope)
+    {
+        if (scope == "all") return Access.Role(caller, "a partition of scope all", Roles.Admin);
+        if (Access.Role(caller, "a partition job", Roles.Admin, Roles.Planner) is { } refused) return refused;
+        return caller.CoversScope(scope) ? null : Access.OutOfScope(caller, scope, "/scope");
+    }
+
     static JobView View(Job j) => new(j.Id, j.Kind, j.Scope, j.Status, j.Progress, j.Parameters, j.Result?["report"]?.DeepClone(), j.Error, j.Created, j.Updated);
 
-    static async Task<Results<Accepted<JobView>, ProblemHttpResult>> StartAsync(StartRequest? request, IFeatureStore store, CancellationToken ct)
+    static async Task<Results<Accepted<JobView>, ProblemHttpResult>> StartAsync(StartRequest? request, HttpContext http, IFeatureStore store, CancellationToken ct)
     {
         var scope = request?.Scope?.Trim();
         if (string.IsNullOrEmpty(scope) || scope.Length > 64) return Problem.BadParameter("scope", "is required: a community, street or district code, or \"all\"");
+        if (MayRun(Caller.Of(http), scope) is { } refused) return refused;
         // Bounds not given come from the band setting (the scope's own when it is a community with one).
         var band = (await BandSetting.ReadAsync(store, ct)).For(scope);
         var (min, max) = (request!.Min ?? band.Min, request.Max ?? band.Max);
@@ -64,9 +74,10 @@ public static class PartitionApi
     static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(string id, IFeatureStore store, CancellationToken ct) =>
         await store.GetJobAsync(id, ct) is { } job ? TypedResults.Ok(View(job)) : NoJob(id);
 
-    static async Task<Results<Accepted<JobView>, ProblemHttpResult>> CancelAsync(string id, IFeatureStore store, CancellationToken ct)
+    static async Task<Results<Accepted<JobView>, ProblemHttpResult>> CancelAsync(string id, HttpContext http, IFeatureStore store, CancellationToken ct)
     {
-        if (await store.GetJobAsync(id, ct) is null) return NoJob(id);
+        if (await store.GetJobAsync(id, ct) is not { } job) return NoJob(id);
+        if (MayRun(Caller.Of(http), job.Scope) is { } refused) return refused;
         if (!await store.RequestCancelAsync(id, ct)) return NotNow(id, "has already ended");
         return TypedResults.Accepted($"/api/partition/jobs/{id}", View((await store.GetJobAsync(id, ct))!));
     }
@@ -76,12 +87,11 @@ public static class PartitionApi
         var job = await store.GetJobAsync(id, ct);
         if (job is null) return NoJob(id);
         if (job.Result?["grids"] is not JsonObject grids) return NotNow(id, $"has no proposal (status {job.Status})");
-        if (!PersonalData.MaySee(http, options))
-        {
-            grids = (JsonObject)grids.DeepClone();
-            foreach (var f in grids["features"]!.AsArray().OfType<JsonObject>())
+        var caller = Caller.Of(http);
+        grids = (JsonObject)grids.DeepClone();
+        foreach (var f in grids["features"]!.AsArray().OfType<JsonObject>())
+            if (f["properties"]?["code"]?.GetValue<string>() is not { } code || !caller.MaySeePersonalData(code))
                 f["properties"] = PersonalData.Redact(f["properties"]!.AsObject()).DeepClone();
-        }
         return new GeoJsonResult(w => grids.WriteTo(w));
     }
 
@@ -89,6 +99,8 @@ public static class PartitionApi
     {
         var job = await store.GetJobAsync(id, ct);
         if (job is null) return NoJob(id);
+        // The job's scope holds every grid and building the accept writes (the job read only those).
+        if (MayRun(Caller.Of(http), job.Scope) is { } refused) return refused;
         if (job.Status != JobStatuses.Done || job.Result?["grids"] is not JsonObject collection) return NotNow(id, $"cannot be accepted (status {job.Status})");
 
         // Nothing the job read may have changed since: a grid worker's correction must not be silently reverted.

@@ -38,13 +38,12 @@ public static class SearchApi
             searched = list;
         }
         var found = await store.SearchAsync(q, searched, size, ct);
-        if (!PersonalData.MaySee(http, options))
-        {
-            // Who may not see workers' names may not find grids by them either.
-            var text = q.Trim().ToLowerInvariant();
-            found = found.Where(f => f.Layer != Layer.Grids || SearchText.For(f.Id, PersonalData.Redact(f.Properties)).Contains(text, StringComparison.Ordinal))
-                .Select(PersonalData.Redact).ToList();
-        }
+        // Who may not see a grid's workers may not find it by their names either.
+        var caller = GridMap.Server.Accounts.Caller.Of(http);
+        var text = q.Trim().ToLowerInvariant();
+        found = found.Where(f => f.Layer != Layer.Grids || caller.MaySeePersonalData(f.Id)
+                || SearchText.For(f.Id, PersonalData.Redact(f.Properties)).Contains(text, StringComparison.Ordinal))
+            .Select(f => PersonalData.ShownTo(caller, f)).ToList();
         return TypedResults.Ok(new SearchResponse(q, found.Select(Hit).ToList()));
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GridMap.Core.Store;
+using GridMap.Server.Accounts;
 using GridMap.Server.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -30,6 +31,11 @@ public static class SettingsApi
 
     static async Task<Results<Ok<BandView>, ProblemHttpResult>> PutAsync(string? community, HttpContext http, IFeatureStore store, CancellationToken ct)
     {
+        // The store's band holds everywhere: the admin's. A community's own band: its planner's too.
+        var caller = Caller.Of(http);
+        if ((community is null ? Access.Role(caller, "the store's band", Roles.Admin)
+                : Access.Role(caller, "a community's band", Roles.Admin, Roles.Planner) ?? Access.Code(caller, community, "community")) is { } refused)
+            return refused;
         var header = http.Request.Headers.IfMatch.ToString().Trim();
         if (header.Length == 0)
             return CodedProblem.Of(StatusCodes.Status428PreconditionRequired, "missing_version", "Name the version you read",

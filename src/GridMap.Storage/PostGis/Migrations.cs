@@ -71,6 +71,26 @@ public static class Migrations
                 version bigint NOT NULL
             );
             """),
+        new(6, "accounts and their bearer tokens (hashes only)", """
+            CREATE TABLE accounts (
+                name text COLLATE "C" PRIMARY KEY,
+                role text NOT NULL,
+                scope text,
+                grids jsonb NOT NULL,
+                can_edit_households boolean NOT NULL,
+                password_hash text,
+                password_generated boolean NOT NULL,
+                created timestamptz NOT NULL,
+                version bigint NOT NULL
+            );
+            CREATE TABLE tokens (
+                id text PRIMARY KEY,
+                account text NOT NULL,
+                hash text NOT NULL UNIQUE,
+                created timestamptz NOT NULL,
+                revoked timestamptz
+            );
+            """),
     ];
 
     /// <remarks>

@@ -59,6 +59,26 @@ static class SqliteSchema
             version INTEGER NOT NULL);
 
         """,
+        // Accounts and their bearer tokens (hashes only).
+        """
+        CREATE TABLE accounts (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            scope TEXT,
+            grids TEXT NOT NULL,
+            can_edit_households INTEGER NOT NULL,
+            password_hash TEXT,
+            password_generated INTEGER NOT NULL,
+            created TEXT NOT NULL,
+            version INTEGER NOT NULL);
+        CREATE TABLE tokens (
+            id TEXT PRIMARY KEY,
+            account TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE,
+            created TEXT NOT NULL,
+            revoked TEXT);
+
+        """,
     ];
 
     /// <summary>The schema version of a store once opened.</summary>

@@ -1,7 +1,7 @@
 // The grid-editing API (docs/editing.md) for the 网格编辑 panel: assign and rebalance (dry runs and the save), the
 // band, and a community's grids and buildings. Refusals come back as EditError carrying the whole problem
 // (`errors[]`, `current`), so the panel can name the grids that changed; Chinese text is made here from `code`.
-import { getFeature, getFeatures } from "../api.js";
+import { getFeature, getFeatures, writeHeaders } from "../api.js";
 import { bboxOf, extentOf } from "../geo.js";
 
 export class EditError extends Error {
@@ -20,7 +20,7 @@ export class EditError extends Error {
 async function send(method, path, body, signal) {
   const res = await fetch(path, {
     method, signal,
-    headers: { Accept: "application/json", ...(body !== undefined ? { "Content-Type": "application/json" } : {}) },
+    headers: { Accept: "application/json", ...(body !== undefined ? { "Content-Type": "application/json" } : {}), ...writeHeaders(method) },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   let json = null;
