@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs GridMap on its embedded store (./data, seeded with the sample city on first run)
-# and serves the web map on http://127.0.0.1:5080. Extra arguments go to `gridmap serve`
-# (e.g. --port 8080, --data DIR, --postgres "Host=…").
+# and serves the web map on http://127.0.0.1:5080, open to anonymous readers (--open: no
+# personal data, no writes; sign in with the admin password printed on first run to edit).
+# Extra arguments go to `gridmap serve` (e.g. --port 8080, --data DIR, --postgres "Host=…").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,4 +19,4 @@ build_server() {
 
 build_web
 build_server
-exec dotnet .build/gridmap/gridmap.dll serve "$@"
+exec dotnet .build/gridmap/gridmap.dll serve --open "$@"
