@@ -122,6 +122,10 @@ function openPassword() {
 }
 
 async function signOut() {
-  await postJson("/api/auth/sign-out");
-  location.reload();
+  try {
+    await postJson("/api/auth/sign-out");
+  } finally {
+    // Whatever the answer, show the map as the server now sees this browser.
+    location.reload();
+  }
 }

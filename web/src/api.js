@@ -70,8 +70,9 @@ async function readJson(path, res) {
     } catch { /* not JSON: the status is all there is */ }
     throw new ApiError(res.status, problem, { path });
   }
-  if (res.status === 204) return null;
-  return res.json();
+  // 204, or a 2xx without a body (a sign-out): nothing to read.
+  const text = res.status === 204 ? "" : await res.text();
+  return text ? JSON.parse(text) : null;
 }
 
 /** `[{layer, label, count}]` for the eight layers. */

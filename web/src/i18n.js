@@ -125,6 +125,12 @@ const SENTENCES = {
   compound_split: (p) => `小区 ${p.compound ?? ""} 被分到了 ${Array.isArray(p.grids) ? p.grids.length : "多"} 个网格`,
   units_split: (p) => `${String(p.building ?? "").startsWith("remainder-") ? "小区未测绘住户" : `楼栋 ${p.building ?? ""}`} 被分到了多个网格`,
   network: () => "无法连接服务器，请检查网络后重试",
+  // History (docs/history.md).
+  already_current: () => "该版本与当前状态相同，无需恢复",
+  grid_restore: () => "网格已撤销或删除，不能恢复；请在网格编辑中调整楼栋",
+  grid_restore_unplaced: (p) => `${Array.isArray(p.buildings) ? `${p.buildings.length} 栋楼` : "部分楼栋"}是该版本之后才划入的，原网格已不存在；请先在网格编辑中移走`,
+  already_reverted: () => "该变更已被撤销",
+  not_revertible: () => "该变更没有可撤销的内容",
 };
 
 /** When nothing else says what went wrong. */

@@ -9,6 +9,8 @@ import { buildLayerPanel, updateLayerCounts, updateZoomHints } from "./layerpane
 import { DEFAULT_BAND, MapLayers } from "./layers.js";
 import { followMap, readLink } from "./link.js";
 import { CoveragePanel } from "./coverage.js";
+import { GridHistory } from "./history.js";
+import { correctionForm, mayCorrect } from "./households.js";
 import { InfoPanel } from "./panel.js";
 import { PartitionPanel } from "./partition.js";
 import { setupSearch } from "./search.js";
@@ -61,6 +63,19 @@ let clickMarker = null;
 const info = new InfoPanel(infoRoot, {
   onStation: (lon, lat) => map.flyTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), 16) }),
   onPartition: (code) => partition?.open(code),
+  onHistory: (code, container) => new GridHistory(container, code, {
+    onRestored: async () => {
+      await reloadLayers(["grids", "buildings"]);
+      await outlineGrid(code);
+    },
+  }).load(),
+  correction: (building, gridCode) => (mayCorrect(building, gridCode) ? correctionForm(building, {
+    onSaved: async () => {
+      await reloadLayers(["buildings", "grids", "compounds"]);
+      const at = clickMarker?.getLngLat();
+      if (at) await showLookup(at.lng, at.lat);
+    },
+  }) : null),
 });
 const updateLink = followMap(map, () => info.gridCode);
 infoRoot.addEventListener("closed", () => {

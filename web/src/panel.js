@@ -30,13 +30,16 @@ const fixed = (v, digits) => (typeof v === "number" && Number.isFinite(v) ? v.to
 export class InfoPanel {
   /**
    * @param root the <aside> element; onStation(lon, lat) flies the map to a station; onPartition(code) opens the
-   * partition panel for a community.
+   * partition panel for a community; onHistory(code, container) draws a grid's history into container;
+   * correction(building, gridCode) returns the form to correct a building's households, or null when not allowed.
    */
-  constructor(root, { onStation = () => {}, onPartition = null } = {}) {
+  constructor(root, { onStation = () => {}, onPartition = null, onHistory = null, correction = null } = {}) {
     this.root = root;
     this.body = root.querySelector(".info-body");
     this.onStation = onStation;
     this.onPartition = onPartition;
+    this.onHistory = onHistory;
+    this.correction = correction;
     this.shownGrid = null;
     root.querySelector(".info-close").addEventListener("click", () => this.hide());
   }
@@ -123,9 +126,20 @@ export class InfoPanel {
       : el("p", { class: "muted" }, "附近没有服务站点");
 
     const coords = join(", ", fixed(r.lon, 6), fixed(r.lat, 6));
+    // A grid's history and a building's household correction open in place, below the facts.
+    const extra = el("div", { class: "info-extra" });
+    const form = r.building && this.correction ? this.correction(r.building, grid?.code ?? null) : null;
+    const actions = [
+      grid && this.onHistory ? el("button", {
+        type: "button", class: "info-action grid-history-button", onclick: () => this.onHistory(String(grid.code), extra),
+      }, "网格历史") : null,
+      form ? el("button", { type: "button", class: "info-action correct-households", onclick: () => extra.replaceChildren(form) }, "更正户数") : null,
+    ].filter(Boolean);
     // replaceChildren prints a null as "null": leave the missing parts out.
     this.body.replaceChildren(...[
       facts,
+      actions.length ? el("div", { class: "info-actions" }, ...actions) : null,
+      extra,
       has(r.community?.code) && this.onPartition
         ? el("button", { type: "button", class: "partition-here", onclick: () => this.onPartition(r.community.code) }, "划分此社区网格")
         : null,

@@ -49,11 +49,17 @@ public static class GridsApi
             return CodedProblem.Of(StatusCodes.Status400BadRequest, e.Code, "The edit cannot be read", [new ProblemError(e.Code, e.Pointer, e.Message)]);
         }
 
+        return await EditAsync(store, request, Caller.Of(http), History.RequestChange.For(http, kind), ct);
+    }
+
+    /// <summary>Runs an edit (assign, rebalance, or a grid restore's moves) as <paramref name="caller"/>: the answer of /api/grids/assign.</summary>
+    internal static async Task<Results<GeoJsonResult, ProblemHttpResult>> EditAsync(IFeatureStore store, EditRequest request, Caller caller, ChangeInfo change,
+        CancellationToken ct)
+    {
         // A concurrent writer may change a building between our read and our write: read again, a few times.
-        var change = History.RequestChange.For(http, kind);
         for (var attempt = 0; ; attempt++)
         {
-            var outcome = await EditOnceAsync(store, request, Caller.Of(http), change, ct);
+            var outcome = await EditOnceAsync(store, request, caller, change, ct);
             if (outcome.Retry && attempt < 3) continue;
             return outcome.Result!;
         }

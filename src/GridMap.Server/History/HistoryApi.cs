@@ -14,7 +14,7 @@ namespace GridMap.Server.History;
 /// <summary>
 /// A feature's history (deleted features too) and restoring one of its versions (docs/history.md). Restoring brings back
 /// the version's own fields as a new version, never derived ones, through the same write as a PUT (or a create for a
-/// deleted feature); grids are refused for now (their membership goes through the assign engine).
+/// deleted feature); a grid's old membership comes back through the assign engine (<see cref="GridRestore"/>).
 /// </summary>
 public static class HistoryApi
 {
@@ -33,7 +33,7 @@ public static class HistoryApi
             .WithSummary("Every change of a feature, newest first, with who, when, the versions before and after and the old value; deleted features too");
         group.MapPost("/{layer}/features/{id}/restore", RestoreAsync)
             .Accepts<RestoreBody>("application/json")
-            .WithSummary("Bring version N back as a new version: {\"version\": N}, If-Match with the current version (of a deleted feature: the version it was deleted at)");
+            .WithSummary("Bring version N back as a new version: {\"version\": N}, If-Match with the current version (of a deleted feature: the version it was deleted at); a grid's membership comes back through the assign engine ({\"version\": N, \"versions\": {…}, \"dry_run\": true|false})");
         return group;
     }
 
@@ -66,45 +66,52 @@ public static class HistoryApi
         var caller = Caller.Of(http);
         if (Access.WriteLayer(caller, l) is { } refused) return refused;
         if (!Preconditions.TryRead(http, out var expected)) return Preconditions.Unreadable();
-        var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, 4096, ct);
+        var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, 64 * 1024, ct);
         if (tooLarge is not null) return tooLarge;
-        if (ReadVersion(body!) is not { } version)
+        // A grid's restore is an assign: it also takes that body's versions map and dry_run.
+        var restore = ReadBody(body!, l == Layer.Grids ? ["version", "versions", "dry_run"] : ["version"]);
+        if (restore?["version"] is not JsonValue v || !v.TryGetValue<long>(out var version) || version < 1)
             return CodedProblem.Of(StatusCodes.Status400BadRequest, "invalid", "The restore cannot be read",
-                [new ProblemError("invalid", "/version", "send {\"version\": N}: the version to bring back, a whole number ≥ 1")]);
+                [new ProblemError("invalid", "/version", l == Layer.Grids
+                    ? "send {\"version\": N, \"versions\": {grid: version, …}, \"dry_run\": false}: the version to bring back, a whole number ≥ 1"
+                    : "send {\"version\": N}: the version to bring back, a whole number ≥ 1")]);
+        var dryRun = restore["dry_run"] is JsonValue d && d.TryGetValue<bool>(out var dry) && dry;
 
         var current = await store.GetAsync(l, id, ct);
         var revisions = await store.FeatureHistoryAsync(l, id, int.MaxValue, ct);
         if (current is null && revisions.Count == 0) return Problem.NotFound(l, id);
         // A deleted feature's version is the one it was deleted at (its newest change deleted it).
         var now = current?.Version ?? revisions[0].Entry.VersionBefore;
-        if (expected is null) return Preconditions.Missing($"{l.Key()}/{id}", $"GET /api/layers/{l.Key()}/features/{id}/history", now);
-        if (expected != now) return Problem.StaleVersion(l, id, expected.Value, now);
-        if (l == Layer.Grids)
-            return Refused("grid_restore", "a grid's membership, households and polygon are derived: restoring a grid would have to move its buildings back through /api/grids/assign, which restore does not do yet; move them with /api/grids/assign, or revert the change set that moved them (POST /api/changes/{id}/revert)");
+        if (expected is null && !dryRun) return Preconditions.Missing($"{l.Key()}/{id}", $"GET /api/layers/{l.Key()}/features/{id}/history", now);
+        if (expected is not null && expected != now) return Problem.StaleVersion(l, id, expected.Value, now);
         if (version == current?.Version) return Refused("already_current", $"version {version} is the current version of {l.Key()}/{id}");
-        if (revisions.FirstOrDefault(r => r.Entry.VersionBefore == version)?.Entry.Before is not { } old)
+        var then = revisions.FirstOrDefault(r => r.Entry.VersionBefore == version && r.Entry.Before is not null);
+        if (then is null)
             return CodedProblem.Of(StatusCodes.Status404NotFound, "not_found", "No such version",
                 [new ProblemError("not_found", "/version", $"{l.Key()}/{id} has no recorded version {version} (see GET …/history)",
                     new Dictionary<string, object?> { ["version"] = version })]);
+        var change = RequestChange.For(http, ChangeKinds.Restore, $"{l.Key()}/{id} to version {version}");
 
-        var draft = DerivedFields.Restored(old, current);
+        if (l == Layer.Grids)
+        {
+            if (current is null || current.Text("status") == "retired")
+                return Refused("grid_restore", $"grid {id} is {(current is null ? "deleted" : "retired")}: a grid comes back only while it exists; move its old buildings to a grid with POST /api/grids/assign, or revert the change set that retired it (POST /api/changes/{{id}}/revert)");
+            return await GridRestore.RunAsync(store, current, then, restore, caller, change, ct);
+        }
+        var draft = DerivedFields.Restored(then.Entry.Before!, current);
         // The feature lies in the caller's scope as it is now and as it will be again.
         if (await Access.FeaturesAsync(store, caller, [
                 .. current is null ? [] : new[] { new Access.Scoped(l, current.Geometry, current.Properties, "/") },
                 new Access.Scoped(l, draft.Geometry, draft.Properties, "/version")], ct) is { } outside) return outside;
-        return await FeaturesApi.SaveAsync(store, l, current, draft, current is null ? null : expected, [],
-            RequestChange.For(http, ChangeKinds.Restore, $"{l.Key()}/{id} to version {version}"), options, http, caller, false, ct);
+        return await FeaturesApi.SaveAsync(store, l, current, draft, current is null ? null : expected, [], change, options, http, caller, false, ct);
     }
 
-    /// <summary>The version of a <c>{"version": N}</c> body; null when it is anything else.</summary>
-    static long? ReadVersion(byte[] body)
+    /// <summary>The body as an object with only <paramref name="allowed"/> members; null when it is anything else.</summary>
+    static JsonObject? ReadBody(byte[] body, string[] allowed)
     {
         try
         {
-            using var doc = JsonDocument.Parse(body);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || root.EnumerateObject().Any(p => p.Name != "version")) return null;
-            return root.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) && n >= 1 ? n : null;
+            return JsonNode.Parse(body) is JsonObject o && o.All(p => allowed.Contains(p.Key)) ? o : null;
         }
         catch (JsonException)
         {
