@@ -64,4 +64,30 @@ public sealed class PersonalDataTests : IAsyncLifetime
         var byNameAsAdmin = JsonNode.Parse(await _host.Http.GetStringAsync($"/api/search?q={Uri.EscapeDataString(name)}"))!;
         Assert.NotEmpty(byNameAsAdmin["results"]!.AsArray());
     }
+
+    [Fact]
+    public async Task A_grid_whose_workers_name_an_account_becomes_that_workers_grid_at_once()
+    {
+        var grids = (await _host.Store.ListAsync(Layer.Grids, new(null, 1000))).Features.OrderBy(g => g.Id, StringComparer.Ordinal).ToList();
+        var grid = grids.First(g => g.Properties["workers"] is JsonArray { Count: > 0 });
+        var phone = grid.Properties["workers"]![0]!["phone"]!.GetValue<string>();
+        var worker = await _host.ClientAsync(Roles.Worker, name: "chen.worker", canEditHouseholds: true);
+        Assert.DoesNotContain(phone, await worker.GetStringAsync($"/api/layers/grids/features/{grid.Id}"));
+
+        // The planner puts the account on the grid's worker (a grid's own field, written with the version read).
+        var feature = JsonNode.Parse(await _host.Http.GetStringAsync($"/api/layers/grids/features/{grid.Id}"))!.AsObject();
+        var version = feature["version"]!.GetValue<long>();
+        feature.Remove("version");
+        feature["properties"]!["workers"]![0]!["account"] = "chen.worker";
+        var put = new HttpRequestMessage(HttpMethod.Put, $"/api/layers/grids/features/{grid.Id}") { Content = ServerHost.Json(feature.ToJsonString()) };
+        put.Headers.TryAddWithoutValidation("If-Match", $"\"{version}\"");
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await _host.Http.SendAsync(put)).StatusCode);
+
+        Assert.Contains(phone, await worker.GetStringAsync($"/api/layers/grids/features/{grid.Id}"));
+        var me = JsonNode.Parse(await worker.GetStringAsync("/api/auth/me"))!;
+        Assert.Equal([grid.Id], me["grids"]!.AsArray().Select(n => n!.GetValue<string>()));
+        // Another grid stays closed to them.
+        var other = grids.First(g => g.Id != grid.Id && g.Properties["workers"] is JsonArray { Count: > 0 });
+        Assert.DoesNotContain(other.Properties["workers"]![0]!["phone"]!.GetValue<string>(), await worker.GetStringAsync($"/api/layers/grids/features/{other.Id}"));
+    }
 }

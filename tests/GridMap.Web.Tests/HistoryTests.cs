@@ -92,7 +92,9 @@ public sealed class HistoryTests(WebFixture web, ITestOutputHelper output) : ICl
             ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true, DeviceScaleFactor = 2,
         });
         await web.SignInAsync(context, "wang.worker", Password);
-        var (page, errors) = await web.OpenPageAsync($"/?grid={Id(grid)}", context: context);
+        // A worker's map opens on their own grid.
+        var (page, errors) = await web.OpenPageAsync("/", context: context);
+        await Assertions.Expect(page.Locator("#info .grid-code").First).ToHaveTextAsync(Id(grid));
 
         async Task LookUpAsync(string id) => await page.EvaluateAsync($$"""
             async () => {

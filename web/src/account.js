@@ -40,7 +40,7 @@ const el = (tag, attrs = {}, ...children) => {
  * The account button in the bar and its dialogs: 登录 for visitors; the name and role, 修改密码 and 退出 once signed in.
  * Signing in or out reloads the page, so every layer is drawn again as the new role may see it.
  */
-export function setupAccount(container, { required = false } = {}) {
+export function setupAccount(container, { required = false, onGrid = null } = {}) {
   container.replaceChildren();
   if (!me.signed_in) {
     const button = el("button", { type: "button", class: "bar-button account-button", onclick: () => openSignIn() }, "登录");
@@ -50,7 +50,11 @@ export function setupAccount(container, { required = false } = {}) {
   }
   const menu = el("div", { class: "account-menu", hidden: true },
     me.scope ? el("p", { class: "account-scope" }, `范围 ${me.scope}`) : null,
-    me.grids?.length ? el("p", { class: "account-scope" }, `网格 ${me.grids.join("、")}`) : null,
+    // A worker's own grids, each one tap away.
+    me.grids?.length ? el("div", { class: "account-grids" }, el("p", { class: "account-scope" }, "我的网格"),
+      ...me.grids.map((code) => el("button", {
+        type: "button", class: "bar-button account-grid", onclick: () => { menu.hidden = true; onGrid?.(code); },
+      }, code))) : null,
     el("button", { type: "button", class: "bar-button", onclick: () => openPassword() }, "修改密码"),
     el("button", { type: "button", class: "bar-button account-sign-out", onclick: () => signOut() }, "退出登录"));
   const button = el("button", {

@@ -23,7 +23,8 @@ const when = (iso) => {
 
 const facts = (props) => {
   if (!props) return null;
-  const units = Array.isArray(props.unit_ids) ? props.unit_ids.length : null;
+  // unit_ids name buildings, or stairwells of split buildings as "building/unit": count buildings.
+  const units = Array.isArray(props.unit_ids) ? new Set(props.unit_ids.map((u) => String(u).split("/")[0])).size : null;
   return [has(props.households) ? `${props.households} 户` : null, units != null ? `${units} 栋` : null].filter(Boolean).join(" · ");
 };
 

@@ -274,7 +274,7 @@ async function start() {
     return;
   }
   const me = account();
-  setupAccount(document.getElementById("account"), { required: !me.signed_in && !me.open });
+  setupAccount(document.getElementById("account"), { required: !me.signed_in && !me.open, onGrid: (code) => openGrid(code) });
   if (!me.signed_in && !me.open) return;
   for (const [tool, id] of [["partition", "partition-open"], ["planner", "planner-open"]])
     document.getElementById(id).hidden = !may(tool);
@@ -304,10 +304,11 @@ async function start() {
   const closeResults = setupSearch(document.getElementById("search"), document.getElementById("results"), { onPick: pickSearchResult });
   map.on("click", closeResults);
 
-  // The first view: the link's, else the linked grid, else the whole of what the store holds.
+  // The first view: the link's, else the linked grid, else a grid worker's own grid, else the whole of what the store holds.
   const empty = layerList.every((l) => !(l.count > 0));
   let placed = Boolean(link.center);
   if (link.grid && (await openGrid(link.grid, { fit: !placed }))) placed = true;
+  if (!placed && me.role === "worker" && me.grids?.length && (await openGrid(me.grids[0]))) placed = true;
   if (!placed && !empty) {
     try {
       const extent = await dataExtent(layerList);

@@ -167,6 +167,8 @@ public static class FeatureValidator
                     {
                         if (item["name"]?.GetValueKind() != JsonValueKind.String) { error = $"[{i}].name must be a string"; return null; }
                         if (item["phone"] is { } phone && phone.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Null)) { error = $"[{i}].phone must be a string"; return null; }
+                        // The worker's GridMap account, when they have one: it gives the account this grid (docs/security.md).
+                        if (item["account"] is { } account && account.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Null)) { error = $"[{i}].account must be an account name"; return null; }
                     }
                     else
                     {

@@ -42,6 +42,7 @@ public static class AuthSetup
             o.FallbackPolicy = new AuthorizationPolicyBuilder().AddRequirements(new ReadOrSignedIn(options.Open)).Build();
         });
         services.AddSingleton<IAuthorizationHandler, ReadOrSignedInHandler>();
+        services.AddSingleton<IClaimsTransformation, WorkerGrids>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemResultHandler>();
         services.AddAntiforgery(o =>
         {
