@@ -20,6 +20,9 @@ export const account = () => me;
 /** Whether the signed-in role may use a tool (`partition`, `planner`, `sites`). */
 export const may = (tool) => (TOOLS[tool] ?? []).includes(me.role);
 
+/** Whether the signed-in role writes a layer (within its scope), as GET /api/auth/me's `writes` says. */
+export const mayWrite = (layer) => (me.writes ?? []).includes(layer);
+
 export async function loadAccount() {
   me = await getJson("/api/auth/me");
   setAntiforgery(me.antiforgery);

@@ -14,7 +14,7 @@ export const CHANGE_KINDS = {
   seed: "示例数据", apply: "批量写入",
 };
 
-const when = (iso) => {
+export const when = (iso) => {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso ?? "");
   const pad = (n) => String(n).padStart(2, "0");

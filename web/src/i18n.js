@@ -68,6 +68,8 @@ const SENTENCES = {
   duplicate: (p) => `楼栋${has(p.building) ? ` ${p.building}` : ""} 被重复分配`,
   no_community: (p) => `楼栋${has(p.building) ? ` ${p.building}` : ""} 不在任何网格中，无法确定新网格所属社区`,
   changed_since_read: (p) => {
+    // A revert (`change`, `count`): later changes touched the same features.
+    if (p.change != null) return `变更 #${p.change} 之后，其中 ${p.count ?? ""} 项要素又被修改过；请先撤销更晚的变更`;
     // `changed: [{layer, id, read, current}]` (a partition accept): say how many grids and how many buildings.
     if (Array.isArray(p.changed) && p.changed.length && p.changed.every((c) => c && typeof c === "object" && c.layer)) {
       const grids = p.changed.filter((c) => c.layer === "grids").length;

@@ -9,6 +9,7 @@ import { buildLayerPanel, updateLayerCounts, updateZoomHints } from "./layerpane
 import { DEFAULT_BAND, MapLayers } from "./layers.js";
 import { followMap, readLink } from "./link.js";
 import { CoveragePanel } from "./coverage.js";
+import { ChangesPanel } from "./changes.js";
 import { GridHistory } from "./history.js";
 import { correctionForm, mayCorrect } from "./households.js";
 import { InfoPanel } from "./panel.js";
@@ -300,6 +301,11 @@ async function start() {
   // 网格编辑: the grid editor panel; it reloads grids and buildings itself after a save.
   window.gridmap.planner = new PlannerPanel(document.getElementById("planner"), map);
   document.getElementById("planner-open").addEventListener("click", () => window.gridmap.planner.open());
+  // 变更记录: for every signed-in role (history is no secret to those who may read the map); 撤销 by the roles that write.
+  const changes = new ChangesPanel(document.getElementById("changes"), { onReverted: () => reloadLayers() });
+  document.getElementById("changes-open").hidden = !me.signed_in;
+  document.getElementById("changes-open").addEventListener("click", () => changes.open());
+  window.gridmap.changes = changes;
   setupToolsMenu();
   const closeResults = setupSearch(document.getElementById("search"), document.getElementById("results"), { onPick: pickSearchResult });
   map.on("click", closeResults);

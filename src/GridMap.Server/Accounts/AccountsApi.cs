@@ -15,8 +15,12 @@ namespace GridMap.Server.Accounts;
 public static class AccountsApi
 {
     /// <summary>What the web map knows of its caller; <c>antiforgery</c> goes back in X-XSRF-TOKEN on writes.</summary>
+    /// <param name="Writes">The layers this role writes (within its scope): the map offers edits, restores and reverts by it.</param>
     public sealed record Me(bool SignedIn, string? Name, string? Role, string? Scope, IReadOnlyList<string> Grids, bool CanEditHouseholds,
-        bool PasswordGenerated, bool Open, string? Antiforgery);
+        bool PasswordGenerated, bool Open, string? Antiforgery)
+    {
+        public IReadOnlyList<string> Writes => Role is null ? [] : Core.Model.Layers.All.Where(l => Access.WritersOf(l).Contains(Role)).Select(l => l.Key()).ToList();
+    }
 
     public sealed record SignIn(string? Name, string? Password);
 
