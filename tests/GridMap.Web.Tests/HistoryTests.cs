@@ -128,4 +128,48 @@ public sealed class HistoryTests(WebFixture web, ITestOutputHelper output) : ICl
         Assert.Empty(errors);
         await context.CloseAsync();
     }
+
+    [Fact]
+    public async Task The_change_list_shows_who_changed_what_and_undoes_a_move()
+    {
+        var (from, to, building) = await PickAsync(8);
+        var assign = new JsonObject
+        {
+            ["assignments"] = new JsonArray(new JsonObject { ["building"] = building, ["grid"] = Id(to) }),
+            ["versions"] = new JsonObject { [Id(from)] = from["version"]!.GetValue<long>(), [Id(to)] = to["version"]!.GetValue<long>() },
+        };
+        long change;
+        using (var moved = await web.Admin.PostAsync("/api/grids/assign", new StringContent(assign.ToJsonString(), Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+        change = (await GetAsync("/api/changes?limit=1"))["changes"]![0]!["id"]!.GetValue<long>();
+
+        var (page, errors) = await web.OpenPageAsync("/");
+        await page.Locator("#changes-open").ClickAsync();
+        var row = page.Locator($"#changes .change[data-id='{change}']");
+        await Assertions.Expect(row.Locator(".history-kind")).ToHaveTextAsync($"#{change} 调整楼栋");
+        await Assertions.Expect(row).ToContainTextAsync("楼栋 1、网格 2");
+        page.Dialog += async (_, d) => await d.AcceptAsync();
+        await row.Locator(".change-revert").ClickAsync();
+        await Assertions.Expect(page.Locator("#changes .changes-note")).ToContainTextAsync($"已撤销 #{change}");
+        Assert.Equal(Id(from), await GridOfAsync(building));
+        await Assertions.Expect(page.Locator($"#changes .change[data-id='{change}'] .changes-state")).ToContainTextAsync("已被");
+        await ShotAsync(page, "changes");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+
+        // A viewer on a phone reads the list (in the 工具 menu) and is offered no 撤销.
+        await web.CliAsync(["user", "add", "sun.viewer", "--role", "viewer", "--password-stdin"], Password);
+        var context = await web.Browser.NewContextAsync(new()
+        {
+            ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true, DeviceScaleFactor = 2,
+        });
+        await web.SignInAsync(context, "sun.viewer", Password);
+        var (phone, _) = await web.OpenPageAsync("/", context: context);
+        await phone.Locator("#tools .tools-toggle").ClickAsync();
+        await phone.Locator("#changes-open").ClickAsync();
+        await Assertions.Expect(phone.Locator($"#changes .change[data-id='{change}']")).ToBeVisibleAsync();
+        await Assertions.Expect(phone.Locator("#changes .change-revert")).ToHaveCountAsync(0);
+        await ShotAsync(phone, "changes-phone");
+        await context.CloseAsync();
+    }
 }
