@@ -19,7 +19,7 @@ public static class AccountsApi
     public sealed record Me(bool SignedIn, string? Name, string? Role, string? Scope, IReadOnlyList<string> Grids, bool CanEditHouseholds,
         bool PasswordGenerated, bool Open, string? Antiforgery)
     {
-        public IReadOnlyList<string> Writes => Role is null ? [] : Core.Model.Layers.All.Where(l => Access.WritersOf(l).Contains(Role)).Select(l => l.Key()).ToList();
+        public IReadOnlyList<string> Writes => Role is null ? [] : Core.Model.Layers.All.Where(l => Access.WritersOf(l).Contains(Role)).Select(Core.Model.Layers.Key).ToList();
     }
 
     public sealed record SignIn(string? Name, string? Password);
