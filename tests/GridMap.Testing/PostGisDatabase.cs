@@ -16,47 +16,13 @@ public static class PostGisDatabase
     static readonly Lazy<Task<string>> Server = new(FindServerAsync);
 
     /// <summary>Creates <c>{prefix}_{random}</c> with the postgis extension and returns its connection string.</summary>
-    public static async Task<string> CreateDatabaseAsync(string prefix)
-    {
-        var admin = await Server.Value;
-        var name = $"{Sanitize(prefix)}_{Guid.NewGuid():N}"; // at most 30 + 1 + 32 = 63 characters
+    public static async Task<string> CreateDatabaseAsync(string prefix) =>
+        // at most 30 + 1 + 32 = 63 characters
+        await GridMap.Storage.PostGis.ScratchDatabase.CreateAsync(await Server.Value, $"{Sanitize(prefix)}_{Guid.NewGuid():N}");
 
-        await using (var conn = new NpgsqlConnection(admin))
-        {
-            await conn.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", conn);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var cs = new NpgsqlConnectionStringBuilder(admin) { Database = name, Pooling = false }.ConnectionString;
-        await using (var conn = new NpgsqlConnection(cs))
-        {
-            await conn.OpenAsync();
-            await using var ext = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS postgis", conn);
-            await ext.ExecuteNonQueryAsync();
-        }
-        return new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
-    }
-
-    /// <summary>Drops a database made by <see cref="CreateDatabaseAsync"/>, closing its connections; errors are ignored.</summary>
-    public static async Task DropDatabaseAsync(string connectionString)
-    {
-        try
-        {
-            var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
-            if (string.IsNullOrEmpty(name)) return;
-            NpgsqlConnection.ClearAllPools();
-            var admin = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false }.ConnectionString;
-            await using var conn = new NpgsqlConnection(admin);
-            await conn.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name.Replace("\"", "\"\"")}\" WITH (FORCE)", conn);
-            await drop.ExecuteNonQueryAsync();
-        }
-        catch (Exception)
-        {
-            // Cleanup is best effort: the throwaway cluster or container goes away anyway.
-        }
-    }
+    /// <summary>Drops a database made by <see cref="CreateDatabaseAsync"/>, closing its connections; errors are ignored
+    /// (cleanup is best effort: the throwaway cluster or container goes away anyway).</summary>
+    public static Task DropDatabaseAsync(string connectionString) => GridMap.Storage.PostGis.ScratchDatabase.DropAsync(connectionString);
 
     static async Task<string> FindServerAsync()
     {

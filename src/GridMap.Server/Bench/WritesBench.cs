@@ -387,45 +387,14 @@ public static class WritesBench
     }
 
     /// <summary>Creates <c>gridmap_bench_writes_{random}</c> with PostGIS on the server <paramref name="postgres"/> names; returns its connection string.</summary>
-    static async Task<string> CreateDatabaseAsync(string postgres, CancellationToken ct)
-    {
-        var name = $"gridmap_bench_writes_{Guid.NewGuid():N}";
-        var admin = new NpgsqlConnectionStringBuilder(postgres) { Pooling = false };
-        if (string.IsNullOrEmpty(admin.Database)) admin.Database = "postgres";
-        await using (var conn = new NpgsqlConnection(admin.ConnectionString))
-        {
-            await conn.OpenAsync(ct);
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", conn);
-            await create.ExecuteNonQueryAsync(ct);
-        }
-        var database = new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = name, Pooling = false };
-        await using (var conn = new NpgsqlConnection(database.ConnectionString))
-        {
-            await conn.OpenAsync(ct);
-            await using var ext = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS postgis", conn);
-            await ext.ExecuteNonQueryAsync(ct);
-        }
-        return new NpgsqlConnectionStringBuilder(postgres) { Database = name }.ConnectionString;
-    }
+    static Task<string> CreateDatabaseAsync(string postgres, CancellationToken ct) =>
+        GridMap.Storage.PostGis.ScratchDatabase.CreateAsync(postgres, $"gridmap_bench_writes_{Guid.NewGuid():N}", ct);
 
     /// <summary>Drops a database made by <see cref="CreateDatabaseAsync"/>; best effort.</summary>
     static async Task DropDatabaseAsync(string connectionString)
     {
-        try
-        {
-            var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
-            if (string.IsNullOrEmpty(name)) return;
-            NpgsqlConnection.ClearAllPools();
-            var admin = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false }.ConnectionString;
-            await using var conn = new NpgsqlConnection(admin);
-            await conn.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name.Replace("\"", "\"\"")}\" WITH (FORCE)", conn);
-            await drop.ExecuteNonQueryAsync();
-        }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or ArgumentException)
-        {
-            Console.Error.WriteLine($"gridmap bench writes: could not drop the bench database: {e.Message}");
-        }
+        var (dropped, error) = await GridMap.Storage.PostGis.ScratchDatabase.DropAsync(connectionString);
+        if (!dropped) Console.Error.WriteLine($"gridmap bench writes: could not drop the bench database: {error}");
     }
 
     static async Task<string> DescribeServerAsync(string connectionString, CancellationToken ct)
