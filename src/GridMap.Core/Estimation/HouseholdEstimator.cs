@@ -58,8 +58,9 @@ public sealed class HouseholdEstimator
     /// <summary>
     /// Fills <c>households</c> where absent on the import's buildings and compounds, with <c>households_estimated</c> and
     /// <c>households_rule</c> (the rule that decided). A building gets the <c>compound</c> whose land holds its centroid
-    /// (the import's or the store's) when absent. Then each compound of the import, and each stored compound that gains
-    /// buildings, is recounted: its given count, else the sum over its residential buildings where they cover
+    /// (the import's or the store's) when absent; a stored building naming none gets the import's compound that holds it.
+    /// Then each compound of the import, and each stored compound that gains or loses buildings, is recounted: its given
+    /// count, else the sum over its residential buildings where they cover
     /// <see cref="EstimationOptions.MinMappedFootprintShare"/> of it, else area × density; what its mapped buildings do
     /// not hold goes to its remainder unit, so its households are always mapped buildings + remainder. Buildings (and
     /// remainders) above <see cref="EstimationOptions.SynthesiseUnitsAbove"/> with no stairwells get synthesised ones.
@@ -137,14 +138,27 @@ public sealed class HouseholdEstimator
 
         // Buildings already in the store count for their compounds too (unless the import replaces them).
         var storedRemainders = new Dictionary<string, FeatureDraft>(StringComparer.Ordinal);
-        foreach (var stored in context.StoredBuildings.Where(b => !importIds.Contains(b.Id)))
+        var joined = new List<FeatureDraft>();
+        foreach (var stored in context.StoredBuildings)
         {
+            // Stored remainders count even when the import brings them back (an exported layer re-imported): one no
+            // longer needed must still be deleted, else it stayed beside the recount (found by HouseholdTotalsPropertyTests).
             if (IsRemainder(stored.Properties))
             {
                 if (ReadText(stored.Properties, "compound") is { } of) storedRemainders[of] = stored;
                 continue;
             }
-            if (ReadText(stored.Properties, "compound") is { } c && ReadNumber(stored.Properties, "households") is > 0 and var h)
+            if (importIds.Contains(stored.Id)) continue;
+            var c = ReadText(stored.Properties, "compound");
+            // A compound imported after its buildings takes in those standing in it: else they stayed outside it while
+            // its remainder held their households a second time (one total broken, found by HouseholdTotalsPropertyTests).
+            if (c is null && !stored.Geometry.IsEmpty && compounds.Around(stored.Geometry.Centroid) is { FromImport: true } around)
+            {
+                var props = (JsonObject)stored.Properties.DeepClone();
+                props["compound"] = c = around.Id;
+                joined.Add(stored with { Properties = props });
+            }
+            if (c is not null && ReadNumber(stored.Properties, "households") is > 0 and var h)
                 members.Add(new Member(c, (long)h, stored.Geometry));
         }
         var byCompound = members.GroupBy(m => m.Compound).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
@@ -168,6 +182,8 @@ public sealed class HouseholdEstimator
         // Remainders of the import whose compound was recounted are replaced by the new ones.
         var regenerated = recounted.Keys.Select(RemainderId).ToHashSet(StringComparer.Ordinal);
         var output = new List<LayerBatch>(batches.Count + 2);
+        // Stored buildings a compound of the import took in are rewritten with the remainders.
+        remainders.InsertRange(0, joined);
         var remaindersPlaced = false;
         foreach (var batch in batches)
         {
