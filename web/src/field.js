@@ -41,7 +41,7 @@ export function addLocate(map, { onLocated = () => {}, onExplain = () => {} } = 
       onLocated(e.coords.longitude, e.coords.latitude);
     });
     control.on("trackuserlocationend", () => { first = true; });
-    map.addControl(control, "bottom-right");
+    map.addControl(control, "top-right"); // above the bottom sheet on phones
     return control;
   }
   const explain = {
@@ -52,7 +52,7 @@ export function addLocate(map, { onLocated = () => {}, onExplain = () => {} } = 
     },
     onRemove() {},
   };
-  map.addControl(explain, "bottom-right");
+  map.addControl(explain, "top-right");
   return null;
 }
 

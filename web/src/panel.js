@@ -81,6 +81,8 @@ export class InfoPanel {
       ? workers.map((w) => el("div", { class: "worker" },
         el("span", { class: "worker-name" }, has(w.name) ? String(w.name) : "—"), " ",
         has(w.phone) ? el("a", { href: `tel:${String(w.phone).replace(/[^\d+]/g, "")}`, class: "worker-phone" }, String(w.phone)) : none()))
+      // Names and phones are for the roles that need them: the rest learn the grid has a worker.
+      : Number(grid?.workers_count) > 0 ? [el("span", { class: "muted worker-hidden" }, `有 ${grid.workers_count} 名网格员（联系方式仅对相关人员可见）`)]
       : [none()];
     const compound = r.compound
       ? join(" · ", has(r.compound.name) ? r.compound.name : "未命名", has(r.compound.class) ? compoundClassLabel(r.compound.class) : null)
