@@ -100,6 +100,9 @@ public sealed class FieldTests(WebFixture web, ITestOutputHelper output) : IClas
         await Assertions.Expect(page.Locator(".maplibregl-ctrl-geolocate")).ToHaveCountAsync(0);
         await page.Locator(".locate-off-button").ClickAsync();
         await Assertions.Expect(page.Locator(".map-note")).ToContainTextAsync("https://");
+        await Assertions.Expect(page.Locator(".map-note")).ToBeInViewportAsync(new() { Ratio = 1 });
+        // An anonymous visitor is offered no planning tools in the panel either.
+        await Assertions.Expect(page.Locator("#info .partition-here")).ToHaveCountAsync(0);
         await ShotAsync(page, "http-no-locate");
         Assert.Empty(errors);
         await page.Context.CloseAsync();

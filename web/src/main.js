@@ -291,6 +291,7 @@ async function start() {
   if (!me.signed_in && !me.open) return;
   for (const [tool, id] of [["partition", "partition-open"], ["planner", "planner-open"]])
     document.getElementById(id).hidden = !may(tool);
+  if (!may("partition")) info.onPartition = null; // no 划分此社区网格 for those who cannot start a partition
 
   let layerList;
   let band;
