@@ -119,7 +119,8 @@ public static class GridMapCli
         return new GridMapOptions
         {
             DataDirectory = a.Get("data") ?? "data",
-            Postgres = a.Get("postgres") ?? NullIfEmpty(Environment.GetEnvironmentVariable("GRIDMAP_POSTGRES")),
+            // GRIDMAP_POSTGRES is the default store, never over an explicit --data.
+            Postgres = a.Get("postgres") ?? (a.Has("data") ? null : NullIfEmpty(Environment.GetEnvironmentVariable("GRIDMAP_POSTGRES"))),
             WebRoot = a.Get("web"),
             SeedSample = !a.Has("no-sample"),
             Estimation = estimation,
