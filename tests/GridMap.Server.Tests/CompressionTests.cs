@@ -68,8 +68,17 @@ public sealed class CompressionTests : IAsyncLifetime
         Assert.Equal([encoding], packed.Content.Headers.ContentEncoding);
         Assert.Contains("Accept-Encoding", packed.Headers.Vary);
         Assert.True(packedBody.Length < plainBody.Length, $"{path}: {packedBody.Length} bytes {encoding} is not smaller than {plainBody.Length}");
-        Assert.Equal(plainBody, Decode(packedBody, encoding));
+        if (mediaType == "application/problem+json") Assert.Equal(WithoutTrace(plainBody), WithoutTrace(Decode(packedBody, encoding)));
+        else Assert.Equal(plainBody, Decode(packedBody, encoding));
         return plainBody;
+    }
+
+    /// <summary>A problem without its trace id, which differs from request to request.</summary>
+    static string WithoutTrace(byte[] problem)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(problem)!.AsObject();
+        Assert.NotNull(node.Remove("trace_id") ? node : null);
+        return node.ToJsonString();
     }
 
     [Fact]
