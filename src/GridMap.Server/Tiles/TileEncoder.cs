@@ -164,18 +164,14 @@ public sealed class TileEncoder
     /// gates, replaced_by: read them from the feature's GeoJSON), nor a building's address. Grids add <c>band_status</c>
     /// as the grid list does, and always carry <c>type</c> and <c>status</c> (their defaults when not stored).
     /// </summary>
-    public static AttributesTable Attributes(StoredFeature f, BandSetting? band)
+    public static IAttributesTable Attributes(StoredFeature f, BandSetting? band)
     {
         var properties = PersonalData.Redact(f.Properties);
-        var attributes = new AttributesTable();
+        var attributes = new TileAttributes(properties.Count + 4);
         attributes.Add("id", f.Id);
         attributes.Add("version", f.Version);
         foreach (var (key, node) in properties)
-        {
-            if (key is "id" or "version" or "band_status" || Left.Contains(key) || IsContact(key)) continue;
-            if (f.Layer == Layer.Buildings && LeftFromBuildings.Contains(key)) continue;
-            if (Scalar(node) is { } value) attributes.Add(key, value);
-        }
+            if (Kept(f.Layer, key) && Scalar(node) is { } value) attributes.Add(key, value);
         if (f.Layer == Layer.Grids)
         {
             // Defaults spelled out, so a style can filter on them without coalesce (schema: basic, active).
@@ -186,6 +182,18 @@ public sealed class TileEncoder
         }
         return attributes;
     }
+
+    /// <summary>Whether a property of this name goes into tiles of the layer; decided once per name (a tile repeats the same few thousands of times).</summary>
+    static bool Kept(Layer layer, string key)
+    {
+        if (KeptNames.TryGetValue((layer, key), out var kept)) return kept;
+        kept = !(key is "id" or "version" or "band_status" || Left.Contains(key) || IsContact(key) || layer == Layer.Buildings && LeftFromBuildings.Contains(key));
+        // Property names are a schema's few dozen (OSM tags on roads a few hundred); past that, decide without remembering.
+        if (KeptNames.Count < 10_000) KeptNames.TryAdd((layer, key), kept);
+        return kept;
+    }
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(Layer Layer, string Key), bool> KeptNames = new();
 
     /// <summary>A phone number or contact by its name (OSM's phone, contact:phone, contact:mobile…), whatever layer carries it.</summary>
     static bool IsContact(string key) =>
@@ -205,10 +213,60 @@ public sealed class TileEncoder
             case JsonValueKind.False:
                 return false;
             case JsonValueKind.Number:
-                if (JsonNumber.ToLong(v) is { } whole) return whole;
+                if (v.TryGetValue<long>(out var whole)) return whole;
+                if (v.TryGetValue<int>(out var small)) return (long)small;
+                if (JsonNumber.ToLong(v) is { } integral) return integral;
                 return JsonNumber.ToDouble(v);
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// The attributes of one tile feature: names and values in two arrays, which is all the MVT writer reads (names, values
+    /// and one optional lookup); NTS's dictionary-backed table cost more than the rest of a building's encoding.
+    /// </summary>
+    sealed class TileAttributes(int capacity) : IAttributesTable
+    {
+        readonly List<string> _names = new(capacity);
+        readonly List<object> _values = new(capacity);
+
+        public int Count => _names.Count;
+
+        public void Add(string attributeName, object value)
+        {
+            if (Exists(attributeName)) throw new ArgumentException($"attribute {attributeName} exists", nameof(attributeName));
+            _names.Add(attributeName);
+            _values.Add(value);
+        }
+
+        public bool Exists(string attributeName) => _names.IndexOf(attributeName) >= 0;
+
+        public object this[string attributeName]
+        {
+            get => GetOptionalValue(attributeName) ?? throw new ArgumentOutOfRangeException(nameof(attributeName));
+            set
+            {
+                var i = _names.IndexOf(attributeName);
+                if (i < 0) Add(attributeName, value);
+                else _values[i] = value;
+            }
+        }
+
+        public object GetOptionalValue(string attributeName) => _names.IndexOf(attributeName) is var i and >= 0 ? _values[i] : null!;
+
+        public void DeleteAttribute(string attributeName)
+        {
+            var i = _names.IndexOf(attributeName);
+            if (i < 0) throw new ArgumentOutOfRangeException(nameof(attributeName));
+            _names.RemoveAt(i);
+            _values.RemoveAt(i);
+        }
+
+        public Type GetType(string attributeName) => this[attributeName].GetType();
+
+        public string[] GetNames() => [.. _names];
+
+        public object[] GetValues() => [.. _values];
     }
 }
