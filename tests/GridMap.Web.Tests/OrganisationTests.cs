@@ -294,6 +294,41 @@ public sealed class OrganisationTests(WebFixture web, ITestOutputHelper output) 
         await Assertions.Expect(panel.Locator(".coverage-edits li")).ToHaveCountAsync(1);
         await Assertions.Expect(panel.Locator(".coverage-whatif-result .whatif-share")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
 
+        // Move a canteen: pick it on the map, then click its new place; then remove it.
+        var canteen = await page.EvaluateAsync<string[]>("""
+            () => { const s = window.gridmap.coverage.state.table.stations[0]; return [s.id, s.name, String(s.lon), String(s.lat)]; }
+            """);
+        var (sx, sy) = await CentreOnAsync(page, [double.Parse(canteen[2], System.Globalization.CultureInfo.InvariantCulture),
+            double.Parse(canteen[3], System.Globalization.CultureInfo.InvariantCulture)]);
+        await panel.Locator("[data-tool=move]").ClickAsync();
+        await page.WaitForFunctionAsync("() => window.gridmap.map.getLayoutProperty('coverage-whatif-halo', 'visibility') === 'visible'");
+        await IdleAsync(page);
+        await page.Mouse.ClickAsync(sx, sy);
+        await Assertions.Expect(panel.Locator(".coverage-tool-hint")).ToContainTextAsync($"已选 {canteen[1]}");
+        await page.Mouse.ClickAsync(sx - 120, sy);
+        await Assertions.Expect(panel.Locator(".coverage-edits li")).ToHaveCountAsync(2);
+        await Assertions.Expect(panel.Locator(".coverage-edits li").Nth(1)).ToContainTextAsync($"移动 {canteen[1]}");
+        await Assertions.Expect(panel.Locator(".coverage-tool-hint")).ToHaveCountAsync(0);
+        await panel.Locator("[data-tool=remove]").ClickAsync();
+        await IdleAsync(page);
+        await page.Mouse.ClickAsync(sx - 120, sy);
+        await Assertions.Expect(panel.Locator(".coverage-edits li")).ToHaveCountAsync(3);
+        await Assertions.Expect(panel.Locator(".coverage-edits li").Nth(2)).ToContainTextAsync($"删除 {canteen[1]}");
+        // Its households go to other canteens: the answer names them, and it is no longer in the loads.
+        await page.WaitForFunctionAsync("""
+            (id) => { const a = window.gridmap.coverage.state.answer; return a && a.load_changes[id] && a.load_changes[id].after === 0; }
+            """, canteen[0], new() { Timeout = 30_000 });
+        await Assertions.Expect(panel.Locator($".coverage-loads li[data-station='{canteen[0]}']")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#info")).ToBeHiddenAsync();
+        // 撤销 the removal: two edits left.
+        await panel.Locator(".coverage-edits li").Nth(2).Locator("button").ClickAsync();
+        await Assertions.Expect(panel.Locator(".coverage-edits li")).ToHaveCountAsync(2);
+
+        // A station's isochrones, from the list.
+        await panel.Locator(".coverage-loads li[data-status=kept] button").First.ClickAsync();
+        await Assertions.Expect(panel.Locator(".coverage-isochrone")).ToContainTextAsync("户", new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => window.gridmap.map.querySourceFeatures('coverage-isochrones').length > 0");
+
         // Gaps with their compounds and buildings, by name.
         await panel.Locator(".coverage-show-gaps").ClickAsync();
         await Assertions.Expect(panel.Locator(".coverage-gaps")).ToContainTextAsync("处缺口", new() { Timeout = 60_000 });
@@ -306,9 +341,10 @@ public sealed class OrganisationTests(WebFixture web, ITestOutputHelper output) 
         await panel.Locator("select[name=profile]").SelectOptionAsync("elderly");
         await WebFixture.SourceEmptiedAsync(page, "coverage-sites");
         await WebFixture.SourceEmptiedAsync(page, "coverage-gaps");
+        await WebFixture.SourceEmptiedAsync(page, "coverage-isochrones");
         await Assertions.Expect(panel.Locator(".coverage-title")).ToContainTextAsync("老人", new() { Timeout = 60_000 });
         await Assertions.Expect(panel.Locator(".coverage-sites")).ToHaveCountAsync(0);
-        await Assertions.Expect(panel.Locator(".coverage-edits li")).ToHaveCountAsync(1);
+        await Assertions.Expect(panel.Locator(".coverage-edits li")).ToHaveCountAsync(2);
         // Another kind: the edits named that kind's stations, so they go too.
         await panel.Locator("select[name=kind]").SelectOptionAsync("clinic");
         await Assertions.Expect(panel.Locator(".coverage-title")).ToContainTextAsync("诊所", new() { Timeout = 60_000 });
@@ -398,6 +434,8 @@ public sealed class OrganisationTests(WebFixture web, ITestOutputHelper output) 
             """, at);
         return ((float)p[0], (float)p[1]);
     }
+
+    static Task IdleAsync(IPage page) => WebFixture.IdleAsync(page);
 
     static int BigEndian(byte[] b, int at) => (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
 }

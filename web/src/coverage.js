@@ -81,7 +81,10 @@ export class CoveragePanel {
     this.pointer = new WhatIfPointer(map, {
       onClick: (lngLat, station) => this.mapClick(lngLat, station),
       onDrag: (id, lngLat) => this.drawing.dragTo(id, lngLat),
-      onDragEnd: (id, lngLat) => this.state.moveStation(id, lngLat.lng, lngLat.lat),
+      onDragEnd: (id, lngLat) => {
+        this.state.moveStation(id, lngLat.lng, lngLat.lat);
+        if (this.state.tool === "move") this.state.setTool(null);
+      },
       canDrag: (id, status) => this.canSite && this.isOpen && (status === "added" || status === "moved" || this.state.tool === "move"),
     });
     document.addEventListener("keydown", (e) => { if (e.key === "Escape" && this.state.tool) this.state.setTool(null); });
@@ -288,11 +291,12 @@ export class CoveragePanel {
     const live = station && s.stations().get(station);
     if (s.tool === "add") s.addStation(lngLat.lng, lngLat.lat);
     else if (s.tool === "remove" && live && live.status !== "removed") s.removeStation(station);
-    else if (s.tool === "move") {
-      if (live && live.status !== "removed" && !s.picked) s.pick(station);
-      else if (s.picked) s.moveStation(s.picked, lngLat.lng, lngLat.lat);
+    else if (s.tool === "move" && s.picked) s.moveStation(s.picked, lngLat.lng, lngLat.lat);
+    else {
+      // Moving starts by picking a station; any other click leaves the tool in hand.
+      if (s.tool === "move" && live && live.status !== "removed") s.pick(station);
       return;
-    } else return;
+    }
     s.setTool(null);
   }
 
@@ -352,7 +356,7 @@ export class CoveragePanel {
       case "select":
         this.renderSummary();
         this.renderTable();
-        if (why === "view") this.drawing.outline(null);
+        if (why === "view" && !s.view.selected) this.drawing.outline(null);
         break;
       case "isochrones":
         this.drawing.show("isochrones", s.isochrones?.fc);
@@ -524,6 +528,7 @@ export class CoveragePanel {
     };
     const table = box.querySelector("table");
     table.dataset.tab = s.view.tab;
+    table.classList.toggle("with-after", showAfter);
     put(table.querySelector("thead"), h("tr", {}, ...columns.map((c) => h("th", {
       "aria-sort": s.view.sort.key === c.key ? (s.view.sort.dir === "asc" ? "ascending" : "descending") : null,
       "data-key": c.key, class: c.key === "name" ? null : "num",
@@ -628,7 +633,8 @@ export class CoveragePanel {
               ` ${count(p.households)} 户 · ${count(p.buildings)} 栋`,
               named.length ? h("span", { class: "muted" }, ` · ${named.slice(0, 2).map((c) => c.name).join("、")}${named.length > 2 ? " 等" : ""}`) : null),
             h("ul", { class: "coverage-gap-compounds" },
-              ...named.map((c) => h("li", {}, `${c.name}: ${count(c.households)} 户 (${c.buildings} 栋)`)),
+              ...named.slice(0, 10).map((c) => h("li", {}, `${c.name}: ${count(c.households)} 户 (${c.buildings} 栋)`)),
+              named.length > 10 ? h("li", { class: "muted" }, `另有 ${named.length - 10} 个小区, 共 ${count(named.slice(10).reduce((n, c) => n + c.households, 0))} 户`) : null,
               loose ? h("li", {}, `不属于小区的楼栋: ${count(loose.households)} 户 (${loose.buildings} 栋)`) : null),
             (p.uncovered_buildings ?? []).length ? h("ul", { class: "coverage-gap-buildings" }, ...p.uncovered_buildings.map((b) =>
               h("li", {}, h("button", { type: "button", class: "linkish-inline", onclick: () => {
@@ -649,9 +655,17 @@ export class CoveragePanel {
       .map((x) => ({ ...x, now: changes[x.id]?.after ?? x.load }))
       .sort((a, b) => b.now - a.now || a.name.localeCompare(b.name, "zh-CN"));
     const kinds = new Set(list.map((x) => x.kind));
-    put(box, h("ul", { class: "coverage-loads" }, ...list.map((x) => h("li", { "data-station": x.id },
+    // A station as it is in the store shows its isochrones; one added or moved in the what-if is only flown to.
+    const pick = (x) => {
+      if (x.status === "kept") return this.showIsochrones(x.id, { fly: true });
+      const at = { type: "Point", coordinates: [x.lon, x.lat] };
+      this.drawing.outline(at);
+      this.fit(bboxOf([at]), { maxZoom: 17 });
+    };
+    put(box, h("ul", { class: "coverage-loads" }, ...list.map((x) => h("li", { "data-station": x.id, "data-status": x.status },
       h("span", { class: "kind-dot", style: `--c:${STATION_KINDS.find((k) => k.key === x.kind)?.color ?? "#777"}` }),
-      h("button", { type: "button", class: "linkish-inline", title: "显示该站点的步行圈", onclick: () => this.showIsochrones(x.id, { fly: true }) }, x.name || x.id),
+      h("button", { type: "button", class: "linkish-inline", title: x.status === "kept" ? "显示该站点的步行圈" : "在地图上定位（假设调整的站点）",
+        onclick: () => pick(x) }, x.name || x.id),
       kinds.size > 1 ? h("span", { class: "muted st-kind" }, stationLabel(x.kind)) : null,
       h("span", { class: "num" }, changes[x.id] ? `${count(changes[x.id].before)} → ${count(x.now)} 户` : `${count(x.now)} 户`)))));
     const iso = s.isochrones;
