@@ -59,6 +59,9 @@ public sealed class PersonalDataTests : IAsyncLifetime
         var viewer = sees["viewer"].Client;
         var one = JsonNode.Parse(await viewer.GetStringAsync($"/api/layers/grids/features/{grid.Id}"))!;
         Assert.Equal(grid.Properties["workers"]!.AsArray().Count, one["properties"]!["workers_count"]!.GetValue<int>());
+        var looked = JsonNode.Parse(await viewer.GetStringAsync(lookup))!;
+        Assert.Equal(grid.Properties["workers"]!.AsArray().Count, looked["grid"]!["workers_count"]!.GetValue<int>());
+        Assert.Empty(looked["grid"]!["workers"]!.AsArray());
         var byName = JsonNode.Parse(await viewer.GetStringAsync($"/api/search?q={Uri.EscapeDataString(name)}"))!;
         Assert.Empty(byName["results"]!.AsArray());
         var byNameAsAdmin = JsonNode.Parse(await _host.Http.GetStringAsync($"/api/search?q={Uri.EscapeDataString(name)}"))!;

@@ -88,9 +88,12 @@ public sealed class ServerHost : IAsyncDisposable
     }
 
     /// <summary>A server over an existing embedded data directory, as `gridmap serve --data DIR` opens it.</summary>
-    public static async Task<ServerHost> StartOnDataAsync(string dataDirectory)
+    public static Task<ServerHost> StartOnDataAsync(string dataDirectory) =>
+        StartOnAsync(new GridMapOptions { DataDirectory = dataDirectory, SeedSample = false });
+
+    /// <summary>A server over the store the options name (a data directory or a PostGIS database), opened as `gridmap serve` opens it.</summary>
+    public static async Task<ServerHost> StartOnAsync(GridMapOptions options)
     {
-        var options = new GridMapOptions { DataDirectory = dataDirectory, SeedSample = false };
         var store = await StoreFactory.OpenAsync(options, TextWriter.Null);
         var app = GridMapServer.Build(options, store, urls: ["http://127.0.0.1:0"]);
         await app.StartAsync();

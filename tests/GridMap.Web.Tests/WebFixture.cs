@@ -54,6 +54,12 @@ public class WebFixture : IAsyncLifetime
     /// <summary>A script's client: an admin account's bearer token, made with `gridmap token create` as an operator would.</summary>
     public HttpClient Admin { get; private set; } = null!;
 
+    /// <summary>A host name Chromium resolves to 127.0.0.1: the server reached as a phone on the network would reach it.</summary>
+    public const string InsecureHost = "gridmap.test";
+
+    /// <summary>The server's port (its address is <see cref="BaseUrl"/>).</summary>
+    public int Port => new Uri(BaseUrl).Port;
+
     async Task<string> RunGridmapAsync(string[] args, string? stdin)
     {
         var psi = new ProcessStartInfo("dotnet")
@@ -103,7 +109,9 @@ public class WebFixture : IAsyncLifetime
             // --enable-unsafe-swiftshader: MapLibre needs WebGL; with no GPU, Chromium only gives
             // software WebGL when asked (its silent fallback is deprecated).
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader"],
+                "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader",
+                // http://gridmap.test is this machine under a name: a plain-HTTP, non-loopback origin (not a secure context).
+                $"--host-resolver-rules=MAP {InsecureHost} 127.0.0.1"],
         });
     }
 
@@ -116,7 +124,11 @@ public class WebFixture : IAsyncLifetime
     {
         if (context is null)
         {
-            context = await Browser.NewContextAsync(options ?? new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+            // The page registers a service worker; Playwright's routes do not see what a service worker fetches, so tests
+            // block it unless they are about it (FieldTests).
+            options ??= new() { ViewportSize = new() { Width = 1280, Height = 800 } };
+            options.ServiceWorkers ??= ServiceWorkerPolicy.Block;
+            context = await Browser.NewContextAsync(options);
             if (signedIn) await SignInAsync(context);
         }
         var page = await context.NewPageAsync();
@@ -125,7 +137,7 @@ public class WebFixture : IAsyncLifetime
         page.PageError += (_, e) => errors.Add($"page error: {e}");
         if (watchRequests) page.RequestFailed += (_, r) => errors.Add($"request failed: {r.Url} {r.Failure}");
         if (prepare != null) await prepare(page);
-        await page.GotoAsync(BaseUrl + path);
+        await page.GotoAsync(path.StartsWith("http", StringComparison.Ordinal) ? path : BaseUrl + path);
         await page.WaitForSelectorAsync("body[data-ready='true']", new() { Timeout = 60_000 });
         return (page, errors);
     }
@@ -253,7 +265,7 @@ public class WebFixture : IAsyncLifetime
         throw new DirectoryNotFoundException($"no web/index.html above {AppContext.BaseDirectory}");
     }
 
-    static int FreePort()
+    public static int FreePort()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
@@ -272,8 +284,59 @@ public class WebFixture : IAsyncLifetime
         _server = null;
     }
 
+    /// <summary>
+    /// Another `gridmap serve` on a fresh store (the sample city) with extra arguments, e.g. an HTTPS listener; stopped
+    /// with the fixture. Returns once /api/health answers (HTTPS certificates are not checked: the test made them).
+    /// </summary>
+    public async Task StartExtraServerAsync(string url, params string[] args)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"gridmap-web-extra-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        _extraDirs.Add(dir);
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(WebRoot)!, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "gridmap.dll"), "serve", "--data", dir, "--urls", url, "--web", WebRoot, "--open" }.Concat(args))
+            psi.ArgumentList.Add(a);
+        var process = Process.Start(psi)!;
+        _extra.Add(process);
+        var log = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (log) log.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (log) log.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true }) { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"gridmap serve {string.Join(' ', args)} exited with {process.ExitCode}:\n{log}");
+            try
+            {
+                using var res = await http.GetAsync($"{url}/api/health");
+                if (res.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { /* not listening yet */ }
+            catch (TaskCanceledException) { /* busy seeding */ }
+            await Task.Delay(250);
+        }
+        throw new InvalidOperationException($"gridmap serve {string.Join(' ', args)} did not answer within 120 s:\n{log}");
+    }
+
+    readonly List<Process> _extra = [];
+    readonly List<string> _extraDirs = [];
+
     public async Task DisposeAsync()
     {
+        foreach (var p in _extra)
+        {
+            try { p.Kill(entireProcessTree: true); await p.WaitForExitAsync(); } catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+        foreach (var dir in _extraDirs)
+        {
+            try { Directory.Delete(dir, recursive: true); } catch { /* best effort */ }
+        }
         Admin?.Dispose();
         if (Browser != null) await Browser.DisposeAsync();
         Playwright?.Dispose();

@@ -11,6 +11,7 @@ import { followMap, readLink } from "./link.js";
 import { CoveragePanel } from "./coverage.js";
 import { ChangesPanel } from "./changes.js";
 import { GridHistory } from "./history.js";
+import { addBasemaps, addLocate, registerServiceWorker, shareGrid, showGridBuildings } from "./field.js";
 import { correctionForm, mayCorrect } from "./households.js";
 import { InfoPanel } from "./panel.js";
 import { PartitionPanel } from "./partition.js";
@@ -70,6 +71,11 @@ const info = new InfoPanel(infoRoot, {
       await outlineGrid(code);
     },
   }).load(),
+  onShare: async (code, name) => {
+    const said = await shareGrid(code, name);
+    if (said) showNote(said, { brief: true });
+  },
+  onBuildings: (code, container) => showGridBuildings(code, container, { onPick: (lon, lat) => showLookup(lon, lat) }),
   correction: (building, gridCode) => (mayCorrect(building, gridCode) ? correctionForm(building, {
     onSaved: async () => {
       await reloadLayers(["buildings", "grids", "compounds"]);
@@ -86,8 +92,11 @@ infoRoot.addEventListener("closed", () => {
   updateLink();
 });
 
-/** A note over the map (an empty store): the status line is too small to be the only place it is said. */
-function showNote(text) {
+/**
+ * A note over the map (an empty store, why there is no 定位, a copied link): the status line is too small to be the
+ * only place it is said. A brief note goes away by itself.
+ */
+function showNote(text, { brief = false } = {}) {
   let note = document.querySelector(".map-note");
   if (!note) {
     note = document.createElement("div");
@@ -96,6 +105,9 @@ function showNote(text) {
     document.querySelector(".stage").append(note);
   }
   note.textContent = text;
+  note.hidden = false;
+  clearTimeout(showNote.timer);
+  if (brief) showNote.timer = setTimeout(() => { note.hidden = true; }, 6000);
 }
 
 /** Padding that keeps what is fitted clear of the open layer panel and, on phones, of the bottom sheet. */
@@ -279,6 +291,7 @@ async function start() {
   if (!me.signed_in && !me.open) return;
   for (const [tool, id] of [["partition", "partition-open"], ["planner", "planner-open"]])
     document.getElementById(id).hidden = !may(tool);
+  if (!may("partition")) info.onPartition = null; // no 划分此社区网格 for those who cannot start a partition
 
   let layerList;
   let band;
@@ -289,6 +302,9 @@ async function start() {
     return;
   }
   await loaded;
+  await addBasemaps(map);
+  addLocate(map, { onLocated: (lon, lat) => showLookup(lon, lat), onExplain: (text) => showNote(text, { brief: true }) });
+  registerServiceWorker();
   const counts = Object.fromEntries(layerList.map((l) => [l.layer, l.count]));
   layers = new MapLayers(map, counts, { onStatus: renderStatus, band });
   buildLayerPanel(layerPanel, layerList, (layer, visible) => layers.setVisible(layer, visible), { band });

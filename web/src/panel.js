@@ -30,15 +30,18 @@ const fixed = (v, digits) => (typeof v === "number" && Number.isFinite(v) ? v.to
 export class InfoPanel {
   /**
    * @param root the <aside> element; onStation(lon, lat) flies the map to a station; onPartition(code) opens the
-   * partition panel for a community; onHistory(code, container) draws a grid's history into container;
+   * partition panel for a community; onHistory(code, container) draws a grid's history into container, onBuildings(code,
+   * container) its buildings; onShare(code, name) shares a link to it;
    * correction(building, gridCode) returns the form to correct a building's households, or null when not allowed.
    */
-  constructor(root, { onStation = () => {}, onPartition = null, onHistory = null, correction = null } = {}) {
+  constructor(root, { onStation = () => {}, onPartition = null, onHistory = null, onShare = null, onBuildings = null, correction = null } = {}) {
     this.root = root;
     this.body = root.querySelector(".info-body");
     this.onStation = onStation;
     this.onPartition = onPartition;
     this.onHistory = onHistory;
+    this.onShare = onShare;
+    this.onBuildings = onBuildings;
     this.correction = correction;
     this.shownGrid = null;
     root.querySelector(".info-close").addEventListener("click", () => this.hide());
@@ -78,6 +81,8 @@ export class InfoPanel {
       ? workers.map((w) => el("div", { class: "worker" },
         el("span", { class: "worker-name" }, has(w.name) ? String(w.name) : "—"), " ",
         has(w.phone) ? el("a", { href: `tel:${String(w.phone).replace(/[^\d+]/g, "")}`, class: "worker-phone" }, String(w.phone)) : none()))
+      // Names and phones are for the roles that need them: the rest learn the grid has a worker.
+      : Number(grid?.workers_count) > 0 ? [el("span", { class: "muted worker-hidden" }, `有 ${grid.workers_count} 名网格员（联系方式仅对相关人员可见）`)]
       : [none()];
     const compound = r.compound
       ? join(" · ", has(r.compound.name) ? r.compound.name : "未命名", has(r.compound.class) ? compoundClassLabel(r.compound.class) : null)
@@ -130,6 +135,12 @@ export class InfoPanel {
     const extra = el("div", { class: "info-extra" });
     const form = r.building && this.correction ? this.correction(r.building, grid?.code ?? null) : null;
     const actions = [
+      grid && this.onBuildings ? el("button", {
+        type: "button", class: "info-action grid-buildings-button", onclick: () => this.onBuildings(String(grid.code), extra),
+      }, "楼栋列表") : null,
+      grid && this.onShare ? el("button", {
+        type: "button", class: "info-action share-grid", onclick: () => this.onShare(String(grid.code), has(grid.name) ? String(grid.name) : null),
+      }, "分享") : null,
       grid && this.onHistory ? el("button", {
         type: "button", class: "info-action grid-history-button", onclick: () => this.onHistory(String(grid.code), extra),
       }, "网格历史") : null,

@@ -52,6 +52,9 @@ public sealed record Caller(string? Name, string? Role, string? Scope, IReadOnly
         var claims = new List<Claim>
         {
             new(ClaimTypes.Name, account.Name),
+            // Antiforgery binds its tokens to this claim when present, else to every claim of the identity: without it a
+            // worker's token broke when the grid claims (WorkerGrids) changed mid-session, or differed from sign-in's.
+            new(ClaimTypes.NameIdentifier, account.Name),
             new(ClaimTypes.Role, account.Role),
             new(HouseholdsClaim, account.CanEditHouseholds ? "true" : "false"),
             new(VersionClaim, account.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)),

@@ -22,6 +22,8 @@ public static class AccountCommands
             {
                 a.Allow([.. StoreOptions, "role", "scope", "grids", "can-edit-households", "password-stdin"]);
                 var name = Name(a, "gridmap user add NAME --role ROLE");
+                // The API's rule too: a name with spaces or '/' could not be addressed as /api/accounts/{name}.
+                if (AccountRules.NameProblem(name) is { } n) throw new CliException(n);
                 var role = a.Require("role", $"one of {string.Join(", ", Roles.All)}");
                 if (!Roles.All.Contains(role)) throw new CliException($"--role must be one of {string.Join(", ", Roles.All)}");
                 if (AccountRules.ScopeProblem(a.Get("scope")) is { } s) throw new CliException($"--scope: {s}");

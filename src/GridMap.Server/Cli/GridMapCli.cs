@@ -22,6 +22,7 @@ public static class GridMapCli
 
         usage:
           gridmap serve   [--data DIR | --postgres CONN] [--port 5080 | --urls URLS] [--web DIR] [--no-sample] [--open] [--cors-origin ORIGIN …]
+                          [--https-cert FILE.pem --https-key FILE.pem] [--basemap URL …] [--basemap-subdomains a,b,c]
           gridmap user    add NAME --role admin|planner|organisation|worker|viewer [--scope CODE] [--grids CODE,…] [--can-edit-households]
                           [--password-stdin] [--data DIR | --postgres CONN]
           gridmap user    list | password NAME [--password-stdin] | remove NAME   [--data DIR | --postgres CONN]
@@ -118,11 +119,19 @@ public static class GridMapCli
         return new GridMapOptions
         {
             DataDirectory = a.Get("data") ?? "data",
-            Postgres = a.Get("postgres") ?? NullIfEmpty(Environment.GetEnvironmentVariable("GRIDMAP_POSTGRES")),
+            // GRIDMAP_POSTGRES is the default store, never over an explicit --data.
+            Postgres = a.Get("postgres") ?? (a.Has("data") ? null : NullIfEmpty(Environment.GetEnvironmentVariable("GRIDMAP_POSTGRES"))),
             WebRoot = a.Get("web"),
             SeedSample = !a.Has("no-sample"),
             Estimation = estimation,
             CorsOrigins = a.GetAll("cors-origin"),
+            HttpsCertificate = a.Get("https-cert"),
+            HttpsKey = a.Get("https-key"),
+            // GRIDMAP_BASEMAP: URL templates separated by | (a URL may hold commas, never a bar).
+            Basemaps = a.GetAll("basemap") is { Count: > 0 } given ? given
+                : (Environment.GetEnvironmentVariable("GRIDMAP_BASEMAP") ?? "").Split('|', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            BasemapSubdomains = a.Get("basemap-subdomains") is { } subdomains
+                ? subdomains.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : ["a", "b", "c"],
         };
     }
 
@@ -132,9 +141,13 @@ public static class GridMapCli
 
     static async Task<int> ServeAsync(CliArgs a, string[] raw, TextWriter stdout)
     {
-        a.Allow([.. StoreOptions, "port", "urls", "web", "no-sample", "cors-origin", "open"]);
+        a.Allow([.. StoreOptions, "port", "urls", "web", "no-sample", "cors-origin", "open", "https-cert", "https-key", "basemap", "basemap-subdomains"]);
         var options = Options(a) with { Open = a.Has("open") };
-        var urls = a.Get("urls") ?? $"http://127.0.0.1:{a.Int("port", 5080)}";
+        if ((options.HttpsCertificate is null) != (options.HttpsKey is null)) throw new CliException("--https-cert and --https-key go together (PEM files)");
+        foreach (var file in new[] { options.HttpsCertificate, options.HttpsKey }.OfType<string>())
+            if (!File.Exists(file)) throw new CliException($"{file}: no such file");
+        var scheme = options.HttpsCertificate is null ? "http" : "https";
+        var urls = a.Get("urls") ?? $"{scheme}://127.0.0.1:{a.Int("port", 5080)}";
         await using var store = await StoreFactory.OpenAsync(options, stdout);
         if (await Accounts.AccountRules.EnsureAdminAsync(store) is { } password)
         {

@@ -37,6 +37,20 @@ public sealed record GridMapOptions
     /// <summary>Sign-in attempts allowed per client address per minute (429 beyond).</summary>
     public int SignInsPerMinute { get; init; } = 20;
 
+    /// <summary>
+    /// A PEM certificate and key for HTTPS (<c>--https-cert</c>, <c>--https-key</c>): phones locate themselves and keep the
+    /// page offline only in a secure context. Null: plain HTTP (or TLS ends at a reverse proxy).
+    /// </summary>
+    public string? HttpsCertificate { get; init; }
+
+    public string? HttpsKey { get; init; }
+
+    /// <summary>Raster basemap URL templates drawn under GridMap's layers, in order (<c>--basemap</c>); none by default.</summary>
+    public IReadOnlyList<string> Basemaps { get; init; } = [];
+
+    /// <summary>What <c>{s}</c> in a basemap URL stands for, one tile URL each (<c>--basemap-subdomains</c>).</summary>
+    public IReadOnlyList<string> BasemapSubdomains { get; init; } = ["a", "b", "c"];
+
     /// <summary>Origins whose pages may call the API (CORS); none by default (<c>--cors-origin</c>, repeatable).</summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
 }

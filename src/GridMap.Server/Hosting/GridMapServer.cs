@@ -64,12 +64,25 @@ public static class GridMapServer
             };
         });
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 1);
+        if (options.HttpsCertificate is { } cert && options.HttpsKey is { } key)
+        {
+            // The slim builder leaves HTTPS out until asked; the certificate is the operator's PEM pair.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(cert, key);
+            builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
+        }
         if (urls is not null) builder.WebHost.UseUrls(urls.ToArray());
         builder.AddWriteGuards(options);
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusOf });
         app.UseStatusCodePages();
+        // Behind a reverse proxy on this machine (docs/field.md): the client's address (sign-in limits) and scheme come
+        // from X-Forwarded-*; only loopback proxies are trusted, ASP.NET Core's default.
+        app.UseForwardedHeaders(new ForwardedHeadersOptions
+        {
+            ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
+        });
 
         var webRoot = options.WebRoot ?? RepoPaths.WebRoot();
         if (webRoot is not null && Directory.Exists(webRoot))
@@ -106,6 +119,7 @@ public static class GridMapServer
         app.MapSettings();
         app.MapFeatureHistory();
         app.MapChanges();
+        app.MapMapConfig();
         return app;
     }
 

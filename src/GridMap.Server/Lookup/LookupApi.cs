@@ -15,7 +15,9 @@ public static class LookupApi
 {
     public sealed record AreaRef(string Code, string Name);
     public sealed record CompoundRef(string Id, string Name, string Class);
-    public sealed record GridRef(string Code, string Name, int Households, IReadOnlyList<Person> Workers);
+    /// <param name="Workers">Names and phones, for the roles that may see them; empty for the rest.</param>
+    /// <param name="WorkersCount">How many workers the grid has, shown to everyone (有网格员).</param>
+    public sealed record GridRef(string Code, string Name, int Households, IReadOnlyList<Person> Workers, int WorkersCount);
     /// <summary>
     /// The building at the point: <c>grid_codes</c> names every grid holding part of it (a high-rise or a compound's
     /// remainder split by stairwells), <c>households_rule</c> what decided its households.
@@ -60,7 +62,7 @@ public static class LookupApi
             street is null ? null : new AreaRef(street.Text("code") ?? street.Id, street.Text("name") ?? ""),
             community is null ? null : new AreaRef(community.Text("code") ?? community.Id, community.Text("name") ?? ""),
             compound is null ? null : Compound.From(compound) is var c ? new CompoundRef(c.Id, c.Name, c.Class) : null,
-            grid is null ? null : Grid.From(grid) is var g ? new GridRef(g.Code, g.Name, g.Households, GridMap.Server.Accounts.Caller.Of(http).MaySeePersonalData(g.Code) ? g.Workers : []) : null,
+            grid is null ? null : Grid.From(grid) is var g ? new GridRef(g.Code, g.Name, g.Households, GridMap.Server.Accounts.Caller.Of(http).MaySeePersonalData(g.Code) ? g.Workers : [], g.Workers.Count) : null,
             building is null ? null : Building.From(building) is var b ? new BuildingRef(b.Id, b.Households, b.Address, b.GridCode, GridCodesOf(building), building.Text("households_rule")) : null,
             stations, setting.Model.Network is null ? "straight_line" : "network"));
     }

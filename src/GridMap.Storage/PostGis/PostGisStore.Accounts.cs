@@ -34,10 +34,14 @@ public sealed partial class PostGisStore
             if (current != expectedVersion) throw new AccountConflictException(account.Name, expectedVersion, current);
         }
         var written = account with { Version = expectedVersion + 1 };
+        // A create must not become an update: two creates of one name both find no row to lock, and DO UPDATE made the
+        // later overwrite the earlier (two servers starting on a new database each printed a first-admin password, one
+        // of them wrong). DO NOTHING leaves the earlier row, and no row written is the conflict.
+        var onConflict = expectedVersion == 0 ? "NOTHING"
+            : "UPDATE SET role = $2, scope = $3, grids = $4::jsonb, can_edit_households = $5, password_hash = $6, password_generated = $7, version = $9";
         await using (var w = new NpgsqlCommand($"""
             INSERT INTO accounts ({AccountColumns.Replace("::text", "")}) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9)
-            ON CONFLICT (name) DO UPDATE SET role = $2, scope = $3, grids = $4::jsonb, can_edit_households = $5,
-                password_hash = $6, password_generated = $7, version = $9
+            ON CONFLICT (name) DO {onConflict}
             """, conn, tx))
         {
             w.Parameters.Add(new() { Value = written.Name });
@@ -49,14 +53,7 @@ public sealed partial class PostGisStore
             w.Parameters.Add(new() { Value = written.PasswordGenerated });
             w.Parameters.Add(new() { Value = written.CreatedAt.ToUniversalTime() });
             w.Parameters.Add(new() { Value = written.Version });
-            try
-            {
-                await w.ExecuteNonQueryAsync(ct);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                throw new AccountConflictException(account.Name, expectedVersion, 1);
-            }
+            if (await w.ExecuteNonQueryAsync(ct) == 0) throw new AccountConflictException(account.Name, expectedVersion, 1);
         }
         await tx.CommitAsync(ct);
         return written;
