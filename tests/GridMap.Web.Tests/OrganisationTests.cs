@@ -23,7 +23,9 @@ public sealed class OrganisationTests(WebFixture web, ITestOutputHelper output) 
     {
         string[] scope = role == "viewer" ? [] : ["--scope", Street];
         await web.CliAsync(["user", "add", name, "--role", role, .. scope, "--password-stdin"], Password);
-        var context = await web.Browser.NewContextAsync(options ?? new() { ViewportSize = new() { Width = 1280, Height = 800 }, AcceptDownloads = true });
+        options ??= new() { ViewportSize = new() { Width = 1280, Height = 800 }, AcceptDownloads = true };
+        options.ServiceWorkers ??= ServiceWorkerPolicy.Block; // as WebFixture's own contexts: no service worker between page and server
+        var context = await web.Browser.NewContextAsync(options);
         await web.SignInAsync(context, name, Password);
         return context;
     }
