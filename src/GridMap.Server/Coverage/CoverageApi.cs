@@ -40,14 +40,25 @@ public static class CoverageApi
 
     public sealed record LoadChange(long Before, long After);
 
+    /// <summary>
+    /// A what-if's answer: the covered share per threshold before and after the changes, the covered households after,
+    /// the loads that change, the stations added, and — after the changes — the share per threshold of every community
+    /// and grid (as the report's by_community and by_grid).
+    /// </summary>
     public sealed record WhatIfResponse(
         string Mode, long Households, IReadOnlyDictionary<string, double> CoverageBefore, IReadOnlyDictionary<string, double> CoverageAfter,
-        IReadOnlyDictionary<string, LoadChange> LoadChanges, IReadOnlyList<string> Added, double Seconds);
+        IReadOnlyDictionary<string, LoadChange> LoadChanges, IReadOnlyList<string> Added, double Seconds)
+    {
+        public IReadOnlyDictionary<string, long>? CoveredAfter { get; init; }
+        public IReadOnlyDictionary<string, Dictionary<string, double>>? ByCommunity { get; init; }
+        public IReadOnlyDictionary<string, Dictionary<string, double>>? ByGrid { get; init; }
+    }
 
     public static RouteGroupBuilder MapCoverage(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/coverage").WithTags("Coverage");
         group.MapGet("/", ReportAsync).WithSummary("The coverage report: covered share per threshold, uncovered and unreachable households, station loads, by community, grid and kind");
+        group.MapGet("/table", TableAsync).WithSummary("Coverage by community and by grid with names, households and covered households per threshold, and the stations with names and loads");
         group.MapGet("/buildings", BuildingsAsync).WithSummary("Every building with its nearest station, walk (m, min) and the smallest threshold it is within (GeoJSON)");
         group.MapGet("/isochrones", IsochronesAsync).WithSummary("Isochrones per station and threshold, for display (GeoJSON); ?station=ID for one");
         group.MapGet("/gaps", GapsAsync).WithSummary("Residential land no station reaches within each threshold, with its households (GeoJSON)");
@@ -57,14 +68,14 @@ public static class CoverageApi
     }
 
     /// <summary>The request's stations, thresholds and speed on the cached model, or the problem with them.</summary>
-    sealed record Walk(WalkSetting Setting, IReadOnlyList<int> StationIndices, WalkModel Model, IReadOnlyList<CoverageThreshold> Thresholds, double Speed)
+    internal sealed record Walk(WalkSetting Setting, IReadOnlyList<int> StationIndices, WalkModel Model, IReadOnlyList<CoverageThreshold> Thresholds, double Speed)
     {
         public IReadOnlyList<CoverageStation> Stations => StationIndices.Select(i => Setting.Stations[i]).Select(s => new CoverageStation(s.Id, s.Kind, s.Location)).ToList();
         public CoverageInput Input => new(Setting.Places, Stations, null, Thresholds, Speed);
         public List<long> Households => Setting.Places.Select(p => (long)p.Households).ToList();
     }
 
-    static async Task<(Walk? Walk, ProblemHttpResult? Problem)> WalkOf(WalkModelCache cache, string? kind, string? minutes, string? meters, string? profile, double? kmh,
+    internal static async Task<(Walk? Walk, ProblemHttpResult? Problem)> WalkOf(WalkModelCache cache, string? kind, string? minutes, string? meters, string? profile, double? kmh,
         int? minComponentNodes, CancellationToken ct)
     {
         if (kind is not null && !StationKinds.IsKnown(kind))
@@ -90,6 +101,16 @@ public static class CoverageApi
         var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, q.MinComponentNodes, ct);
         if (walk is null) return problem!;
         return TypedResults.Ok(WalkCoverage.Compute(walk.Input, walk.Model).Report);
+    }
+
+    static async Task<Results<Ok<CoverageTable.TableResponse>, ProblemHttpResult>> TableAsync([AsParameters] WalkQuery q, WalkModelCache cache,
+        IFeatureStore store, CancellationToken ct)
+    {
+        var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, q.MinComponentNodes, ct);
+        if (walk is null) return problem!;
+        var result = WalkCoverage.Compute(walk.Input, walk.Model);
+        return TypedResults.Ok(await CoverageTable.BuildAsync(store, walk.Setting, walk.StationIndices, result, walk.Thresholds,
+            CoverageTable.UnitOf(q.Minutes, q.Meters, q.Kind), walk.Speed, walk.Model.Mode, ct));
     }
 
     static async Task<Results<GeoJsonResult, ProblemHttpResult>> BuildingsAsync([AsParameters] WalkQuery q, WalkModelCache cache, CancellationToken ct)
@@ -143,8 +164,11 @@ public static class CoverageApi
     {
         var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, q.MinComponentNodes, ct);
         if (walk is null) return problem!;
-        var gaps = ServiceAreas.Gaps(walk.Model, walk.Setting.Places.Select(p => p.Geometry).ToList(), walk.Households, walk.Model.Nearest(),
+        var reach = walk.Model.Nearest();
+        var gaps = ServiceAreas.Gaps(walk.Model, walk.Setting.Places.Select(p => p.Geometry).ToList(), walk.Households, reach,
             walk.Thresholds.Select(t => t.Metres).ToList());
+        // What each gap holds, for the map's list: its uncovered compounds and buildings, by name.
+        var contents = CoverageTable.Contents(walk.Setting, walk.Model, reach, walk.Thresholds, gaps);
         return Collection(gaps.Select((g, k) => new FeatureDraft($"gap-{walk.Thresholds[g.Threshold].Label}-{k + 1}", g.Polygon, new JsonObject
         {
             ["threshold"] = walk.Thresholds[g.Threshold].Label,
@@ -153,6 +177,9 @@ public static class CoverageApi
             ["buildings"] = g.Buildings,
             ["area_m2"] = g.AreaM2,
             ["mode"] = walk.Model.Mode,
+            ["compounds"] = JsonSerializer.SerializeToNode(contents[k].Compounds, SnakeCase),
+            ["uncovered_buildings"] = JsonSerializer.SerializeToNode(contents[k].Buildings, SnakeCase),
+            ["communities"] = JsonSerializer.SerializeToNode(contents[k].Communities, SnakeCase),
         })), new JsonObject { ["mode"] = walk.Model.Mode });
     }
 
@@ -258,8 +285,18 @@ public static class CoverageApi
             var was = s < loadsBefore.Count ? loadsBefore[s] : 0;
             if (state.LoadOf(s) != was) loads[ids[s]] = new LoadChange(was, state.LoadOf(s));
         }
-        return TypedResults.Ok(new WhatIfResponse(walk.Model.Mode, walk.Households.Sum(), before, Shares(state, walk), loads, added, clock.Elapsed.TotalSeconds));
+        // Each community's and grid's share after the changes, from every building's walk now.
+        var after = state.Reach.Select(r => r.Reachable ? r.Metres : (double?)null).ToList();
+        var places = walk.Setting.Places;
+        return TypedResults.Ok(new WhatIfResponse(walk.Model.Mode, walk.Households.Sum(), before, Shares(state, walk), loads, added, clock.Elapsed.TotalSeconds)
+        {
+            CoveredAfter = walk.Thresholds.Select((t, i) => (t.Label, state.Covered(i))).ToDictionary(x => x.Label, x => x.Item2),
+            ByCommunity = places.Any(p => p.Community is not null) ? CoverageTable.ShareMap(places, after, walk.Thresholds, p => p.Community) : null,
+            ByGrid = places.Any(p => p.Grid is not null) ? CoverageTable.ShareMap(places, after, walk.Thresholds, p => p.Grid) : null,
+        });
     }
+
+    static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     static Dictionary<string, double> Shares(CoverageWhatIf state, Walk walk)
     {

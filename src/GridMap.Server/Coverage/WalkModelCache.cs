@@ -12,6 +12,12 @@ namespace GridMap.Server.Coverage;
 /// </summary>
 public sealed record WalkSetting(long Generation, WalkModel Model, IReadOnlyList<CoveragePlace> Places, IReadOnlyList<Station> Stations, int WalkableLines)
 {
+    /// <summary>Per place (same order as <see cref="Places"/>): its address and compound id, for the lists of a gap.</summary>
+    public IReadOnlyList<PlaceNote> Notes { get; init; } = [];
+
+    /// <summary>Compound id → name, of every compound in the store (walled or not).</summary>
+    public IReadOnlyDictionary<string, string> CompoundNames { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The model for one other min_component_nodes than the default, kept until another is asked for.</summary>
     Tuple<int, Lazy<WalkModel>>? _other;
 
@@ -38,6 +44,9 @@ public sealed record WalkSetting(long Generation, WalkModel Model, IReadOnlyList
         return (indices, model.WithStations(indices.Select(i => Stations[i].Location)));
     }
 }
+
+/// <summary>What the lists of the map say about a place besides its walk: its address and compound (ids as stored).</summary>
+public sealed record PlaceNote(string? Address, string? Compound);
 
 /// <summary>
 /// Holds the walking model in memory, built on first use, and drops it whenever buildings, stations, compounds or the
@@ -83,17 +92,21 @@ public sealed class WalkModelCache : IDisposable
 
     async Task<WalkSetting> BuildAsync(long generation)
     {
-        var buildings = (await StoreReads.AllAsync(_store, Layer.Buildings, null, CancellationToken.None)).Select(Building.From)
-            .Where(b => b.Households > 0)
-            .Select(b => new CoveragePlace(b.Id, b.Households, b.Geometry, b.CommunityCode, b.GridCode)).ToList();
+        var residential = (await StoreReads.AllAsync(_store, Layer.Buildings, null, CancellationToken.None)).Select(Building.From)
+            .Where(b => b.Households > 0).ToList();
+        var buildings = residential.Select(b => new CoveragePlace(b.Id, b.Households, b.Geometry, b.CommunityCode, b.GridCode)).ToList();
         var stations = (await StoreReads.AllAsync(_store, Layer.Stations, null, CancellationToken.None)).Select(Station.From).ToList();
         var lines = (await StoreReads.AllAsync(_store, Layer.Network, null, CancellationToken.None))
             .SelectMany(WalkLine.From).Where(l => l.Walkable).Select(l => l.Line).ToList();
         // Compounds with gates are walled: their buildings walk out through the gates.
-        var walled = (await StoreReads.AllAsync(_store, Layer.Compounds, null, CancellationToken.None)).Select(Compound.From)
-            .Where(c => c.Gates.Count > 0).Select(c => new WalledCompound(c.Geometry, c.Gates)).ToList();
+        var compounds = (await StoreReads.AllAsync(_store, Layer.Compounds, null, CancellationToken.None)).Select(Compound.From).ToList();
+        var walled = compounds.Where(c => c.Gates.Count > 0).Select(c => new WalledCompound(c.Geometry, c.Gates)).ToList();
         var model = await Task.Run(() => WalkModel.Build(buildings.Select(b => b.Geometry), stations.Select(s => s.Location), lines, walled));
-        return new WalkSetting(generation, model, buildings, stations, lines.Count);
+        return new WalkSetting(generation, model, buildings, stations, lines.Count)
+        {
+            Notes = residential.Select(b => new PlaceNote(b.Address, b.Compound)).ToList(),
+            CompoundNames = compounds.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name),
+        };
     }
 
     public void Dispose() => _store.Changed -= OnChanged;
