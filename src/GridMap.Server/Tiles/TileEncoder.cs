@@ -11,10 +11,10 @@ using NetTopologySuite.Features;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Utilities;
 using NetTopologySuite.IO.VectorTiles;
-using Layer = GridMap.Core.Model.Layer;
 using NetTopologySuite.IO.VectorTiles.Mapbox;
 using NetTopologySuite.Operation.Overlay;
 using NetTopologySuite.Operation.OverlayNG;
+using Layer = GridMap.Core.Model.Layer;
 
 namespace GridMap.Server.Tiles;
 
@@ -29,7 +29,7 @@ public sealed record EncodedTile(byte[] Bytes, int Features, int Dropped)
 /// MVT layer is named after the layer key, each feature carries <c>id</c>, <c>version</c> and its scalar properties,
 /// never personal data (docs/tiles.md). Both stores serve tiles through this one class.
 /// </summary>
-public sealed class TileEncoder
+public static class TileEncoder
 {
     /// <summary>Raise whenever the bytes for the same features change (properties, clipping, extent): it is part of every tile's ETag.</summary>
     public const int Version = 1;
