@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command: bash scripts/test.sh [extra dotnet test arguments]
 #
-#  1. as root, installs the Debian packages the tests need (PostGIS, pgRouting, Chromium, CJK fonts, METIS);
+#  1. as root, installs the Debian packages the tests need (PostGIS, pgRouting, Chromium, CJK fonts, METIS, GDAL for the tile tests);
 #  2. starts a throwaway PostgreSQL cluster on a free 127.0.0.1 port, unless GRIDMAP_TEST_POSTGRES is set,
 #     and stops it again on any exit;
 #  3. builds the web front end when web/package.json exists (GRIDMAP_SKIP_WEB_BUILD=1 skips it);
@@ -10,7 +10,7 @@ set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PG_VERSION=15
-PACKAGES=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting chromium fonts-noto-cjk metis)
+PACKAGES=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting chromium fonts-noto-cjk metis gdal-bin)
 PG_TMP=""
 PG_BIN=""
 POSTGRES_NOTE="GRIDMAP_TEST_POSTGRES given"

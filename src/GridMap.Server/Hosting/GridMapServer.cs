@@ -12,6 +12,7 @@ using GridMap.Server.Settings;
 using GridMap.Server.Lookup;
 using GridMap.Server.Partitioning;
 using GridMap.Server.Search;
+using GridMap.Server.Tiles;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.FileProviders;
@@ -73,8 +74,11 @@ public static class GridMapServer
         }
         if (urls is not null) builder.WebHost.UseUrls(urls.ToArray());
         builder.AddWriteGuards(options);
+        builder.Services.AddGridMapCompression();
 
         var app = builder.Build();
+        // First, so every answer — static files, GeoJSON, tiles, problem+json from any later middleware — can be compressed.
+        app.UseGridMapCompression();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusOf });
         app.UseStatusCodePages();
         // Behind a reverse proxy on this machine (docs/field.md): the client's address (sign-in limits) and scheme come
@@ -120,6 +124,9 @@ public static class GridMapServer
         app.MapFeatureHistory();
         app.MapChanges();
         app.MapMapConfig();
+        app.MapTiles();
+        // The first tile would pay for the JIT and protobuf-net's serializer model: pay it at start, off the request path.
+        app.Lifetime.ApplicationStarted.Register(() => Task.Run(TileEncoder.WarmUp));
         return app;
     }
 
