@@ -522,7 +522,7 @@ export class CoveragePanel {
     const head = {
       name: s.view.tab === "communities" ? "社区" : "网格",
       households: "户数",
-      share: `${s.thresholdLabel(s.focus)}覆盖率`,
+      share: showAfter ? "覆盖率" : `${s.thresholdLabel(s.focus)}覆盖率`,
       uncovered: "未覆盖户",
       after: "调整后",
     };
@@ -543,8 +543,7 @@ export class CoveragePanel {
     h("td", { class: "num" }, count(r.households)),
     h("td", { class: "num share" }, h("span", { class: "bar", style: `--w:${(100 * r.share).toFixed(1)}%;--c:${shareColour(r.share)}` }), percent(r.share)),
     h("td", { class: "num" }, count(r.uncovered)),
-    showAfter ? h("td", { class: `num after${r.after != null && r.after > r.share + 1e-12 ? " up" : r.after != null && r.after < r.share - 1e-12 ? " down" : ""}`,
-      "data-after": r.after }, r.after == null ? "—" : `${percent(r.after)}${Math.abs(r.after - r.share) > 1e-12 ? ` (${points(r.after - r.share)})` : ""}`) : null)));
+    showAfter ? afterCell(r.share, r.after) : null)));
     const all = s.rows(s.view.tab, { all: true }).length;
     box.querySelector(".coverage-table-note").textContent = rows.length
       ? `${rows.length} 个${s.view.tab === "communities" ? "社区" : "网格"}${rows.length < all ? `（共 ${all} 个，已按我的范围筛选）` : ""}`
@@ -695,6 +694,15 @@ export class CoveragePanel {
     });
     download(blob, fileName(s, "png"));
   }
+}
+
+/** The table's 调整后 cell: the share after the what-if, an arrow when it changed (the change in points on hover). */
+function afterCell(share, after) {
+  const up = after != null && after > share + 1e-12;
+  const down = after != null && after < share - 1e-12;
+  return h("td", { class: `num after${up ? " up" : down ? " down" : ""}`, "data-after": after,
+    title: after == null ? null : `${percent(share)} → ${percent(after)} (${points(after - share)} 个百分点)` },
+  after == null ? "—" : `${percent(after)}${up ? " ↑" : down ? " ↓" : ""}`);
 }
 
 /** Red below 60 %, orange below 80 %, yellow-green below 95 %, green above: the bar behind a share. */
