@@ -404,11 +404,11 @@ public static class OsmImporter
             {
                 if (!fromArea)
                 {
-                    var kind = Text(draft.Properties, "kind");
-                    var name = Text(draft.Properties, "name");
+                    var kind = draft.Text("kind");
+                    var name = draft.Text("name");
                     var same = areas.Query(draft.Geometry.EnvelopeInternal).FirstOrDefault(a =>
-                        Text(a.Draft.Properties, "kind") == kind
-                        && (name is null || Text(a.Draft.Properties, "name") == name)
+                        a.Draft.Text("kind") == kind
+                        && (name is null || a.Draft.Text("name") == name)
                         && a.Area.Covers(draft.Geometry));
                     if (same.Draft is not null)
                     {
@@ -472,7 +472,6 @@ public static class OsmImporter
             return d;
         }
 
-        static string? Text(JsonObject p, string name) => p[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
         static IReadOnlyDictionary<string, string> StringTags(JsonObject p) =>
             p.Where(kv => kv.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String)

@@ -55,7 +55,7 @@ public static class OneTotal
         var deletes = new List<(Layer, string)>();
         var recount = new HashSet<string>(StringComparer.Ordinal);
         // The compound a building leaves (deleted, or moved to another) is recounted without it.
-        if (layer == Layer.Buildings && current?.Text("compound") is { } left && (next is null || Text(next, "compound") != left)) recount.Add(left);
+        if (layer == Layer.Buildings && current?.Text("compound") is { } left && (next is null || next.Text("compound") != left)) recount.Add(left);
         if (layer == Layer.Compounds && next is null)
         {
             deletes.Add((Layer.Compounds, id));
@@ -91,8 +91,6 @@ public static class OneTotal
         if (grids.Count > 0) upserts.Add(new LayerBatch(Layer.Grids, grids.Select(g => g.Draft).ToList()));
         return new OneTotalWrite(deletes, upserts, expectations, written);
     }
-
-    static string? Text(FeatureDraft f, string name) => f.Properties[name] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     static FeatureDraft Draft(StoredFeature f) => new(f.Id, f.Geometry, f.Properties);
 }
