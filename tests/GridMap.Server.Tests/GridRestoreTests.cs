@@ -127,6 +127,54 @@ public abstract class GridRestoreTests(string storeKind) : IAsyncLifetime
         await JsonOf(await PostAsync($"/api/changes/{restore.Id}/revert", new { }));
         Assert.Equal(_to.Id, (await _host.Store.GetAsync(Layer.Buildings, _building))!.Text("grid_code"));
     }
+
+    [Fact]
+    public async Task Malformed_versions_and_a_planner_out_of_scope_are_refused_and_write_nothing()
+    {
+        await MoveAsync(_building, _to.Id);
+        var gained = await GridAsync(_to.Id);
+        var before = await TinyCity.FingerprintAsync(_host.Store, [Layer.Grids, Layer.Buildings]);
+        var good = new Dictionary<string, long> { [_from.Id] = (await GridAsync(_from.Id)).Version, [_to.Id] = gained.Version };
+
+        // Each malformed versions map is a 400 naming where it is wrong.
+        foreach (var (versions, pointer) in new (object, string)[]
+        {
+            ("abc", "/versions"),
+            (new[] { 1, 2 }, "/versions"),
+            (new Dictionary<string, object> { [_from.Id] = "7", [_to.Id] = gained.Version }, $"/versions/{_from.Id}"),
+            (new Dictionary<string, object> { [_from.Id] = -1, [_to.Id] = gained.Version }, $"/versions/{_from.Id}"),
+            (new Dictionary<string, object> { [_from.Id] = 1.5, [_to.Id] = gained.Version }, $"/versions/{_from.Id}"),
+        })
+        {
+            var response = await RestoreAsync(_to.Id, _to.Version, gained.Version, versions);
+            var problem = await JsonOf(response, HttpStatusCode.BadRequest);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(pointer, problem["errors"]![0]!["pointer"]!.GetValue<string>());
+        }
+
+        // A planner of another community may not restore this grid; one of its own may.
+        var community = _to.Text("community_code")!;
+        var other = (await _host.Store.ListAsync(Layer.Communities, new(null, 100))).Features.Select(c => c.Id).First(c => c != community);
+        var outside = await _host.ClientAsync("planner", scope: other, name: "planner-outside");
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/layers/grids/features/{_to.Id}/restore")
+        {
+            Content = ServerHost.Json(System.Text.Json.JsonSerializer.Serialize(new { version = _to.Version, versions = good }), "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("If-Match", $"\"{gained.Version}\"");
+        var refused = await outside.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(before, await TinyCity.FingerprintAsync(_host.Store, [Layer.Grids, Layer.Buildings]));
+
+        var inside = await _host.ClientAsync("planner", scope: community, name: "planner-inside");
+        request = new HttpRequestMessage(HttpMethod.Post, $"/api/layers/grids/features/{_to.Id}/restore")
+        {
+            Content = ServerHost.Json(System.Text.Json.JsonSerializer.Serialize(new { version = _to.Version, versions = good }), "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("If-Match", $"\"{gained.Version}\"");
+        await JsonOf(await inside.SendAsync(request));
+        await AsAtFirstAsync();
+    }
 }
 
 public sealed class SqliteGridRestoreTests() : GridRestoreTests("sqlite");

@@ -96,9 +96,12 @@ public sealed class GridEditScope
     }
 
     static EditGrid ToEdit(StoredFeature g) => new(
-        g.Id, CommunityOf(g), g.Geometry,
-        (g.Properties["unit_ids"] as JsonArray)?.Select(n => n?.ToString() ?? "").Where(s => s.Length > 0).ToList() ?? [],
+        g.Id, CommunityOf(g), g.Geometry, UnitIds(g),
         (int)(g.Integer("households") ?? 0), g.Text("type") ?? GridTypes.Basic, g.Text("status") ?? "active");
+
+    /// <summary>The units (buildings, stairwells, remainders) a stored grid lists in <c>unit_ids</c>, in its order; none when it lists none.</summary>
+    public static List<string> UnitIds(StoredFeature g) =>
+        (g.Properties["unit_ids"] as JsonArray)?.Select(n => n?.ToString() ?? "").Where(s => s.Length > 0).ToList() ?? [];
 
     /// <summary>
     /// Grids brought in from elsewhere may lack unit_ids: a building no grid lists joins the grid its grid_code names, else

@@ -70,8 +70,7 @@ static class GridRestore
         return await GridsApi.EditAsync(store, request, caller, change, ct);
     }
 
-    static HashSet<string> UnitIds(StoredFeature grid) =>
-        (grid.Properties["unit_ids"] as JsonArray)?.Select(n => n?.ToString()).OfType<string>().ToHashSet(StringComparer.Ordinal) ?? [];
+    static HashSet<string> UnitIds(StoredFeature grid) => GridEditScope.UnitIds(grid).ToHashSet(StringComparer.Ordinal);
 
     static Move ToMove(string key, string grid)
     {
