@@ -37,6 +37,31 @@ public abstract class CoverageTableApiTests(string storeKind) : IAsyncLifetime
         byThreshold.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
 
     [Fact]
+    public async Task Buildings_that_name_no_community_count_in_the_community_they_lie_in()
+    {
+        // As an OSM import leaves them: the import forms communities, its buildings name none.
+        var before = await Get("/api/coverage/table?minutes=10");
+        var city = SampleCityGenerator.Generate().Batches
+            .Select(b => b.Layer != Layer.Buildings ? b : b with
+            {
+                Features = b.Features.Select(f =>
+                {
+                    var p = f.Properties.DeepClone().AsObject();
+                    p.Remove("community_code");
+                    return f with { Properties = p };
+                }).ToList(),
+            }).ToList();
+        await _host.Store.ImportAsync(city, ImportMode.ReplaceLayers);
+        var after = await Get("/api/coverage/table?minutes=10");
+
+        static Dictionary<string, (long, int)> Rows(JsonElement t) => t.GetProperty("communities").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("code").GetString()!, r => (r.GetProperty("households").GetInt64(), r.GetProperty("buildings").GetInt32()));
+        Assert.Equal(12, Rows(after).Count);
+        Assert.Equal(Rows(before), Rows(after));
+        Assert.Equal(0, after.GetProperty("unassigned").GetProperty("community_households").GetInt64());
+    }
+
+    [Fact]
     public async Task The_table_names_every_community_and_grid_with_the_reports_shares()
     {
         const string query = "minutes=5,10,15&profile=elderly";

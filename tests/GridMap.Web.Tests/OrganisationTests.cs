@@ -31,7 +31,7 @@ public sealed class OrganisationTests(WebFixture web, ITestOutputHelper output) 
     }
 
     /// <summary>Opens 服务圈 and computes with the given profile; returns the panel once the table is there.</summary>
-    static async Task<ILocator> ComputeAsync(IPage page, string profile = "adult", bool tap = false)
+    internal static async Task<ILocator> ComputeAsync(IPage page, string profile = "adult", bool tap = false)
     {
         var panel = page.Locator("#coverage");
         if (tap)
@@ -421,7 +421,7 @@ public sealed class OrganisationTests(WebFixture web, ITestOutputHelper output) 
     }
 
     /// <summary>Centres the map on a point at z16 and returns where it is on the page.</summary>
-    static async Task<(float X, float Y)> CentreOnAsync(IPage page, double[] at)
+    internal static async Task<(float X, float Y)> CentreOnAsync(IPage page, double[] at)
     {
         var p = await page.EvaluateAsync<double[]>("""
             async (at) => {

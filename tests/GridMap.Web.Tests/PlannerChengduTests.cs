@@ -58,7 +58,15 @@ public sealed class ChengduPlannerFixture(IMessageSink sink) : WebFixture(sink)
 }
 
 /// <summary>The 网格编辑 panel on an imported OSM store: a provisional area instead of communities, hundreds of grids.</summary>
-public sealed class PlannerChengduTests(ChengduPlannerFixture web, ITestOutputHelper output) : IClassFixture<ChengduPlannerFixture>
+[CollectionDefinition(Name)]
+public sealed class ChengduCollection : ICollectionFixture<ChengduPlannerFixture>
+{
+    /// <summary>The classes that share one imported, partitioned Chengdu (imported and partitioned once).</summary>
+    public const string Name = "chengdu";
+}
+
+[Collection(ChengduCollection.Name)]
+public sealed class PlannerChengduTests(ChengduPlannerFixture web, ITestOutputHelper output)
 {
     /// <summary>
     /// Like PlannerTests.FindMoveJs, for hundreds of grids: vertex sets and boxes computed once, pairs compared only when

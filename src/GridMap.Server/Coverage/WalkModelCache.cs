@@ -1,5 +1,6 @@
 using GridMap.Core.Model;
 using GridMap.Core.Network;
+using GridMap.Core.Spatial;
 using GridMap.Core.Store;
 using GridMap.Server.Hosting;
 using NetTopologySuite.Geometries;
@@ -49,13 +50,13 @@ public sealed record WalkSetting(long Generation, WalkModel Model, IReadOnlyList
 public sealed record PlaceNote(string? Address, string? Compound);
 
 /// <summary>
-/// Holds the walking model in memory, built on first use, and drops it whenever buildings, stations, compounds or the
-/// network change — through this server, or (PostGIS) through any replica, whose NOTIFY <see cref="StoreChangeListener"/>
+/// Holds the walking model in memory, built on first use, and drops it whenever buildings, stations, compounds,
+/// communities or the network change — through this server, or (PostGIS) through any replica, whose NOTIFY <see cref="StoreChangeListener"/>
 /// turns into the same store event.
 /// </summary>
 public sealed class WalkModelCache : IDisposable
 {
-    static readonly Layer[] Inputs = [Layer.Buildings, Layer.Stations, Layer.Network, Layer.Compounds];
+    static readonly Layer[] Inputs = [Layer.Buildings, Layer.Stations, Layer.Network, Layer.Compounds, Layer.Communities];
     readonly IFeatureStore _store;
     readonly object _gate = new();
     long _generation;
@@ -94,7 +95,11 @@ public sealed class WalkModelCache : IDisposable
     {
         var residential = (await StoreReads.AllAsync(_store, Layer.Buildings, null, CancellationToken.None)).Select(Building.From)
             .Where(b => b.Households > 0).ToList();
-        var buildings = residential.Select(b => new CoveragePlace(b.Id, b.Households, b.Geometry, b.CommunityCode, b.GridCode)).ToList();
+        // A building that names no community (OSM imports: the import forms the communities) counts in the one it lies in.
+        var communities = new AreaLocator((await StoreReads.AllAsync(_store, Layer.Communities, null, CancellationToken.None))
+            .Select(Area.From).Select(a => (a.Code, a.Geometry)));
+        var buildings = residential.Select(b => new CoveragePlace(b.Id, b.Households, b.Geometry,
+            b.CommunityCode ?? communities.Locate(AreaLocator.PointOf(b.Geometry)), b.GridCode)).ToList();
         var stations = (await StoreReads.AllAsync(_store, Layer.Stations, null, CancellationToken.None)).Select(Station.From).ToList();
         var lines = (await StoreReads.AllAsync(_store, Layer.Network, null, CancellationToken.None))
             .SelectMany(WalkLine.From).Where(l => l.Walkable).Select(l => l.Line).ToList();
