@@ -45,13 +45,14 @@ public sealed class ChengduFieldTests(ChengduPlannerFixture web, ITestOutputHelp
         var panel = await OrganisationTests.ComputeAsync(page);
 
         // By community: every provisional community, named (after its largest compound), worst first.
-        var report = await page.EvaluateAsync<JsonNode>("""
+        var evaluated = await page.EvaluateAsync<System.Text.Json.JsonElement>("""
             async () => {
               const s = window.gridmap.coverage.state;
               const q = Object.entries(s.query()).filter(([, v]) => v != null && v !== '');
               return { report: await (await fetch('/api/coverage?' + new URLSearchParams(q))).json(), focus: s.focus };
             }
-            """) ?? throw new InvalidOperationException("no report");
+            """);
+        var report = JsonNode.Parse(evaluated.GetRawText())!;
         var focus = report["focus"]!.GetValue<string>();
         var byCommunity = report["report"]!["by_community"]!.AsObject().Where(p => p.Key.StartsWith(district)).ToList();
         var byGrid = report["report"]!["by_grid"]!.AsObject().Count(p => p.Key.StartsWith(district));
