@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Microsoft.Playwright;
 
 namespace GridMap.Bench.Web;
@@ -12,58 +11,70 @@ sealed record RunFigures(Phase FirstMap, Phase Pan, Phase Coverage, string Load)
 sealed record Phase(long Bytes, int Requests, double Milliseconds, IReadOnlyDictionary<string, long> BytesByKind);
 
 /// <summary>
-/// Counts what the page receives, through the Chrome DevTools Protocol: <c>Network.loadingFinished.encodedDataLength</c>
-/// is every byte received for a request on the wire — status line, headers and the body as sent (brotli- or
-/// gzip-compressed when it was) — which is what a slow phone link pays for.
+/// Counts what the page receives, through Playwright's request events, which (unlike a CDP session on the page) also see
+/// what MapLibre's web workers fetch — the vector tiles. Bytes per response are Playwright's <c>request.sizes()</c>:
+/// response headers plus the body as received on the wire (<c>responseBodySize</c> is the encoded size, i.e. after
+/// brotli or gzip; Chromium's <c>encodedDataLength</c>), which is what a slow phone link pays for.
 /// </summary>
 sealed class WireCounter
 {
     readonly object _gate = new();
-    readonly Dictionary<string, string> _urls = new();
-    readonly HashSet<string> _open = new();
+    readonly HashSet<IRequest> _open = new();
     readonly Dictionary<string, long> _byKind = new();
+    readonly List<Task> _sizing = new();
     readonly Stopwatch _clock = Stopwatch.StartNew();
     long _bytes;
     int _requests;
+    int _phase;
     double _lastActivity;
 
-    public static async Task<WireCounter> AttachAsync(IBrowserContext context, IPage page)
+    public static WireCounter Attach(IPage page)
     {
         var counter = new WireCounter();
-        var cdp = await context.NewCDPSessionAsync(page);
-        cdp.Event("Network.requestWillBeSent").OnEvent += (_, e) => counter.Sent(e);
-        cdp.Event("Network.loadingFinished").OnEvent += (_, e) => counter.Finished(e, true);
-        cdp.Event("Network.loadingFailed").OnEvent += (_, e) => counter.Finished(e, false);
-        await cdp.SendAsync("Network.enable");
+        page.Request += (_, r) => counter.Sent(r);
+        page.RequestFinished += (_, r) => counter.Finished(r, true);
+        page.RequestFailed += (_, r) => counter.Finished(r, false);
         return counter;
     }
 
-    void Sent(JsonElement? e)
+    void Sent(IRequest r)
     {
-        if (e is not { } ev) return;
-        var id = ev.GetProperty("requestId").GetString()!;
-        var url = ev.GetProperty("request").GetProperty("url").GetString() ?? "";
-        if (url.StartsWith("data:", StringComparison.Ordinal) || url.StartsWith("blob:", StringComparison.Ordinal)) return;
+        if (r.Url.StartsWith("data:", StringComparison.Ordinal) || r.Url.StartsWith("blob:", StringComparison.Ordinal)) return;
         lock (_gate)
         {
-            _urls[id] = url;
-            _open.Add(id);
+            _open.Add(r);
             _lastActivity = _clock.Elapsed.TotalMilliseconds;
         }
     }
 
-    void Finished(JsonElement? e, bool ok)
+    void Finished(IRequest r, bool ok)
     {
-        if (e is not { } ev) return;
-        var id = ev.GetProperty("requestId").GetString()!;
         lock (_gate)
         {
-            if (!_open.Remove(id)) return;
+            if (!_open.Remove(r)) return;
             _lastActivity = _clock.Elapsed.TotalMilliseconds;
-            var bytes = ok && ev.TryGetProperty("encodedDataLength", out var n) ? (long)n.GetDouble() : 0;
-            _bytes += bytes;
             _requests++;
-            var kind = Kind(_urls.GetValueOrDefault(id) ?? "");
+            if (ok) _sizing.Add(SizeAsync(r, _phase));
+        }
+    }
+
+    async Task SizeAsync(IRequest r, int phase)
+    {
+        long bytes;
+        try
+        {
+            var sizes = await r.SizesAsync();
+            bytes = sizes.ResponseHeadersSize + sizes.ResponseBodySize;
+        }
+        catch (PlaywrightException)
+        {
+            return; // the page went away
+        }
+        var kind = Kind(r.Url);
+        lock (_gate)
+        {
+            if (phase != _phase) return;
+            _bytes += bytes;
             _byKind[kind] = _byKind.GetValueOrDefault(kind) + bytes;
         }
     }
@@ -83,14 +94,18 @@ sealed class WireCounter
     {
         lock (_gate)
         {
+            _phase++;
             _bytes = 0;
             _requests = 0;
             _byKind.Clear();
         }
     }
 
-    public (long Bytes, int Requests, Dictionary<string, long> ByKind) Taken()
+    public async Task<(long Bytes, int Requests, Dictionary<string, long> ByKind)> TakenAsync()
     {
+        Task[] pending;
+        lock (_gate) pending = [.. _sizing];
+        await Task.WhenAll(pending);
         lock (_gate) return (_bytes, _requests, new Dictionary<string, long>(_byKind));
     }
 
@@ -132,7 +147,7 @@ static class BrowserRun
         if (!signIn.Ok) throw new InvalidOperationException($"sign-in as {account} failed: {signIn.Status} {await signIn.TextAsync()}");
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout((float)timeout.TotalMilliseconds);
-        var wire = await WireCounter.AttachAsync(context, page);
+        var wire = WireCounter.Attach(page);
         // Every `idle` the map fires, in page time (ms since navigation started): the last one is when it was drawn.
         await page.AddInitScriptAsync("""
             (() => {
@@ -150,7 +165,7 @@ static class BrowserRun
         wire.Reset();
         await page.GotoAsync(server.ToString());
         var firstAt = await SettleAsync(page, wire, timeout);
-        var first = Taken(wire, firstAt);
+        var first = await TakenAsync(wire, firstAt);
         progress($"    first map: {Kb(first.Bytes)} in {first.Requests} requests, idle at {first.Milliseconds / 1000:0.00} s");
 
         // 2. A pan: z16 at the district's centre, settled (not counted), then one viewport width east.
@@ -159,7 +174,7 @@ static class BrowserRun
         wire.Reset();
         var panStart = await page.EvaluateAsync<double>("() => { const t = performance.now(); window.gridmap.map.panBy([1280, 0], { duration: 0 }); return t; }");
         var panAt = await SettleAsync(page, wire, timeout);
-        var pan = Taken(wire, panAt - panStart);
+        var pan = await TakenAsync(wire, panAt - panStart);
         progress($"    pan: {Kb(pan.Bytes)} in {pan.Requests} requests, {pan.Milliseconds / 1000:0.00} s");
 
         // 3. Coverage: open 服务圈, compute with its defaults, until the table is there and the map has drawn the result.
@@ -174,7 +189,7 @@ static class BrowserRun
             """, null, new() { Timeout = (float)timeout.TotalMilliseconds, PollingInterval = 20 });
         var shown = (await tableAt.JsonValueAsync<double>());
         var coverageAt = Math.Max(shown, await SettleAsync(page, wire, timeout));
-        var coverage = Taken(wire, coverageAt - clickAt);
+        var coverage = await TakenAsync(wire, coverageAt - clickAt);
         progress($"    coverage: {Kb(coverage.Bytes)} in {coverage.Requests} requests, {coverage.Milliseconds / 1000:0.00} s");
 
         return new RunFigures(first, pan, coverage, load);
@@ -204,9 +219,9 @@ static class BrowserRun
         }
     }
 
-    static Phase Taken(WireCounter wire, double ms)
+    static async Task<Phase> TakenAsync(WireCounter wire, double ms)
     {
-        var (bytes, requests, byKind) = wire.Taken();
+        var (bytes, requests, byKind) = await wire.TakenAsync();
         return new Phase(bytes, requests, ms, byKind);
     }
 

@@ -38,6 +38,9 @@ sealed class Served : IAsyncDisposable
         served._process.ErrorDataReceived += (_, e) => served.Keep(e.Data);
         served._process.BeginOutputReadLine();
         served._process.BeginErrorReadLine();
+        // A bench stopped by a signal (SIGTERM, Ctrl+C) takes its servers with it.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => served.Kill();
+        Console.CancelKeyPress += (_, _) => served.Kill();
         try
         {
             using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = served.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
@@ -76,6 +79,15 @@ sealed class Served : IAsyncDisposable
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
     }
 
     public async ValueTask DisposeAsync()

@@ -5,7 +5,7 @@ using System.Net;
 namespace GridMap.Bench.Web;
 
 /// <summary>Time to first byte of tiles, and the server's own Server-Timing (store + encode), in milliseconds.</summary>
-sealed record TileFigures(string Label, int Tiles, int NonEmpty, List<double> Ttfb, List<double> ServerTiming, long LargestBytes, string Load);
+sealed record TileFigures(string Label, int Tiles, int NonEmpty, List<double> Ttfb, List<double> ServerTiming, List<double> Encode, long LargestBytes, string Load);
 
 /// <summary>
 /// Every z14 tile over the district's bbox, fetched one after another over one keep-alive connection with a plain
@@ -42,6 +42,7 @@ static class TileTiming
         }).ToList();
         var ttfb = servers.Select(_ => new List<double>()).ToList();
         var timing = servers.Select(_ => new List<double>()).ToList();
+        var encode = servers.Select(_ => new List<double>()).ToList();
         var nonEmpty = new int[servers.Count];
         var largest = new long[servers.Count];
         var loads = new List<string>();
@@ -60,9 +61,10 @@ static class TileTiming
                     for (var k = 0; k < servers.Count; k++)
                     {
                         var s = (k + r) % servers.Count;
-                        var (ms, serverMs, bytes, status) = await FetchAsync(clients[s], t);
+                        var (ms, serverMs, encodeMs, bytes, status) = await FetchAsync(clients[s], t);
                         ttfb[s].Add(ms);
                         if (serverMs is { } st) timing[s].Add(st);
+                        if (encodeMs is { } en) encode[s].Add(en);
                         if (r == 0 && status == HttpStatusCode.OK) nonEmpty[s]++;
                         largest[s] = Math.Max(largest[s], bytes);
                     }
@@ -74,10 +76,10 @@ static class TileTiming
         {
             foreach (var c in clients) c.Dispose();
         }
-        return servers.Select((sv, s) => new TileFigures(sv.Label, tiles.Count, nonEmpty[s], ttfb[s], timing[s], largest[s], string.Join("; ", loads))).ToList();
+        return servers.Select((sv, s) => new TileFigures(sv.Label, tiles.Count, nonEmpty[s], ttfb[s], timing[s], encode[s], largest[s], string.Join("; ", loads))).ToList();
     }
 
-    static async Task<(double Ms, double? ServerMs, long Bytes, HttpStatusCode Status)> FetchAsync(HttpClient http, (int Z, int X, int Y) t)
+    static async Task<(double Ms, double? ServerMs, double? EncodeMs, long Bytes, HttpStatusCode Status)> FetchAsync(HttpClient http, (int Z, int X, int Y) t)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/tiles/buildings/{t.Z}/{t.X}/{t.Y}.mvt");
         var clock = Stopwatch.StartNew();
@@ -86,15 +88,20 @@ static class TileTiming
         var body = await response.Content.ReadAsByteArrayAsync();
         if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.NoContent))
             throw new InvalidOperationException($"tile {t.Z}/{t.X}/{t.Y} answered {(int)response.StatusCode}");
-        double? server = null;
+        // Server-Timing: store;dur=…, encode;dur=… (docs/tiles.md).
+        double? server = null, encode = null;
         if (response.Headers.TryGetValues("Server-Timing", out var values))
         {
             double sum = 0;
             foreach (var part in string.Join(",", values).Split(','))
-                if (part.Split("dur=", 2) is [_, var d] && double.TryParse(d, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)) sum += v;
+                if (part.Split("dur=", 2) is [var name, var d] && double.TryParse(d, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+                {
+                    sum += v;
+                    if (name.Trim().StartsWith("encode", StringComparison.Ordinal)) encode = v;
+                }
             server = sum;
         }
-        return (ms, server, body.LongLength, response.StatusCode);
+        return (ms, server, encode, body.LongLength, response.StatusCode);
     }
 
     /// <summary>Nearest-rank percentile; 0 when there is nothing to rank.</summary>

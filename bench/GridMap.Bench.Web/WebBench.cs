@@ -243,7 +243,7 @@ public static class WebBench
         sb.AppendLine($"- Machine: {BenchMachine.Describe()}; {BenchMachine.Configuration()}. Server, browser and bench share it, and other work ran beside them: the load average is noted per run.");
         sb.AppendLine($"- Data: `gridmap sample --seed 1 --scale {scale.ToString(CultureInfo.InvariantCulture)}` ({buildings:N0} buildings), embedded SQLite store{(sampleSeconds is { } s ? $", made for this run in {F(s, 0)} s" : ", made by an earlier run")} (`{data}`).");
         sb.AppendLine("- Browser: Debian's Chromium (headless, software WebGL) through Microsoft.Playwright, 1280×800, a new context per run (cold HTTP cache), service workers blocked, signed in as an admin. " +
-                      "Bytes: every response from navigation on, static files included, as Chromium counts them on the wire (CDP `Network.loadingFinished.encodedDataLength`: status line, headers and the body as sent, brotli-compressed where the server compressed it). " +
+                      "Bytes: every response from navigation on, static files included and the tiles MapLibre's workers fetch, as received on the wire (Playwright's `request.sizes()`: response headers + `responseBodySize`, the encoded body, i.e. brotli-compressed where the server compressed it). " +
                       "A step ends when the map is settled — `loaded()`, `areTilesLoaded()`, not moving, no coverage computing — and no request has been open for 0.75 s; its time is the page time of the map's last `idle`.");
         sb.AppendLine("- Steps per run: **first map** — navigation to the fitted district view, settled; **pan** — `jumpTo` z16 at the district's centre, settled (not counted), then `panBy([1280, 0])` (one viewport width) until settled; " +
                       "**coverage** — back at z16 in the centre, click 服务圈 and its compute button with the defaults, until the table is there and the map has drawn the result. " +
@@ -295,13 +295,14 @@ public static class WebBench
                       $"a plain HttpClient over one keep-alive connection without `If-None-Match` or `Accept-Encoding` (uncached, uncompressed), {runs} run(s) after one uncounted pass; " +
                       "servers measured tile by tile in turn on the same store. No tile cache exists on the server: every request reads the store and encodes.");
         sb.AppendLine();
-        sb.AppendLine("| server | requests | TTFB p50 | TTFB p95 (target ≤ 50 ms) | TTFB max | Server-Timing p50 | Server-Timing p95 |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| server | requests | TTFB p50 | TTFB p95 (target ≤ 50 ms) | TTFB max | Server-Timing p50 | Server-Timing p95 | of which encode p50 / p95 |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var t in tiles)
         {
             var p95 = TileTiming.Percentile(t.Ttfb, 0.95);
             sb.AppendLine($"| {t.Label} | {t.Ttfb.Count} | {F(TileTiming.Percentile(t.Ttfb, 0.5), 1)} ms | {F(p95, 1)} ms — {Verdict(p95 <= TileP95Target)} | {F(t.Ttfb.Max(), 1)} ms | " +
-                          $"{F(TileTiming.Percentile(t.ServerTiming, 0.5), 1)} ms | {F(TileTiming.Percentile(t.ServerTiming, 0.95), 1)} ms |");
+                          $"{F(TileTiming.Percentile(t.ServerTiming, 0.5), 1)} ms | {F(TileTiming.Percentile(t.ServerTiming, 0.95), 1)} ms | " +
+                          $"{F(TileTiming.Percentile(t.Encode, 0.5), 1)} / {F(TileTiming.Percentile(t.Encode, 0.95), 1)} ms |");
         }
         if (tiles.Count > 1)
             sb.AppendLine($"\nRatio this build / peer: TTFB p95 {F(TileTiming.Percentile(tiles[0].Ttfb, 0.95) / TileTiming.Percentile(tiles[1].Ttfb, 0.95), 2)}, p50 {F(TileTiming.Percentile(tiles[0].Ttfb, 0.5) / TileTiming.Percentile(tiles[1].Ttfb, 0.5), 2)}.");

@@ -61,7 +61,7 @@ public sealed partial class WebBenchTests(ITestOutputHelper output)
     /// <summary>The bench program of this configuration (the test project builds it: see the csproj).</summary>
     static string BenchDll()
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name; // …/bin/Debug/net10.0/
+        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!); // …/bin/Debug/net10.0/
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
         {
             var dll = Path.Combine(dir.FullName, "bench", "GridMap.Bench.Web", "bin", configuration, "net10.0", "GridMap.Bench.Web.dll");
