@@ -93,6 +93,7 @@ public static class WebBench
                     "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader"],
             });
             var results = targets.Select(_ => new List<RunFigures>()).ToList();
+            var failures = targets.Select(_ => new List<string>()).ToList();
             // Run 0 of each map is a warm-up (server JIT, the walking model, the browser's own start-up): not counted.
             for (var r = 0; r <= runs; r++)
             {
@@ -100,12 +101,22 @@ public static class WebBench
                 {
                     var i = (k + r) % targets.Count;
                     progress($"{(r == 0 ? "warm-up" : $"run {r}")}: {targets[i].Label} (load {BrowserRun.Load()})");
-                    var figures = await BrowserRun.MeasureAsync(browser, served[i].BaseAddress, Account, password, centre, progress, timeout);
-                    if (r > 0) results[i].Add(figures);
+                    try
+                    {
+                        var figures = await BrowserRun.MeasureAsync(browser, served[i].BaseAddress, Account, password, centre, progress, timeout);
+                        if (r > 0) results[i].Add(figures);
+                    }
+                    catch (Exception e) when (e is TimeoutException or PlaywrightException)
+                    {
+                        // One slow step (a busy machine) costs that run, not the figures of the others.
+                        var why = $"{(r == 0 ? "warm-up" : $"run {r}")}: {e.GetType().Name}: {e.Message.Split('\n')[0]}";
+                        failures[i].Add(why);
+                        progress($"    FAILED {why}");
+                    }
                 }
             }
 
-            var table = Markdown(a, scale, data, buildings, sampleSeconds, targets, results, tiles, runs);
+            var table = Markdown(a, scale, data, buildings, sampleSeconds, targets, results, failures, tiles, runs);
             await stdout.WriteLineAsync(table);
             var output = a.Get("out");
             if (output is not null && output != "-")
@@ -114,7 +125,7 @@ public static class WebBench
                 await File.WriteAllTextAsync(output, BenchDocument.WithSection(old, SectionKey, SectionTitle, table));
                 await stdout.WriteLineAsync($"wrote {output}");
             }
-            return 0;
+            return failures.Any(f => f.Count > 0) ? 1 : 0;
         }
         finally
         {
@@ -234,7 +245,7 @@ public static class WebBench
     static string Verdict(bool met) => met ? "met" : "**not met**";
 
     static string Markdown(CliArgs a, double scale, string data, long buildings, double? sampleSeconds, List<Target> targets,
-        List<List<RunFigures>> results, List<TileFigures> tiles, int runs)
+        List<List<RunFigures>> results, List<List<string>> failures, List<TileFigures> tiles, int runs)
     {
         var sb = new StringBuilder();
         var command = new StringBuilder("gridmap bench web");
@@ -288,7 +299,10 @@ public static class WebBench
         Row("coverage view, bytes", "", r => r.Coverage.Bytes, Kb);
         sb.AppendLine();
         for (var i = 0; i < targets.Count; i++)
-            sb.AppendLine($"- {targets[i].Label}{(targets[i].Peer ? " (peer)" : "")}: `{targets[i].WebDir}`; load average per run: {string.Join("; ", results[i].Select(r => r.Load))}.");
+        {
+            sb.AppendLine($"- {targets[i].Label}{(targets[i].Peer ? " (peer)" : "")}: `{targets[i].WebDir}`; {results[i].Count} of {runs} run(s) counted; load average at the start of each: {string.Join("; ", results[i].Select(r => r.Load))}.");
+            foreach (var f in failures[i]) sb.AppendLine($"  - **Failed** — {f}");
+        }
         sb.AppendLine();
 
         sb.AppendLine($"Tiles: server time to first byte of every z{TileTiming.Zoom} `buildings` tile over the district's bbox ({tiles[0].Tiles} tiles, {tiles[0].NonEmpty} with buildings, the largest {Kb(tiles[0].LargestBytes)} uncompressed), " +
