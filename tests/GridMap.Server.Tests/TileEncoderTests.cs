@@ -89,4 +89,45 @@ public sealed class TileEncoderTests
         Assert.DoesNotContain($"b{TileEncoder.MaxFeatures:D6}", ids);
         Assert.Contains("b000000", ids);
     }
+
+    [Fact]
+    public void Polygons_keep_their_holes_and_outer_rings_whatever_way_they_were_wound()
+    {
+        var c = Tile.Bounds.Centre;
+        var d = Tile.Bounds.Width / 8;
+        Coordinate[] Ring(double half, bool clockwise)
+        {
+            var ring = new[] { new Coordinate(c.X - half, c.Y - half), new Coordinate(c.X + half, c.Y - half), new Coordinate(c.X + half, c.Y + half), new Coordinate(c.X - half, c.Y + half), new Coordinate(c.X - half, c.Y - half) };
+            return clockwise ? ring.Reverse().ToArray() : ring;
+        }
+        foreach (var clockwise in new[] { false, true })
+        {
+            var f = GeometryRules.Factory;
+            var courtyard = f.CreatePolygon(f.CreateLinearRing(Ring(2 * d, clockwise)), [f.CreateLinearRing(Ring(d, clockwise))]);
+            var decoded = Decode(TileEncoder.Encode(Layer.Buildings, Tile, [Feature(Layer.Buildings, "b1", courtyard)], null), "buildings").Single().Geometry;
+            var polygon = Assert.IsType<Polygon>(decoded);
+            Assert.Equal(1, polygon.NumInteriorRings);
+            Assert.Equal(courtyard.Area, polygon.Area, courtyard.Area / 100);
+            Assert.True(polygon.Shell.EnvelopeInternal.Contains(polygon.Holes[0].EnvelopeInternal));
+        }
+    }
+
+    [Fact]
+    public void A_feature_smaller_than_a_unit_at_this_zoom_stays_in_the_tile_as_a_unit_square()
+    {
+        // A district at z0: a few kilometres, a fraction of one of the tile's 4096 units; it intersects the tile, so it is in it.
+        var world = new TileAddress(0, 0, 0);
+        var district = Feature(Layer.Districts, "520304", Square(106.83, 27.54, 0.01));
+        var road = Feature(Layer.Network, "r1", GeometryRules.Factory.CreateLineString([new(106.83, 27.54), new(106.831, 27.54)]));
+        foreach (var f in new[] { district, road })
+        {
+            var encoded = TileEncoder.Encode(f.Layer, world, [f], null);
+            Assert.Equal(1, encoded.Features);
+            using var stream = new MemoryStream(encoded.Bytes);
+            var decoded = new MapboxTileReader().Read(stream, new NetTopologySuite.IO.VectorTiles.Tiles.Tile(0, 0, 0)).Layers.Single().Features.Single();
+            Assert.Equal(f.Id, decoded.Attributes["id"]);
+            Assert.Equal(f.Geometry.Dimension, decoded.Geometry.Dimension);
+            Assert.True(decoded.Geometry.EnvelopeInternal.Distance(f.Geometry.EnvelopeInternal) < 0.2, $"{f.Id} decodes at {decoded.Geometry.EnvelopeInternal}");
+        }
+    }
 }

@@ -7,11 +7,8 @@ using GridMap.Core.Model;
 using GridMap.Core.Spatial;
 using GridMap.Server.Hosting;
 using GridMap.Server.Settings;
-using NetTopologySuite.Features;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Utilities;
-using NetTopologySuite.IO.VectorTiles;
-using NetTopologySuite.IO.VectorTiles.Mapbox;
 using NetTopologySuite.Operation.Overlay;
 using NetTopologySuite.Operation.OverlayNG;
 using Layer = GridMap.Core.Model.Layer;
@@ -25,14 +22,14 @@ public sealed record EncodedTile(byte[] Bytes, int Features, int Dropped)
 }
 
 /// <summary>
-/// Encodes one layer's stored features as one Mapbox Vector Tile (spec 2.1) with NetTopologySuite.IO.VectorTiles: the
+/// Encodes one layer's stored features as one Mapbox Vector Tile (spec 2.1) with <see cref="MvtLayerWriter"/>: the
 /// MVT layer is named after the layer key, each feature carries <c>id</c>, <c>version</c> and its scalar properties,
 /// never personal data (docs/tiles.md). Both stores serve tiles through this one class.
 /// </summary>
 public static class TileEncoder
 {
     /// <summary>Raise whenever the bytes for the same features change (properties, clipping, extent): it is part of every tile's ETag.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>Tile coordinates per side: the MVT default, what MapLibre expects.</summary>
     public const uint Extent = 4096;
@@ -78,23 +75,19 @@ public static class TileEncoder
         }
         if (kept.Count == 0) return new EncodedTile([], 0, dropped);
 
-        var mvtLayer = new NetTopologySuite.IO.VectorTiles.Layer { Name = layer.Key() };
+        var writer = new MvtLayerWriter(tile, Extent);
         var reader = new PropertyReader();
         foreach (var (stored, geometry) in kept)
-            mvtLayer.Features.Add(new Feature(geometry, Attributes(stored, band, reader)));
-        var vectorTile = new VectorTile { TileId = new NetTopologySuite.IO.VectorTiles.Tiles.Tile(tile.X, tile.Y, tile.Z).Id };
-        vectorTile.Layers.Add(mvtLayer);
-
-        using var buffer = new MemoryStream();
-        // No MVT feature id: ids are strings (b00012, grid codes), carried as the `id` property (MapLibre: promoteId "id").
-        vectorTile.Write(buffer, MapboxTileWriter.DefaultMinLinealExtent, MapboxTileWriter.DefaultMinPolygonalExtent, Extent, NoIdAttribute);
-        return new EncodedTile(buffer.ToArray(), kept.Count, dropped);
+        {
+            if (!writer.BeginFeature(geometry)) continue;
+            AddAttributes(stored, band, reader, writer);
+            writer.EndFeature();
+        }
+        return writer.Count == 0 ? new EncodedTile([], 0, dropped) : new EncodedTile(writer.ToTile(layer.Key()), writer.Count, dropped);
     }
 
-    const string NoIdAttribute = "\u0000";
-
     /// <summary>
-    /// Encodes one small tile, so that the first real one does not pay for the JIT and protobuf-net's serializer model
+    /// Encodes one small tile, so that the first real one does not pay for the JIT
     /// (seconds on a busy machine, with tiered compilation off).
     /// </summary>
     public static void WarmUp()
@@ -168,25 +161,21 @@ public static class TileEncoder
     /// gates, replaced_by: read them from the feature's GeoJSON), nor a building's address. Grids add <c>band_status</c>
     /// as the grid list does, and always carry <c>type</c> and <c>status</c> (their defaults when not stored).
     /// </summary>
-    public static IAttributesTable Attributes(StoredFeature f, BandSetting? band) => Attributes(f, band, new PropertyReader());
-
-    static IAttributesTable Attributes(StoredFeature f, BandSetting? band, PropertyReader reader)
+    static void AddAttributes(StoredFeature f, BandSetting? band, PropertyReader reader, MvtLayerWriter writer)
     {
         // Grids lose names and phones the way every grid answer does; other layers' personal fields are in Left.
         var properties = f.Layer == Layer.Grids ? PersonalData.Redact(f.Properties) : f.Properties;
-        var attributes = new TileAttributes(16);
-        attributes.Add("id", f.Id);
-        attributes.Add("version", f.Version);
-        reader.AddScalars(f.Layer, properties, attributes);
+        writer.Add("id", f.Id);
+        writer.Add("version", f.Version);
+        reader.AddScalars(f.Layer, properties, writer);
         if (f.Layer == Layer.Grids)
         {
             // Defaults spelled out, so a style can filter on them without coalesce (schema: basic, active).
-            if (!attributes.Exists("type")) attributes.Add("type", "basic");
-            if (!attributes.Exists("status")) attributes.Add("status", "active");
+            if (!writer.HasTag("type")) writer.Add("type", "basic");
+            if (!writer.HasTag("status")) writer.Add("status", "active");
             if (band is not null && BandSetting.StatusOf(f.Properties, band.For(f.Text("community_code"))) is { } status)
-                attributes.Add("band_status", status);
+                writer.Add("band_status", status);
         }
-        return attributes;
     }
 
     /// <summary>Whether a property of this name goes into tiles of the layer; decided once per name (a tile repeats the same few thousands of times).</summary>
@@ -226,7 +215,7 @@ public static class TileEncoder
         }
 
         /// <summary>Adds the kept scalar properties: strings, whole numbers (int64), other numbers (double) and booleans.</summary>
-        public void AddScalars(Layer layer, JsonObject properties, TileAttributes attributes)
+        public void AddScalars(Layer layer, JsonObject properties, MvtLayerWriter writer)
         {
             _buffer.ResetWrittenCount();
             _writer.Reset(_buffer);
@@ -243,16 +232,22 @@ public static class TileEncoder
                     json.Skip();
                     continue;
                 }
-                if (!Kept(layer, key)) continue;
-                object? value = json.TokenType switch
+                if (json.TokenType == JsonTokenType.Null || !Kept(layer, key) || writer.HasTag(key)) continue;
+                switch (json.TokenType)
                 {
-                    JsonTokenType.String => Name(ref json),
-                    JsonTokenType.Number => json.TryGetInt64(out var whole) ? (object)whole : json.GetDouble(),
-                    JsonTokenType.True => true,
-                    JsonTokenType.False => false,
-                    _ => null,
-                };
-                if (value is not null && !attributes.Exists(key)) attributes.Add(key, value);
+                    case JsonTokenType.String:
+                        writer.Add(key, Name(ref json));
+                        break;
+                    case JsonTokenType.Number when json.TryGetInt64(out var whole):
+                        writer.Add(key, whole);
+                        break;
+                    case JsonTokenType.Number:
+                        writer.Add(key, json.GetDouble());
+                        break;
+                    case JsonTokenType.True or JsonTokenType.False:
+                        writer.Add(key, json.GetBoolean());
+                        break;
+                }
             }
         }
 
@@ -266,53 +261,5 @@ public static class TileEncoder
             _names[name] = name;
             return name;
         }
-    }
-
-    /// <summary>
-    /// The attributes of one tile feature: names and values in two arrays, which is all the MVT writer reads (names, values
-    /// and one optional lookup); NTS's dictionary-backed table cost more than the rest of a building's encoding.
-    /// </summary>
-    sealed class TileAttributes(int capacity) : IAttributesTable
-    {
-        readonly List<string> _names = new(capacity);
-        readonly List<object> _values = new(capacity);
-
-        public int Count => _names.Count;
-
-        public void Add(string attributeName, object value)
-        {
-            if (Exists(attributeName)) throw new ArgumentException($"attribute {attributeName} exists", nameof(attributeName));
-            _names.Add(attributeName);
-            _values.Add(value);
-        }
-
-        public bool Exists(string attributeName) => _names.IndexOf(attributeName) >= 0;
-
-        public object this[string attributeName]
-        {
-            get => GetOptionalValue(attributeName) ?? throw new ArgumentOutOfRangeException(nameof(attributeName));
-            set
-            {
-                var i = _names.IndexOf(attributeName);
-                if (i < 0) Add(attributeName, value);
-                else _values[i] = value;
-            }
-        }
-
-        public object GetOptionalValue(string attributeName) => _names.IndexOf(attributeName) is var i and >= 0 ? _values[i] : null!;
-
-        public void DeleteAttribute(string attributeName)
-        {
-            var i = _names.IndexOf(attributeName);
-            if (i < 0) throw new ArgumentOutOfRangeException(nameof(attributeName));
-            _names.RemoveAt(i);
-            _values.RemoveAt(i);
-        }
-
-        public Type GetType(string attributeName) => this[attributeName].GetType();
-
-        public string[] GetNames() => [.. _names];
-
-        public object[] GetValues() => [.. _values];
     }
 }
