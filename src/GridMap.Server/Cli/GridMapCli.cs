@@ -23,6 +23,7 @@ public static class GridMapCli
         usage:
           gridmap serve   [--data DIR | --postgres CONN] [--port 5080 | --urls URLS] [--web DIR] [--no-sample] [--open] [--cors-origin ORIGIN …]
                           [--https-cert FILE.pem --https-key FILE.pem] [--basemap URL …] [--basemap-subdomains a,b,c]
+                          [--allowed-hosts NAME,…] [--rate-limit 240]
           gridmap user    add NAME --role admin|planner|organisation|worker|viewer [--scope CODE] [--grids CODE,…] [--can-edit-households]
                           [--password-stdin] [--data DIR | --postgres CONN]
           gridmap user    list | password NAME [--password-stdin] | remove NAME   [--data DIR | --postgres CONN]
@@ -141,8 +142,16 @@ public static class GridMapCli
 
     static async Task<int> ServeAsync(CliArgs a, string[] raw, TextWriter stdout)
     {
-        a.Allow([.. StoreOptions, "port", "urls", "web", "no-sample", "cors-origin", "open", "https-cert", "https-key", "basemap", "basemap-subdomains"]);
-        var options = Options(a) with { Open = a.Has("open") };
+        a.Allow([.. StoreOptions, "port", "urls", "web", "no-sample", "cors-origin", "open", "https-cert", "https-key", "basemap", "basemap-subdomains",
+            "allowed-hosts", "rate-limit"]);
+        var options = Options(a) with
+        {
+            Open = a.Has("open"),
+            AllowedHosts = a.GetAll("allowed-hosts").SelectMany(h => h.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
+            ExpensiveRequestsPerMinute = a.Get("rate-limit") is null ? null
+                : a.Int("rate-limit", GridMapOptions.DefaultExpensiveRequestsPerMinute) is var limit and >= 1 ? limit
+                : throw new CliException("--rate-limit must be at least 1 (requests a minute per account)"),
+        };
         if ((options.HttpsCertificate is null) != (options.HttpsKey is null)) throw new CliException("--https-cert and --https-key go together (PEM files)");
         foreach (var file in new[] { options.HttpsCertificate, options.HttpsKey }.OfType<string>())
             if (!File.Exists(file)) throw new CliException($"{file}: no such file");
