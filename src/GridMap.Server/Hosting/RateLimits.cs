@@ -33,11 +33,12 @@ public static class RateLimits
             o.OnRejected = async (context, ct) =>
             {
                 var http = context.HttpContext;
-                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 60;
-                http.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
                 var signIn = http.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == AccountsApi.SignInLimit;
+                // Sign-in always says a whole minute (a guesser learns nothing from it); the others when their window reopens.
+                var retry = !signIn && context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 60;
+                http.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
                 var (title, message, limit) = signIn
-                    ? ("Too many sign-in attempts", $"at most {options.SignInsPerMinute} sign-ins a minute from one address: wait {retry} s", options.SignInsPerMinute)
+                    ? ("Too many sign-in attempts", $"at most {options.SignInsPerMinute} sign-ins a minute from one address: wait a minute", options.SignInsPerMinute)
                     : ("Too many requests", $"at most {expensive} partition, coverage and siting requests a minute per account: wait {retry} s", expensive);
                 await CodedProblem.Of(StatusCodes.Status429TooManyRequests, "rate_limited", title,
                     [new ProblemError("rate_limited", "/", message, new Dictionary<string, object?> { ["limit"] = limit, ["window_seconds"] = 60, ["retry_after"] = retry })])
