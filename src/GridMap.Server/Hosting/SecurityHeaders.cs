@@ -12,12 +12,17 @@ namespace GridMap.Server.Hosting;
 /// </summary>
 public static class SecurityHeaders
 {
-    /// <summary>The map's policy. img-src data: and blob: are MapLibre's control icons (CSS data: URIs) and the PNG export.</summary>
+    /// <summary>
+    /// The map's policy. img-src data: and blob: are MapLibre's control icons (CSS data: URIs) and the PNG export.
+    /// style-src-attr 'unsafe-inline': the page's small DOM helpers (<c>el</c>/<c>h</c> in web/src) write colour swatches as
+    /// <c>style="--c:…"</c> attributes; an attribute holds declarations only (no selectors, no <c>@import</c>), and
+    /// style sheets and &lt;style&gt; elements still come from this origin only (style-src 'self').
+    /// </summary>
     public static string MapPolicy(GridMapOptions options)
     {
         var basemaps = BasemapOrigins(options);
         var extra = basemaps.Count == 0 ? "" : " " + string.Join(' ', basemaps);
-        return "default-src 'self'; script-src 'self'; worker-src 'self'; child-src 'self'; style-src 'self'; " +
+        return "default-src 'self'; script-src 'self'; worker-src 'self'; child-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; " +
             $"img-src 'self' data: blob:{extra}; connect-src 'self'{extra}; font-src 'self'; object-src 'none'; " +
             "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; manifest-src 'self'";
     }

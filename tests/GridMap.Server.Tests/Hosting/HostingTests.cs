@@ -74,7 +74,8 @@ public sealed class HostingTests : IAsyncLifetime
             Assert.Equal("'none'", csp["frame-ancestors"]);
             Assert.Equal("'self'", csp["script-src"]); // no inline script, no eval, no CDN
             Assert.Equal("'self'", csp["worker-src"]); // MapLibre's CSP build: its worker is a file here, never blob:
-            Assert.Equal("'self'", csp["style-src"]);
+            Assert.Equal("'self'", csp["style-src"]); // style sheets and <style> from here only; style="…" attributes allowed
+            Assert.Equal("'unsafe-inline'", csp["style-src-attr"]);
             Assert.Equal("'none'", csp["object-src"]);
             // The basemap's two tile hosts and nothing else besides this origin (data:/blob: images: control icons, PNG export).
             Assert.Equal("'self' https://t0.tianditu.gov.cn https://t1.tianditu.gov.cn", csp["connect-src"]);
