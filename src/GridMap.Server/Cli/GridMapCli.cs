@@ -23,7 +23,7 @@ public static class GridMapCli
         usage:
           gridmap serve   [--data DIR | --postgres CONN] [--port 5080 | --urls URLS] [--web DIR] [--no-sample] [--open] [--cors-origin ORIGIN …]
                           [--https-cert FILE.pem --https-key FILE.pem] [--basemap URL …] [--basemap-subdomains a,b,c]
-                          [--allowed-hosts NAME,…] [--rate-limit 240]
+                          [--allowed-hosts NAME,…] [--rate-limit 600]
           gridmap user    add NAME --role admin|planner|organisation|worker|viewer [--scope CODE] [--grids CODE,…] [--can-edit-households]
                           [--password-stdin] [--data DIR | --postgres CONN]
           gridmap user    list | password NAME [--password-stdin] | remove NAME   [--data DIR | --postgres CONN]

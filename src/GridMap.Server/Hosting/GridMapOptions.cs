@@ -44,8 +44,8 @@ public sealed record GridMapOptions
     /// </summary>
     public int? ExpensiveRequestsPerMinute { get; init; }
 
-    /// <summary>Far above what a person at the map does (a 服务圈 session makes a few requests a minute).</summary>
-    public const int DefaultExpensiveRequestsPerMinute = 240;
+    /// <summary>Far above what a person at the map does: one 服务圈 change fetches the report, table, buildings, isochrones and gaps; what-if drags add more.</summary>
+    public const int DefaultExpensiveRequestsPerMinute = 600;
 
     /// <summary>
     /// Host names the server answers besides IP literals, loopback names and the names in its URLs (<c>--allowed-hosts</c>;
