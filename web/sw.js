@@ -1,9 +1,9 @@
 // GridMap's service worker: keeps the page, its scripts, styles and MapLibre for a brief loss of connection. It never
 // stores API answers or tiles (they may carry personal data and go stale): those always go to the network.
-const CACHE = "gridmap-shell-v1";
+const CACHE = "gridmap-shell-v2";
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(["/", "/style.css", "/vendor/maplibre-gl.js", "/vendor/maplibre-gl.css"])).catch(() => {}));
+  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(["/", "/style.css", "/maplibre-worker.js", "/vendor/maplibre-gl-csp.js", "/vendor/maplibre-gl-csp-worker.js", "/vendor/maplibre-gl.css"])).catch(() => {}));
   self.skipWaiting();
 });
 

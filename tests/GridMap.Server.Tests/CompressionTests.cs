@@ -22,7 +22,7 @@ public sealed class CompressionTests : IAsyncLifetime
         _web = Directory.CreateTempSubdirectory("gridmap-web-").FullName;
         var filler = string.Concat(Enumerable.Range(0, 400).Select(i => $"<p>网格 {i}</p>\n"));
         await File.WriteAllTextAsync(System.IO.Path.Combine(_web, "index.html"), $"<!doctype html><html><body>{filler}</body></html>");
-        await File.WriteAllTextAsync(System.IO.Path.Combine(_web, "app.js"), string.Concat(Enumerable.Range(0, 400).Select(i => $"console.log('grid', {i});\n")));
+        await File.WriteAllTextAsync(System.IO.Path.Combine(Directory.CreateDirectory(System.IO.Path.Combine(_web, "src")).FullName, "app.js"), string.Concat(Enumerable.Range(0, 400).Select(i => $"console.log('grid', {i});\n")));
         await File.WriteAllTextAsync(System.IO.Path.Combine(_web, "style.css"), string.Concat(Enumerable.Range(0, 400).Select(i => $".g{i} {{ color: #{i:x3}; }}\n")));
         _host = await ServerHost.StartAsync("sqlite", new GridMapOptions { WebRoot = _web });
         await TinyCity.LoadAsync(_host.Http);
@@ -95,7 +95,7 @@ public sealed class CompressionTests : IAsyncLifetime
         await CompressedAsync("/api/layers/buildings/features?bbox=1,2", "br", "application/problem+json");
         await CompressedAsync(TileTests.Path(Layer.Buildings, TileTests.At(106.83, 27.521, 12)), "br", Tiles.TilesApi.ContentType);
         await CompressedAsync("/", "br", "text/html");
-        await CompressedAsync("/app.js", "gzip", "text/javascript");
+        await CompressedAsync("/src/app.js", "gzip", "text/javascript");
         await CompressedAsync("/style.css", "br", "text/css");
     }
 }

@@ -197,7 +197,7 @@ public class WebFixture : IAsyncLifetime
             UseShellExecute = false,
         };
         // As the README runs it: loopback, open to anonymous readers; the new store's admin password is in the log.
-        foreach (var a in new[] { dll, "serve", "--data", _dataDir, "--urls", url, "--web", WebRoot, "--open" }.Concat(ServeOptions)) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { dll, "serve", "--data", _dataDir, "--urls", url, "--web", WebRoot, "--open", "--allowed-hosts", InsecureHost }.Concat(ServeOptions)) psi.ArgumentList.Add(a);
         _server = Process.Start(psi)!;
         _server.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_serverLog) _serverLog.AppendLine(e.Data); };
         _server.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_serverLog) _serverLog.AppendLine(e.Data); };
@@ -237,7 +237,7 @@ public class WebFixture : IAsyncLifetime
     /// <summary>The page loads MapLibre from web/vendor/ (git-ignored): build it when missing.</summary>
     void EnsureVendor()
     {
-        if (File.Exists(Path.Combine(WebRoot, "vendor", "maplibre-gl.js"))) return;
+        if (File.Exists(Path.Combine(WebRoot, "vendor", "maplibre-gl-csp-worker.js"))) return;
         if (!Directory.Exists(Path.Combine(WebRoot, "node_modules", "maplibre-gl"))) Run("npm", "ci --no-audit --no-fund");
         Run("node", "build.mjs");
     }
@@ -297,7 +297,7 @@ public class WebFixture : IAsyncLifetime
         {
             WorkingDirectory = Path.GetDirectoryName(WebRoot)!, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "gridmap.dll"), "serve", "--data", dir, "--urls", url, "--web", WebRoot, "--open" }.Concat(args))
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "gridmap.dll"), "serve", "--data", dir, "--urls", url, "--web", WebRoot, "--open", "--allowed-hosts", InsecureHost }.Concat(args))
             psi.ArgumentList.Add(a);
         var process = Process.Start(psi)!;
         _extra.Add(process);

@@ -23,6 +23,7 @@ public static class GridMapCli
         usage:
           gridmap serve   [--data DIR | --postgres CONN] [--port 5080 | --urls URLS] [--web DIR] [--no-sample] [--open] [--cors-origin ORIGIN …]
                           [--https-cert FILE.pem --https-key FILE.pem] [--basemap URL …] [--basemap-subdomains a,b,c]
+                          [--allowed-hosts NAME,…] [--rate-limit 600]
           gridmap user    add NAME --role admin|planner|organisation|worker|viewer [--scope CODE] [--grids CODE,…] [--can-edit-households]
                           [--password-stdin] [--data DIR | --postgres CONN]
           gridmap user    list | password NAME [--password-stdin] | remove NAME   [--data DIR | --postgres CONN]
@@ -40,6 +41,7 @@ public static class GridMapCli
                           (--add K | --share 0.95) (--candidates C.geojson | --candidates auto [--spacing M]) --out sites.geojson [--report report.json]
           gridmap bench partition [--instances singapore,chengdu,sample,lattice40,lattice100,lattice317] [--runs 3] [--out docs/benchmarks.md]
           gridmap bench writes --postgres CONN [--clients 16] [--writes 200] [--servers 2] [--features 4] [--out docs/benchmarks.md]
+          gridmap bench kill [--kinds import,edit,accept,seed] [--trials 10] [--seed 1] [--postgres CONN] [--out docs/benchmarks.md]
 
         layers: districts streets communities compounds buildings grids stations network
         The embedded store lives in ./data unless --data says otherwise; --postgres (or GRIDMAP_POSTGRES) selects PostGIS.
@@ -141,8 +143,16 @@ public static class GridMapCli
 
     static async Task<int> ServeAsync(CliArgs a, string[] raw, TextWriter stdout)
     {
-        a.Allow([.. StoreOptions, "port", "urls", "web", "no-sample", "cors-origin", "open", "https-cert", "https-key", "basemap", "basemap-subdomains"]);
-        var options = Options(a) with { Open = a.Has("open") };
+        a.Allow([.. StoreOptions, "port", "urls", "web", "no-sample", "cors-origin", "open", "https-cert", "https-key", "basemap", "basemap-subdomains",
+            "allowed-hosts", "rate-limit"]);
+        var options = Options(a) with
+        {
+            Open = a.Has("open"),
+            AllowedHosts = a.GetAll("allowed-hosts").SelectMany(h => h.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
+            ExpensiveRequestsPerMinute = a.Get("rate-limit") is null ? null
+                : a.Int("rate-limit", GridMapOptions.DefaultExpensiveRequestsPerMinute) is var limit and >= 1 ? limit
+                : throw new CliException("--rate-limit must be at least 1 (requests a minute per account)"),
+        };
         if ((options.HttpsCertificate is null) != (options.HttpsKey is null)) throw new CliException("--https-cert and --https-key go together (PEM files)");
         foreach (var file in new[] { options.HttpsCertificate, options.HttpsKey }.OfType<string>())
             if (!File.Exists(file)) throw new CliException($"{file}: no such file");

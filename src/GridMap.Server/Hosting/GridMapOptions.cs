@@ -38,6 +38,22 @@ public sealed record GridMapOptions
     public int SignInsPerMinute { get; init; } = 20;
 
     /// <summary>
+    /// Partition jobs started or accepted, coverage, siting and what-if requests allowed per account (per client address
+    /// when anonymous) per minute (<c>--rate-limit</c>, or <c>GridMap:ExpensiveRequestsPerMinute</c> in appsettings.json;
+    /// 429 beyond). Null: the configuration's value, else <see cref="DefaultExpensiveRequestsPerMinute"/>.
+    /// </summary>
+    public int? ExpensiveRequestsPerMinute { get; init; }
+
+    /// <summary>Far above what a person at the map does: one 服务圈 change fetches the report, table, buildings, isochrones and gaps; what-if drags add more.</summary>
+    public const int DefaultExpensiveRequestsPerMinute = 600;
+
+    /// <summary>
+    /// Host names the server answers besides IP literals, loopback names and the names in its URLs (<c>--allowed-hosts</c>;
+    /// <c>AllowedHosts</c> in appsettings.json adds to them; <c>*</c> allows any). Other names: 400 (DNS rebinding).
+    /// </summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
+    /// <summary>
     /// A PEM certificate and key for HTTPS (<c>--https-cert</c>, <c>--https-key</c>): phones locate themselves and keep the
     /// page offline only in a secure context. Null: plain HTTP (or TLS ends at a reverse proxy).
     /// </summary>

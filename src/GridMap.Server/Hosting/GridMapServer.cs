@@ -25,10 +25,17 @@ public static class GridMapServer
     public static WebApplication Build(GridMapOptions options, IFeatureStore store, string[]? args = null, IEnumerable<string>? urls = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
+        // appsettings.json beside the executable, wherever the server is started from.
+        builder.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
+        options = options with
+        {
+            ExpensiveRequestsPerMinute = options.ExpensiveRequestsPerMinute
+                ?? builder.Configuration.GetValue<int?>("GridMap:ExpensiveRequestsPerMinute") ?? GridMapOptions.DefaultExpensiveRequestsPerMinute,
+        };
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(store);
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ErrorAnswers.Customize);
         if (options.RunJobs) builder.Services.AddHostedService<PartitionJobRunner>();
         builder.Services.AddSingleton<WalkModelCache>();
         builder.Services.AddHostedService<StoreChangeListener>();
@@ -50,20 +57,7 @@ public static class GridMapServer
             builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Antiforgery", LogLevel.Error);
-        builder.Services.AddRateLimiter(o =>
-        {
-            // Password guessing is slowed per client address; bearer tokens are not guessable and are not limited here.
-            o.AddPolicy(AccountsApi.SignInLimit, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignInsPerMinute, Window = TimeSpan.FromMinutes(1) }));
-            o.OnRejected = async (context, ct) =>
-            {
-                context.HttpContext.Response.Headers.RetryAfter = "60";
-                await Problems.CodedProblem.Of(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many sign-in attempts",
-                    [new Problems.ProblemError("rate_limited", "/", $"at most {options.SignInsPerMinute} sign-ins a minute from one address: wait a minute")])
-                    .ExecuteAsync(context.HttpContext);
-            };
-        });
+        builder.Services.AddGridMapRateLimits(options);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 1);
         if (options.HttpsCertificate is { } cert && options.HttpsKey is { } key)
         {
@@ -77,10 +71,13 @@ public static class GridMapServer
         builder.Services.AddGridMapCompression();
 
         var app = builder.Build();
-        // First, so every answer — static files, GeoJSON, tiles, problem+json from any later middleware — can be compressed.
+        // First, so every answer — static files, GeoJSON, tiles, problem+json from any later middleware — can be compressed
+        // and carries the security headers.
         app.UseGridMapCompression();
+        app.UseSecurityHeaders(options);
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusOf });
         app.UseStatusCodePages();
+        app.UseAllowedHosts(options, urls);
         // Behind a reverse proxy on this machine (docs/field.md): the client's address (sign-in limits) and scheme come
         // from X-Forwarded-*; only loopback proxies are trusted, ASP.NET Core's default.
         app.UseForwardedHeaders(new ForwardedHeadersOptions
@@ -91,7 +88,8 @@ public static class GridMapServer
         var webRoot = options.WebRoot ?? RepoPaths.WebRoot();
         if (webRoot is not null && Directory.Exists(webRoot))
         {
-            var files = new PhysicalFileProvider(Path.GetFullPath(webRoot));
+            // Only what the page loads: not package.json, build.mjs or node_modules/ (MapFiles).
+            var files = new MapFiles(new PhysicalFileProvider(Path.GetFullPath(webRoot)));
             app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
             app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
         }
@@ -117,8 +115,8 @@ public static class GridMapServer
         app.MapLookup();
         app.MapSearch();
         app.MapOsmImport();
-        app.MapPartition();
-        app.MapCoverage();
+        app.MapPartition().RequireRateLimiting(RateLimits.Expensive);
+        app.MapCoverage().RequireRateLimiting(RateLimits.Expensive);
         app.MapGrids();
         app.MapSettings();
         app.MapFeatureHistory();

@@ -10,6 +10,9 @@ namespace GridMap.Server.Hosting;
 /// <summary>Opens the store the options name: PostGIS when a connection string is given, else the embedded SQLite store, seeded with the sample city when new.</summary>
 public static class StoreFactory
 {
+    /// <summary>In the data directory while a new store's first seed has not committed.</summary>
+    public const string SeedingMarker = "seeding.pending";
+
     public static async Task<IFeatureStore> OpenAsync(GridMapOptions options, TextWriter log, CancellationToken ct = default)
     {
         if (!string.IsNullOrWhiteSpace(options.Postgres))
@@ -18,12 +21,27 @@ public static class StoreFactory
             log.WriteLine("store: PostGIS");
             return pg;
         }
-        var (store, created) = await SqliteStore.OpenAsync(options.DataDirectory, ct);
-        log.WriteLine($"store: SQLite at {store.Path}");
-        if (created && options.SeedSample)
+        // A new store is seeded in one transaction; the marker, written before the database exists and removed after the
+        // seed commits, tells the next start that a first run was killed before it finished, so it seeds then.
+        var marker = Path.Combine(options.DataDirectory, SeedingMarker);
+        if (options.SeedSample && !File.Exists(Path.Combine(options.DataDirectory, SqliteStore.FileName)))
         {
-            var summary = await store.ImportAsync(SampleCityBatches(log), ImportMode.ReplaceLayers, change: new ChangeInfo(History.RequestChange.Cli, ChangeKinds.Seed, "the sample city"), ct: ct);
-            log.WriteLine($"seeded the sample city: {Describe(summary)}");
+            Directory.CreateDirectory(options.DataDirectory);
+            await using var m = new FileStream(marker, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.WriteThrough);
+            await m.WriteAsync("the first run is seeding the sample city\n"u8.ToArray(), ct);
+            m.Flush(flushToDisk: true);
+        }
+        var (store, _) = await SqliteStore.OpenAsync(options.DataDirectory, ct);
+        log.WriteLine($"store: SQLite at {store.Path}");
+        if (options.SeedSample && File.Exists(marker))
+        {
+            // All or nothing: an interrupted seed left no feature; a seed that committed just before a kill is not redone.
+            if ((await store.CountAsync(ct)).Values.All(n => n == 0))
+            {
+                var summary = await store.ImportAsync(SampleCityBatches(log), ImportMode.ReplaceLayers, change: new ChangeInfo(History.RequestChange.Cli, ChangeKinds.Seed, "the sample city"), ct: ct);
+                log.WriteLine($"seeded the sample city: {Describe(summary)}");
+            }
+            File.Delete(marker);
         }
         return store;
     }

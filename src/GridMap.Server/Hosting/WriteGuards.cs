@@ -24,8 +24,6 @@ public static class WriteGuards
 
     public static void AddWriteGuards(this WebApplicationBuilder builder, GridMapOptions options)
     {
-        // appsettings.json beside the executable, wherever the server is started from.
-        builder.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
         var origins = CorsOrigins(options, builder.Configuration);
         if (origins.Count == 0) return;
         builder.Services.AddCors(o => o.AddPolicy(CorsPolicy, p => p.WithOrigins([.. origins])
