@@ -227,6 +227,11 @@ public static class OsmImporter
                 // An id that comes twice: the last wins, as for any OSM reader that indexes by id.
                 switch (geo)
                 {
+                    case { Id: null }:
+                        // OsmSharp leaves an id it cannot read (beyond 64 bits, not a number) null.
+                        if (geo is Node) _nodesRead++; else if (geo is Way) _waysRead++; else _relationsRead++;
+                        Skip("elements without a readable id (skipped)");
+                        break;
                     case Node { Id: { } id, Latitude: { } lat, Longitude: { } lon } node:
                         _nodesRead++;
                         if (!double.IsFinite(lat) || !double.IsFinite(lon) || lat is < -90 or > 90 || lon is < -180 or > 180)

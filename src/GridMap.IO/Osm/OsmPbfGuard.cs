@@ -37,9 +37,9 @@ public static class OsmPbfGuard
                 if (got == 0) break;
                 if (got < 4) throw new InvalidDataException("the file ends inside a blob's length");
                 var headerLength = (uint)((prefix[0] << 24) | (prefix[1] << 16) | (prefix[2] << 8) | prefix[3]);
+                // Past the format's bound it is no PBF (text starts this way), rather than a large one.
                 if (headerLength > MaxHeaderBytes)
-                    throw OsmRefusedException.Limit("pbf_header_bytes", MaxHeaderBytes,
-                        $"blob {blobs + 1}: its header says {headerLength:N0} bytes; the PBF format allows at most {MaxHeaderBytes:N0}", headerLength);
+                    throw new InvalidDataException($"blob {blobs + 1}: a blob header of {headerLength:N0} bytes (the PBF format allows at most {MaxHeaderBytes:N0}): not a PBF file");
                 var header = ReadExactly(stream, (int)headerLength);
                 string? type = null;
                 long dataSize = -1;
