@@ -191,3 +191,98 @@ public abstract class OsmUploadTests(string storeKind) : IAsyncLifetime
 public sealed class SqliteOsmUploadTests() : OsmUploadTests("sqlite");
 
 public sealed class PostGisOsmUploadTests() : OsmUploadTests("postgis");
+
+/// <summary>
+/// `gridmap import osm --replace` follows the same rule as the upload: nothing importable exits 1 with the reason and
+/// writes nothing; a layer the extract brings nothing for is kept. Run on both stores (--data and --postgres).
+/// </summary>
+public abstract class OsmCliImportTests(string storeKind) : IAsyncLifetime
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("gridmap-osm-cli-").FullName;
+    string[] _store = [];
+    string? _postgres;
+
+    const string Corners = "<node id='1' lat='27.521' lon='106.821'/><node id='2' lat='27.521' lon='106.8213'/><node id='3' lat='27.5213' lon='106.8213'/>";
+    const string Building = "<way id='10'><nd ref='1'/><nd ref='2'/><nd ref='3'/><nd ref='1'/><tag k='building' v='apartments'/></way>";
+    const string Station = "<node id='5' lat='27.525' lon='106.825'><tag k='amenity' v='clinic'/><tag k='name' v='社区卫生服务站'/></node>";
+    const string Road = "<node id='6' lat='27.52' lon='106.80'/><node id='7' lat='27.52' lon='106.86'/><way id='20'><nd ref='6'/><nd ref='7'/><tag k='highway' v='residential'/></way>";
+
+    public async Task InitializeAsync()
+    {
+        if (storeKind == "postgis")
+        {
+            _postgres = await PostGisDatabase.CreateDatabaseAsync("gridmap_osmcli");
+            _store = ["--postgres", _postgres];
+        }
+        else _store = ["--data", Path.Combine(_dir, "data")];
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_postgres is not null) await PostGisDatabase.DropDatabaseAsync(_postgres);
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+
+    string File(string name, string xml)
+    {
+        var path = Path.Combine(_dir, name);
+        System.IO.File.WriteAllText(path, $"<osm version='0.6'>{xml}</osm>");
+        return path;
+    }
+
+    Task<(int Code, string Out, string Err)> Import(string file, bool replace = true) =>
+        CliTests.Run(["import", "osm", file, .. _store, .. (replace ? new[] { "--replace" } : [])]);
+
+    async Task<string> FingerprintAsync()
+    {
+        var options = _postgres is null ? new GridMapOptions { DataDirectory = _store[1], SeedSample = false } : new GridMapOptions { Postgres = _postgres, SeedSample = false };
+        await using var store = await StoreFactory.OpenAsync(options, TextWriter.Null);
+        return await TinyCity.FingerprintAsync(store) + string.Join(",", (await store.LayerVersionsAsync()).OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}"));
+    }
+
+    [Fact]
+    public async Task Nothing_importable_exits_1_and_writes_nothing_and_an_extract_without_stations_keeps_them()
+    {
+        var (code, output, err) = await Import(File("city.osm", Corners + Building + Station + Road));
+        Assert.True(code == 0, err + output);
+        var before = await FingerprintAsync();
+
+        foreach (var (name, xml) in new[]
+        {
+            ("bare.osm", ""),
+            ("nan.osm", "<node id='1' lat='NaN' lon='106.8'/><node id='2' lat='27.5' lon='NaN'><tag k='amenity' v='clinic'/></node>"),
+            ("missing.osm", Building),
+        })
+        {
+            (code, output, err) = await Import(File(name, xml));
+            Assert.True(code == 1, $"{name}: exit {code}: {err}{output}");
+            Assert.Contains("nothing GridMap imports", err);
+            Assert.Equal(before, await FingerprintAsync());
+        }
+        (code, _, err) = await Import(WriteRaw(Path.Combine(_dir, "dtd.osm"), "<!DOCTYPE osm><osm version='0.6'/>"));
+        Assert.Equal(1, code);
+        Assert.Contains("DTD", err);
+        Assert.Equal(before, await FingerprintAsync());
+
+        (code, output, err) = await Import(File("buildings.osm", Corners + Building.Replace("'10'", "'11'")));
+        Assert.True(code == 0, err + output);
+        Assert.Matches("kept as stored .*stations", output);
+        Assert.Matches("kept as stored .*network", output);
+        var options = _postgres is null ? new GridMapOptions { DataDirectory = _store[1], SeedSample = false } : new GridMapOptions { Postgres = _postgres, SeedSample = false };
+        await using var store = await StoreFactory.OpenAsync(options, TextWriter.Null);
+        Assert.NotNull(await store.GetAsync(Layer.Stations, "n5"));
+        Assert.NotNull(await store.GetAsync(Layer.Network, "w20"));
+        Assert.NotNull(await store.GetAsync(Layer.Buildings, "w11"));
+        Assert.Null(await store.GetAsync(Layer.Buildings, "w10"));
+    }
+
+    static string WriteRaw(string path, string text)
+    {
+        System.IO.File.WriteAllText(path, text);
+        return path;
+    }
+}
+
+public sealed class SqliteOsmCliImportTests() : OsmCliImportTests("sqlite");
+
+public sealed class PostGisOsmCliImportTests() : OsmCliImportTests("postgis");

@@ -195,11 +195,15 @@ public static class GridMapCli
                 }
                 catch (OsmRefusedException e)
                 {
-                    throw new CliException($"nothing was written: {e.Message}");
+                    throw new InvalidDataException($"nothing was written: {e.Message}");
+                }
+                catch (Exception e) when (e is System.Xml.XmlException or InvalidOperationException or ProtoBuf.ProtoException or EndOfStreamException)
+                {
+                    throw new InvalidDataException($"nothing was written: could not read {Path.GetFileName(file)} as OSM: {e.Message} {e.InnerException?.Message}");
                 }
                 foreach (var w in osm.Warnings.Take(20)) stdout.WriteLine($"warning: {w}");
                 // Nothing to write is refused rather than an empty import (a replace would have emptied every layer).
-                if (osm.NothingImportable) throw new CliException(osm.DescribeNothingImportable());
+                if (osm.NothingImportable) throw new InvalidDataException(osm.DescribeNothingImportable());
                 if (osm.Empty.Count > 0)
                     stdout.WriteLine($"kept as stored (the extract brings none): {string.Join(", ", osm.Empty.Select(l => l.Key()))}");
                 batches = osm.Importable;
