@@ -6,6 +6,7 @@ using GridMap.Core.Model;
 using GridMap.IO.Osm;
 using GridMap.IO.Tests;
 using GridMap.Server.Hosting;
+using GridMap.Testing;
 
 namespace GridMap.Server.Tests;
 
