@@ -9,7 +9,7 @@ namespace GridMap.IO.Tests;
 /// Hostile OSM files are refused before they cost memory: each PBF blob is inflated only up to the cap, whatever its
 /// raw_size says, and string tables and elements are counted before OsmSharp decodes a block.
 /// </summary>
-public class OsmHostileInputTests
+public class OsmHostileInputTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     static OsmImport Read(byte[] file, OsmLimits? limits = null) => OsmImporter.Read(new MemoryStream(file), new EstimationOptions(), limits);
 
@@ -34,6 +34,7 @@ public class OsmHostileInputTests
         long inflated = 0;
         Assert.Throws<OsmRefusedException>(() => OsmPbfGuard.Inflate(zlib, 1 << 20, "test", ref inflated));
         Assert.InRange(inflated, 1 << 20, (1 << 20) + 64 * 1024);
+        output.WriteLine($"{file.Length:N0}-byte PBF inflating to 40 MiB: stopped after {inflated:N0} bytes (cap 1 MiB)");
 
         // And the whole import refuses it the same way (with the default 32 MiB cap too).
         Assert.Equal("pbf_blob_bytes", Assert.Throws<OsmRefusedException>(() => Read(file, limits)).Parameters["limit_name"]);
@@ -53,6 +54,7 @@ public class OsmHostileInputTests
 
         // Counted, not decoded: the scan inflates the 30 MB block once (one buffer); OsmSharp would allocate 10 M arrays.
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"{file.Length:N0}-byte PBF, 10,000,000 strings: refused after allocating {allocated:N0} bytes");
         Assert.Equal("pbf_strings_per_block", e.Parameters["limit_name"]);
         Assert.Equal(10_000_000L, e.Parameters["found"]);
         Assert.Contains("100,000", e.Message);
