@@ -66,6 +66,17 @@ public class OsmImporterChengduTests(ChengduOsmFixture chengdu, ITestOutputHelpe
     }
 
     [Fact]
+    public void The_pbf_guard_counts_the_elements_OsmSharp_reads_and_passes_the_extract()
+    {
+        using var stream = File.OpenRead(chengdu.Path);
+        var scan = OsmPbfGuard.Scan(stream, new OsmLimits());
+        var e = Import.Elements;
+        output.WriteLine($"{scan.Blobs} blobs, {scan.Elements:N0} elements, {scan.BytesInflated:N0} bytes inflated; read {e}");
+        Assert.True(e.Nodes > 10_000 && e.Ways > 1_000, e.ToString());
+        Assert.Equal(e.Nodes + e.Ways + e.Relations, scan.Elements);
+    }
+
+    [Fact]
     public void Has_the_186_residential_compounds()
     {
         var compounds = Import.Features(Layer.Compounds);

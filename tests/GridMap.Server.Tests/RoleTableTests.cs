@@ -196,7 +196,7 @@ public sealed class RoleTableTests : IAsyncLifetime
         ["add a walking-network edge (layer-wide)"] = ["201", "403", "403", "403", "403", "401"],
         ["upsert import of compounds in scope"] = ["200", "200", "403", "403", "403", "401"],
         ["replace import (layer-wide)"] = ["200", "403", "403", "403", "403", "401"],
-        ["OSM upload (layer-wide)"] = ["400", "403", "403", "403", "403", "401"],
+        ["OSM upload (layer-wide)"] = ["422", "403", "403", "403", "403", "401"],
         ["assign, dry run, in scope (POST /api/grids/assign)"] = ["200", "200", "403", "403", "403", "401"],
         ["partition job in scope"] = ["202", "202", "403", "403", "403", "401"],
         ["partition job out of scope"] = ["202", "403", "403", "403", "403", "401"],

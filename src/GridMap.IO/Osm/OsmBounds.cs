@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
 using NetTopologySuite.Geometries;
@@ -67,10 +66,8 @@ internal static partial class OsmBounds
             if (field == 1 && bytes is not null) block = bytes;
             if (field == 3 && bytes is not null)
             {
-                using var z = new ZLibStream(new MemoryStream(bytes), CompressionMode.Decompress);
-                using var output = new MemoryStream();
-                z.CopyTo(output);
-                block = output.ToArray();
+                long inflated = 0; // bounded like every blob (OsmPbfGuard has checked the file by now)
+                block = OsmPbfGuard.Inflate(bytes, new OsmLimits().MaxBlobBytes, "the header blob", ref inflated);
             }
         }
         if (block is null) return null;

@@ -24,7 +24,31 @@ public sealed record OsmImport(IReadOnlyList<LayerBatch> Batches, IReadOnlyList<
 
     public IReadOnlyDictionary<Layer, int> Counts =>
         Batches.GroupBy(b => b.Layer).ToDictionary(g => g.Key, g => g.Sum(b => b.Features.Count));
+
+    /// <summary>The elements the file held, importable or not.</summary>
+    public OsmElements Elements { get; init; } = new(0, 0, 0);
+
+    /// <summary>
+    /// The batches that hold at least one feature: what an import writes. A layer the extract brings nothing for (none
+    /// mapped, or every one refused) is left out, so a replace import never empties it (docs/import.md).
+    /// </summary>
+    public IReadOnlyList<LayerBatch> Importable => Batches.Where(b => b.Features.Count > 0).ToList();
+
+    /// <summary>Layers the importer reads that this extract brought nothing for (kept as stored, also by a replace).</summary>
+    public IReadOnlyList<Layer> Empty => OsmImporter.Layers.Where(l => !Batches.Any(b => b.Layer == l && b.Features.Count > 0)).ToList();
+
+    /// <summary>True when the extract holds nothing GridMap can import: an import of it is refused (422 nothing_importable).</summary>
+    public bool NothingImportable => Importable.Count == 0;
+
+    /// <summary>What a refusal of an extract with nothing importable says: what the file held and why it gave nothing.</summary>
+    public string DescribeNothingImportable() =>
+        $"the extract holds nothing GridMap imports ({Elements.Nodes:N0} nodes, {Elements.Ways:N0} ways, {Elements.Relations:N0} relations read; " +
+        "no building, residential area, highway, station, or admin boundary could be made of them)" +
+        (Warnings.Count > 0 ? $": {string.Join("; ", Warnings.Take(5))}" : "") + "; nothing was written";
 }
+
+/// <summary>Counts of the elements an OSM file held.</summary>
+public sealed record OsmElements(long Nodes, long Ways, long Relations);
 
 /// <summary>
 /// Reads an OpenStreetMap extract (<c>.osm</c> XML or <c>.osm.pbf</c>, WGS84) into GridMap layers:
@@ -48,30 +72,100 @@ public static class OsmImporter
 {
     const int MaxListedWarnings = 50;
 
-    public static OsmImport Read(string path, EstimationOptions options)
+    /// <summary>The layers an OSM import writes features to (areas come only from admin boundaries and buildings).</summary>
+    public static readonly IReadOnlyList<Layer> Layers =
+        [Layer.Districts, Layer.Streets, Layer.Communities, Layer.Compounds, Layer.Buildings, Layer.Network, Layer.Stations, Layer.SpecialAreas];
+
+    public static OsmImport Read(string path, EstimationOptions options, OsmLimits? limits = null)
     {
         using var stream = File.OpenRead(path);
-        return Read(stream, options);
+        return Read(stream, options, limits);
     }
 
-    /// <summary>Reads OSM XML or PBF from a stream, telling them apart by their first bytes.</summary>
-    public static OsmImport Read(Stream stream, EstimationOptions options)
+    /// <summary>
+    /// Reads OSM XML or PBF from a stream, telling them apart by their first bytes. Within <paramref name="limits"/>
+    /// (defaults when null), else <see cref="OsmRefusedException"/> before OsmSharp decodes what passes them; so is XML
+    /// with a DTD, and text no store can hold.
+    /// </summary>
+    public static OsmImport Read(Stream stream, EstimationOptions options, OsmLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        limits ??= new OsmLimits();
         if (!stream.CanSeek)
         {
             var copy = new MemoryStream();
-            stream.CopyTo(copy);
+            CopyAtMost(stream, copy, limits.MaxBytes);
             copy.Position = 0;
             stream = copy;
         }
         var start = stream.Position;
+        if (stream.Length - start > limits.MaxBytes)
+            throw OsmRefusedException.Limit("bytes", limits.MaxBytes, $"the extract is {stream.Length - start:N0} bytes; at most {limits.MaxBytes:N0}", stream.Length - start);
         var isXml = LooksLikeXml(stream);
+        stream.Position = start;
+        if (isXml && HasDoctype(stream))
+            throw new OsmRefusedException("dtd_not_allowed", "the OSM XML declares a DTD (<!DOCTYPE …>): OSM XML has none, and GridMap does not read one", false);
+        if (!isXml) OsmPbfGuard.Scan(stream, limits);
         stream.Position = start;
         var bounds = OsmBounds.Read(stream, isXml);
         stream.Position = start;
         using OsmStreamSource source = isXml ? new XmlOsmStreamSource(stream) : new PBFOsmStreamSource(stream);
-        return new Reader(options, bounds).Run(source);
+        return new Reader(options, bounds, limits).Run(source);
+    }
+
+    static void CopyAtMost(Stream from, Stream to, long limit)
+    {
+        var buffer = new byte[81920];
+        long total = 0;
+        int n;
+        while ((n = from.Read(buffer)) > 0)
+        {
+            total += n;
+            if (total > limit) throw OsmRefusedException.Limit("bytes", limit, $"the extract is larger than {limit:N0} bytes (the limit)", total);
+            to.Write(buffer, 0, n);
+        }
+    }
+
+    /// <summary>
+    /// A DOCTYPE stands in the prolog, before the root element: the head of the file says. (OsmSharp's reader prohibits
+    /// DTDs too, but with an exception that reads like any other malformed file.)
+    /// </summary>
+    static bool HasDoctype(Stream stream)
+    {
+        var start = stream.Position;
+        var buffer = new byte[64 * 1024];
+        var n = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        stream.Position = start;
+        var head = System.Text.Encoding.UTF8.GetString(buffer, 0, n);
+        var i = 0;
+        while ((i = head.IndexOf('<', i)) >= 0)
+        {
+            var rest = head.AsSpan(i);
+            if (rest.StartsWith("<?")) i = Skip(head, i, "?>");
+            else if (rest.StartsWith("<!--")) i = Skip(head, i, "-->");
+            else return rest.StartsWith("<!DOCTYPE", StringComparison.OrdinalIgnoreCase);
+            if (i < 0) return false;
+        }
+        return false;
+
+        static int Skip(string text, int from, string end) => text.IndexOf(end, from, StringComparison.Ordinal) is var e and >= 0 ? e + end.Length : -1;
+    }
+
+    /// <summary>The index of a NUL or of a lone UTF-16 surrogate (no store can hold either: PostgreSQL refuses them), or -1.</summary>
+    public static int BadTextIndex(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\0') return i;
+            if (char.IsHighSurrogate(c))
+            {
+                if (i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
+                return i;
+            }
+            if (char.IsLowSurrogate(c)) return i;
+        }
+        return -1;
     }
 
     static bool LooksLikeXml(Stream stream)
@@ -86,12 +180,13 @@ public static class OsmImporter
         return false;
     }
 
-    sealed class Reader(EstimationOptions options, Envelope? bounds)
+    sealed class Reader(EstimationOptions options, Envelope? bounds, OsmLimits limits)
     {
         readonly Dictionary<long, Coordinate> _nodes = [];
-        readonly List<(long Id, Dictionary<string, string> Tags)> _taggedNodes = [];
+        readonly Dictionary<long, Dictionary<string, string>> _taggedNodes = [];
         readonly Dictionary<long, Way> _ways = [];
-        readonly List<Relation> _relations = [];
+        readonly Dictionary<long, Relation> _relations = [];
+        long _nodesRead, _waysRead, _relationsRead;
         readonly List<string> _warnings = [];
         readonly Dictionary<string, int> _skipped = [];
         int _listed;
@@ -125,25 +220,66 @@ public static class OsmImporter
         {
             foreach (var geo in source)
             {
+                // XML is counted as it is read (a PBF was counted before): the reader keeps every node and way.
+                if (_nodesRead + _waysRead + _relationsRead >= limits.MaxElements)
+                    throw OsmRefusedException.Limit("elements", limits.MaxElements,
+                        $"the extract holds more than {limits.MaxElements:N0} nodes, ways and relations (the limit); cut a smaller extract");
+                // An id that comes twice: the last wins, as for any OSM reader that indexes by id.
                 switch (geo)
                 {
+                    case { Id: null }:
+                        // OsmSharp leaves an id it cannot read (beyond 64 bits, not a number) null.
+                        if (geo is Node) _nodesRead++; else if (geo is Way) _waysRead++; else _relationsRead++;
+                        Skip("elements without a readable id (skipped)");
+                        break;
                     case Node { Id: { } id, Latitude: { } lat, Longitude: { } lon } node:
+                        _nodesRead++;
+                        if (!double.IsFinite(lat) || !double.IsFinite(lon) || lat is < -90 or > 90 || lon is < -180 or > 180)
+                        {
+                            // Not a place: its ways find it missing, as if the extract had cut it.
+                            Skip("nodes whose coordinates are not numbers or out of range (skipped)");
+                            _nodes.Remove(id);
+                            _taggedNodes.Remove(id);
+                            break;
+                        }
+                        if (_nodes.ContainsKey(id)) Skip("elements whose id came twice (the last is kept)");
                         _nodes[id] = new Coordinate(lon, lat);
                         _nodeBox.ExpandToInclude(lon, lat);
-                        if (node.Tags is { Count: > 0 }) _taggedNodes.Add((id, ToDictionary(node.Tags)));
+                        if (node.Tags is { Count: > 0 }) _taggedNodes[id] = ToDictionary(node.Tags);
+                        else _taggedNodes.Remove(id);
+                        break;
+                    case Node:
+                        _nodesRead++;
+                        Skip("nodes whose coordinates are not numbers or out of range (skipped)");
                         break;
                     case Way { Id: { } id, Nodes: not null } way:
-                        _ways[id] = way;
+                        _waysRead++;
+                        if (!_ways.TryAdd(id, way))
+                        {
+                            Skip("elements whose id came twice (the last is kept)");
+                            _ways[id] = way;
+                        }
                         break;
-                    case Relation { Id: not null, Members: not null } relation:
-                        _relations.Add(relation);
+                    case Way:
+                        _waysRead++;
+                        break;
+                    case Relation { Id: { } id, Members: not null } relation:
+                        _relationsRead++;
+                        if (!_relations.TryAdd(id, relation))
+                        {
+                            Skip("elements whose id came twice (the last is kept)");
+                            _relations[id] = relation;
+                        }
+                        break;
+                    case Relation:
+                        _relationsRead++;
                         break;
                 }
             }
 
             foreach (var (id, tags) in _taggedNodes) ReadNode(id, tags);
             foreach (var way in _ways.Values) ReadWay(way);
-            foreach (var relation in _relations) ReadRelation(relation);
+            foreach (var relation in _relations.Values) ReadRelation(relation);
 
             var stations = DropDuplicateStations();
             IReadOnlyList<LayerBatch> batches =
@@ -165,9 +301,10 @@ public static class OsmImporter
             foreach (var (reason, count) in _skipped.OrderBy(s => s.Key, StringComparer.Ordinal))
                 _warnings.Add($"{count} × {reason}");
 
+            RefuseBadText(batches);
             var walkable = batches.Where(b => b.Layer == Layer.Network).SelectMany(b => b.Features)
                 .Count(f => Walkability.IsWalkable(StringTags(f.Properties)));
-            return new OsmImport(batches, _warnings) { WalkableLines = walkable };
+            return new OsmImport(batches, _warnings) { WalkableLines = walkable, Elements = new(_nodesRead, _waysRead, _relationsRead) };
         }
 
         // ---- elements ----
@@ -441,6 +578,27 @@ public static class OsmImporter
             }
             if (repaired > 0 && !final) Skip($"{layer.Key()}: polygons invalid in OSM, repaired by the validator");
             return result;
+        }
+
+        /// <summary>
+        /// A NUL or a lone surrogate in what would be stored (an XML character reference such as <c>&amp;#xD800;</c> makes
+        /// one; OSM itself never holds them): the whole extract is refused, as a GeoJSON import with such text is, so that
+        /// both stores answer alike (PostgreSQL cannot store either).
+        /// </summary>
+        static void RefuseBadText(IReadOnlyList<LayerBatch> batches)
+        {
+            foreach (var batch in batches)
+                foreach (var f in batch.Features)
+                    foreach (var (key, value) in f.Properties)
+                    {
+                        var text = BadTextIndex(key) >= 0 ? key : value is JsonValue v && v.TryGetValue<string>(out var s) && BadTextIndex(s) >= 0 ? s : null;
+                        if (text is null) continue;
+                        var element = f.Text("osm_id") ?? f.Id;
+                        var what = BadTextIndex(text) is var i && text[i] == '\0' ? "a NUL character" : $"a lone UTF-16 surrogate (U+{(int)text[i]:X4})";
+                        throw new OsmRefusedException("invalid_text",
+                            $"{element}: {(text == key ? "a property name" : $"property '{key}'")} holds {what}, which no store can hold; fix the extract and import again", false,
+                            new Dictionary<string, object?> { ["element"] = element, ["layer"] = batch.Layer.Key(), ["feature"] = f.Id, ["property"] = key });
+                    }
         }
 
         // ---- helpers ----

@@ -46,6 +46,7 @@ public static class GridMapCli
         layers: districts streets communities compounds buildings grids stations network
         The embedded store lives in ./data unless --data says otherwise; --postgres (or GRIDMAP_POSTGRES) selects PostGIS.
         --estimation FILE.json overrides household estimation constants (see docs/schema.md).
+        --osm-max-bytes N, --osm-max-elements N (serve, import osm) and --osm-imports-at-once N (serve) bound OSM extracts (docs/security.md).
         --from gcj02|bd09 converts Amap/Tencent (GCJ-02) or Baidu (BD-09) coordinates to WGS84 on import.
         """;
 
@@ -103,6 +104,10 @@ public static class GridMapCli
         }
     }
 
+    static long? PositiveLong(CliArgs a, string name) => a.Get(name) is not { } text ? null
+        : long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0 ? v
+        : throw new CliException($"--{name} must be a positive whole number");
+
     static GridMapOptions Options(CliArgs a)
     {
         var estimation = new EstimationOptions();
@@ -118,8 +123,15 @@ public static class GridMapCli
                 throw new CliException($"--estimation {path}: {e.Message}");
             }
         }
+        var osmLimits = new OsmLimits();
         return new GridMapOptions
         {
+            OsmLimits = osmLimits with
+            {
+                MaxBytes = PositiveLong(a, "osm-max-bytes") ?? osmLimits.MaxBytes,
+                MaxElements = PositiveLong(a, "osm-max-elements") ?? osmLimits.MaxElements,
+            },
+            OsmImportsAtOnce = a.Int("osm-imports-at-once", 1),
             DataDirectory = a.Get("data") ?? "data",
             // GRIDMAP_POSTGRES is the default store, never over an explicit --data.
             Postgres = a.Get("postgres") ?? (a.Has("data") ? null : NullIfEmpty(Environment.GetEnvironmentVariable("GRIDMAP_POSTGRES"))),
@@ -141,9 +153,12 @@ public static class GridMapCli
 
     static readonly string[] StoreOptions = ["data", "postgres", "estimation"];
 
+    /// <summary>Bounds on OSM extracts (docs/security.md, "OSM uploads"), for serve and import.</summary>
+    static readonly string[] OsmLimitOptions = ["osm-max-bytes", "osm-max-elements", "osm-imports-at-once"];
+
     static async Task<int> ServeAsync(CliArgs a, string[] raw, TextWriter stdout)
     {
-        a.Allow([.. StoreOptions, "port", "urls", "web", "no-sample", "cors-origin", "open", "https-cert", "https-key", "basemap", "basemap-subdomains",
+        a.Allow([.. StoreOptions, .. OsmLimitOptions, "port", "urls", "web", "no-sample", "cors-origin", "open", "https-cert", "https-key", "basemap", "basemap-subdomains",
             "allowed-hosts", "rate-limit"]);
         var options = Options(a) with
         {
@@ -173,7 +188,7 @@ public static class GridMapCli
 
     static async Task<int> ImportAsync(CliArgs a, TextWriter stdout)
     {
-        a.Allow([.. StoreOptions, "layer", "replace", "no-sample", "from"]);
+        a.Allow([.. StoreOptions, .. OsmLimitOptions, "layer", "replace", "no-sample", "from"]);
         if (a.Positional.Count < 2) throw new CliException("usage: gridmap import osm FILE | gridmap import geojson --layer LAYER FILE");
         var (kind, file) = (a.Positional[0], a.Positional[1]);
         if (!File.Exists(file)) throw new CliException($"{file} does not exist");
@@ -183,9 +198,25 @@ public static class GridMapCli
         switch (kind)
         {
             case "osm":
-                var osm = OsmImporter.Read(file, options.Estimation);
+                OsmImport osm;
+                try
+                {
+                    osm = OsmImporter.Read(file, options.Estimation, options.OsmLimits);
+                }
+                catch (OsmRefusedException e)
+                {
+                    throw new InvalidDataException($"nothing was written: {e.Message}");
+                }
+                catch (Exception e) when (e is System.Xml.XmlException or InvalidOperationException or ProtoBuf.ProtoException or EndOfStreamException)
+                {
+                    throw new InvalidDataException($"nothing was written: could not read {Path.GetFileName(file)} as OSM: {e.Message} {e.InnerException?.Message}");
+                }
                 foreach (var w in osm.Warnings.Take(20)) stdout.WriteLine($"warning: {w}");
-                batches = osm.Batches;
+                // Nothing to write is refused rather than an empty import (a replace would have emptied every layer).
+                if (osm.NothingImportable) throw new InvalidDataException(osm.DescribeNothingImportable());
+                if (osm.Empty.Count > 0)
+                    stdout.WriteLine($"kept as stored (the extract brings none): {string.Join(", ", osm.Empty.Select(l => l.Key()))}");
+                batches = osm.Importable;
                 break;
             case "geojson":
                 if (!Layers.TryParse(a.Require("layer", "the layer the file holds"), out var layer))

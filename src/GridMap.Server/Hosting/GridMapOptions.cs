@@ -21,6 +21,12 @@ public sealed record GridMapOptions
 
     public long MaxUploadBytes { get; init; } = 512L << 20;
 
+    /// <summary>How large an OSM extract may be and make the reader grow (docs/security.md, "OSM uploads").</summary>
+    public GridMap.IO.Osm.OsmLimits OsmLimits { get; init; } = new();
+
+    /// <summary>OSM imports that may run at once; one more is 429 with Retry-After.</summary>
+    public int OsmImportsAtOnce { get; init; } = 1;
+
     public int MaxPageSize { get; init; } = 10_000;
 
     public EstimationOptions Estimation { get; init; } = new();
