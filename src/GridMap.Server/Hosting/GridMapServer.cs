@@ -31,6 +31,7 @@ public static class GridMapServer
         builder.Services.AddProblemDetails();
         if (options.RunJobs) builder.Services.AddHostedService<PartitionJobRunner>();
         builder.Services.AddSingleton<WalkModelCache>();
+        builder.Services.AddSingleton<GridMap.Server.Lookup.AreaIndexCache>();
         builder.Services.AddHostedService<StoreChangeListener>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
