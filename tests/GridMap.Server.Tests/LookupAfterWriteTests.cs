@@ -47,6 +47,20 @@ public abstract class LookupAfterWriteTests(string storeKind) : IAsyncLifetime
         Assert.True(written.IsSuccessStatusCode, $"{(int)written.StatusCode}: {await written.Content.ReadAsStringAsync()}");
     }
 
+    /// <summary>The patched walking model gives what a model built afresh from the store gives: places, stations, every walk.</summary>
+    async Task AssertSameAsFullBuildAsync()
+    {
+        var patched = await Walks.GetAsync(CancellationToken.None);
+        using var cache = new WalkModelCache(_host.Store);
+        var fresh = await cache.GetAsync(CancellationToken.None);
+        Assert.Equal(fresh.Places.Select(p => (p.Id, p.Households)), patched.Places.Select(p => (p.Id, p.Households)));
+        Assert.Equal(fresh.Stations.Select(s => (s.Id, s.Kind, s.Location.X, s.Location.Y)), patched.Stations.Select(s => (s.Id, s.Kind, s.Location.X, s.Location.Y)));
+        Assert.Equal(fresh.Notes, patched.Notes);
+        Assert.Equal(fresh.CompoundNames.OrderBy(c => c.Key), patched.CompoundNames.OrderBy(c => c.Key));
+        Assert.Equal(fresh.Model.Nearest(), patched.Model.Nearest());
+        Assert.Equal(fresh.Model.PlaceDoors, patched.Model.PlaceDoors);
+    }
+
     static JsonNode? Nearest(JsonNode lookup, string kind) =>
         lookup["nearest_stations"]!.AsArray().SingleOrDefault(s => s!["kind"]!.GetValue<string>() == kind);
 
@@ -78,6 +92,7 @@ public abstract class LookupAfterWriteTests(string storeKind) : IAsyncLifetime
 
         Assert.Equal(builds, Walks.FullBuilds);
         Assert.Equal(patches + 3, Walks.Patches);
+        await AssertSameAsFullBuildAsync();
 
         // The network is the graph itself: a footway written builds the model again (the counter does move).
         var road = await Http.PostAsync("/api/layers/network/features", ServerHost.Json(
@@ -106,6 +121,7 @@ public abstract class LookupAfterWriteTests(string storeKind) : IAsyncLifetime
         var setting = await Walks.GetAsync(CancellationToken.None);
         Assert.Equal(200, setting.Places.Single(p => p.Id == "b1").Households);
         Assert.Equal("阳光花园二期", setting.CompoundNames["c1"]);
+        await AssertSameAsFullBuildAsync();
         Assert.Equal((walkBuilds, areaBuilds, layerReads), (Walks.FullBuilds, Areas.FullBuilds, Areas.LayerReads));
 
         // A building that goes is gone from the next lookup (its compound's households stay, in a remainder, OneTotal).
@@ -116,6 +132,7 @@ public abstract class LookupAfterWriteTests(string storeKind) : IAsyncLifetime
         var remainders = (await _host.Store.ListAsync(Layer.Buildings, new(null))).Features
             .Where(f => (f.Integer("households") ?? 0) > 0).Select(f => f.Id).Order(StringComparer.Ordinal);
         Assert.Equal(remainders, (await Walks.GetAsync(CancellationToken.None)).Places.Select(p => p.Id).Order(StringComparer.Ordinal));
+        await AssertSameAsFullBuildAsync();
         Assert.Equal((walkBuilds, areaBuilds, layerReads), (Walks.FullBuilds, Areas.FullBuilds, Areas.LayerReads));
     }
 }

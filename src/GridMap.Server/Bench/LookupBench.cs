@@ -38,6 +38,12 @@ public static class LookupBench
     public sealed record Stretch(long Lookups, long Errors, double Seconds, double P50Ms, double P99Ms, long Writes = 0, long WriteErrors = 0, double AfterWriteP99Ms = double.NaN, long AfterWriteLookups = 0)
     {
         public double PerSecond => Lookups / Seconds;
+
+        /// <summary>CPU time the server process spent, per lookup answered (ms): what the load of the machine does not change much.</summary>
+        public double ServerCpuMs { get; init; } = double.NaN;
+
+        /// <summary>CPU time the clients (this process) spent, per lookup (ms).</summary>
+        public double ClientCpuMs { get; init; } = double.NaN;
     }
 
     public sealed record Run(string Build, int Index, Stretch Steady, Stretch WithWrites);
@@ -150,7 +156,7 @@ public static class LookupBench
                     var steady = await DriveAsync(server, paths, o.Clients, TimeSpan.FromSeconds(o.Seconds), null, ct);
                     var writes = await DriveAsync(server, paths, o.Clients, TimeSpan.FromSeconds(o.Seconds), centre, ct);
                     runs.Add(new Run(builds[b].Name, r, steady, writes));
-                    progress($"lookup: run {r} {builds[b].Name}: {steady.PerSecond:0}/s p50 {steady.P50Ms:0.00} ms p99 {steady.P99Ms:0.00} ms, errors {steady.Errors}; " +
+                    progress($"lookup: run {r} {builds[b].Name}: {steady.PerSecond:0}/s p50 {steady.P50Ms:0.00} ms p99 {steady.P99Ms:0.00} ms, errors {steady.Errors}, server CPU {steady.ServerCpuMs:0.000} ms and client CPU {steady.ClientCpuMs:0.000} ms a lookup; " +
                              $"with a write a second: {writes.PerSecond:0}/s, p99 in the second after a write {writes.AfterWriteP99Ms:0.00} ms, writes {writes.Writes} ({writes.WriteErrors} failed), errors {writes.Errors}");
                 }
             return new Result(runs, data, o.Postgres is null ? "embedded (SQLite)" : await DescribePostgresAsync(databases[0], ct), loadBefore, BenchMachine.LoadAverage(), peerDll);
@@ -201,6 +207,8 @@ public static class LookupBench
     /// </summary>
     static async Task<Stretch> DriveAsync(ServerProcess server, string[] paths, int clients, TimeSpan duration, Coordinate? writeAt, CancellationToken ct)
     {
+        var serverCpu = server.CpuTime;
+        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
         var end = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var latencies = new List<(long Start, float Ms)>[clients];
@@ -273,6 +281,8 @@ public static class LookupBench
             }, ct));
         await Task.WhenAll(tasks);
         var seconds = (Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency;
+        var serverCpuMs = (server.CpuTime - serverCpu).TotalMilliseconds;
+        var clientCpuMs = (Process.GetCurrentProcess().TotalProcessorTime - clientCpu).TotalMilliseconds;
         var all = latencies.SelectMany(l => l).ToList();
         var ms = all.Select(x => (double)x.Ms).Order().ToList();
         var after = new List<double>();
@@ -289,7 +299,11 @@ public static class LookupBench
             after.Sort();
         }
         return new Stretch(ms.Count, errors.Sum(), seconds, Percentile(ms, 0.50), Percentile(ms, 0.99), writes, writeErrors,
-            after.Count == 0 ? double.NaN : Percentile(after, 0.99), after.Count);
+            after.Count == 0 ? double.NaN : Percentile(after, 0.99), after.Count)
+        {
+            ServerCpuMs = ms.Count == 0 ? double.NaN : serverCpuMs / ms.Count,
+            ClientCpuMs = ms.Count == 0 ? double.NaN : clientCpuMs / ms.Count,
+        };
     }
 
     static double Percentile(IReadOnlyList<double> sorted, double p) =>
@@ -315,18 +329,18 @@ public static class LookupBench
                       $"{o.Runs} run(s), the builds alternating; medians over runs.");
         sb.AppendLine(r.PeerDll is null ? "- Peer: none given (`--peer`)." : $"- Peer, same run, own identical copy of the store: `{r.PeerDll}` (the previous build).");
         sb.AppendLine();
-        sb.AppendLine("| build | run | lookups/s | p50 ms | p99 ms | errors | with writes: lookups/s | p99 ms after a write | writes (failed) | errors |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| build | run | lookups/s | p50 ms | p99 ms | errors | server CPU ms / lookup | client CPU ms / lookup | with writes: lookups/s | p99 ms after a write | writes (failed) | errors |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var run in r.Runs)
-            sb.AppendLine($"| {run.Build} | {run.Index} | {F(run.Steady.PerSecond, 0)} | {F(run.Steady.P50Ms, 2)} | {F(run.Steady.P99Ms, 2)} | {run.Steady.Errors} | " +
+            sb.AppendLine($"| {run.Build} | {run.Index} | {F(run.Steady.PerSecond, 0)} | {F(run.Steady.P50Ms, 2)} | {F(run.Steady.P99Ms, 2)} | {run.Steady.Errors} | {F(run.Steady.ServerCpuMs, 3)} | {F(run.Steady.ClientCpuMs, 3)} | " +
                           $"{F(run.WithWrites.PerSecond, 0)} | {F(run.WithWrites.AfterWriteP99Ms, 2)} | {run.WithWrites.Writes} ({run.WithWrites.WriteErrors}) | {run.WithWrites.Errors} |");
         var medians = r.Runs.GroupBy(x => x.Build).Select(g => (Build: g.Key, Rate: Median(g.Select(x => x.Steady.PerSecond)), P50: Median(g.Select(x => x.Steady.P50Ms)),
-            P99: Median(g.Select(x => x.Steady.P99Ms)), WriteRate: Median(g.Select(x => x.WithWrites.PerSecond)), After: Median(g.Select(x => x.WithWrites.AfterWriteP99Ms)))).ToList();
+            P99: Median(g.Select(x => x.Steady.P99Ms)), Cpu: Median(g.Select(x => x.Steady.ServerCpuMs)), ClientCpu: Median(g.Select(x => x.Steady.ClientCpuMs)), WriteRate: Median(g.Select(x => x.WithWrites.PerSecond)), After: Median(g.Select(x => x.WithWrites.AfterWriteP99Ms)))).ToList();
         foreach (var m in medians)
-            sb.AppendLine($"| **{m.Build}, median** | | **{F(m.Rate, 0)}** | {F(m.P50, 2)} | **{F(m.P99, 2)}** | | {F(m.WriteRate, 0)} | **{F(m.After, 2)}** | | |");
+            sb.AppendLine($"| **{m.Build}, median** | | **{F(m.Rate, 0)}** | {F(m.P50, 2)} | **{F(m.P99, 2)}** | | {F(m.Cpu, 3)} | {F(m.ClientCpu, 3)} | {F(m.WriteRate, 0)} | **{F(m.After, 2)}** | | |");
         sb.AppendLine();
         if (medians.Count == 2)
-            sb.AppendLine($"- Current vs peer: {F(medians[0].Rate / medians[1].Rate, 1)}× the lookups/s, p99 {F(medians[0].P99, 2)} ms vs {F(medians[1].P99, 2)} ms; " +
+            sb.AppendLine($"- Current vs peer: {F(medians[0].Rate / medians[1].Rate, 1)}× the lookups/s, server CPU {F(medians[0].Cpu, 3)} ms vs {F(medians[1].Cpu, 3)} ms a lookup, p99 {F(medians[0].P99, 2)} ms vs {F(medians[1].P99, 2)} ms; " +
                           $"in the second after a write p99 {F(medians[0].After, 2)} ms vs {F(medians[1].After, 2)} ms.");
         var target = medians.FirstOrDefault();
         if (o.Postgres is null && target.Build is not null)
@@ -341,10 +355,10 @@ public static class LookupBench
         {
             await using var conn = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(cs) { Pooling = false }.ConnectionString);
             await conn.OpenAsync(ct);
-            await using var cmd = new Npgsql.NpgsqlCommand("SELECT current_setting('server_version'), postgis_lib_version()", conn);
+            await using var cmd = new Npgsql.NpgsqlCommand("SELECT current_setting('server_version'), postgis_lib_version(), current_setting('fsync'), current_setting('synchronous_commit')", conn);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
-            return $"PostGIS (PostgreSQL {reader.GetString(0)}, PostGIS {reader.GetString(1)}), each build on its own database seeded alike";
+            return $"PostGIS (PostgreSQL {reader.GetString(0)}, PostGIS {reader.GetString(1)}, fsync {reader.GetString(2)}, synchronous_commit {reader.GetString(3)}), each build on its own database seeded alike";
         }
         catch (Npgsql.NpgsqlException e) { return $"PostGIS (not described: {e.Message})"; }
     }
@@ -365,6 +379,16 @@ public static class LookupBench
         public string Secret { get; }
 
         ServerProcess(Process process, Uri baseAddress, string secret) => (_process, BaseAddress, Secret) = (process, baseAddress, secret);
+
+        /// <summary>The CPU time the server process has used so far.</summary>
+        public TimeSpan CpuTime
+        {
+            get
+            {
+                _process.Refresh();
+                return _process.TotalProcessorTime;
+            }
+        }
 
         public HttpClient NewClient() =>
             new(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 1, PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };

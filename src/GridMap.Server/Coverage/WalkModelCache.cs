@@ -96,7 +96,10 @@ public sealed class WalkModelCache : IDisposable
     readonly IFeatureStore _store;
     readonly object _gate = new();
     long _generation;
-    (long Generation, Task<WalkSetting> Task)? _current;
+    /// <summary>The newest model (or its making) and the generation it is for; read without the lock on the hot path.</summary>
+    volatile Current? _current;
+
+    sealed record Current(long Generation, Task<WalkSetting> Task);
     int _fullBuilds;
     int _patches;
 
@@ -123,13 +126,15 @@ public sealed class WalkModelCache : IDisposable
 
     public Task<WalkSetting> GetAsync(CancellationToken ct)
     {
+        // Every lookup comes here: no lock while the model is current.
+        if (_current is { } now && now.Generation == Interlocked.Read(ref _generation) && now.Task.IsCompletedSuccessfully) return now.Task;
         lock (_gate)
         {
             var generation = Interlocked.Read(ref _generation);
             if (_current is { } c && c.Generation == generation && !c.Task.IsFaulted && !c.Task.IsCanceled) return c.Task;
             // Built without the caller's token: other requests share the build.
             var task = CatchUpAsync(_current?.Task, generation);
-            _current = (generation, task);
+            _current = new Current(generation, task);
             return task;
         }
     }

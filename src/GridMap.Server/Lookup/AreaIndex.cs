@@ -130,7 +130,10 @@ public sealed class AreaIndexCache : IDisposable
     readonly IFeatureStore _store;
     readonly object _gate = new();
     long _generation;
-    (long Generation, Task<AreaSnapshot> Task)? _current;
+    /// <summary>The newest model (or its making) and the generation it is for; read without the lock on the hot path.</summary>
+    volatile Current? _current;
+
+    sealed record Current(long Generation, Task<AreaSnapshot> Task);
     int _fullBuilds;
     int _layerReads;
 
@@ -154,6 +157,8 @@ public sealed class AreaIndexCache : IDisposable
 
     internal Task<AreaSnapshot> GetAsync()
     {
+        // Every lookup comes here: no lock while the model is current.
+        if (_current is { } now && now.Generation == Interlocked.Read(ref _generation) && now.Task.IsCompletedSuccessfully) return now.Task;
         lock (_gate)
         {
             var generation = Interlocked.Read(ref _generation);
@@ -161,7 +166,7 @@ public sealed class AreaIndexCache : IDisposable
             var previous = _current?.Task;
             // Built without a caller's token: every request waiting shares it.
             var task = CatchUpAsync(previous);
-            _current = (generation, task);
+            _current = new Current(generation, task);
             return task;
         }
     }

@@ -31,8 +31,33 @@ public static class StoreChangeFeed
     /// </summary>
     public static async Task<FeedMark> MarkAsync(IFeatureStore store, CancellationToken ct)
     {
-        var last = (await store.ListChangesAsync(1, 0, ct)).Changes.FirstOrDefault()?.Id ?? 0;
-        return new FeedMark(last, await store.LayerVersionsAsync(ct));
+        // A commit between the two reads would be counted by one and not the other: read again until they agree.
+        for (var attempt = 0; ; attempt++)
+        {
+            var last = await LastChangeAsync(store, ct);
+            var versions = await store.LayerVersionsAsync(ct);
+            if (await LastChangeAsync(store, ct) == last || attempt == 3) return new FeedMark(last, versions);
+        }
+    }
+
+    static async Task<long> LastChangeAsync(IFeatureStore store, CancellationToken ct) =>
+        (await store.ListChangesAsync(1, 0, ct)).Changes.FirstOrDefault()?.Id ?? 0;
+
+    /// <summary>Change sets after <paramref name="after"/>, newest first, and whether that is all of them.</summary>
+    static async Task<(List<ChangeSet> Sets, bool Complete)> ChangeSetsAfterAsync(IFeatureStore store, long after, CancellationToken ct)
+    {
+        var sets = new List<ChangeSet>();
+        for (var offset = 0; offset < MaxChangeSets; offset += 50)
+        {
+            var page = await store.ListChangesAsync(50, offset, ct);
+            foreach (var c in page.Changes)
+            {
+                if (c.Id <= after) return (sets, true);
+                sets.Add(c);
+            }
+            if (page.Changes.Count < 50) return (sets, true);
+        }
+        return (sets, false);
     }
 
     /// <summary>
@@ -42,24 +67,20 @@ public static class StoreChangeFeed
     public static async Task<(FeedMark Mark, IReadOnlyDictionary<Layer, IReadOnlyList<string>?> Changed)> SinceAsync(
         IFeatureStore store, FeedMark mark, IReadOnlyCollection<Layer> layers, CancellationToken ct)
     {
-        var versions = await store.LayerVersionsAsync(ct);
-        var moved = layers.Where(l => versions.GetValueOrDefault(l) != mark.Versions.GetValueOrDefault(l)).ToList();
+        IReadOnlyDictionary<Layer, long> versions;
+        List<ChangeSet> sets;
+        bool complete;
         var changed = layers.ToDictionary(l => l, _ => (IReadOnlyList<string>?)Array.Empty<string>());
-        if (moved.Count == 0) return (mark with { Versions = versions }, changed);
-
-        // Newest first, down to the mark.
-        var sets = new List<ChangeSet>();
-        var complete = false;
-        for (var offset = 0; offset < MaxChangeSets && !complete; offset += 50)
+        for (var attempt = 0; ; attempt++)
         {
-            var page = await store.ListChangesAsync(50, offset, ct);
-            foreach (var c in page.Changes)
-            {
-                if (c.Id <= mark.LastChange) { complete = true; break; }
-                sets.Add(c);
-            }
-            if (page.Changes.Count < 50) complete = true;
+            versions = await store.LayerVersionsAsync(ct);
+            if (layers.All(l => versions.GetValueOrDefault(l) == mark.Versions.GetValueOrDefault(l))) return (mark with { Versions = versions }, changed);
+            (sets, complete) = await ChangeSetsAfterAsync(store, mark.LastChange, ct);
+            // A commit between the reads would be counted by one and not the other: read again until they agree.
+            var again = await store.LayerVersionsAsync(ct);
+            if (layers.All(l => again.GetValueOrDefault(l) == versions.GetValueOrDefault(l)) || attempt == 3) break;
         }
+        var moved = layers.Where(l => versions.GetValueOrDefault(l) != mark.Versions.GetValueOrDefault(l)).ToList();
         var last = sets.Count > 0 ? sets.Max(c => c.Id) : mark.LastChange;
         foreach (var layer in moved)
         {
