@@ -24,6 +24,9 @@ public sealed class ServerHost : IAsyncDisposable
     public const string AdminName = "test-admin";
 
     public IFeatureStore Store { get; }
+
+    /// <summary>The server's services (its in-memory caches, for tests that count their builds).</summary>
+    public IServiceProvider Services => _app.Services;
     public HttpClient Http { get; }
     readonly WebApplication _app;
     readonly Func<Task> _cleanup;

@@ -52,6 +52,18 @@ public sealed class NodeLabels
         Run();
     }
 
+    NodeLabels(NodeLabels other)
+    {
+        _network = other._network;
+        _dist = (double[])other._dist.Clone();
+        _source = (int[])other._source.Clone();
+        _stations = [.. other._stations];
+        foreach (var (e, list) in other._onEdge) _onEdge[e] = [.. list];
+    }
+
+    /// <summary>A copy to change while this one keeps answering (the copy costs two arrays of the network's nodes).</summary>
+    public NodeLabels Clone() => new(this);
+
     public int StationCount => _stations.Count;
 
     /// <summary>Where station <paramref name="s"/> meets the network (null when removed or never attached).</summary>

@@ -91,6 +91,51 @@ public sealed class WalkModel
             PlaceDoors is null ? null : (PlaceDoors, DoorOffset!, DoorPlace!)) { Walled = Walled };
 
     /// <summary>
+    /// The same network, projection, walls and stations with another list of places (lon/lat): place i is old place
+    /// <paramref name="reuse"/>[i] (its position and doors kept) or, where that is -1, <paramref name="places"/>[i] attached
+    /// afresh. One building written costs one attach and a copy of the arrays, not a new model.
+    /// </summary>
+    public WalkModel WithPlaces(IReadOnlyList<Geometry> places, IReadOnlyList<int> reuse)
+    {
+        var metric = new Coordinate[places.Count];
+        var gates = _gates is null && Walled.Count == 0 ? null : new Coordinate[]?[places.Count];
+        for (var i = 0; i < metric.Length; i++)
+        {
+            if (reuse[i] >= 0)
+            {
+                metric[i] = Places[reuse[i]];
+                if (gates is not null) gates[i] = _gates?[reuse[i]];
+                continue;
+            }
+            metric[i] = Metric(Projection, places[i]);
+            if (gates is not null) gates[i] = WallAround(Walled, metric[i])?.Gates;
+        }
+        (NetworkAnchor?[] Doors, int[] Offset, int[] Place)? doors = null;
+        if (Network is { } network)
+        {
+            var offset = new int[metric.Length + 1];
+            for (var p = 0; p < metric.Length; p++) offset[p + 1] = offset[p] + (gates?[p] is { Length: > 0 } g ? g.Length : 1);
+            var door = new NetworkAnchor?[offset[^1]];
+            var owner = new int[door.Length];
+            for (var p = 0; p < metric.Length; p++)
+            {
+                for (var d = offset[p]; d < offset[p + 1]; d++) owner[d] = p;
+                if (reuse[p] >= 0)
+                {
+                    Array.Copy(PlaceDoors!, DoorOffset![reuse[p]], door, offset[p], offset[p + 1] - offset[p]);
+                    continue;
+                }
+                if (gates?[p] is not { Length: > 0 } through) door[offset[p]] = network.Attach(metric[p]);
+                else
+                    for (var k = 0; k < through.Length; k++)
+                        if (network.Attach(through[k]) is { } at) door[offset[p] + k] = at with { Access = at.Access + metric[p].Distance(through[k]) };
+            }
+            doors = (door, offset, owner);
+        }
+        return new WalkModel(Projection, Network, metric, Stations, gates, doors) { Walled = Walled };
+    }
+
+    /// <summary>
     /// The same places and stations with points attaching to network components of at least
     /// <paramref name="minComponentNodes"/> nodes (<see cref="WalkNetwork.MinComponentNodes"/>): places and stations re-attached.
     /// </summary>

@@ -24,10 +24,11 @@ public static class BenchCommand
         if (a.Positional is ["edit"]) return await EditBench.RunAsync(a, stdout);
         if (a.Positional is ["writes"]) return await WritesBench.RunAsync(a, stdout);
         if (a.Positional is ["web"]) return await WebBenchLauncher.RunAsync(a, stdout);
+        if (a.Positional is ["lookup"]) return await LookupBench.RunAsync(a, stdout);
         if (a.Positional is ["kill"]) return await KillBench.RunAsync(a, stdout);
         a.Allow("instances", "out", "runs", "metis-edges", "warmup");
         if (a.Positional.Count != 1 || a.Positional[0] != "partition")
-            throw new CliException(string.Join("\n", Usage, RepartitionBench.Usage, CoverageBench.Usage, EditBench.Usage, WritesBench.Usage, WebBenchLauncher.Usage, KillBench.Usage));
+            throw new CliException(string.Join("\n", Usage, RepartitionBench.Usage, CoverageBench.Usage, EditBench.Usage, WritesBench.Usage, WebBenchLauncher.Usage, KillBench.Usage, LookupBench.Usage));
         var names = (a.Get("instances") ?? string.Join(",", BenchInstances.All))
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         foreach (var n in names)
@@ -333,7 +334,7 @@ public static class BenchDocument
     const string PreviousEnd = "<!-- /bench:previous -->";
 
     /// <summary>Sections other benches own, carried over as they are when the partition tables are rewritten.</summary>
-    static readonly string[] OwnSections = ["repartition", "coverage", "edit", "writes", "web", "kill"];
+    static readonly string[] OwnSections = ["repartition", "coverage", "edit", "writes", "web", "kill", "lookup", "lookup-postgis"];
 
     /// <summary>Puts (or replaces) the re-partition section; the partition tables stay as they are.</summary>
     public static string WithRepartition(string old, string table) => WithSection(old, "repartition", "Re-partition (stable codes, churn)", table);

@@ -38,6 +38,7 @@ public static class GridMapServer
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ErrorAnswers.Customize);
         if (options.RunJobs) builder.Services.AddHostedService<PartitionJobRunner>();
         builder.Services.AddSingleton<WalkModelCache>();
+        builder.Services.AddSingleton<GridMap.Server.Lookup.AreaIndexCache>();
         builder.Services.AddHostedService<StoreChangeListener>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {

@@ -37,68 +37,73 @@ public static class LookupApi
         return group;
     }
 
-    static async Task<Results<Ok<LookupResult>, ProblemHttpResult>> LookupAsync(double? lon, double? lat, IFeatureStore store, WalkModelCache walks, GridMapOptions options, HttpContext http, CancellationToken ct)
+    static async Task<Results<Ok<LookupResult>, ProblemHttpResult>> LookupAsync(double? lon, double? lat, AreaIndexCache areas, WalkModelCache walks, HttpContext http, CancellationToken ct)
     {
         if (lon is null || !double.IsFinite(lon.Value) || lon is < -180 or > 180) return Problem.BadParameter("lon", "is required: a longitude in -180..180");
         if (lat is null || !double.IsFinite(lat.Value) || lat is < -90 or > 90) return Problem.BadParameter("lat", "is required: a latitude in -90..90");
-        var point = GeometryRules.Factory.CreatePoint(new Coordinate(lon.Value, lat.Value));
+        var at = new Coordinate(lon.Value, lat.Value);
+        var point = GeometryRules.Factory.CreatePoint(at);
 
-        // Retired grids keep their last polygon as history; they are no longer anyone's grid.
-        async Task<StoredFeature?> At(Layer layer) =>
-            (await store.ContainingAsync(layer, point, ct)).Where(f => f.Text("status") != "retired").OrderBy(f => f.Geometry.Area).FirstOrDefault();
+        // Both in memory, patched after writes (AreaIndexCache, WalkModelCache): a lookup reads no layer from the store.
+        var areasTask = areas.GetAsync();
+        var walkTask = walks.GetAsync(ct);
+        var snapshot = await areasTask;
+        var setting = await walkTask;
 
-        var district = await At(Layer.Districts);
-        var street = await At(Layer.Streets);
-        var community = await At(Layer.Communities);
-        var compound = await At(Layer.Compounds);
-        var grid = await At(Layer.Grids);
-        var building = await At(Layer.Buildings);
-
-        var setting = await walks.GetAsync(ct);
-        var stations = NearestStations(setting, point);
+        // Retired grids keep their last polygon as history; they are no longer anyone's grid (AreaLayerIndex.At skips them).
+        T? At<T>(Layer layer) where T : class => snapshot.Layers[layer].At(at, point)?.Answer as T;
+        var grid = At<Grid>(Layer.Grids);
         return TypedResults.Ok(new LookupResult(
             lon.Value, lat.Value,
-            district is null ? null : new AreaRef(district.Text("code") ?? district.Id, district.Text("name") ?? ""),
-            street is null ? null : new AreaRef(street.Text("code") ?? street.Id, street.Text("name") ?? ""),
-            community is null ? null : new AreaRef(community.Text("code") ?? community.Id, community.Text("name") ?? ""),
-            compound is null ? null : Compound.From(compound) is var c ? new CompoundRef(c.Id, c.Name, c.Class) : null,
-            grid is null ? null : Grid.From(grid) is var g ? new GridRef(g.Code, g.Name, g.Households, GridMap.Server.Accounts.Caller.Of(http).MaySeePersonalData(g.Code) ? g.Workers : [], g.Workers.Count) : null,
-            building is null ? null : Building.From(building) is var b ? new BuildingRef(b.Id, b.Households, b.Address, b.GridCode, GridCodesOf(building), building.Text("households_rule")) : null,
-            stations, setting.Model.Network is null ? "straight_line" : "network"));
+            At<AreaRef>(Layer.Districts), At<AreaRef>(Layer.Streets), At<AreaRef>(Layer.Communities), At<CompoundRef>(Layer.Compounds),
+            grid is null ? null : new GridRef(grid.Code, grid.Name, grid.Households, GridMap.Server.Accounts.Caller.Of(http).MaySeePersonalData(grid.Code) ? grid.Workers : [], grid.Workers.Count),
+            At<BuildingRef>(Layer.Buildings),
+            NearestStations(setting, at), setting.Model.Network is null ? "straight_line" : "network"));
     }
 
-    static IReadOnlyList<string> GridCodesOf(StoredFeature building) =>
+    internal static IReadOnlyList<string> GridCodesOf(StoredFeature building) =>
         building.Properties["grid_codes"] is System.Text.Json.Nodes.JsonArray codes
             ? codes.Select(c => c?.ToString()).OfType<string>().ToList()
             : building.Text("grid_code") is { } code ? [code] : [];
 
-    /// <summary>How far (m) a lookup walks the network for stations; kinds beyond it fall back to the straight line.</summary>
+    /// <summary>How far (m) a lookup's walk counts; kinds beyond it fall back to the straight line.</summary>
     const double WalkLimit = 5_000;
 
     /// <summary>
-    /// The nearest station of each kind, from the cached walking model: by walk (one walk from the point, bounded) when a
-    /// network is loaded, else — and for kinds beyond the walk — by straight line.
+    /// The nearest station of each kind, from the cached walking model: by walk when a network is loaded — each kind's
+    /// labels give every node's nearest station, so the point only attaches and looks at its edge's two ends — else,
+    /// and for kinds beyond <see cref="WalkLimit"/>, by straight line.
     /// </summary>
-    static IReadOnlyList<NearestStation> NearestStations(WalkSetting setting, Point point)
+    static IReadOnlyList<NearestStation> NearestStations(WalkSetting setting, Coordinate at)
     {
         var model = setting.Model;
-        var here = model.Projection.Project(point.Coordinate);
-        var walks = new double[setting.Stations.Count];
-        Array.Fill(walks, double.PositiveInfinity);
-        if (model.Network is { } network && network.Attach(here) is { } anchor)
-            new BoundedWalk(network).Reach(anchor, WalkLimit, new AnchoredPoints(network, model.StationAnchors!), (s, m) => walks[s] = m);
+        if (setting.Stations.Count == 0) return [];
+        var here = model.Projection.Project(at);
+        var anchor = model.Network?.Attach(here);
+        var labels = anchor is null ? null : setting.KindLabels;
         var speed = WalkingSpeed.MetresPerSecond(WalkingSpeed.AdultKmh);
-        return setting.Stations.Select((s, i) => (Station: s, Walk: walks[i], Straight: here.Distance(model.Stations[i])))
-            .GroupBy(x => x.Station.Kind)
-            .Select(g => g.MinBy(x => (double.IsInfinity(x.Walk) ? 1 : 0, double.IsInfinity(x.Walk) ? x.Straight : x.Walk)))
-            .Select(x =>
+        var result = new List<NearestStation>();
+        foreach (var (kind, indices) in setting.KindIndices)
+        {
+            var chosen = -1;
+            var walk = double.PositiveInfinity;
+            if (labels is not null && labels.Kinds.TryGetValue(kind, out var k) && k.Labels.ReachOf(anchor) is { Reachable: true } r && r.Metres <= WalkLimit
+                && k.Members[r.Station] is { } id && setting.StationIndex.TryGetValue(id, out var s))
+                (chosen, walk) = (s, r.Metres);
+            if (chosen < 0)
             {
-                var label = StationKinds.All.FirstOrDefault(k => k.Key == x.Station.Kind)?.Label ?? x.Station.Kind;
-                var at = x.Station.Location.Coordinate;
-                double? walk = double.IsInfinity(x.Walk) ? null : Math.Round(x.Walk, 1);
-                return new NearestStation(x.Station.Kind, label, x.Station.Id, x.Station.Name, Math.Round(x.Straight, 1), at.X, at.Y,
-                    walk, walk is null ? null : Math.Round(x.Walk / speed / 60, 1));
-            })
-            .OrderBy(s => s.WalkM ?? double.MaxValue).ThenBy(s => s.DistanceM).ToList();
+                var best = double.PositiveInfinity;
+                foreach (var i in indices)
+                    if (here.Distance(model.Stations[i]) is var d && d < best) (chosen, best) = (i, d);
+            }
+            if (chosen < 0) continue;
+            var station = setting.Stations[chosen];
+            var label = StationKinds.All.FirstOrDefault(x => x.Key == kind)?.Label ?? kind;
+            var location = station.Location.Coordinate;
+            double? walkM = double.IsInfinity(walk) ? null : Math.Round(walk, 1);
+            result.Add(new NearestStation(kind, label, station.Id, station.Name, Math.Round(here.Distance(model.Stations[chosen]), 1), location.X, location.Y,
+                walkM, walkM is null ? null : Math.Round(walk / speed / 60, 1)));
+        }
+        return result.OrderBy(s => s.WalkM ?? double.MaxValue).ThenBy(s => s.DistanceM).ToList();
     }
 }
