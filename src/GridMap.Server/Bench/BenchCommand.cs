@@ -23,8 +23,9 @@ public static class BenchCommand
         if (a.Positional is ["coverage"]) return await CoverageBench.RunAsync(a, stdout);
         if (a.Positional is ["edit"]) return await EditBench.RunAsync(a, stdout);
         if (a.Positional is ["writes"]) return await WritesBench.RunAsync(a, stdout);
+        if (a.Positional is ["fuzz"]) return await FuzzBench.RunAsync(a, stdout);
         a.Allow("instances", "out", "runs", "metis-edges", "warmup");
-        if (a.Positional.Count != 1 || a.Positional[0] != "partition") throw new CliException(Usage + "\n" + RepartitionBench.Usage + "\n" + CoverageBench.Usage + "\n" + EditBench.Usage + "\n" + WritesBench.Usage);
+        if (a.Positional.Count != 1 || a.Positional[0] != "partition") throw new CliException(Usage + "\n" + RepartitionBench.Usage + "\n" + CoverageBench.Usage + "\n" + EditBench.Usage + "\n" + WritesBench.Usage + "\n" + FuzzBench.Usage);
         var names = (a.Get("instances") ?? string.Join(",", BenchInstances.All))
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         foreach (var n in names)
@@ -330,7 +331,7 @@ public static class BenchDocument
     const string PreviousEnd = "<!-- /bench:previous -->";
 
     /// <summary>Sections other benches own, carried over as they are when the partition tables are rewritten.</summary>
-    static readonly string[] OwnSections = ["repartition", "coverage", "edit", "writes"];
+    static readonly string[] OwnSections = ["repartition", "coverage", "edit", "writes", "fuzz-sqlite", "fuzz-postgis"];
 
     /// <summary>Puts (or replaces) the re-partition section; the partition tables stay as they are.</summary>
     public static string WithRepartition(string old, string table) => WithSection(old, "repartition", "Re-partition (stable codes, churn)", table);
