@@ -9,13 +9,13 @@ using GridMap.Testing;
 namespace GridMap.Server.Tests;
 
 /// <summary>
-/// The fuzzer's short run (issue 12 §3): 400 fixed-seed requests over every endpoint of /openapi/v1.json against a real
+/// The fuzzer's short run (issue 12 §3): 300 fixed-seed requests over every endpoint of /openapi/v1.json against a real
 /// server on the sample city. No 5xx, no request past the 20 s hang guard, every 4xx a problem+json body with errors[],
 /// and every rejected write leaves the store's content hash as it was. The long run is `gridmap bench fuzz`.
 /// </summary>
 public abstract class FuzzTests(string storeKind) : IAsyncLifetime
 {
-    const int Requests = 400;
+    const int Requests = 300;
     IFeatureStore _store = null!;
     Func<Task> _cleanup = () => Task.CompletedTask;
 

@@ -8,7 +8,7 @@ using GridMap.Storage.PostGis;
 namespace GridMap.Server.Bench;
 
 /// <summary>
-/// `gridmap bench fuzz [--requests 10000] [--seed 1] [--postgres CONN] [--data DIR] [--slow 5] [--hang 30] [--hash-every 1] [--out docs/benchmarks.md|-] [--security docs/security.md]`:
+/// `gridmap bench fuzz [--requests 10000] [--seed 1] [--postgres CONN] [--data DIR] [--slow 5] [--hang 30] [--hash-every 1] [--minutes 0] [--out docs/benchmarks.md|-] [--security docs/security.md]`:
 /// the fuzzer (<see cref="FuzzRunner"/>) against a real server on the sample city — a fresh embedded store (or a copy of
 /// --data's), or a fresh PostGIS database on the server --postgres names. Writes its table into docs/benchmarks.md and a
 /// summary of the failures (grouped by cause, one reproducer each) into docs/security.md. Exit code 1 when any target is missed.
@@ -16,22 +16,23 @@ namespace GridMap.Server.Bench;
 public static class FuzzBench
 {
     public const string Usage =
-        "usage: gridmap bench fuzz [--requests 10000] [--seed 1] [--postgres CONN | --data DIR] [--slow 5] [--hang 30] [--hash-every 1] [--out docs/benchmarks.md|-] [--security docs/security.md|-]" +
+        "usage: gridmap bench fuzz [--requests 10000] [--seed 1] [--postgres CONN | --data DIR] [--slow 5] [--hang 30] [--hash-every 1] [--minutes 0] [--out docs/benchmarks.md|-] [--security docs/security.md|-]" +
         "  (--postgres: a PostgreSQL server with PostGIS where the bench may create and drop its own database; --data: an embedded data directory, copied first)";
 
     public static async Task<int> RunAsync(CliArgs a, TextWriter stdout)
     {
-        a.Allow("requests", "seed", "postgres", "data", "slow", "hang", "hash-every", "out", "security");
+        a.Allow("requests", "seed", "postgres", "data", "slow", "hang", "hash-every", "minutes", "out", "security");
         var requests = a.Int("requests", 10_000);
         var seed = a.Int("seed", 1);
         var slow = a.Int("slow", 5);
         var hang = a.Int("hang", 30);
         var hashEvery = a.Int("hash-every", 1);
+        var minutes = a.Int("minutes", 0);
         if (hashEvery < 1) throw new CliException("--hash-every must be at least 1");
         if (requests is < 1 or > 10_000_000) throw new CliException("--requests must be 1..10000000");
         if (slow is < 1 or > 3600 || hang < slow || hang > 3600) throw new CliException("--slow and --hang are seconds, 1..3600, --hang at least --slow");
         var postgres = a.Get("postgres");
-        var options = new FuzzOptions(requests, seed, slow, hang, hashEvery, line => Console.Error.WriteLine(line));
+        var options = new FuzzOptions(requests, seed, slow, hang, hashEvery, line => Console.Error.WriteLine(line), minutes);
 
         FuzzOutcome outcome;
         string storeLine;
@@ -185,6 +186,7 @@ public static class FuzzBench
         sb.AppendLine($"- Command: `{command}`; date {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load (1/5/15 min) {BenchMachine.LoadAverage()}; {F(o.Seconds, 0)} s in all.");
         sb.AppendLine($"- Machine: {BenchMachine.Describe()}; {BenchMachine.Configuration()}. The server runs in the bench's process (`GridMapServer.Build`, Kestrel on 127.0.0.1), so the exception behind each 5xx is read from its log.");
         sb.AppendLine($"- Store: {storeLine}.");
+        if (o.Calls.Count < o.Asked) sb.AppendLine($"- **Stopped at the time budget** after {N(o.Calls.Count)} of the {N(o.Asked)} requests asked for (`--minutes`).");
         sb.AppendLine(Method(o));
         sb.AppendLine();
         sb.AppendLine(TableHeader);
@@ -256,7 +258,7 @@ public static class FuzzBench
                       $"**{N(o.ServerErrors)}** answers of 5xx, **{N(o.Slow)}** over {o.SlowSeconds:0} s ({N(o.Hangs)} with no answer within {o.HangSeconds:0} s), " +
                       $"**{N(o.BareClientErrors)}** 4xx without a problem+json body ({N(o.KestrelRejections)} Kestrel pre-routing rejections apart), " +
                       $"**{N(o.StoreChanges.Count)}** of {N(o.RejectedWrites)} rejected writes changed the store (content hash before and after each). " +
-                      "The test command runs the same fuzzer briefly on both stores (`FuzzTests`, 400 requests, seed 1).");
+                      "The test command runs the same fuzzer briefly on both stores (`FuzzTests`, 300 requests, seed 1).");
         sb.AppendLine();
         sb.Append(FailureList(o));
         return sb.ToString();

@@ -18,7 +18,8 @@ namespace GridMap.Server.Bench;
 
 /// <summary>How long a fuzz run is and what counts as slow or hung.</summary>
 /// <param name="HashEvery">Full content hash around every Nth write (1: every write); the writes between are checked by layer versions and counts.</param>
-public sealed record FuzzOptions(int Requests = 10_000, int Seed = 1, double SlowSeconds = 5, double HangSeconds = 30, int HashEvery = 1, Action<string>? Progress = null);
+/// <param name="BudgetMinutes">Stop drawing requests after this long (0: no limit); the report says how many were sent of how many asked.</param>
+public sealed record FuzzOptions(int Requests = 10_000, int Seed = 1, double SlowSeconds = 5, double HangSeconds = 30, int HashEvery = 1, Action<string>? Progress = null, double BudgetMinutes = 0);
 
 /// <summary>One fuzzed request and its answer.</summary>
 public sealed record FuzzCall(
@@ -43,7 +44,7 @@ public sealed record StoreChange(FuzzCall Call, string Before, string After);
 /// <summary>What a run did: every call, the store checks, and the failures grouped by cause.</summary>
 public sealed record FuzzOutcome(
     string Store, int Seed, IReadOnlyList<FuzzCall> Calls, int SupportReads, int HashChecks, int LayerPrintChecks, int HashEvery, int RejectedWrites, IReadOnlyList<StoreChange> StoreChanges,
-    double HashMsMedian, IReadOnlyList<string> Endpoints, double Seconds, double SlowSeconds, double HangSeconds)
+    double HashMsMedian, IReadOnlyList<string> Endpoints, double Seconds, double SlowSeconds, double HangSeconds, int Asked)
 {
     public int ServerErrors => Calls.Count(c => c.Status >= 500);
     public int Hangs => Calls.Count(c => c.Hung);
@@ -135,6 +136,11 @@ public static class FuzzRunner
         for (var i = 0; i < options.Requests; i++)
         {
             ct.ThrowIfCancellationRequested();
+            if (options.BudgetMinutes > 0 && clock.Elapsed.TotalMinutes > options.BudgetMinutes)
+            {
+                progress($"fuzz: time budget of {options.BudgetMinutes} min spent after {i:N0} requests");
+                break;
+            }
             var endpoint = endpoints[PickWeighted(random, weights)];
             var caller = Roles[PickWeighted(random, RoleWeights)];
             var plan = Plan(random, endpoint, pools, components);
@@ -197,7 +203,7 @@ public static class FuzzRunner
         hashTimes.Sort();
         return new FuzzOutcome(store.Kind, options.Seed, calls, support, hashChecks, printChecks, options.HashEvery, rejectedWrites, changes,
             hashTimes.Count == 0 ? 0 : hashTimes[hashTimes.Count / 2], endpoints.Select(e => e.Key).ToList(),
-            clock.Elapsed.TotalSeconds, options.SlowSeconds, options.HangSeconds);
+            clock.Elapsed.TotalSeconds, options.SlowSeconds, options.HangSeconds, options.Requests);
     }
 
     /// <summary>Writes are drawn twice as often as reads (they reach more code); the costly endpoints less often.</summary>
