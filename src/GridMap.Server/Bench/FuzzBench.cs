@@ -110,8 +110,20 @@ public static class FuzzBench
         Add("5xx", o.Calls.Where(c => c.Status >= 500), c => $"{c.Endpoint} → {c.Status}: {Normalise(c.Exception) ?? "(no exception logged)"}");
         Add("hang", o.Calls.Where(c => c.Hung), c => $"{c.Endpoint}: no answer within {o.HangSeconds:0} s");
         Add($"> {o.SlowSeconds:0} s", o.Calls.Where(c => !c.Hung && c.Ms > o.SlowSeconds * 1000), c => $"{c.Endpoint} ({MainMutations(c)})");
-        Add("4xx without problem+json", o.Calls.Where(c => c.BareClientError && !c.ProblemWithoutErrors), c => $"{c.Endpoint} → {c.Status} {c.AnswerType ?? "(no content type)"}");
-        Add("4xx problem+json without errors[]", o.Calls.Where(c => c.ProblemWithoutErrors), c => $"{c.Endpoint} → {c.Status}: {Title(c.AnswerPreview)}");
+        // Bare 4xx come from a few framework paths (model binding, routing, content negotiation), each across many
+        // endpoints: grouped by what the answer was, with the endpoints it came from.
+        void AddBare(string kind, IEnumerable<FuzzCall> calls, Func<FuzzCall, string> key)
+        {
+            foreach (var g in calls.GroupBy(key).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal))
+            {
+                var endpoints = g.GroupBy(c => c.Endpoint).OrderByDescending(e => e.Count()).Select(e => $"{e.Key} ×{e.Count()}").ToList();
+                var cause = $"{g.Key}; from {string.Join(", ", endpoints.Take(8))}{(endpoints.Count > 8 ? $" and {endpoints.Count - 8} more endpoint(s)" : "")}";
+                groups.Add(new FailureGroup(kind, cause, g.Count(), g.OrderBy(c => c.Url.Length + (c.Body?.Length ?? 0)).ThenBy(c => c.Index).First()));
+            }
+        }
+        AddBare("4xx without problem+json", o.Calls.Where(c => c.BareClientError && !c.ProblemWithoutErrors),
+            c => $"{c.Status} {c.AnswerType ?? "(no content type)"}{(c.Headers?.Any(h => h.Name == "Accept") == true ? " (Accept: application/x-nonsense)" : "")}");
+        AddBare("4xx problem+json without errors[]", o.Calls.Where(c => c.ProblemWithoutErrors), c => $"{c.Status} \"{Title(c.AnswerPreview)}\"");
         Add("rejected write changed the store", o.StoreChanges.Select(s => s.Call), c => $"{c.Endpoint} → {c.Status}");
         return groups;
     }
@@ -141,6 +153,8 @@ public static class FuzzBench
         if (c.Caller != "anonymous") sb.Append(" -H \"Authorization: Bearer $TOKEN\"");
         if (c.IfMatch.Length > 0) sb.Append($" -H 'If-Match: {c.IfMatch.Replace("'", "'\\''")}'");
         if (!string.IsNullOrEmpty(c.ContentType)) sb.Append($" -H 'Content-Type: {c.ContentType}'");
+        foreach (var (name, value) in c.Headers ?? [])
+            sb.Append(value.Length <= 200 ? $" -H '{name}: {value}'" : $" -H \"{name}: $(head -c {value.Length} /dev/zero | tr '\\0' {value[0]})\"");
         if (c.Body is { } body)
         {
             if (body.Length <= 400) sb.Append($" --data-binary '{body.Replace("'", "'\\''")}'");

@@ -25,7 +25,7 @@ public sealed record FuzzOptions(int Requests = 10_000, int Seed = 1, double Slo
 public sealed record FuzzCall(
     int Index, string Caller, string Endpoint, string Method, string Url, string? ContentType, string IfMatch, string? Body,
     IReadOnlyList<string> Mutations, int Status, double Ms, string? AnswerType, string AnswerPreview, bool ProblemType, bool ProblemBody,
-    bool KestrelRejection, string? Exception, bool Hung)
+    bool KestrelRejection, string? Exception, bool Hung, IReadOnlyList<(string Name, string Value)>? Headers = null)
 {
     public bool IsWrite => Method is not ("GET" or "HEAD");
 
@@ -156,7 +156,14 @@ public static class FuzzRunner
             {
                 var versions = new JsonObject();
                 foreach (var (layer, id) in versionsFor)
-                    if (await store.GetAsync(layer, id, ct) is { } f) versions[id] = f.Version;
+                {
+                    // The ids come from a fuzzed body: one the store cannot even look up (NUL on PostGIS) has no version to send.
+                    try
+                    {
+                        if (await store.GetAsync(layer, id, ct) is { } f) versions[id] = f.Version;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException) { }
+                }
                 bodyWithVersions["versions"] = versions;
             }
             var bodyText = plan.RawBody ?? (plan.HasBody ? FuzzInputs.Text(plan.Body) : null);
@@ -535,7 +542,7 @@ public static class FuzzRunner
         // The server logs an unhandled exception just after the answer is written: give it a moment.
         if (status >= 500) await Task.Delay(50, CancellationToken.None);
         return new FuzzCall(index, caller, endpoint.Key, endpoint.Method, plan.Url, plan.ContentType, ifMatch, body, plan.Mutations.ToList(),
-            status, ms, type, preview, problemType, problem, kestrel, errors.Describe(), hung);
+            status, ms, type, preview, problemType, problem, kestrel, errors.Describe(), hung, plan.Headers.ToList());
     }
 
     static bool HasErrors(string text)
