@@ -109,3 +109,38 @@ public sealed class FuzzInputTests
         Assert.Contains("[NaN,", Run(1), StringComparison.Ordinal);
     }
 }
+
+/// <summary>Failures the fuzzer found outside the input and OSM work, each fixed and pinned here.</summary>
+public abstract class FuzzFindingTests(string storeKind) : IAsyncLifetime
+{
+    ServerHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await ServerHost.StartAsync(storeKind);
+        await TinyCity.LoadAsync(_host.Http);
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Theory]
+    [InlineData("/api/grids/assign", """{"assignments":[{"building":"b1","grid":null}],"\ud800":1}""")]
+    [InlineData("/api/grids/assign", """{"assignments":[{"building":"\ud800","grid":null}]}""")]
+    [InlineData("/api/grids/rebalance", """{"grids":["\udfff"]}""")]
+    [InlineData("/api/layers/stations/features/s1/restore", """{"version":1,"\ud800":""}""")]
+    public async Task A_lone_surrogate_in_an_edit_or_restore_body_is_a_400_problem_and_writes_nothing(string path, string body)
+    {
+        var before = await TinyCity.FingerprintAsync(_host.Store);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = ServerHost.Json(body, "application/json") };
+        request.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
+        using var response = await _host.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == 400, $"{(int)response.StatusCode} {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(before, await TinyCity.FingerprintAsync(_host.Store));
+    }
+}
+
+public sealed class SqliteFuzzFindingTests() : FuzzFindingTests("sqlite");
+
+public sealed class PostGisFuzzFindingTests() : FuzzFindingTests("postgis");
