@@ -25,10 +25,11 @@ public static class BenchCommand
         if (a.Positional is ["writes"]) return await WritesBench.RunAsync(a, stdout);
         if (a.Positional is ["web"]) return await WebBenchLauncher.RunAsync(a, stdout);
         if (a.Positional is ["lookup"]) return await LookupBench.RunAsync(a, stdout);
+        if (a.Positional is ["fuzz"]) return await FuzzBench.RunAsync(a, stdout);
         if (a.Positional is ["kill"]) return await KillBench.RunAsync(a, stdout);
         a.Allow("instances", "out", "runs", "metis-edges", "warmup");
         if (a.Positional.Count != 1 || a.Positional[0] != "partition")
-            throw new CliException(string.Join("\n", Usage, RepartitionBench.Usage, CoverageBench.Usage, EditBench.Usage, WritesBench.Usage, WebBenchLauncher.Usage, KillBench.Usage, LookupBench.Usage));
+            throw new CliException(string.Join("\n", Usage, RepartitionBench.Usage, CoverageBench.Usage, EditBench.Usage, WritesBench.Usage, WebBenchLauncher.Usage, KillBench.Usage, LookupBench.Usage, FuzzBench.Usage));
         var names = (a.Get("instances") ?? string.Join(",", BenchInstances.All))
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         foreach (var n in names)
@@ -334,7 +335,7 @@ public static class BenchDocument
     const string PreviousEnd = "<!-- /bench:previous -->";
 
     /// <summary>Sections other benches own, carried over as they are when the partition tables are rewritten.</summary>
-    static readonly string[] OwnSections = ["repartition", "coverage", "edit", "writes", "web", "kill", "lookup", "lookup-postgis"];
+    static readonly string[] OwnSections = ["repartition", "coverage", "edit", "writes", "web", "kill", "lookup", "lookup-postgis", "fuzz-sqlite", "fuzz-postgis"];
 
     /// <summary>Puts (or replaces) the re-partition section; the partition tables stay as they are.</summary>
     public static string WithRepartition(string old, string table) => WithSection(old, "repartition", "Re-partition (stable codes, churn)", table);

@@ -42,6 +42,7 @@ public static class GridMapCli
           gridmap bench partition [--instances singapore,chengdu,sample,lattice40,lattice100,lattice317] [--runs 3] [--out docs/benchmarks.md]
           gridmap bench writes --postgres CONN [--clients 16] [--writes 200] [--servers 2] [--features 4] [--out docs/benchmarks.md]
           gridmap bench kill [--kinds import,edit,accept,seed] [--trials 10] [--seed 1] [--postgres CONN] [--out docs/benchmarks.md]
+          gridmap bench fuzz [--requests 10000] [--seed 1] [--postgres CONN | --data DIR] [--out docs/benchmarks.md] [--security docs/security.md]
 
         layers: districts streets communities compounds buildings grids stations network
         The embedded store lives in ./data unless --data says otherwise; --postgres (or GRIDMAP_POSTGRES) selects PostGIS.

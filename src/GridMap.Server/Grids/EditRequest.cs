@@ -28,6 +28,20 @@ public sealed record EditRequest(IReadOnlyList<EditOperation> Operations, IReadO
 
     public static EditRequest Parse(byte[] body, string kind)
     {
+        try
+        {
+            return ParseDocument(body, kind);
+        }
+        catch (InvalidOperationException)
+        {
+            // JsonDocument reads a lone UTF-16 surrogate escape ("\ud800") but cannot turn it into a string: a name or
+            // value that is not Unicode text is bad input, not a server error.
+            throw new EditRequestException("invalid", "", "the body holds a string that is not valid Unicode (a lone surrogate such as \\ud800)");
+        }
+    }
+
+    static EditRequest ParseDocument(byte[] body, string kind)
+    {
         JsonDocument doc;
         try
         {

@@ -113,8 +113,9 @@ public static class HistoryApi
         {
             return JsonNode.Parse(body) is JsonObject o && o.All(p => allowed.Contains(p.Key)) ? o : null;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a lone surrogate ("\ud800") in a name, which System.Text.Json cannot make a string of.
             return null;
         }
     }
