@@ -23,8 +23,9 @@ public static class BenchCommand
         if (a.Positional is ["coverage"]) return await CoverageBench.RunAsync(a, stdout);
         if (a.Positional is ["edit"]) return await EditBench.RunAsync(a, stdout);
         if (a.Positional is ["writes"]) return await WritesBench.RunAsync(a, stdout);
+        if (a.Positional is ["repair"]) return await RepairBench.RunAsync(a, stdout);
         a.Allow("instances", "out", "runs", "metis-edges", "warmup");
-        if (a.Positional.Count != 1 || a.Positional[0] != "partition") throw new CliException(Usage + "\n" + RepartitionBench.Usage + "\n" + CoverageBench.Usage + "\n" + EditBench.Usage + "\n" + WritesBench.Usage);
+        if (a.Positional.Count != 1 || a.Positional[0] != "partition") throw new CliException(Usage + "\n" + RepartitionBench.Usage + "\n" + CoverageBench.Usage + "\n" + EditBench.Usage + "\n" + WritesBench.Usage + "\n" + RepairBench.Usage);
         var names = (a.Get("instances") ?? string.Join(",", BenchInstances.All))
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         foreach (var n in names)
