@@ -28,7 +28,7 @@ public static class GeometryRules
     /// count and takes no cancellation, so repair runs only where its worst case (a self-intersecting zig-zag) stays
     /// within about a second on the reference machine (`gridmap bench repair`, docs/benchmarks.md). Above: 422.
     /// </summary>
-    public const int MaxRepairVertices = 2_000;
+    public const int MaxRepairVertices = 500;
 
     /// <param name="maxRepairVertices">The repair cap (<see cref="MaxRepairVertices"/>; `gridmap bench repair` measures beyond it).</param>
     public static GeometryCheck Check(Geometry geometry, int maxRepairVertices = MaxRepairVertices)

@@ -10,7 +10,7 @@ using NetTopologySuite.Operation.Valid;
 namespace GridMap.Server.Bench;
 
 /// <summary>
-/// `gridmap bench repair [--sizes 250,500,1000,2000,4000] [--runs 3] [--out docs/benchmarks.md|-]`: what repairing an
+/// `gridmap bench repair [--sizes 125,250,500,1000,2000] [--runs 3] [--out docs/benchmarks.md|-]`: what repairing an
 /// invalid polygon costs at its worst — a self-intersecting zig-zag whose closing edges cross every tooth — at a few
 /// vertex counts: the validity check every polygon pays (the peer, same run), NTS's GeometryFixer alone, and the store's
 /// whole check (fix, snap to the 7-decimal grid, re-validate, the partitioner's overlay). It sets
@@ -18,7 +18,7 @@ namespace GridMap.Server.Bench;
 /// </summary>
 public static class RepairBench
 {
-    public const string Usage = "usage: gridmap bench repair [--sizes 250,500,1000,2000,4000] [--runs 3] [--out docs/benchmarks.md|-]";
+    public const string Usage = "usage: gridmap bench repair [--sizes 125,250,500,1000,2000] [--runs 3] [--out docs/benchmarks.md|-]";
 
     /// <summary>A self-intersecting zig-zag ring of about <paramref name="n"/> vertices (lon/lat, teeth 1 m apart, 110 m tall).</summary>
     public static Polygon ZigZag(int n)
@@ -35,7 +35,7 @@ public static class RepairBench
     public static async Task<int> RunAsync(CliArgs a, TextWriter stdout)
     {
         a.Allow("sizes", "runs", "out");
-        var sizes = (a.Get("sizes") ?? "250,500,1000,2000,4000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        var sizes = (a.Get("sizes") ?? "125,250,500,1000,2000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => int.TryParse(s, out var n) && n is >= 10 and <= 100_000 ? n : throw new CliException($"--sizes: '{s}' is not 10..100000")).ToList();
         var runs = a.Int("runs", 3);
         if (runs is < 1 or > 50) throw new CliException("--runs must be 1..50");

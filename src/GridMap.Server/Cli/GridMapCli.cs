@@ -40,7 +40,7 @@ public static class GridMapCli
                           (--add K | --share 0.95) (--candidates C.geojson | --candidates auto [--spacing M]) --out sites.geojson [--report report.json]
           gridmap bench partition [--instances singapore,chengdu,sample,lattice40,lattice100,lattice317] [--runs 3] [--out docs/benchmarks.md]
           gridmap bench writes --postgres CONN [--clients 16] [--writes 200] [--servers 2] [--features 4] [--out docs/benchmarks.md]
-          gridmap bench repair [--sizes 250,500,1000,2000,4000] [--runs 3] [--out docs/benchmarks.md]
+          gridmap bench repair [--sizes 125,250,500,1000,2000] [--runs 3] [--out docs/benchmarks.md]
 
         layers: districts streets communities compounds buildings grids stations network
         The embedded store lives in ./data unless --data says otherwise; --postgres (or GRIDMAP_POSTGRES) selects PostGIS.
