@@ -17,17 +17,24 @@ public abstract class BadInputTests(string storeKind) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // A small feature limit lets the oversized-payload case stay small.
-        _host = await ServerHost.StartAsync(storeKind, new GridMapOptions { MaxFeatureBytes = 64 * 1024, MaxUploadBytes = 256 * 1024 });
+        _host = await ServerHost.StartAsync(storeKind, Options);
         await TinyCity.LoadAsync(_host.Http);
         _before = await TinyCity.FingerprintAsync(_host.Store);
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
+    /// <summary>Small limits, so the oversized cases stay small.</summary>
+    public static readonly GridMapOptions Options = new()
+    {
+        MaxFeatureBytes = 64 * 1024, MaxUploadBytes = 256 * 1024, MaxJsonBytes = 96 * 1024, MaxImportFeatures = 5,
+    };
+
     /// <param name="IfMatch"><see cref="LayerVersion"/>: the layer's current version, as a well-behaved client sends it.</param>
     /// <param name="ContentType">The body's content type (GeoJSON unless given; "" for none).</param>
+    /// <param name="Code">The code the error at <paramref name="Where"/> must carry (unchecked when null).</param>
     public sealed record Case(string Name, string Method, string Path, string? Body, int Status, string Where, string? IfMatch = null,
-        string ContentType = "application/geo+json")
+        string ContentType = "application/geo+json", string? Code = null)
     {
         public override string ToString() => Name;
     }
@@ -42,6 +49,75 @@ public abstract class BadInputTests(string storeKind) : IAsyncLifetime
     static string Collection(params string[] features) => $$"""{"type":"FeatureCollection","features":[{{string.Join(",", features)}}]}""";
 
     static readonly string Huge = Building($"\"address\":\"{new string('x', 70 * 1024)}\"", id: "big");
+
+    /// <summary>A self-intersecting zig-zag ring of about <paramref name="n"/> vertices: GeometryFixer's worst case.</summary>
+    public static string ZigZag(int n)
+    {
+        var points = new List<string>();
+        for (var i = 0; i < n - 1; i++)
+            points.Add(FormattableString.Invariant($"[{106.821 + i * 0.00001:0.#######},{27.521 + (i % 2 == 0 ? 0 : 0.001):0.#######}]"));
+        // Back across every tooth: each closing edge crosses the teeth.
+        points.Add(FormattableString.Invariant($"[{106.821 + (n - 2) * 0.00001:0.#######},{27.5205:0.#######}]"));
+        points.Add(FormattableString.Invariant($"[{106.821:0.#######},{27.5215:0.#######}]"));
+        points.Add(points[0]);
+        return $$"""{"type":"Polygon","coordinates":[[{{string.Join(",", points)}}]]}""";
+    }
+
+    const string WhatIf = "/api/coverage/whatif";
+
+    /// <summary>Hostile input both stores must refuse alike (issue 12): text, numbers, shapes and sizes.</summary>
+    public static TheoryData<Case> Hostile => new(HostileCases);
+
+    public static readonly Case[] HostileCases =
+    [
+        new("lone surrogate in a feature id", "POST", "/api/layers/buildings/features", Building("\"households\":3", id: "\\ud800"), 422, "id", Code: "invalid_text"),
+        new("lone surrogate in a property", "POST", "/api/layers/buildings/features", Building("\"households\":3,\"name\":\"a\\udc00b\""), 422, "properties.name", Code: "invalid_text"),
+        new("lone surrogate in a schema property", "POST", "/api/layers/stations/features",
+            """{"type":"Feature","id":"s9","geometry":{"type":"Point","coordinates":[106.8,27.5]},"properties":{"kind":"clinic","name":"\ud800"}}""", 422, "properties.name", Code: "invalid_text"),
+        new("lone surrogate in a property name", "POST", "/api/layers/buildings/features", Building("\"households\":3,\"\\ud800\":1"), 422, "properties", Code: "invalid_text"),
+        new("NUL in a property value", "POST", "/api/layers/buildings/features", Building("\"households\":3,\"address\":\"a\\u0000b\""), 422, "properties.address", Code: "invalid_text"),
+        new("NUL in a property name", "POST", "/api/layers/buildings/features", Building("\"households\":3,\"a\\u0000\":1"), 422, "properties", Code: "invalid_text"),
+        new("NUL in a nested value", "POST", "/api/layers/buildings/features", Building("\"households\":3,\"tags\":{\"x\":[\"\\u0000\"]}"), 422, "properties.tags.x[0]", Code: "invalid_text"),
+        new("NUL in a feature id", "POST", "/api/layers/stations/features",
+            """{"type":"Feature","id":"s\u0000","geometry":{"type":"Point","coordinates":[106.8,27.5]},"properties":{"kind":"clinic"}}""", 422, "id", Code: "invalid_text"),
+        new("lone surrogate in an import", "POST", "/api/layers/buildings/import",
+            Collection(Building("\"households\":3", id: "x1"), Building("\"households\":3,\"note\":\"\\udfff\"", id: "x2")), 422, "features[1].properties.note", IfMatch: LayerVersion, Code: "invalid_text"),
+        new("NUL in search", "GET", "/api/search?q=a%00b", null, 422, "q", Code: "invalid_text"),
+        new("a property value over 4,000 characters", "POST", "/api/layers/buildings/features", Building($"\"households\":3,\"note\":\"{new string('y', 4001)}\""), 422, "properties.note", Code: "too_long"),
+        new("households at int.MaxValue", "POST", "/api/layers/buildings/features", Building("\"households\":2147483647"), 422, "properties.households", Code: "out_of_range"),
+        new("households above the cap", "POST", "/api/layers/buildings/features", Building("\"households\":100001"), 422, "properties.households", Code: "out_of_range"),
+        new("households above the cap in an import", "POST", "/api/layers/buildings/import",
+            Collection(Building("\"households\":2147483647", id: "x1")), 422, "features[0].properties.households", IfMatch: LayerVersion, Code: "out_of_range"),
+        new("unit households above the cap", "POST", "/api/layers/buildings/features",
+            Building("\"households\":10,\"units\":[{\"id\":\"1\",\"households\":2147483647}]"), 422, "properties.units", Code: "out_of_range"),
+        new("minutes beyond an hour", "GET", "/api/coverage?minutes=99999", null, 422, "minutes", Code: "out_of_range"),
+        new("meters beyond 5 km", "GET", "/api/coverage/buildings?meters=5001", null, 422, "meters", Code: "out_of_range"),
+        new("minutes beyond an hour in what-if", "POST", WhatIf, """{"minutes":"61","changes":[{"op":"add","lon":106.82,"lat":27.52}]}""", 422, "minutes", ContentType: "application/json", Code: "out_of_range"),
+        new("minutes beyond an hour in siting", "POST", "/api/coverage/sites", """{"minutes":"600","add":1}""", 422, "minutes", ContentType: "application/json", Code: "out_of_range"),
+        new("a null change in what-if", "POST", WhatIf, """{"changes":[null]}""", 400, "changes/0", ContentType: "application/json"),
+        new("changes that are not a list", "POST", WhatIf, """{"changes":"x"}""", 400, "body.changes", ContentType: "application/json", Code: "malformed_json"),
+        new("a number where text goes in what-if", "POST", WhatIf, """{"minutes":15,"changes":[]}""", 400, "body.minutes", ContentType: "application/json", Code: "malformed_json"),
+        new("malformed JSON in what-if", "POST", WhatIf, """{"changes":[""", 400, "body", ContentType: "application/json", Code: "malformed_json"),
+        new("deeply nested JSON in what-if", "POST", WhatIf, "{\"changes\":" + new string('[', 100) + new string(']', 100) + "}", 400, "body", ContentType: "application/json", Code: "malformed_json"),
+        new("non-object candidate features", "POST", "/api/coverage/sites", """{"minutes":"15","add":1,"candidates":{"type":"FeatureCollection","features":[1,"x",null]}}""", 400, "candidates", ContentType: "application/json"),
+        new("a lone surrogate in a candidate", "POST", "/api/coverage/sites",
+            """{"minutes":"15","add":1,"candidates":{"type":"FeatureCollection","features":[{"type":"Feature","id":"\ud800","geometry":{"type":"Point","coordinates":[106.82,27.52]},"properties":{}}]}}""", 422, "candidates", ContentType: "application/json", Code: "invalid_text"),
+        new("longitude that is not a number", "GET", "/api/lookup?lon=abc&lat=27.5", null, 400, "lon", Code: "bad_parameter"),
+        new("limit that is not a number", "GET", "/api/layers/buildings/features?limit=many", null, 400, "limit", Code: "bad_parameter"),
+        new("offset beyond int", "GET", "/api/layers/buildings/features?offset=99999999999", null, 400, "offset", Code: "bad_parameter"),
+        new("no such API route", "GET", "/api/nope", null, 404, "/", Code: "not_found"),
+        new("wrong method", "DELETE", "/api/lookup?lon=106.8&lat=27.5", null, 405, "/", Code: "method_not_allowed"),
+        new("oversized JSON body", "POST", WhatIf, $$"""{"changes":[],"kind":"{{new string('k', 100 * 1024)}}"}""", 413, "body", ContentType: "application/json", Code: "too_large"),
+        new("more features than an import takes", "POST", "/api/layers/buildings/import",
+            Collection(Enumerable.Range(1, 6).Select(i => Building("\"households\":3", id: $"x{i}")).ToArray()), 422, "features", IfMatch: LayerVersion, Code: "too_many_features"),
+        new("invalid polygon too large to repair", "POST", "/api/layers/compounds/features",
+            "{\"type\":\"Feature\",\"id\":\"c9\",\"geometry\":" + ZigZag(600) + ",\"properties\":{\"class\":\"old\"}}", 422, "geometry", Code: "too_complex_to_repair"),
+        new("empty upsert import", "POST", "/api/layers/buildings/import", Collection(), 422, "features", IfMatch: LayerVersion, Code: "nothing_to_import"),
+        new("empty replace import", "POST", "/api/layers/buildings/import?mode=replace", Collection(), 422, "features", IfMatch: LayerVersion, Code: "nothing_to_import"),
+        new("replace import whose every feature is refused", "POST", "/api/layers/stations/import?mode=replace",
+            """{"type":"FeatureCollection","features":[{"type":"Feature","id":"s8","geometry":{"type":"Point","coordinates":[106.8,27.5]},"properties":{"kind":"spa"}},{"type":"Feature","id":"s9","geometry":null,"properties":{"kind":"clinic"}}]}""",
+            400, "features[0].properties.kind", IfMatch: LayerVersion),
+    ];
 
     public static readonly TheoryData<Case> Cases =
     [
@@ -120,7 +196,13 @@ public abstract class BadInputTests(string storeKind) : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Is_refused_with_a_problem_that_says_where_and_changes_nothing(Case c)
+    public Task Is_refused_with_a_problem_that_says_where_and_changes_nothing(Case c) => RefusedAsync(c);
+
+    [Theory]
+    [MemberData(nameof(Hostile))]
+    public Task Hostile_input_is_refused_alike_with_a_problem_and_changes_nothing(Case c) => RefusedAsync(c);
+
+    async Task RefusedAsync(Case c)
     {
         var request = new HttpRequestMessage(new HttpMethod(c.Method), c.Path);
         if (c.Body is not null)
@@ -142,7 +224,53 @@ public abstract class BadInputTests(string storeKind) : IAsyncLifetime
         Assert.Equal(c.Status, problem.RootElement.GetProperty("status").GetInt32());
         var pointers = problem.RootElement.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("pointer").GetString()).ToList();
         Assert.True(pointers.Any(p => p!.Contains(c.Where, StringComparison.Ordinal)), $"{c.Name}: no error at '{c.Where}' in {text}");
+        foreach (var e in problem.RootElement.GetProperty("errors").EnumerateArray())
+            Assert.True(e.TryGetProperty("code", out var code) && code.GetString() is { Length: > 0 }, $"{c.Name}: an error without code in {text}");
+        if (c.Code is not null)
+            Assert.True(problem.RootElement.GetProperty("errors").EnumerateArray().Any(e => e.GetProperty("code").GetString() == c.Code
+                && e.GetProperty("pointer").GetString()!.Contains(c.Where, StringComparison.Ordinal)), $"{c.Name}: no {c.Code} at '{c.Where}' in {text}");
+        Assert.DoesNotContain("   at ", text); // no stack trace
         Assert.Equal(_before, await TinyCity.FingerprintAsync(_host.Store));
+    }
+
+    [Fact]
+    public async Task Altitude_is_dropped_and_said_so_and_the_feature_stored_as_lon_lat()
+    {
+        var response = await _host.Http.PostAsync("/api/layers/stations/features", ServerHost.Json(
+            """{"type":"Feature","id":"s3d","geometry":{"type":"Point","coordinates":[106.825,27.526,1021.5]},"properties":{"kind":"clinic","name":"高处"}}"""));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        Assert.Contains("altitude dropped", text);
+        var stored = await _host.Store.GetAsync(GridMap.Core.Model.Layer.Stations, "s3d");
+        Assert.Equal("POINT (106.825 27.526)", stored!.Geometry.AsText());
+        Assert.True(double.IsNaN(stored.Geometry.Coordinate.Z));
+
+        var polygon = await _host.Http.PostAsync("/api/layers/special_areas/features", ServerHost.Json(
+            """{"type":"Feature","id":"sa3d","geometry":{"type":"Polygon","coordinates":[[[106.841,27.541,5],[106.842,27.541,5],[106.842,27.542,6],[106.841,27.541,5]]]},"properties":{"kind":"school","name":"x"}}"""));
+        Assert.True(polygon.StatusCode == HttpStatusCode.Created, await polygon.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_repaired_polygon_is_stored_valid_at_stored_precision()
+    {
+        // A small zig-zag (below the repair cap) is repaired; what is stored, and read back, is valid.
+        var response = await _host.Http.PostAsync("/api/layers/compounds/features", ServerHost.Json(
+            "{\"type\":\"Feature\",\"id\":\"zz\",\"geometry\":" + ZigZag(300) + ",\"properties\":{\"class\":\"old\"}}"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        Assert.Contains("repaired invalid polygon", text);
+        var stored = await _host.Store.GetAsync(GridMap.Core.Model.Layer.Compounds, "zz");
+        Assert.True(stored!.Geometry.IsValid);
+        var readBack = GridMap.IO.GeoJson.GeoJsonFeatures.Read(GridMap.Core.Model.Layer.Compounds, text);
+        Assert.True(readBack.IsValid, string.Join("; ", readBack.Problems.Select(p => p.Message)));
+        Assert.Empty(readBack.Repairs);
+    }
+
+    [Fact]
+    public async Task A_numeric_code_on_a_layer_without_codes_is_kept_as_a_property()
+    {
+        var response = await _host.Http.PostAsync("/api/layers/buildings/features", ServerHost.Json(Building("\"households\":3,\"code\":42", id: "bcode")));
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
     }
 }
 

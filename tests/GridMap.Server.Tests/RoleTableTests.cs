@@ -146,7 +146,9 @@ public sealed class RoleTableTests : IAsyncLifetime
             return await ImportAsync(Layer.Compounds, "upsert",
                 $"{{\"type\":\"FeatureCollection\",\"features\":[{Feature($"t-c-{role}", Polygon(Square(lon + 0.0003, lat + 0.0003)), """{"name":"测试小区","class":"old","households":5}""")}]}}");
         });
-        yield return ("replace import (layer-wide)", _ => ImportAsync(Layer.SpecialAreas, "replace", """{"type":"FeatureCollection","features":[]}"""));
+        // One special area: an import that holds nothing is refused whoever sends it (422 nothing_to_import).
+        yield return ("replace import (layer-wide)", role => ImportAsync(Layer.SpecialAreas, "replace",
+            $"{{\"type\":\"FeatureCollection\",\"features\":[{Feature($"t-sa-{role}", Polygon(Square(106.9, 27.6)), """{"kind":"school","name":"x"}""")}]}}"));
         yield return ("OSM upload (layer-wide)", _ => Task.FromResult(new HttpRequestMessage(HttpMethod.Post, "/api/import/osm")
         {
             Content = new ByteArrayContent([]) { Headers = { ContentType = new("application/octet-stream") } },

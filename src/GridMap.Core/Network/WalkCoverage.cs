@@ -47,20 +47,28 @@ public static class CoverageThresholds
     public static IReadOnlyList<CoverageThreshold> From(string? minutes, string? meters, string? kind, double speedMetresPerSecond)
     {
         if (minutes is not null && meters is not null) throw new ArgumentException("give minutes or meters, not both", "minutes");
-        if (meters is not null) return Parse(meters, "meters").Select(m => new CoverageThreshold(Label(m), m)).ToList();
-        if (minutes is not null) return Parse(minutes, "minutes").Select(m => new CoverageThreshold(Label(m), m * 60 * speedMetresPerSecond)).ToList();
+        if (meters is not null) return Parse(meters, "meters", MaxMeters).Select(m => new CoverageThreshold(Label(m), m)).ToList();
+        if (minutes is not null) return Parse(minutes, "minutes", MaxMinutes).Select(m => new CoverageThreshold(Label(m), m * 60 * speedMetresPerSecond)).ToList();
         if (kind is not null && Model.StationKinds.All.FirstOrDefault(k => k.Key == kind)?.PresetMeters is { } preset)
             return [new CoverageThreshold(Label(preset), preset)];
         return new double[] { 5, 10, 15 }.Select(m => new CoverageThreshold(Label(m), m * 60 * speedMetresPerSecond)).ToList();
     }
 
-    static double[] Parse(string list, string name)
+    /// <summary>
+    /// The largest thresholds taken (<see cref="ArgumentOutOfRangeException"/> beyond): a 15-minute life circle is the
+    /// planning unit, an hour's walk or 5 km is far past any station's catchment, and the cost of a threshold grows with
+    /// the network it reaches (minutes=99999 cost 7 s of CPU).
+    /// </summary>
+    public const double MaxMinutes = 60, MaxMeters = 5000;
+
+    static double[] Parse(string list, string name, double max)
     {
         var values = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(v => double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && d > 0 && d < 1e6 ? d : double.NaN)
             .ToArray();
         if (values.Length is 0 or > 10 || values.Any(double.IsNaN))
             throw new ArgumentException("must be a comma-separated list of up to 10 positive numbers, e.g. 5,10,15", name);
+        if (values.Max() > max) throw new ArgumentOutOfRangeException(name, $"must be at most {Label(max)} (got {Label(values.Max())})");
         return values;
     }
 

@@ -1,7 +1,11 @@
 namespace GridMap.Core.Schema;
 
-/// <summary>What is wrong with one field of one feature: <c>Index</c> is its place in the upload, <c>Field</c> a path such as <c>properties.households</c>.</summary>
-public sealed record FeatureProblem(int? Index, string? FeatureId, string Field, string Message)
+/// <summary>
+/// What is wrong with one field of one feature: <c>Index</c> is its place in the upload, <c>Field</c> a path such as
+/// <c>properties.households</c>; <c>Code</c> the stable snake_case code of a rule it breaks (null: it cannot be read as
+/// the schema says, <c>invalid_value</c>).
+/// </summary>
+public sealed record FeatureProblem(int? Index, string? FeatureId, string Field, string Message, string? Code = null)
 {
     /// <summary>Where the problem is, e.g. <c>features[3].properties.households</c>.</summary>
     public string Pointer => Index is { } i ? $"features[{i}].{Field}" : Field;

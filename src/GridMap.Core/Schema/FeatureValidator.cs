@@ -21,6 +21,12 @@ public static class FeatureValidator
 {
     public const int MaxIdLength = 128;
 
+    /// <summary>
+    /// Most households one building, compound or grid may hold (422 <c>out_of_range</c> above): the largest real compounds
+    /// hold a few thousand; sums over a whole city stay far inside a 64-bit total.
+    /// </summary>
+    public const int MaxHouseholds = 100_000;
+
     public static ValidatedFeature Validate(Layer layer, int? index, string? id, Geometry? geometry, JsonObject? properties)
     {
         var schema = LayerSchema.For(layer);
@@ -39,8 +45,8 @@ public static class FeatureValidator
                 if (spec.Required) Problem($"properties.{spec.Name}", $"is required ({spec.Description})");
                 continue;
             }
-            var value = Coerce(spec, node, out var error);
-            if (error is not null) Problem($"properties.{spec.Name}", error);
+            var value = Coerce(spec, node, out var error, out var code);
+            if (error is not null) problems.Add(new(index, id, $"properties.{spec.Name}", error, code));
             else clean[spec.Name] = value;
         }
         foreach (var (name, node) in properties)
@@ -48,11 +54,14 @@ public static class FeatureValidator
             if (schema.Find(name) is not null || name == "id") continue;
             clean[name] = node?.DeepClone();
         }
+        // Text both stores can keep alike (no NUL, no lone surrogate), of bounded length: checked here, before any store.
+        if (TextRules.FirstProblem(clean) is var (textField, textMessage, textCode))
+            problems.Add(new(index, id, textField, textMessage, textCode));
 
         DeriveParents(layer, clean);
         if (layer.IsArea() || layer == Layer.Grids)
         {
-            var code = clean["code"]?.GetValue<string>();
+            var code = Text(clean["code"]);
             if (code is not null && id is not null && id != code)
                 Problem("id", $"must equal the code '{code}' for {layer.Key()} (or be left out)");
             id ??= code;
@@ -60,7 +69,8 @@ public static class FeatureValidator
 
         if (id is not null)
         {
-            if (id.Length is 0 or > MaxIdLength || id.Any(char.IsControl) || id.Contains('/'))
+            if (TextRules.Problem(id) is { } badId) problems.Add(new(index, null, "id", badId, TextRules.InvalidText));
+            else if (id.Length is 0 or > MaxIdLength || id.Any(char.IsControl) || id.Contains('/'))
                 Problem("id", $"must be 1–{MaxIdLength} characters without '/' or control characters");
         }
 
@@ -71,7 +81,7 @@ public static class FeatureValidator
         else
         {
             var check = GeometryRules.Check(geometry);
-            if (check.Outcome == GeometryOutcome.Rejected) Problem("geometry", check.Message!);
+            if (check.Outcome == GeometryOutcome.Rejected) problems.Add(new(index, id, "geometry", check.Message!, check.Code));
             else
             {
                 stored = check.Geometry;
@@ -83,22 +93,27 @@ public static class FeatureValidator
         return new(new FeatureDraft(id ?? NewId(layer), stored, clean), problems, repairs);
     }
 
+    /// <summary>A property's text; null when absent or not a string (a number where a code was expected is no code).</summary>
+    static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
     static string NewId(Layer layer) => $"{layer.Key()[..1]}{Guid.NewGuid():N}"[..13];
 
     static void DeriveParents(Layer layer, JsonObject p)
     {
-        var code = p["code"]?.GetValue<string>();
+        var code = Text(p["code"]);
         if (code is null) return;
         if (layer == Layer.Streets && p["district_code"] is null && GridCode.IsStreetCode(code)) p["district_code"] = code[..6];
         if (layer == Layer.Communities && p["street_code"] is null && GridCode.IsCommunityCode(code)) p["street_code"] = code[..9];
     }
 
     /// <summary>One property checked and normalised as the layer's validation does it; <paramref name="error"/> says what is wrong.</summary>
-    public static JsonNode? CoerceProperty(PropertySpec spec, JsonNode node, out string? error) => Coerce(spec, node, out error);
+    public static JsonNode? CoerceProperty(PropertySpec spec, JsonNode node, out string? error) => Coerce(spec, node, out error, out _);
 
-    static JsonNode? Coerce(PropertySpec spec, JsonNode node, out string? error)
+    /// <param name="code">The rule's code when the value is readable but breaks a rule (422), else null.</param>
+    static JsonNode? Coerce(PropertySpec spec, JsonNode node, out string? error, out string? code)
     {
         error = null;
+        code = null;
         var kind = node.GetValueKind();
         switch (spec.Type)
         {
@@ -108,13 +123,14 @@ public static class FeatureValidator
                 if (kind == JsonValueKind.String) text = node.GetValue<string>();
                 else if (kind == JsonValueKind.Number && spec.Type == PropertyType.Text) text = node.ToJsonString();
                 else { error = $"must be a string, not {Describe(kind)}"; return null; }
+                if (TextRules.Problem(text) is { } badText) { error = badText; code = TextRules.InvalidText; return null; }
                 if (spec.Allowed is { } allowed && !allowed.Contains(text))
                 {
                     error = $"'{text}' is not allowed: use one of {string.Join(", ", allowed)}";
                     return null;
                 }
                 if (spec.Check?.Invoke(text) is { } message) { error = $"'{text}' {message}"; return null; }
-                if (text.Length > 4000) { error = "is longer than 4,000 characters"; return null; }
+                if (text.Length > TextRules.MaxValueLength) { error = $"is longer than {TextRules.MaxValueLength:N0} characters"; code = "too_long"; return null; }
                 return JsonValue.Create(text);
 
             case PropertyType.Integer:
@@ -123,6 +139,7 @@ public static class FeatureValidator
                 if (d != Math.Floor(d) || double.IsInfinity(d)) { error = $"must be a whole number, not {node.ToJsonString()}"; return null; }
                 if (d < 0) { error = $"must not be negative (got {node.ToJsonString()})"; return null; }
                 if (d > int.MaxValue) { error = $"{node.ToJsonString()} is too large"; return null; }
+                if (spec.Name == "households" && d > MaxHouseholds) { error = $"{node.ToJsonString()} is more than {MaxHouseholds:N0} households"; code = "out_of_range"; return null; }
                 return JsonValue.Create((int)d);
 
             case PropertyType.Number:
@@ -174,8 +191,8 @@ public static class FeatureValidator
                     {
                         if (item["id"]?.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Number)) { error = $"[{i}].id must be a string"; return null; }
                         var h = item["households"];
-                        if (h?.GetValueKind() != JsonValueKind.Number || JsonNumber.ToDouble(h) is not { } hv || hv < 0 || hv != Math.Floor(hv))
-                        { error = $"[{i}].households must be a whole number ≥ 0"; return null; }
+                        if (h?.GetValueKind() != JsonValueKind.Number || JsonNumber.ToDouble(h) is not { } hv || hv < 0 || hv != Math.Floor(hv) || hv > MaxHouseholds)
+                        { error = $"[{i}].households must be a whole number from 0 to {MaxHouseholds:N0}"; code = h?.GetValueKind() == JsonValueKind.Number && JsonNumber.ToDouble(h) > MaxHouseholds ? "out_of_range" : null; return null; }
                     }
                     result.Add(item.DeepClone());
                 }

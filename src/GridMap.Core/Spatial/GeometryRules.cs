@@ -7,7 +7,9 @@ namespace GridMap.Core.Spatial;
 /// <summary>What became of a geometry on its way into the store.</summary>
 public enum GeometryOutcome { Valid, Repaired, Rejected }
 
-public sealed record GeometryCheck(GeometryOutcome Outcome, Geometry? Geometry, string? Message);
+/// <param name="Code">The stable code of a refusal that is a rule, not a reading error (422): <c>too_many_positions</c>,
+/// <c>too_complex_to_repair</c>, <c>unrepairable_geometry</c>; null otherwise.</param>
+public sealed record GeometryCheck(GeometryOutcome Outcome, Geometry? Geometry, string? Message, string? Code = null);
 
 /// <summary>
 /// The geometry rules of the store: lon/lat in range, 7 decimals, RFC 7946 ring orientation
@@ -18,9 +20,23 @@ public static class GeometryRules
     /// <summary>The factory of every stored geometry: SRID 4326, 1e-7° precision (≈ 1 cm).</summary>
     public static readonly GeometryFactory Factory = new(new PrecisionModel(1e7), 4326);
 
-    public static GeometryCheck Check(Geometry geometry)
+    /// <summary>Most positions in one geometry (a district boundary from OSM holds a few tens of thousands).</summary>
+    public const int MaxPositions = 200_000;
+
+    /// <summary>
+    /// Most vertices an invalid polygon may have to be repaired: NTS's GeometryFixer grows much faster than the vertex
+    /// count and takes no cancellation, so repair runs only where its worst case (a self-intersecting zig-zag) stays
+    /// within about a second on the reference machine (`gridmap bench repair`, docs/benchmarks.md). Above: 422.
+    /// </summary>
+    public const int MaxRepairVertices = 500;
+
+    /// <param name="maxRepairVertices">The repair cap (<see cref="MaxRepairVertices"/>; `gridmap bench repair` measures beyond it).</param>
+    public static GeometryCheck Check(Geometry geometry, int maxRepairVertices = MaxRepairVertices)
     {
         if (geometry.IsEmpty) return new(GeometryOutcome.Rejected, null, "geometry is empty");
+        var positions = geometry.NumPoints;
+        if (positions > MaxPositions)
+            return new(GeometryOutcome.Rejected, null, $"geometry has {positions:N0} positions; at most {MaxPositions:N0} are taken", "too_many_positions");
         foreach (var c in geometry.Coordinates)
         {
             if (double.IsNaN(c.X) || double.IsNaN(c.Y) || double.IsInfinity(c.X) || double.IsInfinity(c.Y))
@@ -29,20 +45,26 @@ public static class GeometryRules
                 return new(GeometryOutcome.Rejected, null, $"coordinate ({c.X}, {c.Y}) is outside lon/lat range: longitude must be in -180..180 and latitude in -90..90");
         }
 
-        var rounded = Factory.CreateGeometry(geometry);
+        // The store is 2-D lon/lat: an altitude (RFC 7946 allows a third number) is dropped here, so both stores keep the same.
+        var flat = HasAltitude(geometry);
+        var rounded = TwoD(Factory.CreateGeometry(geometry));
         rounded.Apply(new RoundFilter());
         rounded.GeometryChanged();
 
-        string? repaired = null;
+        string? repaired = flat ? "altitude dropped: positions are stored as lon/lat" : null;
         if (rounded is IPolygonal)
         {
             var validity = new IsValidOp(rounded);
             if (!validity.IsValid)
             {
                 var error = validity.ValidationError;
-                var fixedGeometry = GeometryFixer.Fix(rounded);
-                if (fixedGeometry.IsEmpty || fixedGeometry is not IPolygonal)
-                    return new(GeometryOutcome.Rejected, null, $"invalid polygon ({error.Message} at {error.Coordinate}) that cannot be repaired to a polygon");
+                if (positions > maxRepairVertices)
+                    return new(GeometryOutcome.Rejected, null,
+                        $"invalid polygon ({error.Message} at {Format(error.Coordinate)}) with {positions:N0} vertices: repair is attempted only up to {maxRepairVertices:N0}; fix it in an editor",
+                        "too_complex_to_repair");
+                var fixedGeometry = Repair(rounded);
+                if (fixedGeometry is null)
+                    return new(GeometryOutcome.Rejected, null, $"invalid polygon ({error.Message} at {Format(error.Coordinate)}) that cannot be repaired to a valid polygon", "unrepairable_geometry");
                 rounded = fixedGeometry;
                 repaired = $"repaired invalid polygon ({error.Message} at {Format(error.Coordinate)})";
             }
@@ -56,6 +78,85 @@ public static class GeometryRules
         return repaired is null
             ? new(GeometryOutcome.Valid, oriented, null)
             : new(GeometryOutcome.Repaired, oriented, repaired);
+    }
+
+    /// <summary>
+    /// GeometryFixer's repair, snap-rounded to the store's 7-decimal grid (its new vertices, where edges crossed, lie off
+    /// it: stored and read back they crossed again, and partition overlays failed with "found non-noded intersection").
+    /// Kept only when the result is polygonal, valid at the stored precision and goes through the partitioner's overlay.
+    /// </summary>
+    static Geometry? Repair(Geometry invalid)
+    {
+        try
+        {
+            var fixedGeometry = GeometryFixer.Fix(invalid);
+            if (fixedGeometry.IsEmpty || fixedGeometry is not IPolygonal) return null;
+            var snapped = NetTopologySuite.Precision.GeometryPrecisionReducer.Reduce(fixedGeometry, Factory.PrecisionModel);
+            if (snapped.IsEmpty || snapped is not IPolygonal || !new IsValidOp(snapped).IsValid) return null;
+            // The overlay the partitioner runs (OverlayNG, robust): a repaired geometry must survive it.
+            NetTopologySuite.Operation.OverlayNG.OverlayNGRobust.Union(snapped);
+            // Overlay output carries XYZ sequences (Z unset): a 3-D WKB the PostGIS column refuses.
+            return TwoD(Factory.CreateGeometry(snapped));
+        }
+        catch (Exception e) when (e is TopologyException or ArgumentException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The geometry with 2-D coordinate sequences (XY), as both stores keep it; itself when it has them already.</summary>
+    public static Geometry TwoD(Geometry g)
+    {
+        var deeper = false;
+        g.Apply(new DimensionFinder(() => deeper = true));
+        return deeper ? Factory.CreateGeometry(new DropAltitude().Transform(g)) : g;
+    }
+
+    sealed class DimensionFinder(Action found) : ICoordinateSequenceFilter
+    {
+        bool _done;
+        public bool Done => _done;
+        public bool GeometryChanged => false;
+
+        public void Filter(CoordinateSequence seq, int i)
+        {
+            if (seq.Dimension > 2 || seq.Measures > 0) { _done = true; found(); }
+        }
+    }
+
+    static bool HasAltitude(Geometry g)
+    {
+        var found = false;
+        g.Apply(new AltitudeFinder(() => found = true));
+        return found;
+    }
+
+    sealed class AltitudeFinder(Action found) : ICoordinateSequenceFilter
+    {
+        bool _done;
+        public bool Done => _done;
+        public bool GeometryChanged => false;
+
+        public void Filter(CoordinateSequence seq, int i)
+        {
+            if (seq.HasZ && !double.IsNaN(seq.GetZ(i))) { _done = true; found(); }
+            else if (seq.HasM && !double.IsNaN(seq.GetM(i))) { _done = true; found(); }
+        }
+    }
+
+    /// <summary>The same geometry with X and Y only, on the store's factory.</summary>
+    sealed class DropAltitude : GeometryTransformer
+    {
+        protected override CoordinateSequence TransformCoordinates(CoordinateSequence coords, Geometry parent)
+        {
+            var xy = GeometryRules.Factory.CoordinateSequenceFactory.Create(coords.Count, 2, 0);
+            for (var i = 0; i < coords.Count; i++)
+            {
+                xy.SetX(i, coords.GetX(i));
+                xy.SetY(i, coords.GetY(i));
+            }
+            return xy;
+        }
     }
 
     /// <summary>

@@ -42,6 +42,16 @@ internal static class FeatureFiles
             var i = 0;
             foreach (var f in list.EnumerateArray())
             {
+                if (f.ValueKind != JsonValueKind.Object)
+                {
+                    problems.Add(new(i++, null, $"{file}: feature", "must be a GeoJSON Feature object"));
+                    continue;
+                }
+                if (GeoJsonFeatures.TextProblemOf(f) is var (where, message))
+                {
+                    problems.Add(new(i++, null, $"{file}: {where}", message, GridMap.Core.Schema.TextRules.InvalidText));
+                    continue;
+                }
                 var props = f.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? JsonObject.Create(p.Clone())! : [];
                 string? id = f.TryGetProperty("id", out var idElement) && idElement.ValueKind is JsonValueKind.String or JsonValueKind.Number ? idElement.ToString()
                     : props["id"] is JsonValue pid ? pid.ToString() : null;

@@ -34,7 +34,8 @@ public static class GeoJsonFeatures
     public static LayerRead Read(Layer layer, string json, Datum from = Datum.Wgs84) => Read(layer, Encoding.UTF8.GetBytes(json), from);
 
     /// <summary>Reads a FeatureCollection (or a single Feature) and validates every feature against the layer schema.</summary>
-    public static LayerRead Read(Layer layer, ReadOnlyMemory<byte> utf8, Datum from = Datum.Wgs84)
+    /// <param name="maxFeatures">Most features taken (422 <c>too_many_features</c> beyond, before any is read).</param>
+    public static LayerRead Read(Layer layer, ReadOnlyMemory<byte> utf8, Datum from = Datum.Wgs84, int maxFeatures = int.MaxValue)
     {
         var problems = new List<FeatureProblem>();
         var repairs = new List<FeatureProblem>();
@@ -64,6 +65,11 @@ public static class GeoJsonFeatures
                     if (!root.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array)
                     {
                         problems.Add(new(null, null, "features", "a FeatureCollection needs a \"features\" array"));
+                        break;
+                    }
+                    if (features.GetArrayLength() is var count && count > maxFeatures)
+                    {
+                        problems.Add(new(null, null, "features", $"holds {count:N0} features; one import takes at most {maxFeatures:N0}: split the file", "too_many_features"));
                         break;
                     }
                     var index = 0;
@@ -102,6 +108,13 @@ public static class GeoJsonFeatures
         if (f.ValueKind != JsonValueKind.Object)
         {
             problems.Add(new(index, null, "feature", "must be a GeoJSON Feature object"));
+            return null;
+        }
+        // Text neither store can keep alike (a lone surrogate, which .NET cannot even read as a string, or NUL) is refused
+        // here, before anything reads it, with where it is.
+        if (TextProblem(f, "") is var (where, message))
+        {
+            problems.Add(new(index, null, where, message, TextRules.InvalidText));
             return null;
         }
         string? id = null;
@@ -161,6 +174,44 @@ public static class GeoJsonFeatures
         problems.AddRange(result.Problems);
         repairs.AddRange(result.Repairs);
         return result.Draft;
+    }
+
+    /// <summary>The first string or property name of a feature that is not storable text (<see cref="TextRules"/>), with its path.</summary>
+    public static (string Field, string Message)? TextProblemOf(JsonElement feature) => TextProblem(feature, "");
+
+    /// <summary>The first string or property name in <paramref name="e"/> that is not storable text, with its path.</summary>
+    static (string Field, string Message)? TextProblem(JsonElement e, string at)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var p in e.EnumerateObject())
+                {
+                    string name;
+                    try { name = p.Name; }
+                    catch (InvalidOperationException) { return (at.Length == 0 ? "feature" : at, "a property name holds a lone UTF-16 surrogate: not Unicode text"); }
+                    var here = at.Length == 0 ? name : $"{at}.{name}";
+                    if (TextRules.Problem(name) is { } bad) return (at.Length == 0 ? "feature" : at, $"a property name {bad}");
+                    if (TextProblem(p.Value, here) is { } found) return found;
+                }
+                return null;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in e.EnumerateArray())
+                {
+                    // Coordinates hold no text: skip their arrays of numbers quickly.
+                    if (item.ValueKind is JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.String && TextProblem(item, $"{at}[{i}]") is { } found) return found;
+                    i++;
+                }
+                return null;
+            case JsonValueKind.String:
+                string text;
+                try { text = e.GetString()!; }
+                catch (InvalidOperationException) { return (at, "holds a lone UTF-16 surrogate: not Unicode text"); }
+                return TextRules.Problem(text) is { } problem ? (at, problem) : null;
+            default:
+                return null;
+        }
     }
 
     /// <summary>Writes one feature: id, geometry, properties, and optionally the store version as a foreign member.</summary>

@@ -26,10 +26,11 @@ public static class BenchCommand
         if (a.Positional is ["web"]) return await WebBenchLauncher.RunAsync(a, stdout);
         if (a.Positional is ["lookup"]) return await LookupBench.RunAsync(a, stdout);
         if (a.Positional is ["fuzz"]) return await FuzzBench.RunAsync(a, stdout);
+        if (a.Positional is ["repair"]) return await RepairBench.RunAsync(a, stdout);
         if (a.Positional is ["kill"]) return await KillBench.RunAsync(a, stdout);
         a.Allow("instances", "out", "runs", "metis-edges", "warmup");
         if (a.Positional.Count != 1 || a.Positional[0] != "partition")
-            throw new CliException(string.Join("\n", Usage, RepartitionBench.Usage, CoverageBench.Usage, EditBench.Usage, WritesBench.Usage, WebBenchLauncher.Usage, KillBench.Usage, LookupBench.Usage, FuzzBench.Usage));
+            throw new CliException(string.Join("\n", Usage, RepartitionBench.Usage, CoverageBench.Usage, EditBench.Usage, WritesBench.Usage, WebBenchLauncher.Usage, KillBench.Usage, LookupBench.Usage, FuzzBench.Usage, RepairBench.Usage));
         var names = (a.Get("instances") ?? string.Join(",", BenchInstances.All))
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         foreach (var n in names)

@@ -21,7 +21,7 @@ public static class GridMapCli
         gridmap — community grids (网格化管理) server and tools
 
         usage:
-          gridmap serve   [--data DIR | --postgres CONN] [--port 5080 | --urls URLS] [--web DIR] [--no-sample] [--open] [--cors-origin ORIGIN …]
+          gridmap serve   [--data DIR | --postgres CONN] [--port 5080 | --urls URLS] [--web DIR] [--no-sample] [--open] [--cors-origin ORIGIN …] [--max-upload-mb 64]
                           [--https-cert FILE.pem --https-key FILE.pem] [--basemap URL …] [--basemap-subdomains a,b,c]
                           [--allowed-hosts NAME,…] [--rate-limit 600]
           gridmap user    add NAME --role admin|planner|organisation|worker|viewer [--scope CODE] [--grids CODE,…] [--can-edit-households]
@@ -43,6 +43,7 @@ public static class GridMapCli
           gridmap bench writes --postgres CONN [--clients 16] [--writes 200] [--servers 2] [--features 4] [--out docs/benchmarks.md]
           gridmap bench kill [--kinds import,edit,accept,seed] [--trials 10] [--seed 1] [--postgres CONN] [--out docs/benchmarks.md]
           gridmap bench fuzz [--requests 10000] [--seed 1] [--postgres CONN | --data DIR] [--out docs/benchmarks.md] [--security docs/security.md]
+          gridmap bench repair [--sizes 125,250,500,1000,2000] [--runs 3] [--out docs/benchmarks.md]
 
         layers: districts streets communities compounds buildings grids stations network
         The embedded store lives in ./data unless --data says otherwise; --postgres (or GRIDMAP_POSTGRES) selects PostGIS.
@@ -140,6 +141,7 @@ public static class GridMapCli
             SeedSample = !a.Has("no-sample"),
             Estimation = estimation,
             CorsOrigins = a.GetAll("cors-origin"),
+            MaxUploadBytes = (long)a.Int("max-upload-mb", 64) << 20,
             HttpsCertificate = a.Get("https-cert"),
             HttpsKey = a.Get("https-key"),
             // GRIDMAP_BASEMAP: URL templates separated by | (a URL may hold commas, never a bar).
@@ -160,7 +162,7 @@ public static class GridMapCli
     static async Task<int> ServeAsync(CliArgs a, string[] raw, TextWriter stdout)
     {
         a.Allow([.. StoreOptions, .. OsmLimitOptions, "port", "urls", "web", "no-sample", "cors-origin", "open", "https-cert", "https-key", "basemap", "basemap-subdomains",
-            "allowed-hosts", "rate-limit"]);
+            "allowed-hosts", "rate-limit", "max-upload-mb"]);
         var options = Options(a) with
         {
             Open = a.Has("open"),
@@ -169,6 +171,7 @@ public static class GridMapCli
                 : a.Int("rate-limit", GridMapOptions.DefaultExpensiveRequestsPerMinute) is var limit and >= 1 ? limit
                 : throw new CliException("--rate-limit must be at least 1 (requests a minute per account)"),
         };
+        if (options.MaxUploadBytes < (1L << 20) || options.MaxUploadBytes > (2048L << 20)) throw new CliException("--max-upload-mb must be 1..2048");
         if ((options.HttpsCertificate is null) != (options.HttpsKey is null)) throw new CliException("--https-cert and --https-key go together (PEM files)");
         foreach (var file in new[] { options.HttpsCertificate, options.HttpsKey }.OfType<string>())
             if (!File.Exists(file)) throw new CliException($"{file}: no such file");

@@ -90,6 +90,12 @@ public static class CoverageApi
             var (indices, model) = setting.For(kind, minComponentNodes ?? WalkNetwork.DefaultMinComponentNodes);
             return (new Walk(setting, indices, model, thresholds, speed), null);
         }
+        catch (ArgumentOutOfRangeException e)
+        {
+            var name = (e.ParamName ?? "query").Replace('-', '_');
+            return (null, Problem.OutOfRange(name, e.Message.Split(" (Parameter")[0],
+                name == "meters" ? CoverageThresholds.MaxMeters : CoverageThresholds.MaxMinutes));
+        }
         catch (ArgumentException e)
         {
             return (null, Problem.BadParameter((e.ParamName ?? "query").Replace('-', '_'), e.Message.Split(" (Parameter")[0]));
@@ -202,7 +208,17 @@ public static class CoverageApi
             if (request.Candidates is not JsonObject fc || fc["features"] is not JsonArray features)
                 return Problem.BadParameter("candidates", "must be \"auto\" or a GeoJSON FeatureCollection of points");
             var problems = new List<GridMap.Core.Schema.FeatureProblem>();
-            var read = GridMap.IO.Coverage.CoverageFiles.ReadStations("candidates", System.Text.Encoding.UTF8.GetBytes(fc.ToJsonString()), problems);
+            byte[] utf8;
+            try
+            {
+                utf8 = System.Text.Encoding.UTF8.GetBytes(fc.ToJsonString());
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+            {
+                // A lone UTF-16 surrogate cannot even be read as a string.
+                return Problem.InvalidFeatures([new(null, null, "candidates", "holds text that is not Unicode (a lone UTF-16 surrogate)", GridMap.Core.Schema.TextRules.InvalidText)], "Invalid candidates");
+            }
+            var read = GridMap.IO.Coverage.CoverageFiles.ReadStations("candidates", utf8, problems);
             if (problems.Count > 0) return Problem.InvalidFeatures(problems, "Invalid candidates");
             if (read.Count is 0 or > 20_000) return Problem.BadParameter("candidates", "must hold 1 to 20,000 points");
             given = read.Select(c => (c.Id, WalkModel.Metric(model.Projection, c.Location))).ToList();
@@ -238,6 +254,7 @@ public static class CoverageApi
         {
             var c = changes[k];
             var at = $"changes/{k}";
+            if (c is null) return Problem.BadParameter(at, "must be an object: {\"op\": \"add\"|\"move\"|\"remove\", …}");
             if (c.Op is not ("add" or "move" or "remove")) return Problem.BadParameter($"{at}/op", "must be add, move or remove");
             if (c.Op == "add")
             {

@@ -49,7 +49,7 @@ public static class FeaturesApi
             .WithSummary("Replace a feature; If-Match with the version you read is required (428 without, 412 when stale)");
         group.MapDelete("/{layer}/features/{id}", DeleteAsync)
             .WithSummary("Delete a feature; If-Match with the version you read is required (428 without, 412 when stale)");
-        group.MapPost("/{layer}/import", ImportAsync)
+        group.MapPost("/{layer}/import", ImportAsync).WithRequestTimeout(RequestProblems.UploadTimeout)
             .WithSummary("Upload a whole layer (GeoJSON FeatureCollection): all or nothing; mode=upsert (default) or replace; If-Match with the layer version (ETag of GET /api/layers/{layer}) is required; from=gcj02|bd09 converts Chinese web-map coordinates");
         return group;
     }
@@ -112,6 +112,7 @@ public static class FeaturesApi
     static async Task<Results<GeoJsonResult, ProblemHttpResult>> GetAsync(string layer, string id, IFeatureStore store, GridMapOptions options, HttpContext http, CancellationToken ct)
     {
         if (!Core.Model.Layers.TryParse(layer, out var l)) return Problem.UnknownLayer(layer);
+        if (TextRules.Problem(id) is not null) return Problem.NotFound(l, id);
         var f = await store.GetAsync(l, id, ct);
         if (f is null) return Problem.NotFound(l, id);
         if (l == Layer.Grids) f = Shown(f, await BandSetting.ReadAsync(store, ct), Caller.Of(http));
@@ -145,7 +146,7 @@ public static class FeaturesApi
         if (!Preconditions.TryRead(http, out var expected)) return Preconditions.Unreadable();
         var (draft, repairs, problem) = await ReadOneAsync(l, http, id, options, ct);
         if (problem is not null) return problem;
-        var current = await store.GetAsync(l, id, ct);
+        var current = TextRules.Problem(id) is null ? await store.GetAsync(l, id, ct) : null;
         if (current is null) return Problem.NotFound(l, id);
         if (expected is null) return Preconditions.Missing($"{l.Key()}/{id}", $"GET /api/layers/{l.Key()}/features/{id}", current.Version);
         if (DerivedFields.Refuse(l, draft!, current) is { } derived) return derived;
@@ -211,6 +212,7 @@ public static class FeaturesApi
         var caller = Caller.Of(http);
         if (Access.WriteLayer(caller, l) is { } refused) return refused;
         if (!Preconditions.TryRead(http, out var expected)) return Preconditions.Unreadable();
+        if (TextRules.Problem(id) is not null) return Problem.NotFound(l, id);
         var existing = await store.GetAsync(l, id, ct);
         if (existing is not null && await Access.FeatureAsync(store, caller, l, existing.Geometry, existing.Properties, "/", ct) is { } outside) return outside;
         if (expected is null)
@@ -308,7 +310,7 @@ public static class FeaturesApi
         var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, options.MaxUploadBytes, ct);
         if (tooLarge is not null) return tooLarge;
 
-        var read = GeoJsonFeatures.Read(l, body, datum);
+        var read = GeoJsonFeatures.Read(l, body, datum, options.MaxImportFeatures);
         if (!read.IsValid) return Problem.InvalidFeatures(read.Problems);
         try
         {
@@ -328,6 +330,10 @@ public static class FeaturesApi
         catch (DuplicateFeatureException e)
         {
             return Problem.Conflict(l, e.Id);
+        }
+        catch (InvalidFeaturesException e)
+        {
+            return Problem.InvalidFeatures(e.Problems);
         }
         catch (VersionConflictsException e)
         {

@@ -17,9 +17,25 @@ public sealed record GridMapOptions
     /// <summary>Seed a new embedded store with the sample city.</summary>
     public bool SeedSample { get; init; } = true;
 
+    /// <summary>Largest single-feature body (POST/PUT of one feature): 413 too_large beyond.</summary>
     public long MaxFeatureBytes { get; init; } = 16L << 20;
 
-    public long MaxUploadBytes { get; init; } = 512L << 20;
+    /// <summary>
+    /// Largest upload (GeoJSON layer import, OSM upload; <c>--max-upload-mb</c>): a 64 MiB GeoJSON holds a city's
+    /// buildings; reading one costs 8–17× its size in memory. 413 too_large beyond.
+    /// </summary>
+    public long MaxUploadBytes { get; init; } = 64L << 20;
+
+    /// <summary>Largest body of every other API request (assign, what-if, siting, accounts, …): 413 too_large beyond.</summary>
+    public long MaxJsonBytes { get; init; } = 64L << 20;
+
+    /// <summary>Most features one layer import may hold (422 too_many_features beyond).</summary>
+    public int MaxImportFeatures { get; init; } = 500_000;
+
+    /// <summary>How long a request may run before it is cancelled (503 timeout); uploads have <see cref="UploadTimeout"/>.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan UploadTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How large an OSM extract may be and make the reader grow (docs/security.md, "OSM uploads").</summary>
     public GridMap.IO.Osm.OsmLimits OsmLimits { get; init; } = new();

@@ -11,6 +11,7 @@ using GridMap.Server.History;
 using GridMap.Server.Settings;
 using GridMap.Server.Lookup;
 using GridMap.Server.Partitioning;
+using GridMap.Server.Problems;
 using GridMap.Server.Search;
 using GridMap.Server.Tiles;
 using Microsoft.AspNetCore.DataProtection;
@@ -35,7 +36,7 @@ public static class GridMapServer
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(store);
-        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ErrorAnswers.Customize);
+        builder.Services.AddGridMapProblems(options);
         if (options.RunJobs) builder.Services.AddHostedService<PartitionJobRunner>();
         builder.Services.AddSingleton<WalkModelCache>();
         builder.Services.AddSingleton<GridMap.Server.Lookup.AreaIndexCache>();
@@ -50,6 +51,8 @@ public static class GridMapServer
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+            // Request bodies nest no deeper than GeoJSON needs (deeper: 400 malformed_json).
+            o.SerializerOptions.MaxDepth = GridMap.IO.GeoJson.GeoJsonFeatures.MaxDepth;
         });
         builder.Services.AddGridMapAuth(options);
         // Session cookies are sealed with data-protection keys: the embedded store keeps them beside its database, so a
@@ -59,7 +62,8 @@ public static class GridMapServer
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Antiforgery", LogLevel.Error);
         builder.Services.AddGridMapRateLimits(options);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 1);
+        // The largest body of any request; each request's own limit is set by its endpoint class (RequestProblems.UseRequestLimits).
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(options.MaxUploadBytes, options.MaxJsonBytes) + 1);
         if (options.HttpsCertificate is { } cert && options.HttpsKey is { } key)
         {
             // The slim builder leaves HTTPS out until asked; the certificate is the operator's PEM pair.
@@ -76,7 +80,9 @@ public static class GridMapServer
         // and carries the security headers.
         app.UseGridMapCompression();
         app.UseSecurityHeaders(options);
-        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusOf });
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusOf, ExceptionHandler = Problems.RequestProblems.HandleAsync,
+            // A client's bad request is answered, not logged as a server failure.
+            SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException or GridMap.Core.Schema.InvalidFeaturesException });
         app.UseStatusCodePages();
         app.UseAllowedHosts(options, urls);
         // Behind a reverse proxy on this machine (docs/field.md): the client's address (sign-in limits) and scheme come
@@ -96,6 +102,8 @@ public static class GridMapServer
         }
 
         app.UseRouting();
+        // After routing: body limits and timeouts by endpoint class.
+        app.UseRequestLimits(options);
         // After routing: the guards read the endpoint's declared upload types; before auth: CORS answers preflights.
         app.UseWriteGuards(options);
         app.UseGridMapAuth();
@@ -115,7 +123,7 @@ public static class GridMapServer
         app.MapLayers();
         app.MapLookup();
         app.MapSearch();
-        app.MapOsmImport();
+        app.MapOsmImport().WithRequestTimeout(RequestProblems.UploadTimeout);
         app.MapPartition().RequireRateLimiting(RateLimits.Expensive);
         app.MapCoverage().RequireRateLimiting(RateLimits.Expensive);
         app.MapGrids();

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using GridMap.Core.Estimation;
 using GridMap.Core.Model;
+using GridMap.Core.Schema;
 using GridMap.Core.Store;
 using GridMap.Server.Hosting;
 using NetTopologySuite.Geometries;
@@ -27,6 +28,7 @@ public static class LayerImport
     public static async Task<PreparedImport> PrepareAsync(IFeatureStore store, IReadOnlyList<LayerBatch> batches, ImportMode mode,
         EstimationOptions estimation, CancellationToken ct = default)
     {
+        EnsureImportable(batches);
         var estimated = batches.Where(b => b.Layer is Layer.Buildings or Layer.Compounds).SelectMany(b => b.Features).ToList();
         var context = EstimationContext.Empty;
         if (estimated.Count > 0)
@@ -74,6 +76,22 @@ public static class LayerImport
             return new PreparedImport(batches, []) { Recoding = recoding };
         var result = new HouseholdEstimator(estimation).Estimate(batches, context);
         return new PreparedImport(result.Batches, result.RemovedRemainders.Select(id => (Layer.Buildings, id)).ToList()) { Recoding = recoding };
+    }
+
+    /// <summary>The code of an import that holds nothing to write (422).</summary>
+    public const string NothingToImport = "nothing_to_import";
+
+    /// <summary>
+    /// An import with no feature at all never reaches the store, whatever its mode: a replace would empty the layer for
+    /// a file that was empty, truncated or all refused. Every way in (layer uploads, `gridmap import`, OSM uploads) prepares
+    /// through here; <see cref="InvalidFeaturesException"/> (422 <c>nothing_to_import</c>) otherwise.
+    /// </summary>
+    public static void EnsureImportable(IReadOnlyList<LayerBatch> batches)
+    {
+        if (batches.Any(b => b.Features.Count > 0)) return;
+        var layers = batches.Count == 0 ? "any layer" : string.Join(", ", batches.Select(b => b.Layer.Key()).Distinct());
+        throw new InvalidFeaturesException([new(null, null, "features",
+            $"holds no feature to import into {layers}: nothing was written (to empty a layer, delete its features)", NothingToImport)]);
     }
 
     /// <summary>

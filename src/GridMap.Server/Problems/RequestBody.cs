@@ -20,7 +20,7 @@ public static class RequestBody
         }
         if (buffer.Length == 0)
             return (null, Problems.Problem.Of(StatusCodes.Status400BadRequest, "empty-body", "Empty body", "body: the request has no body",
-                new Dictionary<string, object?> { ["errors"] = new[] { new { pointer = "body", field = "body", message = "empty" } } }));
+                new Dictionary<string, object?> { ["code"] = "empty_body", ["errors"] = new[] { new { code = "empty_body", pointer = "body", field = "body", message = "empty" } } }));
         return (buffer.ToArray(), null);
     }
 }

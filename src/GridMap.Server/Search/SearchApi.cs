@@ -24,6 +24,10 @@ public static class SearchApi
     {
         if (string.IsNullOrWhiteSpace(q)) return Problem.BadParameter("q", "is required: a grid code, a compound or worker name");
         if (q.Length > 200) return Problem.BadParameter("q", "must be at most 200 characters");
+        // Text no store holds (NUL: PostgreSQL refuses it; a lone surrogate) cannot be found: said alike on both stores.
+        if (GridMap.Core.Schema.TextRules.Problem(q) is { } bad)
+            return CodedProblem.Of(StatusCodes.Status422UnprocessableEntity, GridMap.Core.Schema.TextRules.InvalidText, "Invalid text",
+                [new ProblemError(GridMap.Core.Schema.TextRules.InvalidText, "q", bad)]);
         var size = limit ?? 20;
         if (size is < 1 or > 100) return Problem.BadParameter("limit", "must be 1..100");
         var searched = SearchText.DefaultLayers;
