@@ -85,17 +85,6 @@ public sealed class TileMapTests(WebFixture web, ITestOutputHelper output) : ICl
         Assert.Contains(all, u => u.Contains("/tiles/network/"));
         Assert.DoesNotContain(all, u => DenseGeoJson.IsMatch(u));
         output.WriteLine($"{all.Count(u => u.Contains("/tiles/"))} tile requests, {all.Count(u => u.Contains("/api/"))} API requests");
-        // Bytes on the wire (compressed bodies and headers) by kind, for docs/tiles.md.
-        output.WriteLine(await page.EvaluateAsync<string>("""
-            () => {
-              const sum = {};
-              for (const e of performance.getEntriesByType('resource')) {
-                const k = new URL(e.name).pathname.replace(/^\/(tiles\/[a-z_]+|api\/[a-z_]+(\/[a-z_]+)?).*$/, '$1');
-                sum[k] = (sum[k] ?? 0) + (e.transferSize || 0);
-              }
-              return JSON.stringify(sum);
-            }
-            """));
         output.WriteLine($"screenshot: {await web.ScreenshotAsync(page, "tiles-pan.png")}");
         Assert.Empty(errors);
         await page.Context.CloseAsync();
