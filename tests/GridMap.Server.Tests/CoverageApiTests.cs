@@ -88,6 +88,54 @@ public abstract class CoverageApiTests(string storeKind) : IAsyncLifetime
         Assert.Equal("300", buildings["b1"].GetProperty("within").GetString());
     }
 
+    [Theory]
+    [InlineData("meters=300,1000")]
+    [InlineData("kind=canteen&meters=300")]
+    [InlineData("minutes=5,10&profile=elderly")]
+    public async Task Values_give_every_building_the_walk_buildings_gives_it_as_columns(string query)
+    {
+        var buildings = ById(await Get($"/api/coverage/buildings?{query}"));
+        var values = await Get($"/api/coverage/values?{query}");
+
+        var ids = values.GetProperty("ids").EnumerateArray().Select(i => i.GetString()!).ToList();
+        Assert.Equal(buildings.Keys.Order(), ids.Order());
+        Assert.Equal(["b1", "b2", "b3"], ids.Order());
+        foreach (var column in new[] { "station", "walk_m", "walk_min", "within" })
+        {
+            var cells = values.GetProperty(column).EnumerateArray().ToList();
+            Assert.Equal(ids.Count, cells.Count);
+            for (var i = 0; i < ids.Count; i++)
+            {
+                var expected = buildings[ids[i]].GetProperty(column);
+                Assert.True(expected.ValueKind == cells[i].ValueKind && expected.ToString() == cells[i].ToString(),
+                    $"{query}: {ids[i]}.{column} is {cells[i]} in values, {expected} in buildings");
+            }
+        }
+        Assert.Equal("network", values.GetProperty("mode").GetString());
+        var thresholds = values.GetProperty("thresholds").EnumerateArray().Select(t => t.GetString()).ToList();
+        List<string?> labels = query.StartsWith("minutes") ? ["5", "10"] : query.Contains("1000") ? ["300", "1000"] : ["300"];
+        Assert.Equal(labels, thresholds);
+        if (query.StartsWith("kind=canteen"))
+            Assert.Equal(JsonValueKind.Null, values.GetProperty("within")[ids.IndexOf("b3")].ValueKind); // 1.5 km from the canteen: beyond 300 m
+    }
+
+    [Fact]
+    public async Task The_layer_list_gives_a_small_layers_extent_for_the_maps_first_view_and_follows_writes()
+    {
+        double[] Box(JsonElement list, string layer) =>
+            list.EnumerateArray().First(l => l.GetProperty("layer").GetString() == layer).GetProperty("bbox").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        var before = await Get("/api/layers");
+        var box = Box(before, "buildings");
+        Assert.Equal([106.823, 27.5405, 106.837, 27.5405], box);
+        Assert.Equal(JsonValueKind.Null, before.EnumerateArray().First(l => l.GetProperty("layer").GetString() == "grids").GetProperty("bbox").ValueKind);
+
+        var added = await Http.PostAsync("/api/layers/buildings/features", ServerHost.Json(
+            """{"type":"Feature","id":"b4","geometry":{"type":"Point","coordinates":[106.845,27.5395]},"properties":{"households":5}}"""));
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        var after = Box(await Get("/api/layers"), "buildings");
+        Assert.Equal([106.823, 27.5395, 106.845, 27.5405], after);
+    }
+
     [Fact]
     public async Task An_isochrone_of_one_station_holds_who_walks_there_in_time_and_an_unknown_station_is_404()
     {
@@ -205,6 +253,7 @@ public abstract class CoverageApiTests(string storeKind) : IAsyncLifetime
     [InlineData("GET", "/api/coverage?kind=spaceport", null, "kind")]
     [InlineData("GET", "/api/coverage?minutes=5&meters=300", null, "minutes")]
     [InlineData("GET", "/api/coverage/buildings?profile=runner", null, "profile")]
+    [InlineData("GET", "/api/coverage/values?minutes=5&meters=300", null, "minutes")]
     [InlineData("GET", "/api/coverage?min_component_nodes=0", null, "min_component_nodes")]
     [InlineData("POST", "/api/coverage/sites", """{"meters":"300","candidates":"auto"}""", "add")]
     [InlineData("POST", "/api/coverage/sites", """{"meters":"300,500","add":1}""", "meters")]

@@ -52,10 +52,10 @@ public abstract class MapBasicsBase(WebFixture web, ITestOutputHelper output)
 /// </summary>
 public sealed class MapBasicsTests(WebFixture web, ITestOutputHelper output) : MapBasicsBase(web, output), IClassFixture<WebFixture>
 {
-    static readonly Dictionary<string, string> BandColours = new() { ["below"] = "#4a90d9", ["in"] = "#5ab45a", ["above"] = "#e8590c" };
+    internal static readonly Dictionary<string, string> BandColours = new() { ["below"] = "#4a90d9", ["in"] = "#5ab45a", ["above"] = "#e8590c" };
 
     /// <summary>The band a grid's fill must show: the server's band_status, else households against 200–300.</summary>
-    static string ExpectedBand(JsonObject p)
+    internal static string ExpectedBand(JsonObject p)
     {
         if (p["band_status"]?.GetValue<string>() is { } s) return s;
         var h = p["households"]!.GetValue<int>();
@@ -63,7 +63,7 @@ public sealed class MapBasicsTests(WebFixture web, ITestOutputHelper output) : M
     }
 
     /// <summary>Fits the map to every grid and returns what is drawn: code → (style layer, fill colour as #rrggbb).</summary>
-    static async Task<Dictionary<string, (string Layer, string Fill)>> RenderedGridsAsync(IPage page)
+    internal static async Task<Dictionary<string, (string Layer, string Fill)>> RenderedGridsAsync(IPage page)
     {
         var drawn = await page.EvaluateAsync<JsonElement>("""
             async () => {
@@ -239,57 +239,6 @@ public sealed class MapBasicsTests(WebFixture web, ITestOutputHelper output) : M
             """);
         var label = page.Locator($".map-label.lbl-grid[data-id='{firstCode}']");
         await Assertions.Expect(label).ToHaveTextAsync($"{firstCode[^3..]} · {first["properties"]!["households"]}户");
-        Assert.Empty(errors);
-        await page.Context.CloseAsync();
-    }
-
-    [Fact]
-    public async Task Grids_above_the_band_are_orange_dedicated_ones_hatched_grey_and_retired_ones_not_drawn()
-    {
-        // The sample city has no grid above 300 households, no dedicated and no retired one: make some in what the
-        // server sends, both with band_status (which wins: a community may have its own band) and without it.
-        var changed = new Dictionary<string, string>();
-        string? dedicated = null, retired = null;
-        async Task Prepare(IPage p) => await p.RouteAsync(new Regex(@"/api/layers/grids/features\?"), async route =>
-        {
-            var response = await route.FetchAsync();
-            var body = JsonNode.Parse(await response.TextAsync())!;
-            var features = body["features"]!.AsArray();
-            for (var i = 0; i < features.Count; i++)
-            {
-                var props = features[i]!["properties"]!.AsObject();
-                var code = props["code"]!.GetValue<string>();
-                // The same changes on every request (the page may load the layer more than once).
-                if (i == 4) { props["type"] = "dedicated"; props.Remove("band_status"); dedicated = code; continue; }
-                if (i == 5) { props["status"] = "retired"; retired = code; continue; }
-                switch (i % 7)
-                {
-                    case 0: props["households"] = 342; props.Remove("band_status"); changed[code] = "above"; break;
-                    case 1: props["households"] = 260; props["band_status"] = "above"; changed[code] = "above"; break;
-                    case 2: props["households"] = 250; props["band_status"] = "below"; changed[code] = "below"; break;
-                    case 3: props["households"] = 120; props.Remove("band_status"); changed[code] = "below"; break;
-                }
-            }
-            await route.FulfillAsync(new() { Response = response, Body = body.ToJsonString() });
-        });
-        var (page, errors) = await OpenAsync(prepare: Prepare);
-        var drawn = await RenderedGridsAsync(page);
-        Assert.NotNull(dedicated);
-        Assert.NotNull(retired);
-
-        var checkedCount = 0;
-        foreach (var (code, band) in changed)
-        {
-            if (!drawn.TryGetValue(code, out var d)) continue;
-            Assert.True(BandColours[band] == d.Fill, $"grid {code} should be {band} ({BandColours[band]}), is {d.Fill}");
-            checkedCount++;
-        }
-        Assert.True(checkedCount >= changed.Count * 0.9, $"{checkedCount} of {changed.Count} changed grids drawn");
-        Assert.Equal("grids-dedicated", drawn[dedicated!].Layer);
-        Assert.False(drawn.ContainsKey(retired!), "a retired grid is not drawn");
-        Assert.Equal(0, await page.Locator($".map-label[data-id='{retired}']").CountAsync());
-        Assert.Equal(JsonValueKind.Null, (await page.EvaluateAsync<JsonElement>($"() => window.gridmap.layers.findLoaded('grids', 'code', '{retired}')")).ValueKind);
-        await ShotAsync(page, "desktop-bands");
         Assert.Empty(errors);
         await page.Context.CloseAsync();
     }
@@ -514,6 +463,82 @@ public sealed class MapBasicsOsmTests(OsmStoreFixture web, ITestOutputHelper out
         Assert.InRange(c[0], West, East);
         Assert.InRange(c[1], South, North);
         await ShotAsync(page, "phone-chengdu");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+}
+
+/// <summary>
+/// Grid fills for what the sample city lacks — grids above the band, a dedicated grid, a retired one — made by real
+/// writes (the map draws grids from vector tiles, whose `band_status`, `type` and `status` the server computes): on a
+/// store of its own, as the writes change what the other map tests see.
+/// </summary>
+public sealed class MapBandWritesTests(WebFixture web, ITestOutputHelper output) : MapBasicsBase(web, output), IClassFixture<WebFixture>
+{
+    async Task PutGridAsync(JsonObject grid, Action<JsonObject> change)
+    {
+        var code = grid["properties"]!["code"]!.GetValue<string>();
+        var feature = JsonNode.Parse(await Web.Admin.GetStringAsync($"/api/layers/grids/features/{code}"))!.AsObject();
+        var version = feature["version"]!.GetValue<long>();
+        feature.Remove("version");
+        change(feature["properties"]!.AsObject());
+        using var put = new HttpRequestMessage(HttpMethod.Put, $"/api/layers/grids/features/{code}")
+        {
+            Content = new StringContent(feature.ToJsonString(), System.Text.Encoding.UTF8, "application/geo+json"),
+        };
+        put.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue($"\"{version}\""));
+        using var written = await Web.Admin.SendAsync(put);
+        Assert.True(written.IsSuccessStatusCode, $"PUT grid {code}: {(int)written.StatusCode} {await written.Content.ReadAsStringAsync()}");
+    }
+
+    [Fact]
+    public async Task Grids_above_the_band_are_orange_dedicated_ones_hatched_grey_and_retired_ones_not_drawn()
+    {
+        // A narrower band (the store's: admin): grids over 240 households are above it, under 210 below.
+        using (var band = new HttpRequestMessage(HttpMethod.Put, "/api/settings/band")
+        {
+            Content = new StringContent("""{"min":210,"max":240}""", System.Text.Encoding.UTF8, "application/json"),
+        })
+        {
+            var read = await Web.Admin.GetAsync("/api/settings/band");
+            band.Headers.IfMatch.Add(read.Headers.ETag!);
+            using var written = await Web.Admin.SendAsync(band);
+            Assert.True(written.IsSuccessStatusCode, $"PUT band: {(int)written.StatusCode} {await written.Content.ReadAsStringAsync()}");
+        }
+        var grids = JsonNode.Parse(await Web.Admin.GetStringAsync("/api/layers/grids/features?limit=10000"))!["features"]!.AsArray()
+            .Select(g => g!.AsObject()).ToList();
+        var dedicated = grids[4]["properties"]!["code"]!.GetValue<string>();
+        var retired = grids[5]["properties"]!["code"]!.GetValue<string>();
+        await PutGridAsync(grids[4], p => p["type"] = "dedicated");
+        await PutGridAsync(grids[5], p => p["status"] = "retired");
+        grids = JsonNode.Parse(await Web.Admin.GetStringAsync("/api/layers/grids/features?limit=10000"))!["features"]!.AsArray()
+            .Select(g => g!.AsObject()).ToList();
+
+        var (page, errors) = await OpenAsync();
+        var drawn = await MapBasicsTests.RenderedGridsAsync(page);
+        var bands = new HashSet<string>();
+        var checkedCount = 0;
+        foreach (var g in grids)
+        {
+            var p = g["properties"]!.AsObject();
+            var code = p["code"]!.GetValue<string>();
+            if (code == dedicated || code == retired || !drawn.TryGetValue(code, out var d)) continue;
+            var band = MapBasicsTests.ExpectedBand(p);
+            bands.Add(band);
+            Assert.True(MapBasicsTests.BandColours[band] == d.Fill, $"grid {code} ({p["households"]} 户, {band}) is filled {d.Fill}, not {MapBasicsTests.BandColours[band]}");
+            checkedCount++;
+        }
+        Assert.True(checkedCount >= (grids.Count - 2) * 0.9, $"{checkedCount} of {grids.Count - 2} grids drawn");
+        Assert.Equal(["above", "below", "in"], bands.Order());
+        Assert.Equal("grids-dedicated", drawn[dedicated].Layer);
+        Assert.False(drawn.ContainsKey(retired), "a retired grid is not drawn");
+        Assert.Equal(0, await page.Locator($".map-label[data-id='{retired}']").CountAsync());
+        Assert.Equal(JsonValueKind.Null, (await page.EvaluateAsync<JsonElement>($"() => window.gridmap.layers.findLoaded('grids', 'code', '{retired}')")).ValueKind);
+        // The legend follows the store's band.
+        var legend = page.Locator("#layers .layer-item[data-layer='grids'] .grid-legend li");
+        await Assertions.Expect(legend.Nth(0)).ToContainTextAsync("不足 210 户");
+        await Assertions.Expect(legend.Nth(2)).ToContainTextAsync("超过 240 户");
+        await ShotAsync(page, "desktop-bands");
         Assert.Empty(errors);
         await page.Context.CloseAsync();
     }

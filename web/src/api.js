@@ -144,6 +144,9 @@ export const getCoverage = (q, signal) => getJson(`/api/coverage?${coverageQuery
 /** Every building with `station`, `walk_m`, `walk_min` and `within` (the smallest threshold it is within). */
 export const getCoverageBuildings = (q, signal) => getJson(`/api/coverage/buildings?${coverageQuery(q)}`, signal);
 
+/** Every building's walk as columns, no geometry: `{mode, thresholds, ids, station, walk_m, walk_min, within}` (the map's colours). */
+export const getCoverageValues = (q, signal) => getJson(`/api/coverage/values?${coverageQuery(q)}`, signal);
+
 /** Isochrones (GeoJSON) of one station (`station`) or of all stations of a kind. */
 export const getIsochrones = (q, signal) => getJson(`/api/coverage/isochrones?${coverageQuery(q)}`, signal);
 

@@ -10,7 +10,7 @@ import { account, may } from "./account.js";
 import { getFeature } from "./api.js";
 import { STATION_KINDS, stationLabel } from "./domain.js";
 import { problemText } from "./i18n.js";
-import { getCoverageBuildings, getCoverageTable, getGaps, getIsochrones, postWhatIf, suggestSites } from "./coverage/api.js";
+import { getCoverageTable, getCoverageValues, getGaps, getIsochrones, postWhatIf, suggestSites } from "./coverage/api.js";
 import { BAND_COLOURS, CoverageDrawing, UNREACHABLE, bandColour, bboxOf } from "./coverage/draw.js";
 import { coverageCsv, download, fileName, legendItems, mapPng } from "./coverage/export.js";
 import { WhatIfPointer } from "./coverage/pointer.js";
@@ -146,14 +146,16 @@ export class CoveragePanel {
     this.out.hidden = false;
     put(this.out, h("p", { class: "muted coverage-busy" }, "计算中…"));
     try {
-      const [table, buildings] = await Promise.all([getCoverageTable(query), getCoverageBuildings(query)]);
+      // The buildings' walks as columns (no geometry: the map draws them from its tiles and colours them by id).
+      const [table, values] = await Promise.all([getCoverageTable(query), getCoverageValues(query)]);
       if (run !== this.state.run) return;
       const labels = table.thresholds.map((t) => t.label);
-      for (const b of buildings.features) {
-        const i = labels.indexOf(b.properties.within);
-        b.properties._colour = b.properties.walk_m == null ? UNREACHABLE : bandColour(i);
+      const bands = new Int8Array(values.ids.length);
+      for (let i = 0; i < bands.length; i++) {
+        const k = labels.indexOf(values.within[i]);
+        bands[i] = values.walk_m[i] == null ? -2 : k < 0 ? -1 : Math.min(k, BAND_COLOURS.length - 1);
       }
-      this.buildings = buildings;
+      this.buildings = { ids: values.ids, bands };
       this.state.setTable(run, table);
     } catch (e) {
       if (run !== this.state.run) return;

@@ -82,5 +82,25 @@ export function isWalkable(p) {
   return true;
 }
 
+/** The sidewalk tags a motorway or trunk may carry (OSM): isWalkable reads every `sidewalk*` key, a style expression these. */
+const SIDEWALK_KEYS = ["sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right"];
+
+/**
+ * isWalkable as a MapLibre expression, for lines drawn from vector tiles (no per-feature JavaScript there). The same
+ * rule; of the `sidewalk*` keys it knows the four OSM uses.
+ */
+export function walkableExpression() {
+  const get = (k) => ["coalesce", ["get", k], ""];
+  const oneOf = (k, values) => ["in", get(k), ["literal", values]];
+  const footOk = oneOf("foot", [...FOOT_OK]);
+  const sidewalk = ["any", ...SIDEWALK_KEYS.map((k) => ["all", ["has", k], ["!", ["in", ["to-string", ["get", k]], ["literal", ["no", "none", "separate"]]]]])];
+  return ["all",
+    ["has", "highway"],
+    ["!", oneOf("highway", [...NOT_A_WAY])],
+    ["!=", get("foot"), "no"],
+    ["any", ["!", oneOf("access", ["no", "private"])], footOk],
+    ["any", ["!", oneOf("highway", [...NOT_FOR_WALKING])], footOk, sidewalk]];
+}
+
 /** Footpaths are drawn dashed: they are the part of the net only pedestrians use. */
 export const FOOTWAY_HIGHWAYS = ["footway", "path", "pedestrian", "steps", "cycleway", "bridleway", "corridor"];

@@ -124,9 +124,12 @@ function fitTo(extent, { maxZoom = 17 } = {}) {
   map.fitBounds([[extent[0], extent[1]], [extent[2], extent[3]]], { padding: fitPadding(), maxZoom, duration: 0 });
 }
 
-/** Outlines a grid of a lookup: from the loaded features, else (a large layer loaded by view) from the store. */
+/**
+ * Outlines a grid of a lookup: from the loaded features when grids are fetched whole, else (tiles hold pieces of a
+ * grid, cut at their edges) its whole outline from the store.
+ */
 async function outlineGrid(code) {
-  const loaded = code && layers?.findLoaded("grids", "code", code);
+  const loaded = code && !layers?.isTiled("grids") && layers?.findLoaded("grids", "code", code);
   if (loaded || !code) return layers?.highlight(loaded?.geometry ?? null);
   try {
     const f = await getFeature("grids", code);
@@ -191,7 +194,7 @@ map.on("click", (e) => {
   // With the service-circle panel open, a click on a station shows its isochrones.
   const station = coverage?.isOpen && map.getLayer("stations-circle")
     ? map.queryRenderedFeatures(e.point, { layers: ["stations-circle"] })[0] : null;
-  if (station) coverage.showIsochrones(String(station.properties._id));
+  if (station) coverage.showIsochrones(String(station.properties._id ?? station.properties.id));
   else showLookup(e.lngLat.lng, e.lngLat.lat);
 });
 
@@ -209,29 +212,27 @@ async function pickSearchResult(r) {
   }
 }
 
-/** The extent of the store's data: of the first layer in FIT_ORDER that holds anything; null for an empty store. */
+/**
+ * The extent of the store's data: of the first layer in FIT_ORDER that holds anything, as /api/layers gives it
+ * (`bbox`), else from a small layer fetched whole. A tiled layer is never paged for it (a city's buildings are
+ * megabytes): the last resort is one page of the smallest layer that holds anything.
+ */
 async function dataExtent(layerList) {
-  for (const layer of FIT_ORDER) {
-    const entry = layerList.find((l) => l.layer === layer);
-    if (!(entry?.count > 0)) continue;
-    if (Array.isArray(entry.bbox) && entry.bbox.length === 4) return entry.bbox; // a server that knows its extents
-    const features = layers.state[layer].whole
-      ? await layers.loadWhole(layer)
-      : (await getFeatures(layer, null, { pageSize: FIT_SAMPLE, max: FIT_SAMPLE })).features;
-    const extent = extentOf(features);
+  const held = FIT_ORDER.map((layer) => layerList.find((l) => l.layer === layer)).filter((e) => e?.count > 0);
+  for (const entry of held) {
+    if (Array.isArray(entry.bbox) && entry.bbox.length === 4) return entry.bbox;
+    if (layers.isTiled(entry.layer)) continue;
+    const extent = extentOf(await layers.loadWhole(entry.layer));
     if (extent) return extent;
   }
-  return null;
+  const smallest = held.slice().sort((a, b) => a.count - b.count)[0];
+  if (!smallest) return null;
+  return extentOf((await getFeatures(smallest.layer, null, { pageSize: FIT_SAMPLE, max: FIT_SAMPLE })).features);
 }
 
-/**
- * The store's band (200–300 unless set). Only a server that sends `band_status` has the setting: asking an older one
- * would log a 404 on every page load.
- */
+/** The store's band (200–300 unless set): the grid fills' fallback where a tile carries no `band_status`, and the legend. */
 async function readBand() {
   try {
-    const probe = await getJson("/api/layers/grids/features?limit=1");
-    if (!probe.features?.some((f) => f.properties && "band_status" in f.properties)) return DEFAULT_BAND;
     const b = await getJson("/api/settings/band");
     return Number.isFinite(b?.min) && Number.isFinite(b?.max) ? { min: b.min, max: b.max } : DEFAULT_BAND;
   } catch {
@@ -247,7 +248,7 @@ async function reloadLayers(names = LAYER_ORDER) {
   try {
     const list = await getLayers();
     updateLayerCounts(layerPanel, list);
-    await layers.reload(names, Object.fromEntries(list.map((l) => [l.layer, l.count])));
+    await layers.reload(names, Object.fromEntries(list.map((l) => [l.layer, l.count])), Object.fromEntries(list.map((l) => [l.layer, l.version])));
     if (info.gridCode) await outlineGrid(info.gridCode);
     renderStatus({ error: "" });
   } catch (e) {
@@ -306,7 +307,7 @@ async function start() {
   addLocate(map, { onLocated: (lon, lat) => showLookup(lon, lat), onExplain: (text) => showNote(text, { brief: true }) });
   registerServiceWorker();
   const counts = Object.fromEntries(layerList.map((l) => [l.layer, l.count]));
-  layers = new MapLayers(map, counts, { onStatus: renderStatus, band });
+  layers = new MapLayers(map, counts, { onStatus: renderStatus, band, versions: Object.fromEntries(layerList.map((l) => [l.layer, l.version])) });
   buildLayerPanel(layerPanel, layerList, (layer, visible) => layers.setVisible(layer, visible), { band });
   partition = new PartitionPanel(document.getElementById("partition"), map, {
     onAccepted: () => reloadLayers(["grids", "buildings"]),

@@ -419,7 +419,9 @@ export class PartitionPanel {
     const row = this.review?.model.rows.find((r) => r.code === code);
     let geometry = row?.feature?.geometry ?? null;
     if (!geometry) {
-      geometry = window.gridmap?.layers?.findLoaded?.("grids", "code", code)?.geometry ?? null;
+      // Grids fetched whole hold whole outlines; tiles only pieces cut at their edges: then the store's.
+      const layers = window.gridmap?.layers;
+      geometry = layers && !layers.isTiled?.("grids") ? layers.findLoaded?.("grids", "code", code)?.geometry ?? null : null;
       if (!geometry) try { geometry = (await getFeature("grids", code)).geometry; } catch { geometry = null; }
     }
     if (this.selected !== code) return;

@@ -60,6 +60,7 @@ public static class CoverageApi
         group.MapGet("/", ReportAsync).WithSummary("The coverage report: covered share per threshold, uncovered and unreachable households, station loads, by community, grid and kind");
         group.MapGet("/table", TableAsync).WithSummary("Coverage by community and by grid with names, households and covered households per threshold, and the stations with names and loads");
         group.MapGet("/buildings", BuildingsAsync).WithSummary("Every building with its nearest station, walk (m, min) and the smallest threshold it is within (GeoJSON)");
+        group.MapGet("/values", ValuesAsync).WithSummary("Every building's walk as columns (ids, walk_m, walk_min, within): what the map joins to its vector tiles, a fraction of /buildings' bytes");
         group.MapGet("/isochrones", IsochronesAsync).WithSummary("Isochrones per station and threshold, for display (GeoJSON); ?station=ID for one");
         group.MapGet("/gaps", GapsAsync).WithSummary("Residential land no station reaches within each threshold, with its households (GeoJSON)");
         group.MapPost("/sites", SitesAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Organisation)).WithSummary("Where new stations would cover the most households (add) or the fewest that reach a share (share); GeoJSON with the report");
@@ -135,6 +136,30 @@ public static class CoverageApi
             properties["mode"] = walk.Model.Mode;
             return new FeatureDraft(p.Id, p.Geometry, properties);
         }), new JsonObject { ["mode"] = walk.Model.Mode, ["thresholds"] = new JsonArray(ordered.Select(t => (JsonNode)t.Label).ToArray()) });
+    }
+
+    /// <summary>
+    /// /buildings without geometry, as columns: one entry per building in each array, in the same order. The map colours
+    /// its tiled buildings by id (feature-state), so the geometry it already has need not come again.
+    /// </summary>
+    public sealed record CoverageValues(string Mode, IReadOnlyList<string> Thresholds, IReadOnlyList<string> Ids, IReadOnlyList<string?> Station,
+        IReadOnlyList<double?> WalkM, IReadOnlyList<double?> WalkMin, IReadOnlyList<string?> Within);
+
+    static async Task<Results<Ok<CoverageValues>, ProblemHttpResult>> ValuesAsync([AsParameters] WalkQuery q, WalkModelCache cache, CancellationToken ct)
+    {
+        var (walk, problem) = await WalkOf(cache, q.Kind, q.Minutes, q.Meters, q.Profile, q.SpeedKmh, q.MinComponentNodes, ct);
+        if (walk is null) return problem!;
+        var result = WalkCoverage.Compute(walk.Input, walk.Model);
+        var ordered = walk.Thresholds.OrderBy(t => t.Metres).ToList();
+        var places = walk.Setting.Places;
+        var reach = Enumerable.Range(0, places.Count).Select(i => result.Places[i]).ToList();
+        // The same rounding and `within` as /buildings (CoverageFiles.WalkProperties).
+        return TypedResults.Ok(new CoverageValues(walk.Model.Mode, ordered.Select(t => t.Label).ToList(),
+            places.Select(p => p.Id).ToList(),
+            reach.Select(r => r.Station).ToList(),
+            reach.Select(r => r.Metres is { } m ? Math.Round(m, 1) : (double?)null).ToList(),
+            reach.Select(r => r.Minutes is { } t ? Math.Round(t, 2) : (double?)null).ToList(),
+            reach.Select(r => r.Metres is { } w ? ordered.FirstOrDefault(x => w <= x.Metres)?.Label : null).ToList()));
     }
 
     static async Task<Results<GeoJsonResult, ProblemHttpResult>> IsochronesAsync([AsParameters] WalkQuery q, string? station, WalkModelCache cache, CancellationToken ct)

@@ -25,7 +25,8 @@ namespace GridMap.Server.Features;
 public static class FeaturesApi
 {
     /// <param name="Version">The layer version: raised once by every transaction that changes the layer (ETag of GET /api/layers/{layer}).</param>
-    public sealed record LayerInfo(string Layer, string Label, long Count, long Version);
+    /// <param name="Bbox">In the list: the layer's extent [w, s, e, n] when it holds 1 to <see cref="LayerExtents.MaxFeatures"/> features (the map's first view), else null.</param>
+    public sealed record LayerInfo(string Layer, string Label, long Count, long Version, double[]? Bbox = null);
 
     public static RouteGroupBuilder MapLayers(this IEndpointRouteBuilder app)
     {
@@ -34,8 +35,11 @@ public static class FeaturesApi
         group.MapGet("/", async (IFeatureStore store, CancellationToken ct) =>
         {
             var (counts, versions) = (await store.CountAsync(ct), await store.LayerVersionsAsync(ct));
-            return TypedResults.Ok(Core.Model.Layers.All.Select(l => new LayerInfo(l.Key(), l.Label(), counts[l], versions[l])).ToList());
-        }).WithSummary("Every layer with its label, feature count and layer version");
+            var list = new List<LayerInfo>();
+            foreach (var l in Core.Model.Layers.All)
+                list.Add(new LayerInfo(l.Key(), l.Label(), counts[l], versions[l], await LayerExtents.GetAsync(store, l, counts[l], versions[l], ct)));
+            return TypedResults.Ok(list);
+        }).WithSummary("Every layer with its label, feature count, layer version and, for small layers, its extent (bbox)");
         group.MapGet("/{layer}", LayerAsync)
             .WithSummary("One layer's summary; its layer version is in the ETag header (send it as If-Match on an import)");
 

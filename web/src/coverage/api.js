@@ -1,7 +1,7 @@
 // The coverage endpoints the 服务圈 panel calls (docs/coverage.md): the table, the buildings' walks, isochrones, gaps,
 // new sites and what-ifs. Reads are GETs with the query of the panel's parameters; sites and what-if are POSTs for the
 // roles that may (admin, organisation: the server refuses others with 403).
-import { getCoverageBuildings, getGaps, getIsochrones, getJson, postJson, suggestSites } from "../api.js";
+import { getCoverageBuildings, getCoverageValues, getGaps, getIsochrones, getJson, postJson, suggestSites } from "../api.js";
 
 const query = (q) => new URLSearchParams(Object.entries(q).filter(([, v]) => v != null && v !== "")).toString();
 
@@ -11,4 +11,4 @@ export const getCoverageTable = (q, signal) => getJson(`/api/coverage/table?${qu
 /** Coverage after adding, moving or removing stations: `{...q, changes}` → `{coverage_before, coverage_after, by_community, …}`. */
 export const postWhatIf = (body, signal) => postJson("/api/coverage/whatif", body, signal);
 
-export { getCoverageBuildings, getGaps, getIsochrones, suggestSites };
+export { getCoverageBuildings, getCoverageValues, getGaps, getIsochrones, suggestSites };

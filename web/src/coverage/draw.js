@@ -1,4 +1,4 @@
-// 服务圈 on the map: the buildings coloured by their walk, isochrones, gaps, suggested sites, the outline of the
+// 服务圈 on the map: the buildings coloured by their walk (feature-state on the map's building tiles), isochrones, gaps, suggested sites, the outline of the
 // community, grid or gap picked in a list, and the what-if stations. Drawing only: what to draw comes from the panel
 // (from coverage/state.js); nothing here decides anything.
 const EMPTY = { type: "FeatureCollection", features: [] };
@@ -24,8 +24,10 @@ export class CoverageDrawing {
     /** How many features each layer shows now (for tests and the console). */
     this.shown = { buildings: 0, isochrones: 0, gaps: 0, sites: 0, outline: 0, whatif: 0 };
     this.siteMarkers = [];
-    for (const id of ["buildings", "isochrones", "gaps", "sites", "outline", "whatif"])
+    for (const id of ["isochrones", "gaps", "sites", "outline", "whatif"])
       map.addSource(`coverage-${id}`, { type: "geojson", data: EMPTY });
+    /** The building colours set now (the object given to show), so one result is set once. */
+    this.buildingValues = null;
     const add = (spec) => map.addLayer(spec);
     add({ id: "coverage-isochrones-fill", type: "fill", source: "coverage-isochrones",
       paint: { "fill-color": ["get", "_colour"], "fill-opacity": 0.18 } });
@@ -35,10 +37,19 @@ export class CoverageDrawing {
       paint: { "fill-color": BEYOND, "fill-opacity": 0.35 } });
     add({ id: "coverage-gaps-line", type: "line", source: "coverage-gaps",
       paint: { "line-color": BEYOND, "line-width": 1.5, "line-dasharray": [2, 1] } });
-    add({ id: "coverage-buildings-fill", type: "fill", source: "coverage-buildings",
-      filter: ["!=", ["geometry-type"], "Point"], paint: { "fill-color": ["get", "_colour"], "fill-opacity": 0.85 } });
-    add({ id: "coverage-buildings-point", type: "circle", source: "coverage-buildings",
-      filter: ["==", ["geometry-type"], "Point"], paint: { "circle-color": ["get", "_colour"], "circle-radius": 4 } });
+    // The buildings by their walk: the map's own building tiles, coloured by feature-state `band` (the index of the
+    // first threshold the walk is within; -1 beyond all, -2 unreachable); a building without state is not drawn here.
+    this.tiles = map.getSource("buildings")?.type === "vector";
+    if (this.tiles) {
+      const band = ["coalesce", ["feature-state", "band"], -9];
+      const colour = ["match", band, ...BAND_COLOURS.flatMap((c, i) => [i, c]), -1, BEYOND, -2, UNREACHABLE, "#000000"];
+      const shown = (opacity) => ["case", [">=", band, -2], opacity, 0];
+      const tile = { source: "buildings", "source-layer": "buildings", minzoom: map.getLayer("buildings-fill")?.minzoom ?? 14, layout: { visibility: "none" } };
+      add({ id: "coverage-buildings-fill", type: "fill", ...tile,
+        filter: ["!=", ["geometry-type"], "Point"], paint: { "fill-color": colour, "fill-opacity": shown(0.85) } });
+      add({ id: "coverage-buildings-point", type: "circle", ...tile,
+        filter: ["==", ["geometry-type"], "Point"], paint: { "circle-color": colour, "circle-opacity": shown(1), "circle-radius": 4 } });
+    }
     add({ id: "coverage-outline-fill", type: "fill", source: "coverage-outline",
       filter: ["!=", ["geometry-type"], "Point"], paint: { "fill-color": OUTLINE, "fill-opacity": 0.08 } });
     add({ id: "coverage-outline-line", type: "line", source: "coverage-outline",
@@ -66,13 +77,30 @@ export class CoverageDrawing {
   }
 
   show(what, fc) {
+    if (what === "buildings") return this.showBuildings(fc);
     this.map.getSource(`coverage-${what}`)?.setData(fc ?? EMPTY);
     this.shown[what] = fc?.features?.length ?? (fc?.type === "Feature" ? 1 : 0);
     if (what === "sites") this.rankMarkers(fc);
   }
 
   clear(...what) {
-    for (const w of what.length ? what : Object.keys(this.shown)) this.show(w, EMPTY);
+    for (const w of what.length ? what : Object.keys(this.shown)) this.show(w, w === "buildings" ? null : EMPTY);
+  }
+
+  /**
+   * Colours the buildings by their walk: `{ids, bands}` (bands[i]: the index of the first threshold building ids[i] is
+   * within, -1 beyond all, -2 unreachable), or null for none. Set once per result: feature-state stays with the source,
+   * so tiles loaded later (a pan, a zoom, a reload after a write) come coloured.
+   */
+  showBuildings(values) {
+    if (!this.tiles || values === this.buildingValues) return;
+    const target = { source: "buildings", sourceLayer: "buildings" };
+    if (this.buildingValues) this.map.removeFeatureState(target);
+    this.buildingValues = values ?? null;
+    const n = values?.ids.length ?? 0;
+    for (let i = 0; i < n; i++) this.map.setFeatureState({ ...target, id: values.ids[i] }, { band: values.bands[i] });
+    for (const id of ["coverage-buildings-fill", "coverage-buildings-point"]) this.map.setLayoutProperty(id, "visibility", n ? "visible" : "none");
+    this.shown.buildings = n;
   }
 
   /** The rank of each suggested site, as a small label (HTML: the map has no glyphs). */
