@@ -138,8 +138,9 @@ public static class WebBench
     {
         var full = Path.GetFullPath(dir);
         if (!File.Exists(Path.Combine(full, "index.html"))) throw new CliException($"{option}: no index.html in {full}");
-        if (!File.Exists(Path.Combine(full, "vendor", "maplibre-gl.js")))
-            throw new CliException($"{option}: {full}/vendor/maplibre-gl.js is missing: run `npm ci && npm run build` in it, or copy vendor/ from a built web/");
+        // Today's map loads MapLibre's CSP build; a map from before it (a peer) the plain one.
+        if (!File.Exists(Path.Combine(full, "vendor", "maplibre-gl-csp.js")) && !File.Exists(Path.Combine(full, "vendor", "maplibre-gl.js")))
+            throw new CliException($"{option}: {full}/vendor/maplibre-gl-csp.js (or maplibre-gl.js) is missing: run `npm ci && npm run build` in it, or copy vendor/ from a built web/");
         return full;
     }
 

@@ -22,7 +22,7 @@ public sealed class SecurityPolicyTests(WebFixture web) : IClassFixture<WebFixtu
         Assert.Contains("script-src 'self'", csp);
         Assert.Contains("worker-src 'self'", csp);
         Assert.Equal("/vendor/maplibre-gl-csp-worker.js", await page.EvaluateAsync<string>("() => maplibregl.getWorkerUrl()"));
-        await page.WaitForFunctionAsync("() => window.gridmap.map.loaded() && window.gridmap.map.querySourceFeatures('grids').length > 0",
+        await page.WaitForFunctionAsync("() => window.gridmap.map.loaded() && window.gridmap.map.querySourceFeatures('grids', { sourceLayer: 'grids' }).length > 0",
             null, new() { Timeout = 60_000 });
 
         // Search a grid code and open it.

@@ -565,6 +565,7 @@ public static class OsmImporter
             for (var i = 0; i < drafts.Count; i++)
             {
                 var draft = drafts[i];
+                RefuseBadText(layer, draft);
                 var check = FeatureValidator.Validate(layer, i, draft.Id, draft.Geometry, draft.Properties);
                 if (!check.IsValid)
                 {
@@ -588,17 +589,22 @@ public static class OsmImporter
         static void RefuseBadText(IReadOnlyList<LayerBatch> batches)
         {
             foreach (var batch in batches)
-                foreach (var f in batch.Features)
-                    foreach (var (key, value) in f.Properties)
-                    {
-                        var text = BadTextIndex(key) >= 0 ? key : value is JsonValue v && v.TryGetValue<string>(out var s) && BadTextIndex(s) >= 0 ? s : null;
-                        if (text is null) continue;
-                        var element = f.Text("osm_id") ?? f.Id;
-                        var what = BadTextIndex(text) is var i && text[i] == '\0' ? "a NUL character" : $"a lone UTF-16 surrogate (U+{(int)text[i]:X4})";
-                        throw new OsmRefusedException("invalid_text",
-                            $"{element}: {(text == key ? "a property name" : $"property '{key}'")} holds {what}, which no store can hold; fix the extract and import again", false,
-                            new Dictionary<string, object?> { ["element"] = element, ["layer"] = batch.Layer.Key(), ["feature"] = f.Id, ["property"] = key });
-                    }
+                foreach (var f in batch.Features) RefuseBadText(batch.Layer, f);
+        }
+
+        /// <summary>One feature's check (before validation, which would drop the feature quietly and hide why).</summary>
+        static void RefuseBadText(Layer layer, FeatureDraft f)
+        {
+            foreach (var (key, value) in f.Properties)
+            {
+                var text = BadTextIndex(key) >= 0 ? key : value is JsonValue v && v.TryGetValue<string>(out var s) && BadTextIndex(s) >= 0 ? s : null;
+                if (text is null) continue;
+                var element = f.Text("osm_id") ?? f.Id;
+                var what = BadTextIndex(text) is var i && text[i] == '\0' ? "a NUL character" : $"a lone UTF-16 surrogate (U+{(int)text[i]:X4})";
+                throw new OsmRefusedException("invalid_text",
+                    $"{element}: {(text == key ? "a property name" : $"property '{key}'")} holds {what}, which no store can hold; fix the extract and import again", false,
+                    new Dictionary<string, object?> { ["element"] = element, ["layer"] = layer.Key(), ["feature"] = f.Id, ["property"] = key });
+            }
         }
 
         // ---- helpers ----

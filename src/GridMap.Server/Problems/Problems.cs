@@ -10,7 +10,7 @@ namespace GridMap.Server.Problems;
 /// </summary>
 public static class Problem
 {
-    const string TypeBase = "https://gridmap.dev/problems/";
+    public const string TypeBase = "https://gridmap.dev/problems/";
 
     public static ProblemHttpResult Of(int status, string type, string title, string detail, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, type: TypeBase + type, extensions: extensions);

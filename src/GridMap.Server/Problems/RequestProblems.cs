@@ -28,7 +28,10 @@ public static partial class RequestProblems
             Hosting.ErrorAnswers.Customize(context);
             var problem = context.ProblemDetails;
             var status = problem.Status ?? context.HttpContext.Response.StatusCode;
-            var code = problem.Extensions.TryGetValue("code", out var given) && given is string g ? g : CodeOf(status);
+            // A problem without a code takes its type's (what the map has read since before codes), else its status's.
+            var code = problem.Extensions.TryGetValue("code", out var given) && given is string g ? g
+                : problem.Type is { } type && type.StartsWith(Problem.TypeBase, StringComparison.Ordinal) ? type[Problem.TypeBase.Length..].Replace('-', '_')
+                : CodeOf(status);
             problem.Extensions["code"] = code;
             if (problem.Extensions.TryGetValue("errors", out var errors) && errors is not null)
             {
