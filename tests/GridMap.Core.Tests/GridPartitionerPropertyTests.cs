@@ -96,9 +96,11 @@ public class GridPartitionerPropertyTests
                 switch (g.Reason)
                 {
                     case OutOfBandReason.OversizedUnit:
-                        Assert.Single(g.UnitIds);
+                        // One place: a single unit, or units generated on the same point (one atom nothing can divide).
+                        var places = g.UnitIds.Select(id => units.Single(u => u.Id == id.Split('/')[0]).Geometry.Coordinate).Distinct().ToList();
+                        Assert.Single(places);
                         Assert.True(g.Households > Band.Max);
-                        Assert.Contains(g.UnitIds[0], result.Report.InfeasibleUnits);
+                        if (g.UnitIds.Count == 1) Assert.Contains(g.UnitIds[0], result.Report.InfeasibleUnits);
                         break;
                     case OutOfBandReason.AreaBelowMin:
                         Assert.True(total < Band.Min);
