@@ -13,9 +13,9 @@ namespace GridMap.Bench.Web;
 /// <summary>
 /// `gridmap bench web [--data DIR] [--scale 30] [--web DIR] [--peer-web DIR] [--peer-gridmap DLL] [--runs 5] [--out docs/benchmarks.md|-]`:
 /// issue 11's scale targets, measured in Debian's Chromium through Playwright against `gridmap serve` on the sample city
-/// (docs/benchmarks.md, section "Web map"). The map of <c>--web</c> and the peer map of <c>--peer-web</c> are served by
-/// two processes of the same server build on the same store and measured run by run in turn; the tiles' time to first
-/// byte is measured against this build and, with <c>--peer-gridmap</c>, an older server build on the same store.
+/// (docs/benchmarks.md, section "Web map"). The map of <c>--web</c> is served by this build, the peer map of
+/// <c>--peer-web</c> by <c>--peer-gridmap</c> when given (else by this build), both on the same store, measured run by
+/// run in turn; the tiles' time to first byte is measured against this build and the peer build.
 /// </summary>
 public static class WebBench
 {
@@ -61,13 +61,17 @@ public static class WebBench
         var served = new List<Served>();
         try
         {
+            // The peer map is served by the peer build when there is one: a map is measured with the server it shipped
+            // with (an older map may need what a newer server's policies refuse, e.g. a blob: worker under today's CSP).
+            Served? peerServer = null;
             foreach (var t in targets)
             {
-                served.Add(await Served.StartAsync(gridmap, data, t.WebDir, CancellationToken.None));
-                progress($"serving {t.Label} at {served[^1].BaseAddress}");
+                var dll = t.Peer && peerGridmap is not null ? peerGridmap : gridmap;
+                served.Add(await Served.StartAsync(dll, data, t.WebDir, CancellationToken.None));
+                if (dll == peerGridmap) peerServer = served[^1];
+                progress($"serving {t.Label} at {served[^1].BaseAddress} ({Short(dll)})");
             }
-            Served? peerServer = null;
-            if (peerGridmap is not null)
+            if (peerGridmap is not null && peerServer is null)
             {
                 peerServer = await Served.StartAsync(peerGridmap, data, web, CancellationToken.None);
                 served.Add(peerServer);
@@ -301,7 +305,7 @@ public static class WebBench
         sb.AppendLine();
         for (var i = 0; i < targets.Count; i++)
         {
-            sb.AppendLine($"- {targets[i].Label}{(targets[i].Peer ? " (peer)" : "")}: `{targets[i].WebDir}`; {results[i].Count} of {runs} run(s) counted; load average at the start of each: {string.Join("; ", results[i].Select(r => r.Load))}.");
+            sb.AppendLine($"- {targets[i].Label}{(targets[i].Peer ? " (peer)" : "")}: `{targets[i].WebDir}`, served by {(targets[i].Peer && a.Get("peer-gridmap") is { } pg ? $"the peer build `{pg}`" : "this build")}; {results[i].Count} of {runs} run(s) counted; load average at the start of each: {string.Join("; ", results[i].Select(r => r.Load))}.");
             foreach (var f in failures[i]) sb.AppendLine($"  - **Failed** — {f}");
         }
         sb.AppendLine();

@@ -43,6 +43,9 @@ public sealed class ChengduFieldTests(ChengduPlannerFixture web, ITestOutputHelp
             new() { ViewportSize = new() { Width = 1280, Height = 800 }, AcceptDownloads = true });
         var (page, errors) = await web.OpenPageAsync("/", context: context);
         var panel = await OrganisationTests.ComputeAsync(page);
+        // The scope reads as the district's name (成华区…), its provisional code beside it.
+        var districtName = JsonNode.Parse(await web.Admin.GetStringAsync($"/api/layers/districts/features/{district}"))!["properties"]!["name"]!.GetValue<string>();
+        await Assertions.Expect(panel.Locator(".coverage-scope")).ToContainTextAsync($"我的范围: {districtName} ({district})");
 
         // By community: every provisional community, named (after its largest compound), worst first.
         var evaluated = await page.EvaluateAsync<System.Text.Json.JsonElement>("""

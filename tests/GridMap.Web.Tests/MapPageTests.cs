@@ -52,6 +52,24 @@ public sealed partial class MapPageTests(WebFixture web, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task Tiles_that_take_a_while_show_loading_in_the_status_line_until_the_map_is_idle()
+    {
+        var (page, errors) = await OpenAsync();
+        // A slow connection: every buildings tile answers after 1.5 s (MapLibre's workers fetch them; the context sees them).
+        await page.Context.RouteAsync("**/tiles/buildings/**", async route =>
+        {
+            await Task.Delay(1500);
+            await route.ContinueAsync();
+        });
+        await page.EvaluateAsync("() => { const m = window.gridmap.map; m.jumpTo({ center: m.getCenter(), zoom: 16.5 }); }");
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("地图加载中", new() { Timeout = 5_000 });
+        await Assertions.Expect(page.Locator("#status")).Not.ToContainTextAsync("地图加载中", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("存储:");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Layer_panel_lists_every_layer_with_counts()
     {
         var (page, errors) = await OpenAsync();

@@ -52,7 +52,7 @@ export function setupAccount(container, { required = false, onGrid = null } = {}
     return;
   }
   const menu = el("div", { class: "account-menu", hidden: true },
-    me.scope ? el("p", { class: "account-scope" }, `范围 ${me.scope}`) : null,
+    me.scope ? el("p", { class: "account-scope" }, me.scope_name ? `范围 ${me.scope_name} (${me.scope})` : `范围 ${me.scope}`) : null,
     // A worker's own grids, each one tap away.
     me.grids?.length ? el("div", { class: "account-grids" }, el("p", { class: "account-scope" }, "我的网格"),
       ...me.grids.map((code) => el("button", {

@@ -56,7 +56,7 @@ export class CoveragePanel {
     this.map = map;
     this.form = root.querySelector(".coverage-form");
     this.out = root.querySelector(".coverage-result");
-    this.state = new CoverageState({ scope: account().scope ?? null });
+    this.state = new CoverageState({ scope: account().scope ?? null, scopeName: account().scope_name ?? null });
     this.drawing = new CoverageDrawing(map);
     this.buildings = null;
     this.ran = false;

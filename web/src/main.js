@@ -52,6 +52,20 @@ const map = new maplibregl.Map({
   dragRotate: false,
   pitchWithRotate: false,
 });
+
+// Tiles still coming (a slow connection in the field): say so in the status line once it takes a moment; idle clears it.
+let loadingTimer = 0;
+map.on("dataloading", () => {
+  if (loadingTimer) return;
+  loadingTimer = setTimeout(() => {
+    if (!map.areTilesLoaded()) renderStatus({ loading: "地图加载中…" });
+  }, 400);
+});
+map.on("idle", () => {
+  clearTimeout(loadingTimer);
+  loadingTimer = 0;
+  if (status.loading) renderStatus({ loading: "" });
+});
 map.touchZoomRotate.disableRotation();
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "bottom-right");
 map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");

@@ -24,11 +24,26 @@ public static class GeometryRules
     public const int MaxPositions = 200_000;
 
     /// <summary>
-    /// Most vertices an invalid polygon may have to be repaired: NTS's GeometryFixer grows much faster than the vertex
-    /// count and takes no cancellation, so repair runs only where its worst case (a self-intersecting zig-zag) stays
-    /// within about a second on the reference machine (`gridmap bench repair`, docs/benchmarks.md). Above: 422.
+    /// Most vertices an invalid polygon may have to be repaired whatever is wrong with it: NTS's GeometryFixer grows much
+    /// faster than the vertex count when the rings cross often, and takes no cancellation, so this is where its worst case
+    /// (a self-intersecting zig-zag, a crossing per tooth) stays within about a second on the reference machine
+    /// (`gridmap bench repair`, docs/benchmarks.md).
     /// </summary>
     public const int MaxRepairVertices = 500;
+
+    /// <summary>
+    /// Above <see cref="MaxRepairVertices"/>, an invalid polygon is still repaired when it is a real boundary with a few
+    /// faults — at most <see cref="MaxRepairCrossings"/> crossings and <see cref="MaxRepairRings"/> rings, up to this many
+    /// vertices (Singapore's subzones: 818–2,102 vertices, 0–4 crossings). The repair's cost follows the crossings and the
+    /// rings; the worst cases inside these bounds are measured by `gridmap bench repair`. Beyond them: 422.
+    /// </summary>
+    public const int MaxRepairVerticesFewFaults = 10_000;
+
+    /// <summary>Crossings (and touches) of the rings allowed for a repair above <see cref="MaxRepairVertices"/>.</summary>
+    public const int MaxRepairCrossings = 16;
+
+    /// <summary>Rings (shells and holes) allowed for a repair above <see cref="MaxRepairVertices"/>.</summary>
+    public const int MaxRepairRings = 100;
 
     /// <param name="maxRepairVertices">The repair cap (<see cref="MaxRepairVertices"/>; `gridmap bench repair` measures beyond it).</param>
     public static GeometryCheck Check(Geometry geometry, int maxRepairVertices = MaxRepairVertices)
@@ -58,9 +73,10 @@ public static class GeometryRules
             if (!validity.IsValid)
             {
                 var error = validity.ValidationError;
-                if (positions > maxRepairVertices)
+                if (positions > maxRepairVertices && TooComplexToRepair(rounded, positions) is { } why)
                     return new(GeometryOutcome.Rejected, null,
-                        $"invalid polygon ({error.Message} at {Format(error.Coordinate)}) with {positions:N0} vertices: repair is attempted only up to {maxRepairVertices:N0}; fix it in an editor",
+                        $"invalid polygon ({error.Message} at {Format(error.Coordinate)}) with {why}: repair is attempted up to {maxRepairVertices:N0} vertices, " +
+                        $"or up to {MaxRepairVerticesFewFaults:N0} with at most {MaxRepairCrossings} crossings and {MaxRepairRings} rings; fix it in an editor",
                         "too_complex_to_repair");
                 var fixedGeometry = Repair(rounded);
                 if (fixedGeometry is null)
@@ -78,6 +94,18 @@ public static class GeometryRules
         return repaired is null
             ? new(GeometryOutcome.Valid, oriented, null)
             : new(GeometryOutcome.Repaired, oriented, repaired);
+    }
+
+    /// <summary>What puts an invalid polygon above <see cref="MaxRepairVertices"/> out of repair's reach; null when a few faults are all it has.</summary>
+    static string? TooComplexToRepair(Geometry polygonal, int positions)
+    {
+        if (positions > MaxRepairVerticesFewFaults) return $"{positions:N0} vertices";
+        var rings = 0;
+        for (var i = 0; i < polygonal.NumGeometries; i++)
+            if (polygonal.GetGeometryN(i) is Polygon p) rings += 1 + p.NumInteriorRings;
+        if (rings > MaxRepairRings) return $"{positions:N0} vertices in {rings:N0} rings";
+        var crossings = SelfCrossings.Count(polygonal, MaxRepairCrossings);
+        return crossings > MaxRepairCrossings ? $"{positions:N0} vertices and more than {MaxRepairCrossings} crossings" : null;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using GridMap.Core.Model;
 using GridMap.Core.Store;
 using GridMap.Server.Hosting;
 using GridMap.Server.Problems;
@@ -16,7 +17,7 @@ public static class AccountsApi
 {
     /// <summary>What the web map knows of its caller; <c>antiforgery</c> goes back in X-XSRF-TOKEN on writes.</summary>
     /// <param name="Writes">The layers this role writes (within its scope): the map offers edits, restores and reverts by it.</param>
-    public sealed record Me(bool SignedIn, string? Name, string? Role, string? Scope, IReadOnlyList<string> Grids, bool CanEditHouseholds,
+    public sealed record Me(bool SignedIn, string? Name, string? Role, string? Scope, string? ScopeName, IReadOnlyList<string> Grids, bool CanEditHouseholds,
         bool PasswordGenerated, bool Open, string? Antiforgery)
     {
         public IReadOnlyList<string> Writes => Role is null ? [] : Core.Model.Layers.All.Where(l => Access.WritersOf(l).Contains(Role)).Select(Core.Model.Layers.Key).ToList();
@@ -72,8 +73,18 @@ public static class AccountsApi
         var caller = Caller.Of(http);
         var account = caller.Name is { } name ? await store.GetAccountAsync(name, ct) : null;
         var token = caller.SignedIn ? antiforgery.GetAndStoreTokens(http).RequestToken : null;
-        return TypedResults.Ok(new Me(caller.SignedIn, caller.Name, caller.Role, caller.Scope, caller.Grids.Order().ToList(), caller.CanEditHouseholds,
-            account?.PasswordGenerated ?? false, options.Open, token));
+        return TypedResults.Ok(new Me(caller.SignedIn, caller.Name, caller.Role, caller.Scope, await ScopeNameAsync(store, caller.Scope, ct),
+            caller.Grids.Order().ToList(), caller.CanEditHouseholds, account?.PasswordGenerated ?? false, options.Open, token));
+    }
+
+    /// <summary>
+    /// The name of the district, street or community a scope code names (成华区 for 990002), so that the map can say it;
+    /// null when no such area is stored. An area's id is its code (FeatureValidator).
+    /// </summary>
+    static async Task<string?> ScopeNameAsync(IFeatureStore store, string? scope, CancellationToken ct)
+    {
+        Layer? layer = scope?.Length switch { 6 => Layer.Districts, 9 => Layer.Streets, 12 => Layer.Communities, _ => null };
+        return layer is { } l ? (await store.GetAsync(l, scope!, ct))?.Text("name") : null;
     }
 
     static async Task<Results<Ok<Me>, ProblemHttpResult>> SignInAsync(SignIn body, HttpContext http, IFeatureStore store, GridMapOptions options,
@@ -91,7 +102,7 @@ public static class AccountsApi
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
         http.User = principal;
         var caller = Caller.Of(principal);
-        return TypedResults.Ok(new Me(true, caller.Name, caller.Role, caller.Scope, caller.Grids.Order().ToList(), caller.CanEditHouseholds,
+        return TypedResults.Ok(new Me(true, caller.Name, caller.Role, caller.Scope, await ScopeNameAsync(store, caller.Scope, ct), caller.Grids.Order().ToList(), caller.CanEditHouseholds,
             account.PasswordGenerated, options.Open, antiforgery.GetAndStoreTokens(http).RequestToken));
     }
 

@@ -14,7 +14,8 @@ namespace GridMap.Server.Bench;
 /// invalid polygon costs at its worst — a self-intersecting zig-zag whose closing edges cross every tooth — at a few
 /// vertex counts: the validity check every polygon pays (the peer, same run), NTS's GeometryFixer alone, and the store's
 /// whole check (fix, snap to the 7-decimal grid, re-validate, the partitioner's overlay). It sets
-/// <see cref="GeometryRules.MaxRepairVertices"/>: the largest size whose worst case stays within about a second.
+/// <see cref="GeometryRules.MaxRepairVertices"/>: the largest size whose worst case stays within about a second; and the
+/// worst cases of the few-faults rule above it (<see cref="GeometryRules.MaxRepairVerticesFewFaults"/>).
 /// </summary>
 public static class RepairBench
 {
@@ -30,6 +31,40 @@ public static class RepairBench
         points.Add(new Coordinate(106.821, 27.5215));
         points.Add(points[0].Copy());
         return GeometryRules.Factory.CreatePolygon(points.ToArray());
+    }
+
+    /// <summary>
+    /// A ring of about <paramref name="n"/> vertices whose top and bottom halves, two sine waves of <paramref name="waves"/>
+    /// periods in opposite phase, cross 2·waves − 1 times: a real boundary's few faults, drawn with many vertices.
+    /// </summary>
+    public static Polygon Wave(int n, int waves)
+    {
+        var half = n / 2;
+        var points = new List<Coordinate>(n + 1);
+        for (var i = 0; i <= half; i++) points.Add(WaveAt((double)i / half, +1, waves));
+        for (var i = half - 1; i >= 1; i--) points.Add(WaveAt((double)i / half, -1, waves));
+        points.Add(points[0].Copy());
+        return GeometryRules.Factory.CreatePolygon(points.ToArray());
+    }
+
+    static Coordinate WaveAt(double t, int side, int waves) =>
+        new(106.8 + t * 0.01, 27.5 + side * (0.001 * Math.Sin(2 * Math.PI * waves * t) + 0.000001));
+
+    /// <summary>A square shell with <paramref name="rings"/> − 1 round holes outside it, about <paramref name="n"/> vertices in all: no crossing, every hole misplaced.</summary>
+    public static Polygon HolesOutside(int n, int rings)
+    {
+        var f = GeometryRules.Factory;
+        Coordinate C(double x, double y) => new(106.8 + x * 0.01, 27.5 + y * 0.01);
+        var shell = f.CreateLinearRing([C(0, 0), C(1, 0), C(1, 1), C(0, 1), C(0, 0)]);
+        var per = Math.Max(4, (n - 5) / Math.Max(1, rings - 1) - 1);
+        var holes = Enumerable.Range(0, rings - 1).Select(i =>
+        {
+            var ring = Enumerable.Range(0, per).Select(j => 2 * Math.PI * j / per)
+                .Select(a => C(2 + i % 10 * 0.05 + 0.02 * Math.Cos(a), i / 10 * 0.05 + 0.02 * Math.Sin(a))).ToList();
+            ring.Add(ring[0].Copy());
+            return f.CreateLinearRing(ring.ToArray());
+        }).ToArray();
+        return f.CreatePolygon(shell, holes);
     }
 
     public static async Task<int> RunAsync(CliArgs a, TextWriter stdout)
@@ -74,6 +109,44 @@ public static class RepairBench
             table.AppendLine(row);
             Console.Error.WriteLine(row);
         }
+
+        // Above MaxRepairVertices a polygon is repaired only with few faults: the worst shapes inside those bounds, and
+        // just outside them (refused in use: the whole check is run here without the rule, to show what it would cost).
+        table.AppendLine();
+        table.AppendLine($"Above {GeometryRules.MaxRepairVertices:N0} vertices, repair is attempted up to **{GeometryRules.MaxRepairVerticesFewFaults:N0} vertices with at most " +
+                         $"{GeometryRules.MaxRepairCrossings} crossings and {GeometryRules.MaxRepairRings} rings** (`GeometryRules.MaxRepairVerticesFewFaults`, `MaxRepairCrossings`, `MaxRepairRings`): " +
+                         "a real boundary with a few faults (Singapore's invalid subzones: 818–2,102 vertices, 0–4 crossings). The worst shapes found inside those bounds: " +
+                         $"*wave* — two sine halves crossing {2 * 8 - 1} times; *holes outside* — a shell and {GeometryRules.MaxRepairRings - 1} round holes outside it. Counting the crossings (stopping past the limit) is part of the whole check.");
+        table.AppendLine();
+        table.AppendLine("| shape | vertices | rings | crossings | GeometryFixer ms | whole check ms | in use |");
+        table.AppendLine("|---|---:|---:|---:|---:|---:|---|");
+        var cap = GeometryRules.MaxRepairVerticesFewFaults;
+        foreach (var (name, polygon) in new (string, Polygon)[]
+                 {
+                     ("wave", Wave(cap / 4, 8)), ("wave", Wave(cap / 2, 8)), ("wave", Wave(cap, 8)), ("wave", Wave(cap * 2, 8)),
+                     ("holes outside", HolesOutside(cap / 4, GeometryRules.MaxRepairRings)), ("holes outside", HolesOutside(cap / 2, GeometryRules.MaxRepairRings)),
+                     ("holes outside", HolesOutside(cap, GeometryRules.MaxRepairRings)), ("holes outside", HolesOutside(cap * 2, GeometryRules.MaxRepairRings)),
+                 })
+        {
+            var fixer = new List<double>();
+            var whole = new List<double>();
+            for (var r = 0; r < runs; r++)
+            {
+                var clock = Stopwatch.StartNew();
+                GeometryFixer.Fix(polygon);
+                fixer.Add(clock.Elapsed.TotalMilliseconds);
+                clock.Restart();
+                GeometryRules.Check(polygon, int.MaxValue);
+                whole.Add(clock.Elapsed.TotalMilliseconds);
+                if (fixer[^1] + whole[^1] > 10_000) break;
+            }
+            var inUse = GeometryRules.Check(polygon);
+            var row = $"| {name} | {polygon.NumPoints:N0} | {1 + polygon.NumInteriorRings} | {SelfCrossings.Count(polygon, 1_000)} | {BenchMeasure.Median(fixer):0} | {BenchMeasure.Median(whole):0} | " +
+                      $"{(inUse.Outcome == GeometryOutcome.Rejected ? $"refused: {inUse.Code}" : inUse.Outcome.ToString().ToLowerInvariant())} |";
+            table.AppendLine(row);
+            Console.Error.WriteLine(row);
+        }
+
         await stdout.WriteLineAsync(table.ToString());
         var output = a.Get("out");
         if (output is not null && output != "-")

@@ -27,10 +27,10 @@ public sealed class MvtLayerWriter
 
     readonly Dictionary<string, int> _keys = new(StringComparer.Ordinal);
     readonly List<string> _keyList = [];
-    readonly Dictionary<Value, int> _values = new();
-    readonly List<Value> _valueList = [];
+    readonly Dictionary<Value, int> _values;
+    readonly List<Value> _valueList;
 
-    readonly ProtoBuffer _features = new(64 * 1024);
+    readonly ProtoBuffer _features;
     uint[] _tags = new uint[32];
     int _tagCount;
     uint[] _geometry = new uint[256];
@@ -39,8 +39,12 @@ public sealed class MvtLayerWriter
     int[] _points = new int[256];
     int _cursorX, _cursorY;
 
-    public MvtLayerWriter(TileAddress tile, uint extent)
+    /// <param name="features">Features expected: sizes the value table and buffer once (ids and versions make a dense tile's values mostly unique).</param>
+    public MvtLayerWriter(TileAddress tile, uint extent, int features = 0)
     {
+        _values = new Dictionary<Value, int>(Math.Min(features, 1 << 16) * 3);
+        _valueList = new List<Value>(Math.Min(features, 1 << 16) * 3);
+        _features = new ProtoBuffer(Math.Clamp(features * 48, 64 * 1024, 16 << 20));
         _extent = extent;
         _scale = (double)(1L << tile.Z) * extent;
         _originX = (double)tile.X * extent;
@@ -135,12 +139,13 @@ public sealed class MvtLayerWriter
             _keys.Add(key, k);
             _keyList.Add(key);
         }
-        if (!_values.TryGetValue(value, out var v))
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_values, value, out var seen);
+        if (!seen)
         {
-            v = _valueList.Count;
-            _values.Add(value, v);
+            slot = _valueList.Count;
             _valueList.Add(value);
         }
+        var v = slot;
         if (_tagCount + 2 > _tags.Length) Array.Resize(ref _tags, _tags.Length * 2);
         _tags[_tagCount++] = (uint)k;
         _tags[_tagCount++] = (uint)v;

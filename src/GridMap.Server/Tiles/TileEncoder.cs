@@ -75,7 +75,7 @@ public static class TileEncoder
         }
         if (kept.Count == 0) return new EncodedTile([], 0, dropped);
 
-        var writer = new MvtLayerWriter(tile, Extent);
+        var writer = new MvtLayerWriter(tile, Extent, kept.Count);
         var reader = new PropertyReader();
         foreach (var (stored, geometry) in kept)
         {
@@ -207,11 +207,14 @@ public static class TileEncoder
         readonly Utf8JsonWriter _writer;
         readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
         readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+        readonly Dictionary<string, bool> _keys = new(StringComparer.Ordinal);
+        readonly Dictionary<string, bool>.AlternateLookup<ReadOnlySpan<char>> _keyLookup;
 
         public PropertyReader()
         {
             _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
             _lookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
+            _keyLookup = _keys.GetAlternateLookup<ReadOnlySpan<char>>();
         }
 
         /// <summary>Adds the kept scalar properties: strings, whole numbers (int64), other numbers (double) and booleans.</summary>
@@ -225,14 +228,14 @@ public static class TileEncoder
             json.Read();
             while (json.Read() && json.TokenType == JsonTokenType.PropertyName)
             {
-                var key = Name(ref json);
+                var (key, kept) = Key(layer, ref json);
                 json.Read();
                 if (json.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                 {
                     json.Skip();
                     continue;
                 }
-                if (json.TokenType == JsonTokenType.Null || !Kept(layer, key) || writer.HasTag(key)) continue;
+                if (json.TokenType == JsonTokenType.Null || !kept || writer.HasTag(key)) continue;
                 switch (json.TokenType)
                 {
                     case JsonTokenType.String:
@@ -249,6 +252,23 @@ public static class TileEncoder
                         break;
                 }
             }
+        }
+
+        /// <summary>A property name and whether it goes into the tile: one lookup per property, decided once per name and tile.</summary>
+        (string Name, bool Kept) Key(Layer layer, ref Utf8JsonReader json)
+        {
+            if (json.ValueIsEscaped || json.HasValueSequence || json.ValueSpan.Length > 128)
+            {
+                var text = json.GetString()!;
+                return (text, Kept(layer, text));
+            }
+            Span<char> chars = stackalloc char[128];
+            var n = Encoding.UTF8.GetChars(json.ValueSpan, chars);
+            if (_keyLookup.TryGetValue(chars[..n], out var name, out var kept)) return (name, kept);
+            name = Name(ref json);
+            kept = Kept(layer, name);
+            _keys[name] = kept;
+            return (name, kept);
         }
 
         string Name(ref Utf8JsonReader json)

@@ -41,6 +41,30 @@ public abstract class CookieSessionTests(string storeKind) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Me_names_the_scope_by_its_area_so_a_provisional_district_reads_as_its_name_not_its_code()
+    {
+        // An imported district with a provisional code (990002): the map says 成华区, not 990002.
+        var district = new JsonObject
+        {
+            ["type"] = "Feature", ["id"] = "990002",
+            ["geometry"] = JsonNode.Parse("{\"type\":\"Polygon\",\"coordinates\":[[[104.05,30.65],[104.15,30.65],[104.15,30.72],[104.05,30.72],[104.05,30.65]]]}"),
+            ["properties"] = new JsonObject { ["code"] = "990002", ["name"] = "成华区" },
+        };
+        var stored = await _host.Http.PostAsync("/api/layers/districts/features", ServerHost.Json(district.ToJsonString()));
+        Assert.True(stored.IsSuccessStatusCode, await stored.Content.ReadAsStringAsync());
+        foreach (var (name, scope, expected) in new[] { ("chen.org", "990002", (string?)"成华区"), ("wang.org", "990003", null) })
+        {
+            var created = await _host.Http.PostAsJsonAsync("/api/accounts", new { name, role = Roles.Organisation, scope, password = AccountKit.Password });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var browser = Browser();
+            Assert.Equal(HttpStatusCode.OK, (await browser.SignInAsync(name, AccountKit.Password)).StatusCode);
+            var me = await browser.MeAsync();
+            Assert.Equal(scope, me["scope"]!.GetValue<string>());
+            Assert.Equal(expected, me["scope_name"]?.GetValue<string>());
+        }
+    }
+
+    [Fact]
     public async Task Sign_in_sets_an_HttpOnly_SameSite_Strict_session_and_me_describes_the_account()
     {
         // The admin adds the planner through the API; the answer and the store hold no password.

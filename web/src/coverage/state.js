@@ -43,7 +43,7 @@ export const COLUMNS = [
 ];
 
 export class CoverageState {
-  constructor({ scope = null } = {}) {
+  constructor({ scope = null, scopeName = null } = {}) {
     this.params = { kind: "", threshold: "5,10,15", profile: "adult" };
     /** Bumped on every parameter change: an answer carries the run it was asked in, and an older one is dropped. */
     this.run = 0;
@@ -53,6 +53,8 @@ export class CoverageState {
     this.focus = null;
     /** The account's scope (a division-code prefix), or null: the table shows only its rows unless `scopeOnly` is off. */
     this.scope = scope;
+    /** The scope's area name as the server knows it (/api/auth/me `scope_name`), or null. */
+    this.scopeLabel = scopeName;
     this.view = { tab: "communities", sort: { key: "share", dir: "asc" }, scopeOnly: Boolean(scope), selected: null };
     /** What the panel shows besides the table, for this run: {station, fc} | {fc} | null. */
     this.isochrones = null;
@@ -186,8 +188,9 @@ export class CoverageState {
     this.emit("select");
   }
 
-  /** The name of the account's scope, from the table (a street's or a community's name), else its code. */
+  /** The name of the account's scope: the server's, else from the table (a street's or a community's name), else its code. */
   scopeName() {
+    if (this.scopeLabel) return this.scopeLabel;
     if (!this.scope || !this.table) return this.scope;
     const c = this.table.communities.find((r) => r.code === this.scope || r.street_code === this.scope);
     if (c?.code === this.scope && c.name) return c.name;
