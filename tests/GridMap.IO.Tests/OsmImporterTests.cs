@@ -52,8 +52,12 @@ public class OsmImporterChengduTests(ChengduOsmFixture chengdu, ITestOutputHelpe
 
     static string? Text(FeatureDraft f, string name) => f.Properties[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
+    /// <summary>
+    /// What the extract gives, written to the test output. The time is a hang guard only (minutes, not a speed target):
+    /// how fast the import is belongs to `gridmap bench`, not to a unit test on a shared machine.
+    /// </summary>
     [Fact]
-    public void Reads_the_extract_well_under_30_seconds()
+    public void Reads_the_extract_and_reports_what_it_found()
     {
         var counts = Import.Counts;
         output.WriteLine($"import of {chengdu.Path}: {chengdu.Elapsed.TotalMilliseconds:0} ms");
@@ -62,7 +66,8 @@ public class OsmImporterChengduTests(ChengduOsmFixture chengdu, ITestOutputHelpe
         foreach (var w in Import.Warnings) output.WriteLine($"warning: {w}");
         foreach (var g in Import.Features(Layer.Stations).GroupBy(f => Text(f, "kind")).OrderBy(g => g.Key))
             output.WriteLine($"station {g.Key}: {g.Count()}");
-        Assert.True(chengdu.Elapsed < TimeSpan.FromSeconds(30), $"took {chengdu.Elapsed}");
+        Assert.True(counts.GetValueOrDefault(Layer.Buildings) > 500 && counts.GetValueOrDefault(Layer.Network) > 1_000 && counts.GetValueOrDefault(Layer.Stations) > 0, string.Join(", ", counts));
+        Assert.True(chengdu.Elapsed < TimeSpan.FromMinutes(5), $"hang guard: took {chengdu.Elapsed}");
     }
 
     [Fact]

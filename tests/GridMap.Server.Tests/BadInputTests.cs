@@ -34,7 +34,7 @@ public abstract class BadInputTests(string storeKind) : IAsyncLifetime
     /// <param name="ContentType">The body's content type (GeoJSON unless given; "" for none).</param>
     /// <param name="Code">The code the error at <paramref name="Where"/> must carry (unchecked when null).</param>
     public sealed record Case(string Name, string Method, string Path, string? Body, int Status, string Where, string? IfMatch = null,
-        string ContentType = "application/geo+json", string? Code = null)
+        string ContentType = "application/geo+json", string? Code = null, string? Accept = null)
     {
         public override string ToString() => Name;
     }
@@ -75,6 +75,10 @@ public abstract class BadInputTests(string storeKind) : IAsyncLifetime
         new("lone surrogate in a schema property", "POST", "/api/layers/stations/features",
             """{"type":"Feature","id":"s9","geometry":{"type":"Point","coordinates":[106.8,27.5]},"properties":{"kind":"clinic","name":"\ud800"}}""", 422, "properties.name", Code: "invalid_text"),
         new("lone surrogate in a property name", "POST", "/api/layers/buildings/features", Building("\"households\":3,\"\\ud800\":1"), 422, "properties", Code: "invalid_text"),
+        // A replace reads the body's id against the URL's: a lone surrogate there was a 500 (fuzzer, seed 1).
+        new("lone surrogate in a replaced feature's id", "PUT", "/api/layers/buildings/features/b1", Building("\"households\":3", id: "\\ud800"), 422, "id", Code: "invalid_text"),
+        new("NUL in a community's band", "PUT", "/api/settings/band?community=%00", "{\"min\":200,\"max\":300}", 400, "community", IfMatch: "\"0\"", ContentType: "application/json", Code: "bad_parameter"),
+        new("NUL in a token's account", "POST", "/api/tokens", "{\"account\":\"a\\u0000b\"}", 404, "account", ContentType: "application/json"),
         new("NUL in a property value", "POST", "/api/layers/buildings/features", Building("\"households\":3,\"address\":\"a\\u0000b\""), 422, "properties.address", Code: "invalid_text"),
         new("NUL in a property name", "POST", "/api/layers/buildings/features", Building("\"households\":3,\"a\\u0000\":1"), 422, "properties", Code: "invalid_text"),
         new("NUL in a nested value", "POST", "/api/layers/buildings/features", Building("\"households\":3,\"tags\":{\"x\":[\"\\u0000\"]}"), 422, "properties.tags.x[0]", Code: "invalid_text"),
@@ -107,6 +111,9 @@ public abstract class BadInputTests(string storeKind) : IAsyncLifetime
         new("offset beyond int", "GET", "/api/layers/buildings/features?offset=99999999999", null, 400, "offset", Code: "bad_parameter"),
         new("no such API route", "GET", "/api/nope", null, 404, "/", Code: "not_found"),
         new("wrong method", "DELETE", "/api/lookup?lon=106.8&lat=27.5", null, 405, "/", Code: "method_not_allowed"),
+        // A problem is problem+json whatever Accept asks for (the default writer declined, and status pages said text/plain).
+        new("wrong method, Accept naming no JSON", "DELETE", "/api/lookup?lon=106.8&lat=27.5", null, 405, "/", Code: "method_not_allowed", Accept: "application/x-nonsense"),
+        new("no route, Accept naming no JSON", "GET", "/api/nothing-here", null, 404, "/", Accept: "text/html"),
         new("oversized JSON body", "POST", WhatIf, $$"""{"changes":[],"kind":"{{new string('k', 100 * 1024)}}"}""", 413, "body", ContentType: "application/json", Code: "too_large"),
         new("more features than an import takes", "POST", "/api/layers/buildings/import",
             Collection(Enumerable.Range(1, 6).Select(i => Building("\"households\":3", id: $"x{i}")).ToArray()), 422, "features", IfMatch: LayerVersion, Code: "too_many_features"),
@@ -214,6 +221,7 @@ public abstract class BadInputTests(string storeKind) : IAsyncLifetime
             ? (await _host.Http.GetAsync(c.Path.Split('?')[0].Replace("/import", ""))).Headers.ETag!.Tag
             : c.IfMatch;
         if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        if (c.Accept is not null) request.Headers.TryAddWithoutValidation("Accept", c.Accept);
 
         var response = await _host.Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
@@ -231,6 +239,21 @@ public abstract class BadInputTests(string storeKind) : IAsyncLifetime
                 && e.GetProperty("pointer").GetString()!.Contains(c.Where, StringComparison.Ordinal)), $"{c.Name}: no {c.Code} at '{c.Where}' in {text}");
         Assert.DoesNotContain("   at ", text); // no stack trace
         Assert.Equal(_before, await TinyCity.FingerprintAsync(_host.Store));
+    }
+
+    [Fact]
+    public async Task Properties_nested_as_deep_as_a_body_may_be_read_back_in_lists_and_history()
+    {
+        // 60 levels inside properties: within the 64 a feature body may nest. Answers wrap them in a few levels of their
+        // own (a collection, a history entry's before and after): a 500 once, when the answer hit the same depth limit.
+        var deep = string.Concat(Enumerable.Repeat("{\"a\":", 60)) + "1" + new string('}', 60);
+        var created = await _host.Http.PostAsync("/api/layers/buildings/features", ServerHost.Json(Building($"\"households\":3,\"deep\":{deep}", id: "deep")));
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        foreach (var path in new[] { "/api/layers/buildings/features/deep", "/api/layers/buildings/features?limit=1000", "/api/layers/buildings/features/deep/history" })
+        {
+            var response = await _host.Http.GetAsync(path);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
     }
 
     [Fact]

@@ -51,7 +51,8 @@ public sealed class BenchTests
         Assert.InRange(Number(metis[4]), 250, 400);
         Assert.True(Number(gridMap[6]) >= 99, $"GridMap in band on lattice40: {gridMap[6]} %\n{text}");
         Assert.Contains("Rook adjacency confirmed", text);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"bench on lattice40 took {clock.Elapsed.TotalSeconds:0.0} s");
+        // A hang guard, not a speed target (the bench itself measures speed): minutes, so a busy machine never fails it.
+        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3), $"bench on lattice40 took {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
     [Fact]

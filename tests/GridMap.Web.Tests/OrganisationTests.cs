@@ -169,6 +169,19 @@ public sealed class OrganisationTests(WebFixture web, ITestOutputHelper output) 
         await Assertions.Expect(panel.Locator(".coverage-edits li").First).ToContainTextAsync("新增 新站点 1");
         await Assertions.Expect(panel.Locator(".coverage-table th[data-key=after]")).ToBeVisibleAsync();
         await Assertions.Expect(panel.Locator(".coverage-loads li[data-station='new-1']")).ToContainTextAsync("户");
+        // The buildings the new station reaches are recoloured on the map (feature-state), the rest keep the result's.
+        var recoloured = await page.EvaluateAsync<JsonElement>("""
+            () => {
+              const c = window.gridmap.coverage;
+              const changed = c.state.answer.changed;
+              const band = (id) => c.drawing.map.getFeatureState({ source: 'buildings', sourceLayer: 'buildings', id }).band;
+              return { n: changed.ids.length, patched: c.drawing.patched.size,
+                       wrong: changed.ids.filter((id, i) => changed.within[i] != null && !(band(id) >= 0)).length };
+            }
+            """);
+        Assert.True(recoloured.GetProperty("n").GetInt32() > 0, recoloured.ToString());
+        Assert.Equal(recoloured.GetProperty("n").GetInt32(), recoloured.GetProperty("patched").GetInt32());
+        Assert.Equal(0, recoloured.GetProperty("wrong").GetInt32());
         // The lookup did not open: the click was the tool's.
         await Assertions.Expect(page.Locator("#info")).ToBeHiddenAsync();
         // The new station is drawn where it was clicked.

@@ -46,6 +46,20 @@ const TOOL_HINTS = {
   remove: "点击要删除的站点",
 };
 
+/**
+ * Each building's colour band from walk columns (`within`, `walk_m`, as /api/coverage/values and a what-if's `changed`
+ * give them): the index of the first threshold it is within, -1 beyond all, -2 unreachable.
+ */
+function bandsOf(values, table) {
+  const labels = table.thresholds.map((t) => t.label);
+  const bands = new Int8Array(values.ids.length);
+  for (let i = 0; i < bands.length; i++) {
+    const k = labels.indexOf(values.within[i]);
+    bands[i] = values.walk_m[i] == null ? -2 : k < 0 ? -1 : Math.min(k, BAND_COLOURS.length - 1);
+  }
+  return bands;
+}
+
 export class CoveragePanel {
   /**
    * @param root the panel <section>
@@ -149,13 +163,7 @@ export class CoveragePanel {
       // The buildings' walks as columns (no geometry: the map draws them from its tiles and colours them by id).
       const [table, values] = await Promise.all([getCoverageTable(query), getCoverageValues(query)]);
       if (run !== this.state.run) return;
-      const labels = table.thresholds.map((t) => t.label);
-      const bands = new Int8Array(values.ids.length);
-      for (let i = 0; i < bands.length; i++) {
-        const k = labels.indexOf(values.within[i]);
-        bands[i] = values.walk_m[i] == null ? -2 : k < 0 ? -1 : Math.min(k, BAND_COLOURS.length - 1);
-      }
-      this.buildings = { ids: values.ids, bands };
+      this.buildings = { ids: values.ids, bands: bandsOf(values, table) };
       this.state.setTable(run, table);
     } catch (e) {
       if (run !== this.state.run) return;
@@ -375,6 +383,7 @@ export class CoveragePanel {
         this.section("sites")?.closest("section")?.scrollIntoView({ block: "start" });
         break;
       case "edits":
+        if (!s.edits.length) this.drawing.patchBuildings(null);
         this.drawWhatIf();
         this.renderSummary();
         this.renderTable();
@@ -383,6 +392,8 @@ export class CoveragePanel {
         this.requestWhatIf();
         break;
       case "answer":
+        // The buildings the edits moved take their new colours; the others keep the result's.
+        if (s.answer?.changed && s.table) this.drawing.patchBuildings({ ids: s.answer.changed.ids, bands: bandsOf(s.answer.changed, s.table) });
         this.renderSummary();
         this.renderTable();
         this.renderWhatIf();

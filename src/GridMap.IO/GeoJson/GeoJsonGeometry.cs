@@ -29,6 +29,13 @@ public static class GeoJsonGeometry
 
     static void WriteCoordinates(Utf8JsonWriter w, Geometry g)
     {
+        // An empty geometry has no positions (RFC 7946 §3.1: an empty coordinates array), not [[]] or [NaN, NaN].
+        if (g.IsEmpty)
+        {
+            w.WriteStartArray();
+            w.WriteEndArray();
+            return;
+        }
         switch (g)
         {
             case Point p:
@@ -40,7 +47,8 @@ public static class GeoJsonGeometry
             case Polygon p:
                 w.WriteStartArray();
                 WriteSequence(w, p.ExteriorRing.CoordinateSequence);
-                foreach (var hole in p.InteriorRings) WriteSequence(w, hole.CoordinateSequence);
+                // An empty hole is no hole (a reader takes [] for a position list it cannot read).
+                foreach (var hole in p.InteriorRings) if (!hole.IsEmpty) WriteSequence(w, hole.CoordinateSequence);
                 w.WriteEndArray();
                 break;
             case GeometryCollection multi:

@@ -188,7 +188,7 @@ public static class AccountsApi
     static async Task<Results<Created<NewToken>, ProblemHttpResult>> CreateTokenAsync(TokenRequest body, IFeatureStore store, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(body.Account) || await store.GetAccountAsync(body.Account, ct) is null)
-            return NotFound("account", body.Account ?? "");
+            return NotFound("account", body.Account ?? "", "/account");
         var (secret, token) = Credentials.NewToken(body.Account);
         await store.AddTokenAsync(token, ct);
         return TypedResults.Created($"/api/tokens/{token.Id}", new NewToken(token.Id, token.Account, secret));
@@ -208,8 +208,8 @@ public static class AccountsApi
     static ProblemHttpResult Bad(string pointer, string message) =>
         CodedProblem.Of(StatusCodes.Status400BadRequest, "invalid_value", "Invalid account", [new ProblemError("invalid_value", pointer, message)]);
 
-    static ProblemHttpResult NotFound(string what, string id) =>
-        CodedProblem.Of(StatusCodes.Status404NotFound, "not_found", $"No such {what}", [new ProblemError("not_found", "/", $"no {what} {id}")]);
+    static ProblemHttpResult NotFound(string what, string id, string pointer = "/") =>
+        CodedProblem.Of(StatusCodes.Status404NotFound, "not_found", $"No such {what}", [new ProblemError("not_found", pointer, $"no {what} {id}")]);
 
     static AccountView View(Account a) => new(a.Name, a.Role, a.Scope, a.Grids, a.CanEditHouseholds, a.PasswordGenerated, a.CreatedAt, a.Version);
 }

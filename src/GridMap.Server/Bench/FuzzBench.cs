@@ -109,6 +109,8 @@ public static class FuzzBench
         }
         Add("5xx", o.Calls.Where(c => c.Status >= 500), c => $"{c.Endpoint} → {c.Status}: {Normalise(c.Exception) ?? "(no exception logged)"}");
         Add("hang", o.Calls.Where(c => c.Hung), c => $"{c.Endpoint}: no answer within {o.HangSeconds:0} s");
+        // The client could not send or read the request at all (HttpClient refused it, the connection closed): listed with why.
+        Add("no answer", o.Calls.Where(c => c.Status == 0 && !c.Hung), c => $"{c.Endpoint}: {c.AnswerPreview}");
         Add($"> {o.SlowSeconds:0} s", o.Calls.Where(c => !c.Hung && c.Ms > o.SlowSeconds * 1000), c => $"{c.Endpoint} ({MainMutations(c)})");
         // Bare 4xx come from a few framework paths (model binding, routing, content negotiation), each across many
         // endpoints: grouped by what the answer was, with the endpoints it came from.

@@ -757,10 +757,11 @@ public static class FuzzRunner
         {
             var inner = e is AggregateException { InnerExceptions.Count: > 0 } ag ? ag.Flatten().InnerExceptions[0] : e;
             while (inner.InnerException is not null && inner is not (ArgumentException or InvalidOperationException or FormatException)) inner = inner.InnerException;
-            var frame = new StackTrace(inner, false).GetFrames()
-                .Select(f => f.GetMethod())
-                .FirstOrDefault(m => m?.DeclaringType?.FullName?.StartsWith("GridMap.", StringComparison.Ordinal) == true);
-            var where = frame is null ? "" : $" at {frame.DeclaringType!.FullName}.{frame.Name}";
+            var methods = new StackTrace(inner, false).GetFrames().Select(f => f.GetMethod()).Where(m => m?.DeclaringType is not null).ToList();
+            var frame = methods.FirstOrDefault(m => m!.DeclaringType!.FullName?.StartsWith("GridMap.", StringComparison.Ordinal) == true);
+            // No frame of ours (thrown in the framework, e.g. while writing an answer): the framework's top frames say where.
+            var where = frame is not null ? $" at {frame.DeclaringType!.FullName}.{frame.Name}"
+                : methods.Count > 0 ? $" at {string.Join(" < ", methods.Take(4).Select(m => $"{m!.DeclaringType!.Name}.{m.Name}"))}" : "";
             var message = inner.Message.ReplaceLineEndings(" ");
             return $"{inner.GetType().Name}: {(message.Length > 200 ? message[..200] + "…" : message)}{where}";
         }

@@ -123,7 +123,7 @@ public static class RepairBench
         var cap = GeometryRules.MaxRepairVerticesFewFaults;
         foreach (var (name, polygon) in new (string, Polygon)[]
                  {
-                     ("wave", Wave(cap / 4, 8)), ("wave", Wave(cap / 2, 8)), ("wave", Wave(cap, 8)), ("wave", Wave(cap * 2, 8)),
+                     ("wave", Wave(cap / 4, 8)), ("wave", Wave(cap / 2, 8)), ("wave", Wave(cap - 1, 8)), ("wave", Wave(cap * 2, 8)),
                      ("holes outside", HolesOutside(cap / 4, GeometryRules.MaxRepairRings)), ("holes outside", HolesOutside(cap / 2, GeometryRules.MaxRepairRings)),
                      ("holes outside", HolesOutside(cap, GeometryRules.MaxRepairRings)), ("holes outside", HolesOutside(cap * 2, GeometryRules.MaxRepairRings)),
                  })

@@ -52,7 +52,15 @@ public static class CoverageApi
         public IReadOnlyDictionary<string, long>? CoveredAfter { get; init; }
         public IReadOnlyDictionary<string, Dictionary<string, double>>? ByCommunity { get; init; }
         public IReadOnlyDictionary<string, Dictionary<string, double>>? ByGrid { get; init; }
+        /// <summary>The buildings whose walk the changes moved into another threshold (or in or out of reach), so the map recolours just them.</summary>
+        public CoverageChanged? Changed { get; init; }
     }
+
+    /// <summary>
+    /// Buildings a what-if moved, as columns (as /api/coverage/values): id, the smallest threshold label each is now within
+    /// (null: beyond all), and the walk in metres (null: unreachable).
+    /// </summary>
+    public sealed record CoverageChanged(IReadOnlyList<string> Ids, IReadOnlyList<string?> Within, IReadOnlyList<double?> WalkM);
 
     public static RouteGroupBuilder MapCoverage(this IEndpointRouteBuilder app)
     {
@@ -304,6 +312,7 @@ public static class CoverageApi
         var metres = walk.Thresholds.Select(t => t.Metres).ToList();
         var state = new CoverageWhatIf(walk.Model, walk.Households, metres);
         var before = Shares(state, walk);
+        var walksBefore = state.Reach.Select(r => r.Reachable ? r.Metres : (double?)null).ToArray();
         var loadsBefore = Enumerable.Range(0, stations.Count).Select(state.LoadOf).ToList();
         var added = new List<string>();
         for (var k = 0; k < changes.Count; k++)
@@ -335,7 +344,27 @@ public static class CoverageApi
             CoveredAfter = walk.Thresholds.Select((t, i) => (t.Label, state.Covered(i))).ToDictionary(x => x.Label, x => x.Item2),
             ByCommunity = places.Any(p => p.Community is not null) ? CoverageTable.ShareMap(places, after, walk.Thresholds, p => p.Community) : null,
             ByGrid = places.Any(p => p.Grid is not null) ? CoverageTable.ShareMap(places, after, walk.Thresholds, p => p.Grid) : null,
+            Changed = ChangedWalks(places, walksBefore, after, walk.Thresholds),
         });
+    }
+
+    /// <summary>The places whose smallest threshold within (or reachability) differs after the changes; the same `within` as /values.</summary>
+    static CoverageChanged ChangedWalks(IReadOnlyList<CoveragePlace> places, IReadOnlyList<double?> before, IReadOnlyList<double?> after, IReadOnlyList<CoverageThreshold> thresholds)
+    {
+        var ordered = thresholds.OrderBy(t => t.Metres).ToList();
+        string? Within(double? metres) => metres is { } m ? ordered.FirstOrDefault(t => m <= t.Metres)?.Label : null;
+        var ids = new List<string>();
+        var within = new List<string?>();
+        var walks = new List<double?>();
+        for (var i = 0; i < places.Count; i++)
+        {
+            var now = Within(after[i]);
+            if (now == Within(before[i]) && after[i].HasValue == before[i].HasValue) continue;
+            ids.Add(places[i].Id);
+            within.Add(now);
+            walks.Add(after[i] is { } m ? Math.Round(m, 1) : null);
+        }
+        return new CoverageChanged(ids, within, walks);
     }
 
     static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };

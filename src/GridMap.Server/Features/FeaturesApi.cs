@@ -378,6 +378,9 @@ public static class FeaturesApi
         {
             using var doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = GeoJsonFeatures.MaxDepth });
             var root = doc.RootElement;
+            // Unreadable text first (a lone surrogate cannot even be read as a string): nothing below reads it then.
+            if (root.ValueKind == JsonValueKind.Object && GeoJsonFeatures.TextProblemOf(root) is var (where, message))
+                return (null, [], Problem.InvalidFeatures([new(null, urlId, where, message, TextRules.InvalidText)]));
             if (urlId is not null && root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out var bodyId)
                 && bodyId.ValueKind is JsonValueKind.String or JsonValueKind.Number && bodyId.ToString() != urlId)
                 return (null, [], Problem.InvalidFeatures([new(null, bodyId.ToString(), "id", $"must match the id in the URL ('{urlId}')")]));

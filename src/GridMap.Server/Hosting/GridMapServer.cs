@@ -51,8 +51,10 @@ public static class GridMapServer
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
-            // Request bodies nest no deeper than GeoJSON needs (deeper: 400 malformed_json).
-            o.SerializerOptions.MaxDepth = GridMap.IO.GeoJson.GeoJsonFeatures.MaxDepth;
+            // Bodies nest no deeper than GeoJSON needs (feature bodies: 64, checked where they are parsed; deeper: 400
+            // malformed_json). The same options write answers, which wrap stored properties (up to 62 levels inside a
+            // feature) in a few levels of their own — a collection, a history entry's before and after —, so they get 16 more.
+            o.SerializerOptions.MaxDepth = GridMap.IO.GeoJson.GeoJsonFeatures.MaxDepth + 16;
         });
         builder.Services.AddGridMapAuth(options);
         // Session cookies are sealed with data-protection keys: the embedded store keeps them beside its database, so a

@@ -127,7 +127,14 @@ public static class PartitionApi
             props["status"] = "active";
             props.Remove("out_of_band");
             props.Remove("households_before");
-            var geometry = JsonSerializer.Deserialize<NetTopologySuite.Geometries.Geometry>(f["geometry"]!.ToJsonString(), GeometryJson.Options);
+            NetTopologySuite.Geometries.Geometry? geometry;
+            try { geometry = JsonSerializer.Deserialize<NetTopologySuite.Geometries.Geometry>(f["geometry"]!.ToJsonString(), GeometryJson.Options); }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException or FormatException)
+            {
+                // A stored proposal the geometry reader cannot take (an empty polygon written as [[]] by an older build).
+                problems.Add(new FeatureProblem(index++, f["id"]?.ToString(), "geometry", "the proposed grid's geometry cannot be read: run the job again"));
+                continue;
+            }
             var checkedGrid = FeatureValidator.Validate(Layer.Grids, index++, f["id"]?.ToString(), geometry, props);
             if (checkedGrid.Draft is null) { problems.AddRange(checkedGrid.Problems); continue; }
             grids.Add(checkedGrid.Draft);

@@ -4,6 +4,7 @@ using GridMap.Server.Hosting;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace GridMap.Server.Problems;
 
@@ -44,12 +45,32 @@ public static partial class RequestProblems
                 : ("/", problem.Detail ?? problem.Title ?? code);
             problem.Extensions["errors"] = new[] { new Dictionary<string, object?> { ["code"] = code, ["pointer"] = pointer, ["message"] = message } };
         });
+        // After the default writer: it declines when Accept names no JSON type (Accept: text/html, application/x-nonsense),
+        // and status-code pages (no route, wrong method) then answered text/plain. A problem is problem+json whatever is asked.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProblemDetailsWriter, ProblemJsonWhateverAccept>());
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddRequestTimeouts(o =>
         {
             o.DefaultPolicy = Policy(options.RequestTimeout);
             o.AddPolicy(UploadTimeout, Policy(options.UploadTimeout));
         });
+    }
+
+    /// <summary>Writes problem+json for a request whose Accept header the default writer does not take (see AddGridMapProblems).</summary>
+    sealed class ProblemJsonWhateverAccept(Microsoft.Extensions.Options.IOptions<ProblemDetailsOptions> options,
+        Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : IProblemDetailsWriter
+    {
+        public bool CanWrite(ProblemDetailsContext context) => true;
+
+        public ValueTask WriteAsync(ProblemDetailsContext context)
+        {
+            var http = context.HttpContext;
+            var problem = context.ProblemDetails;
+            problem.Status ??= http.Response.StatusCode;
+            problem.Title ??= Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(problem.Status.Value);
+            options.Value.CustomizeProblemDetails?.Invoke(context);
+            return new ValueTask(http.Response.WriteAsJsonAsync(problem, json.Value.SerializerOptions, "application/problem+json"));
+        }
     }
 
     /// <summary>Every error of a problem with a code: errors made before codes existed get the problem's.</summary>

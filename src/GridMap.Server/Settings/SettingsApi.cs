@@ -33,6 +33,9 @@ public static class SettingsApi
     {
         // The store's band holds everywhere: the admin's. A community's own band: its planner's too.
         var caller = Caller.Of(http);
+        if (community is not null && (community.Length == 0 || community.Length > 64 || !community.All(char.IsAsciiLetterOrDigit)))
+            return CodedProblem.Of(StatusCodes.Status400BadRequest, "bad_parameter", "Bad parameter",
+                [new ProblemError("bad_parameter", "community", "must be a community's code (letters and digits, e.g. 520304001001)")]);
         if ((community is null ? Access.Role(caller, "the store's band", Roles.Admin)
                 : Access.Role(caller, "a community's band", Roles.Admin, Roles.Planner) ?? Access.Code(caller, community, "community")) is { } refused)
             return refused;

@@ -11,6 +11,7 @@ public sealed partial class PostGisStore
 
     public async Task<Account?> GetAccountAsync(string name, CancellationToken ct = default)
     {
+        if (Unstorable(name)) return null;
         await using var cmd = DataSource.CreateCommand($"SELECT {AccountColumns} FROM accounts WHERE name = $1");
         cmd.Parameters.Add(new() { Value = name });
         return (await ReadAccounts(cmd, ct)).FirstOrDefault();
@@ -61,6 +62,7 @@ public sealed partial class PostGisStore
 
     public async Task<bool> DeleteAccountAsync(string name, CancellationToken ct = default)
     {
+        if (Unstorable(name)) return false;
         await using var conn = await DataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await using (var revoke = new NpgsqlCommand("UPDATE tokens SET revoked = now() WHERE account = $1 AND revoked IS NULL", conn, tx))
@@ -100,6 +102,7 @@ public sealed partial class PostGisStore
 
     public async Task<bool> RevokeTokenAsync(string id, CancellationToken ct = default)
     {
+        if (Unstorable(id)) return false;
         await using var cmd = DataSource.CreateCommand("UPDATE tokens SET revoked = now() WHERE id = $1 AND revoked IS NULL");
         cmd.Parameters.Add(new() { Value = id });
         return await cmd.ExecuteNonQueryAsync(ct) > 0;

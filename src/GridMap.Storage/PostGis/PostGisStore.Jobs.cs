@@ -24,6 +24,7 @@ public sealed partial class PostGisStore
 
     public async Task<Job?> GetJobAsync(string id, CancellationToken ct = default)
     {
+        if (Unstorable(id)) return null;
         await using var cmd = DataSource.CreateCommand($"SELECT {JobColumns} FROM jobs WHERE id = $1");
         cmd.Parameters.Add(new() { Value = id });
         return (await ReadJobs(cmd, ct)).FirstOrDefault();

@@ -109,8 +109,15 @@ public sealed partial class PostGisStore : IFeatureStore
         return new FeaturePage(features, reader.GetInt64(0));
     }
 
+    /// <summary>
+    /// A key PostgreSQL cannot hold (NUL, a lone surrogate: text refuses them) names nothing stored: lookups by it find
+    /// nothing, as on the embedded store, instead of failing with an encoding error.
+    /// </summary>
+    internal static bool Unstorable(string key) => GridMap.Core.Schema.TextRules.Problem(key) is not null;
+
     public async Task<StoredFeature?> GetAsync(Layer layer, string id, CancellationToken ct = default)
     {
+        if (Unstorable(id)) return null;
         await using var cmd = DataSource.CreateCommand($"SELECT {Columns} FROM {layer.Key()} WHERE id = $1");
         cmd.Parameters.Add(new() { Value = id });
         await using var reader = await cmd.ExecuteReaderAsync(ct);

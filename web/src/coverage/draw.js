@@ -28,6 +28,9 @@ export class CoverageDrawing {
       map.addSource(`coverage-${id}`, { type: "geojson", data: EMPTY });
     /** The building colours set now (the object given to show), so one result is set once. */
     this.buildingValues = null;
+    /** Buildings a what-if recoloured: id → band (patchBuildings); the shown result's index of ids, made when first needed. */
+    this.patched = new Map();
+    this.indexOf = null;
     const add = (spec) => map.addLayer(spec);
     add({ id: "coverage-isochrones-fill", type: "fill", source: "coverage-isochrones",
       paint: { "fill-color": ["get", "_colour"], "fill-opacity": 0.18 } });
@@ -97,10 +100,32 @@ export class CoverageDrawing {
     const target = { source: "buildings", sourceLayer: "buildings" };
     if (this.buildingValues) this.map.removeFeatureState(target);
     this.buildingValues = values ?? null;
+    this.patched = new Map();
+    this.indexOf = null;
     const n = values?.ids.length ?? 0;
     for (let i = 0; i < n; i++) this.map.setFeatureState({ ...target, id: values.ids[i] }, { band: values.bands[i] });
     for (const id of ["coverage-buildings-fill", "coverage-buildings-point"]) this.map.setLayoutProperty(id, "visibility", n ? "visible" : "none");
     this.shown.buildings = n;
+  }
+
+  /**
+   * Recolours the buildings a what-if moved (`{ids, bands}`, bands as in showBuildings), putting back the ones an
+   * earlier what-if moved that this one does not; null puts every moved building back. The result's colours stay.
+   */
+  patchBuildings(patch) {
+    if (!this.tiles || !this.buildingValues) return;
+    const base = this.buildingValues;
+    if (!this.indexOf) this.indexOf = new Map(Array.from(base.ids, (id, i) => [id, i]));
+    const target = { source: "buildings", sourceLayer: "buildings" };
+    const next = new Map();
+    for (let i = 0; i < (patch?.ids.length ?? 0); i++) next.set(patch.ids[i], patch.bands[i]);
+    for (const id of this.patched.keys()) {
+      if (next.has(id)) continue;
+      const k = this.indexOf.get(id);
+      if (k !== undefined) this.map.setFeatureState({ ...target, id }, { band: base.bands[k] });
+    }
+    for (const [id, band] of next) this.map.setFeatureState({ ...target, id }, { band });
+    this.patched = next;
   }
 
   /** The rank of each suggested site, as a small label (HTML: the map has no glyphs). */
